@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The scenario language (docs/scenario-language.md) as a syntax tree.
+ *
+ * One parse serves every back end: the model (backend/model.c) and the real
+ * kernel runner (conformance/). The parser fills these structures and never
+ * interprets them; the driver (scenario/driver.c) walks them, resolving page
+ * references and labels, checking expectations and printing the trace.
+ */
+#ifndef MEMFAIL_SCENARIO_H
+#define MEMFAIL_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MF_NAME_MAX 16 /* task/thread/region/fd/label names: at most 15 bytes + NUL */
+#define MF_PATH_MAX 64 /* "disk:data" style file names */
+
+enum mf_fs {
+	MF_FS_DISK,	 /* regular file on the disk filesystem (ext4 in the guest) */
+	MF_FS_TMPFS,	 /* shmem file */
+	MF_FS_HUGETLBFS, /* hugetlbfs file */
+};
+
+/* A byte pattern: fill=index, fill=0xNN, or nothing given. */
+enum mf_pattern_kind { MF_PAT_NONE, MF_PAT_INDEX, MF_PAT_BYTE };
+struct mf_pattern {
+	enum mf_pattern_kind kind;
+	uint8_t byte;
+};
+
+/* REGION+OFFSET as written in a task step. */
+struct mf_addr {
+	char region[MF_NAME_MAX];
+	uint64_t off;
+};
+
+/* A page reference (spec section 6); resolved to a pfn when its step runs. */
+enum mf_pref_kind {
+	MF_PREF_TASK,	   /* A:buf+0x1000 */
+	MF_PREF_FILE,	   /* file disk:data+8K */
+	MF_PREF_FREE,	   /* free */
+	MF_PREF_FREE_HUGE, /* free-huge */
+	MF_PREF_KERNEL,	   /* kernel */
+	MF_PREF_SLAB,	   /* slab (model-only) */
+	MF_PREF_LABEL,	   /* a label bound earlier */
+};
+struct mf_pageref {
+	enum mf_pref_kind kind;
+	char task[MF_NAME_MAX]; /* MF_PREF_TASK */
+	struct mf_addr addr;	/* MF_PREF_TASK */
+	enum mf_fs fs;		/* MF_PREF_FILE */
+	char file[MF_PATH_MAX]; /* MF_PREF_FILE: name without the "fs:" prefix */
+	uint64_t file_off;	/* MF_PREF_FILE */
+	char label[MF_NAME_MAX];/* MF_PREF_LABEL */
+};
+
+/* Every operation: task steps, system steps and declarations. */
+enum mf_op {
+	/* declarations */
+	MF_OP_FILE, MF_OP_TASK, MF_OP_THREAD, MF_OP_SYSCTL,
+	/* task steps: memory */
+	MF_OP_MMAP, MF_OP_MUNMAP, MF_OP_MLOCK, MF_OP_MUNLOCK, MF_OP_MADVISE,
+	MF_OP_LOAD, MF_OP_STORE, MF_OP_FILL, MF_OP_CHECK,
+	MF_OP_PRCTL_MCE_KILL, MF_OP_PRCTL_MCE_KILL_GET, MF_OP_EXIT,
+	/* task steps: files */
+	MF_OP_OPEN, MF_OP_READ, MF_OP_WRITE, MF_OP_FSYNC, MF_OP_FDATASYNC,
+	MF_OP_MSYNC, MF_OP_FTRUNCATE, MF_OP_PUNCH, MF_OP_CLOSE, MF_OP_UNLINK,
+	/* system steps */
+	MF_OP_CORRUPT_PFN, MF_OP_UNPOISON, MF_OP_HARD_OFFLINE, MF_OP_SOFT_OFFLINE,
+	MF_OP_FILTER_ENABLE, MF_OP_FILTER_DISABLE, MF_OP_MCE_SRAO, MF_OP_MCE_SRAR,
+	MF_OP_SYNC, MF_OP_DROP_CACHES, MF_OP_RECLAIM, MF_OP_LABEL,
+	MF_OP__COUNT
+};
+
+enum mf_mmap_kind { MF_MAP_ANON, MF_MAP_FILE, MF_MAP_FD, MF_MAP_SYSV };
+enum mf_madv {
+	MF_MADV_HWPOISON, MF_MADV_SOFT_OFFLINE, MF_MADV_HUGEPAGE, MF_MADV_NOHUGEPAGE,
+	MF_MADV_DONTNEED, MF_MADV_PAGEOUT, MF_MADV_WILLNEED,
+};
+enum mf_mce_kill { MF_MCE_KILL_EARLY, MF_MCE_KILL_LATE, MF_MCE_KILL_CLEAR };
+enum mf_file_state { MF_FILE_SYNCED, MF_FILE_DIRTY, MF_FILE_HOLE, MF_FILE_UNCACHED };
+
+/* Expected result after "=>" (spec section 7). */
+enum mf_expres_kind {
+	MF_EXP_NONE,
+	MF_EXP_TEXT,	 /* compared with the result text: "0", "EIO", "0x41", "index", "mismatch", "EOF" */
+	MF_EXP_SIGNAL,	 /* SIGBUS AR [addr=..] [lsb=..]; also SIGBUS ADRERR, SIGSEGV ACCERR */
+	MF_EXP_KILLED,	 /* killed SIGBUS */
+	MF_EXP_SHORT,	 /* read: "2K index": N bytes then a read-result word */
+};
+struct mf_expres {
+	enum mf_expres_kind kind;
+	char text[32];		/* TEXT, SHORT: the word; SIGNAL/KILLED: signal name "SIGBUS" */
+	char code[16];		/* SIGNAL: "AR", "AO", "ADRERR", "ACCERR" (without BUS_MCEERR_ etc.) */
+	bool has_addr, has_lsb;
+	struct mf_addr addr;
+	int lsb;
+	uint64_t short_len;	/* SHORT */
+};
+
+/* One entry of "expect A signals ...". */
+struct mf_expsig {
+	char code[16];		/* "AO", "AR", "ADRERR", "ACCERR" */
+	char signame[8];	/* "SIGBUS", "SIGSEGV" */
+	bool has_addr, has_lsb;
+	struct mf_addr addr;
+	int lsb;
+};
+
+enum mf_expect_kind {
+	MF_EXPECT_SIGNALS,	/* expect A[.t] signals ... | none */
+	MF_EXPECT_ALIVE, MF_EXPECT_KILLED, MF_EXPECT_EXITED,
+	MF_EXPECT_LOG, MF_EXPECT_NO_LOG,
+	MF_EXPECT_HWCORRUPT,	/* expect hardware-corrupted +4K */
+	MF_EXPECT_PAGE,		/* expect page P hwpoison !buddy */
+	MF_EXPECT_IS, MF_EXPECT_IS_NOT, /* expect A:buf+0 is P */
+	MF_EXPECT_HUGEPAGES,	/* expect hugepages free=7 total=8 */
+};
+
+#define MF_MAX_EXPSIG 16
+#define MF_MAX_FLAGS 16
+struct mf_expect {
+	enum mf_expect_kind kind;
+	char task[MF_NAME_MAX];	  /* SIGNALS/ALIVE/KILLED/EXITED */
+	char thread[MF_NAME_MAX]; /* SIGNALS: "" = whole process, "main" = main thread */
+	int nsig;
+	struct mf_expsig sig[MF_MAX_EXPSIG];
+	char signame[8];	  /* KILLED */
+	int exit_code;		  /* EXITED (optional: has_exit_code) */
+	bool has_exit_code;
+	char *log;		  /* LOG/NO_LOG substring, malloc'd */
+	int64_t hwcorrupt_bytes;  /* HWCORRUPT: signed change in bytes */
+	char label[MF_NAME_MAX];  /* PAGE/IS/IS_NOT */
+	int nflags;		  /* PAGE */
+	int flag_bit[MF_MAX_FLAGS];  /* kpageflags bit numbers */
+	bool flag_set[MF_MAX_FLAGS]; /* false for "!name" */
+	struct mf_pageref ref;	  /* IS/IS_NOT */
+	bool has_free, has_total; /* HUGEPAGES */
+	long hp_free, hp_total;
+};
+
+/* A statement. Fields are used by the ops noted beside them. */
+struct mf_stmt {
+	int line, col;		 /* first line of the statement */
+	bool is_expect;		 /* an "expect" statement: see .expect */
+	enum mf_op op;		 /* otherwise the operation */
+	char task[MF_NAME_MAX];	 /* task steps: process name; TASK, THREAD: the new task */
+	char thread[MF_NAME_MAX];/* task steps: "" = main thread; THREAD: the new thread */
+	char name[MF_NAME_MAX];	 /* MMAP region, OPEN fd, LABEL label, MUNMAP/MLOCK/MSYNC region ... */
+	char fd[MF_NAME_MAX];	 /* READ/WRITE/FSYNC/FDATASYNC/FTRUNCATE/PUNCH/CLOSE, MMAP fd */
+	char as[MF_NAME_MAX];	 /* "as NAME" of an injection ("" if none) */
+
+	/* FILE; MMAP file; OPEN; UNLINK */
+	enum mf_fs fs;
+	char file[MF_PATH_MAX];
+	uint64_t size;		 /* FILE size; MMAP/MLOCK/MUNLOCK/MADVISE/FILL/CHECK/MSYNC length
+				    (MSYNC: 0 = whole region); READ/WRITE length; FTRUNCATE size; PUNCH len */
+	enum mf_file_state fstate; /* FILE */
+	struct mf_pattern pat;	 /* FILE fill=, MMAP fill=, WRITE fill=, FILL/CHECK pattern */
+
+	/* TASK */
+	char parent[MF_NAME_MAX];/* TASK fork PARENT ("" if none) */
+	bool sigbus_default;	 /* TASK sigbus=default */
+
+	/* MMAP */
+	enum mf_mmap_kind mkind;
+	bool shared, ro, populate, locked, hugetlb, thp;
+	uint64_t offset;	 /* MMAP offset=; READ/WRITE/PUNCH file offset */
+	bool rw;		 /* OPEN rw (false: ro) */
+
+	/* memory addressing: MLOCK/MUNLOCK/MADVISE/LOAD/STORE/FILL/CHECK */
+	struct mf_addr addr;
+	uint8_t byte;		 /* STORE value */
+	enum mf_madv madv;	 /* MADVISE */
+	enum mf_mce_kill mce_kill; /* PRCTL_MCE_KILL */
+
+	/* system steps */
+	struct mf_pageref ref;	 /* CORRUPT_PFN/UNPOISON/HARD_OFFLINE/SOFT_OFFLINE/MCE_*/RECLAIM/LABEL */
+	uint64_t flags_mask, flags_value; /* FILTER_ENABLE */
+	int drop_caches;	 /* DROP_CACHES 1|2|3 */
+	char sysctl_key[64];	 /* SYSCTL, e.g. "vm.memory_failure_early_kill" */
+	char sysctl_val[32];
+
+	struct mf_expres expres; /* "=> ..." */
+	struct mf_expect expect; /* when is_expect */
+};
+
+struct mf_machine_cfg {
+	uint64_t memory;	 /* bytes, default 256M */
+	uint64_t swap;		 /* bytes, default 0 */
+	long hugepages;		 /* 2M pool pages, default 0 */
+	long overcommit;	 /* nr_overcommit_hugepages, default 0 */
+	int thp;		 /* 0 never, 1 madvise, 2 always; default madvise */
+	int shmem_thp;		 /* 0 never, 1 advise, 2 within_size, 3 always; default never */
+	int nodes;		 /* default 1 */
+};
+
+struct mf_sysctl_kv {
+	char key[64];
+	char val[32];
+};
+
+struct mf_scenario {
+	char *path;		 /* as given on the command line */
+	char *title;
+	char kernel[16];	 /* "6.1" */
+	struct mf_machine_cfg machine;
+	bool requires_model;
+	int nsysctl;		 /* header sysctls, applied before the first statement */
+	struct mf_sysctl_kv *sysctl;
+	int nstmt;
+	struct mf_stmt *stmt;	 /* declarations and steps, in file order */
+};
+
+/* Parse error: "file:line:column: error: found X, expected Y" in msg. */
+struct mf_parse_error {
+	int line, col;
+	char msg[512];
+};
+
+/* Parse a file / a buffer. Returns NULL and fills err on failure. */
+struct mf_scenario *mf_scenario_parse_file(const char *path, struct mf_parse_error *err);
+struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, size_t len,
+					  struct mf_parse_error *err);
+void mf_scenario_free(struct mf_scenario *sc);
+
+/* Canonical step text (spec section 9) into buf; returns buf. */
+const char *mf_stmt_canonical(const struct mf_stmt *st, char *buf, size_t len);
+const char *mf_op_name(enum mf_op op);
+
+/* kpageflags bit number for a page-types name ("hwpoison" -> 19), -1 if unknown. */
+int mf_kpf_bit(const char *name);
+
+#endif
