@@ -177,7 +177,7 @@ struct mf_stmt {
 	enum mf_mce_kill mce_kill; /* PRCTL_MCE_KILL */
 
 	/* system steps */
-	struct mf_pageref ref;	 /* CORRUPT_PFN/UNPOISON/HARD_OFFLINE/SOFT_OFFLINE/MCE_*/RECLAIM/LABEL */
+	struct mf_pageref ref;	 /* CORRUPT_PFN/UNPOISON/HARD_OFFLINE/SOFT_OFFLINE/MCE_SRAO/MCE_SRAR/RECLAIM/LABEL */
 	uint64_t flags_mask, flags_value; /* FILTER_ENABLE */
 	int drop_caches;	 /* DROP_CACHES 1|2|3 */
 	char sysctl_key[64];	 /* SYSCTL, e.g. "vm.memory_failure_early_kill" */

@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# /init of the memfail conformance guest (busybox ash), put in the initramfs by
+# conformance/run.sh. Runs every scenario of /mf/list with /mf/memfail-linux,
+# writing each trace between markers on the second serial port (ttyS1), then
+# powers off. The console (ttyS0) gets only init's own messages; a live copy
+# of the kernel log goes to ttyS2 (kept for post-mortems).
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+/bin/busybox mkdir -p /proc /sys /dev /tmp /mnt/ext4 /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+
+say() { echo "mf-init: $*"; }
+[ -c /dev/ttyS2 ] && { cat /dev/kmsg > /dev/ttyS2 2>/dev/null & }
+
+for m in $(cat /lib/modules/mf/order); do
+	insmod "/lib/modules/mf/$m.ko" || say "insmod $m failed"
+done
+i=0
+while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+mount -t ext4 /dev/vda /mnt/ext4 || say "mount ext4 failed"
+# deterministic machine: no background write-back, no printk ratelimit
+sysctl -q -w vm.dirty_writeback_centisecs=0 vm.dirty_expire_centisecs=360000 \
+	kernel.printk_ratelimit=0 kernel.printk_ratelimit_burst=10000 >/dev/null
+dmesg -n 1
+
+OUT=/dev/ttyS1
+[ -c $OUT ] || OUT=/dev/console
+STEP_TIMEOUT=$(cat /mf/step-timeout 2>/dev/null || echo 120)
+MF_ARGS=$(cat /mf/args 2>/dev/null)
+cd /mf/root
+echo "@@MF-GUEST-BEGIN $(uname -r) $(cut -d' ' -f1 /proc/uptime)@@" > $OUT
+while read -r f; do
+	[ -n "$f" ] || continue
+	echo "@@MF-BEGIN $f@@" > $OUT
+	timeout -s KILL "$STEP_TIMEOUT" /mf/memfail-linux $MF_ARGS "$f" > $OUT 2>&1
+	echo "@@MF-END $f rc=$?@@" > $OUT
+done < /mf/list
+echo "@@MF-GUEST-END $(cut -d' ' -f1 /proc/uptime) hwcorrupt=$(grep HardwareCorrupted /proc/meminfo | tr -s ' ' | cut -d' ' -f2)@@" > $OUT
+sync
+umount /mnt/ext4 2>/dev/null
+poweroff -f

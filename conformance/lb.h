@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal interface of the Linux back end (conformance/linux_backend.c and
+ * friends). The controller (the runner process) drives one real process per
+ * scenario task over a SOCK_SEQPACKET socket pair per thread: one request,
+ * one reply. Task processes keep their own region and fd tables; the
+ * controller mirrors the region table for page references and addresses.
+ */
+#ifndef MEMFAIL_CONFORMANCE_LB_H
+#define MEMFAIL_CONFORMANCE_LB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "memfail/backend.h"
+#include "memfail/scenario.h"
+
+#define LB_MAX_TASKS	32
+#define LB_MAX_THREADS	8
+#define LB_MAX_REGIONS	32
+#define LB_MAX_FDS	16
+#define LB_MAX_SIG	64
+#define LB_MAX_POISON	256
+#define LB_PATH_MAX	160
+
+#define LB_EXT4_DIR	"/mnt/ext4"
+#define LB_TMPFS_DIR	"/mnt/tmpfs"
+#define LB_HUGE_DIR	"/mnt/huge"
+#define LB_HWPOISON_DIR	"/sys/kernel/debug/hwpoison"
+#define LB_PAGE		4096ULL
+#define LB_HPAGE	(2ULL << 20)
+
+/* madvise(2) advice numbers (not all libcs define the newer ones). */
+#define LB_MADV_WILLNEED	3
+#define LB_MADV_DONTNEED	4
+#define LB_MADV_HUGEPAGE	14
+#define LB_MADV_NOHUGEPAGE	15
+#define LB_MADV_PAGEOUT		21
+#define LB_MADV_POPULATE_READ	22
+#define LB_MADV_POPULATE_WRITE	23
+#define LB_MADV_HWPOISON	100
+#define LB_MADV_SOFT_OFFLINE	101
+
+/* kpageflags bits */
+#define LB_KPF_BUDDY		10
+#define LB_KPF_COMPOUND_HEAD	15
+#define LB_KPF_HUGE		17
+#define LB_KPF_HWPOISON		19
+#define LB_KPF_RESERVED		32
+#define LB_KPF_ANON		12
+#define LB_KPF_MMAP		11
+
+enum lb_req_op {
+	LB_REQ_STEP,	/* run st */
+	LB_REQ_PING,	/* nothing: lets pending signals be handled */
+	LB_REQ_SIGS,	/* return process signal log entries from cursor */
+	LB_REQ_FORK,	/* fork a new task named name; reply carries its channel */
+	LB_REQ_THREAD,	/* start thread name; reply carries its channel */
+	LB_REQ_RECLAIM,	/* MADV_PAGEOUT one page at region+off, report presence */
+};
+
+struct lb_sig {
+	int signo, code, lsb, tid;
+	uint64_t addr;
+};
+
+struct lb_req {
+	int op;
+	char name[MF_NAME_MAX];
+	bool sigbus_default;
+	int cursor;
+	char path[LB_PATH_MAX];	/* file path of MMAP file / OPEN / UNLINK */
+	struct mf_stmt st;
+};
+
+struct lb_rep {
+	struct mf_result res;
+	uint64_t addr, size;	/* MMAP: where the region went */
+	int id;			/* FORK: pid, THREAD: tid, RECLAIM: still present */
+	int nsig, total;	/* SIGS */
+	struct lb_sig sig[LB_MAX_SIG];
+};
+
+/* lb_task.c: the task side */
+void lb_task_main(int chan, const char *name, bool sigbus_default) __attribute__((noreturn));
+int lb_send_fd(int sock, const void *buf, size_t len, int fd);
+ssize_t lb_recv_fd(int sock, void *buf, size_t len, int *fd);
+
+/* lb_ops.c: task steps, run inside the task */
+void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp);
+void lb_ops_reclaim(const struct lb_req *rq, struct lb_rep *rp);
+uint8_t lb_pattern_byte(const struct mf_pattern *pat, uint64_t page_index);
+/* the access window: 0 = ran to the end, else interrupted (signal in *sig) */
+int lb_access_begin(void);
+void lb_access_end(void);
+extern __thread struct lb_sig lb_intr;
+
+/* Controller-side state. */
+struct lb_region {
+	char name[MF_NAME_MAX];
+	uint64_t addr, size;
+};
+struct lb_thread {
+	char name[MF_NAME_MAX];
+	char full[2 * MF_NAME_MAX + 2];	/* "A" or "A.t2" */
+	int tid, fd;
+};
+struct lb_task {
+	char name[MF_NAME_MAX];
+	int pid;
+	enum mf_task_state state;
+	int code;		/* KILLED: signo; EXITED: status */
+	int nthr;		/* thr[0]: main */
+	struct lb_thread thr[LB_MAX_THREADS];
+	int nreg;
+	struct lb_region reg[LB_MAX_REGIONS];
+	int sigcur;
+};
+
+struct lb {
+	const struct mf_scenario *sc;
+	int ntask;
+	struct lb_task task[LB_MAX_TASKS];
+	int kmsg_fd;
+	char *dmesg;
+	size_t dmesg_len, dmesg_cap;
+	int npoison;
+	uint64_t poison[LB_MAX_POISON];
+	int nfiles;
+	char files[LB_MAX_TASKS][LB_PATH_MAX];
+	bool tmpfs_mounted, huge_mounted;
+	char last_name[2 * MF_NAME_MAX + 2];
+};
+
+/* linux_backend.c: the controller */
+struct lb_task *lb_task_find(struct lb *lb, const char *name);
+
+/* lb_machine.c: scenario defaults (spec section 2) and clean-up */
+int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_result *res);
+void lb_machine_teardown(struct lb *lb);
+
+/* lb_sys.c: system steps, /proc readers, kmsg, files */
+int lb_write_file(const char *path, const char *val);
+int lb_write_file_create(const char *path, const char *val);
+int lb_read_file(const char *path, char *buf, size_t len);
+int lb_sysctl_set(const char *key, const char *val);
+void lb_file_path(enum mf_fs fs, const char *name, char *buf, size_t len);
+int lb_create_file(const struct mf_stmt *st, struct mf_result *res);
+void lb_system_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *pfns, int nr,
+		    struct mf_result *res);
+void lb_kmsg_open(struct lb *lb);
+void lb_kmsg_drain(struct lb *lb, struct mf_events *evs);
+uint64_t lb_meminfo(const char *key);
+int lb_kpageflags(uint64_t pfn, uint64_t *flags);
+int lb_pagemap(int pid, uint64_t vaddr, uint64_t *pfn, bool *present);
+int lb_resolve_file(const struct mf_pageref *ref, uint64_t *pfn, char *msg, size_t len);
+int lb_find_free(bool huge, uint64_t *pfn, char *msg, size_t len);
+int lb_find_kernel(uint64_t *pfn, char *msg, size_t len);
+void lb_note_poison(struct lb *lb, uint64_t pfn);
+void lb_unpoison_all(struct lb *lb);
+void lb_unpoison_wait(void);
+void lb_set_errno(struct mf_result *res, int err);
+bool lb_in_vm(void);
+
+#endif

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Machine state of the Linux back end: the guest check, one-time setup, and
+ * the spec section 2 defaults every scenario starts from (and the clean-up
+ * that lets the next scenario start clean).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "lb.h"
+#include "memfail/linux_backend.h"
+
+#define EXT4_MAGIC 0xEF53
+
+bool mf_linux_guest_ok(char *why, unsigned long len)
+{
+	char cmd[4096];
+
+	if (!lb_in_vm()) {
+		snprintf(why, len, "not inside a virtual machine (no QEMU/KVM DMI vendor, no cpuid hypervisor bit)");
+		return false;
+	}
+	if (lb_read_file("/proc/cmdline", cmd, sizeof(cmd)) < 0 ||
+	    !strstr(cmd, "memfail.conformance=1")) {
+		snprintf(why, len, "the kernel was not booted for memfail (no memfail.conformance=1 on its command line)");
+		return false;
+	}
+	return true;
+}
+
+int mf_linux_setup(char *why, unsigned long len)
+{
+	static const char *const sysctls[][2] = {
+		{ "kernel.printk_ratelimit", "0" },
+		{ "kernel.printk_ratelimit_burst", "10000" },
+		{ "vm.dirty_writeback_centisecs", "0" },
+		{ "vm.dirty_expire_centisecs", "360000" },
+	};
+	struct statfs sf;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) {
+		snprintf(why, len, "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
+		char p[128];
+
+		snprintf(p, sizeof(p), "/proc/sys/%s", sysctls[i][0]);
+		for (char *c = p + 10; *c; c++)
+			if (*c == '.')
+				*c = '/';
+		if (lb_write_file(p, sysctls[i][1])) {
+			snprintf(why, len, "cannot set %s", sysctls[i][0]);
+			return -1;
+		}
+	}
+	if (access(LB_HWPOISON_DIR "/corrupt-pfn", W_OK)) {
+		snprintf(why, len, "%s/corrupt-pfn: %s (debugfs and hwpoison_inject needed)",
+			 LB_HWPOISON_DIR, strerror(errno));
+		return -1;
+	}
+	if (statfs(LB_EXT4_DIR, &sf) || sf.f_type != EXT4_MAGIC) {
+		snprintf(why, len, "%s is not an ext4 mount", LB_EXT4_DIR);
+		return -1;
+	}
+	mkdir(LB_TMPFS_DIR, 0755);
+	mkdir(LB_HUGE_DIR, 0755);
+	umount2(LB_TMPFS_DIR, MNT_DETACH);
+	umount2(LB_HUGE_DIR, MNT_DETACH);
+	return 0;
+}
+
+static int set_or_fail(const char *path, const char *val, struct mf_result *res)
+{
+	int rc = lb_write_file(path, val);
+
+	if (rc) {
+		res->kind = MF_RES_SKIP;
+		snprintf(res->msg, sizeof(res->msg), "cannot write %s to %s: %s", val, path,
+			 strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void clean_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[LB_PATH_MAX + 256];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lost+found"))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+}
+
+static void filter_off(void)
+{
+	lb_write_file(LB_HWPOISON_DIR "/corrupt-filter-enable", "0");
+	lb_write_file(LB_HWPOISON_DIR "/corrupt-filter-flags-mask", "0");
+	lb_write_file(LB_HWPOISON_DIR "/corrupt-filter-flags-value", "0");
+	lb_write_file(LB_HWPOISON_DIR "/corrupt-filter-dev-major", "0xffffffff");
+	lb_write_file(LB_HWPOISON_DIR "/corrupt-filter-dev-minor", "0xffffffff");
+	lb_write_file(LB_HWPOISON_DIR "/corrupt-filter-memcg", "0");
+}
+
+int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_result *res)
+{
+	static const char *const thp[] = { "never", "madvise", "always" };
+	static const char *const shmem[] = { "never", "advise", "within_size", "always" };
+	const struct mf_machine_cfg *m = &sc->machine;
+	char v[32], opt[64];
+
+	if (set_or_fail("/proc/sys/vm/memory_failure_early_kill", "0", res) ||
+	    set_or_fail("/proc/sys/vm/memory_failure_recovery", "1", res))
+		return -1;
+	filter_off();
+	if (m->thp < 0 || m->thp > 2 || m->shmem_thp < 0 || m->shmem_thp > 3) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "bad thp setting");
+		return -1;
+	}
+	if (set_or_fail("/sys/kernel/mm/transparent_hugepage/enabled", thp[m->thp], res) ||
+	    set_or_fail("/sys/kernel/mm/transparent_hugepage/shmem_enabled", shmem[m->shmem_thp], res))
+		return -1;
+	snprintf(v, sizeof(v), "%ld", m->overcommit);
+	if (set_or_fail("/proc/sys/vm/nr_overcommit_hugepages", v, res))
+		return -1;
+	snprintf(v, sizeof(v), "%ld", m->hugepages);
+	if (set_or_fail("/proc/sys/vm/nr_hugepages", v, res))
+		return -1;
+	if (lb_read_file("/proc/sys/vm/nr_hugepages", v, sizeof(v)) < 0 || atol(v) != m->hugepages) {
+		res->kind = MF_RES_SKIP;
+		snprintf(res->msg, sizeof(res->msg), "machine hugepages=%ld: the guest has only %ld",
+			 m->hugepages, atol(v));
+		return -1;
+	}
+	clean_dir(LB_EXT4_DIR);
+	snprintf(opt, sizeof(opt), "mode=1777,huge=%s", shmem[m->shmem_thp]);
+	if (mount("tmpfs", LB_TMPFS_DIR, "tmpfs", 0, opt)) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "mount tmpfs: %s", strerror(errno));
+		return -1;
+	}
+	lb->tmpfs_mounted = true;
+	if (mount("hugetlbfs", LB_HUGE_DIR, "hugetlbfs", 0, "pagesize=2M")) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "mount hugetlbfs: %s", strerror(errno));
+		return -1;
+	}
+	lb->huge_mounted = true;
+	return 0;
+}
+
+void lb_machine_teardown(struct lb *lb)
+{
+	clean_dir(LB_EXT4_DIR);
+	if (lb->tmpfs_mounted) {
+		clean_dir(LB_TMPFS_DIR);
+		umount2(LB_TMPFS_DIR, MNT_DETACH);
+	}
+	if (lb->huge_mounted) {
+		clean_dir(LB_HUGE_DIR);
+		umount2(LB_HUGE_DIR, MNT_DETACH);
+	}
+	lb->tmpfs_mounted = lb->huge_mounted = false;
+	filter_off();
+	lb_write_file("/proc/sys/vm/memory_failure_early_kill", "0");
+	lb_write_file("/proc/sys/vm/memory_failure_recovery", "1");
+	lb_unpoison_all(lb);
+}

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Task steps of the Linux back end, executed inside the task process (or
+ * thread) with real system calls. Loads, stores, fills and checks run in an
+ * access window: a synchronous SIGBUS/SIGSEGV ends the step as MF_RES_SIGNAL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "lb.h"
+
+#ifndef PR_MCE_KILL
+#define PR_MCE_KILL 33
+#define PR_MCE_KILL_GET 34
+#endif
+#ifndef PR_MCE_KILL_CLEAR
+#define PR_MCE_KILL_CLEAR 0
+#define PR_MCE_KILL_SET 1
+#define PR_MCE_KILL_LATE 0
+#define PR_MCE_KILL_EARLY 1
+#endif
+#ifndef SHM_HUGETLB
+#define SHM_HUGETLB 04000
+#endif
+
+struct t_region {
+	char name[MF_NAME_MAX];
+	uint8_t *addr;
+	uint64_t size;
+	uint64_t foff;		/* file offset of the mapping */
+	bool file;		/* pattern pages are file pages */
+	bool sysv;
+};
+struct t_fd {
+	char name[MF_NAME_MAX];
+	int fd;
+};
+
+static struct t_region regions[LB_MAX_REGIONS];
+static struct t_fd fds[LB_MAX_FDS];
+
+static struct t_region *region_find(const char *name)
+{
+	for (int i = 0; i < LB_MAX_REGIONS; i++)
+		if (regions[i].addr && !strcmp(regions[i].name, name))
+			return &regions[i];
+	return NULL;
+}
+
+static struct t_fd *fd_find(const char *name)
+{
+	for (int i = 0; i < LB_MAX_FDS; i++)
+		if (fds[i].name[0] && !strcmp(fds[i].name, name))
+			return &fds[i];
+	return NULL;
+}
+
+uint8_t lb_pattern_byte(const struct mf_pattern *pat, uint64_t page_index)
+{
+	if (pat->kind == MF_PAT_BYTE)
+		return pat->byte;
+	return (uint8_t)((page_index + 1) & 0xff);
+}
+
+static void res_value(struct mf_result *res, long ret)
+{
+	if (ret < 0) {
+		lb_set_errno(res, errno);
+	} else {
+		res->kind = MF_RES_VALUE;
+		res->value = ret;
+	}
+}
+
+static void res_signal(struct mf_result *res)
+{
+	res->kind = MF_RES_SIGNAL;
+	res->sig.signo = lb_intr.signo;
+	res->sig.code = lb_intr.code;
+	res->sig.addr = lb_intr.addr;
+	res->sig.lsb = lb_intr.lsb;
+}
+
+static int resolve(const struct mf_addr *a, const char *fallback, uint8_t **p,
+		   struct t_region **rp, struct mf_result *res)
+{
+	const char *name = a->region[0] ? a->region : fallback;
+	struct t_region *r = region_find(name);
+
+	if (!r) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "no region %s", name);
+		return -1;
+	}
+	*p = r->addr + a->off;
+	if (rp)
+		*rp = r;
+	return 0;
+}
+
+/* fill (store) or check the pattern over [p, p+len) of region r */
+static int pattern_range(struct t_region *r, uint8_t *p, uint64_t len,
+			 const struct mf_pattern *pat, bool check, struct mf_result *res)
+{
+	volatile uint8_t *v = p;
+	uint64_t base = r->file ? r->foff : 0;
+	bool ok = true;
+
+	if (lb_access_begin()) {
+		res_signal(res);
+		return -1;
+	}
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t o = (uint64_t)(p - r->addr) + i;
+		uint8_t b = lb_pattern_byte(pat, (base + o) / LB_PAGE);
+
+		if (check) {
+			if (v[i] != b) {
+				ok = false;
+				break;
+			}
+		} else {
+			v[i] = b;
+		}
+	}
+	lb_access_end();
+	if (check) {
+		res->kind = MF_RES_CHECK;
+		res->value = ok;
+	} else {
+		res->kind = MF_RES_OK;
+	}
+	return 0;
+}
+
+static uint8_t *map_aligned(uint64_t size, int prot, int flags, int fd, off_t off)
+{
+	uint8_t *res = mmap(NULL, size + LB_HPAGE, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	uint8_t *al = (uint8_t *)(((uintptr_t)res + LB_HPAGE - 1) & ~(uintptr_t)(LB_HPAGE - 1));
+	uint8_t *m = mmap(al, size, prot, flags | MAP_FIXED, fd, off);
+
+	if (m == MAP_FAILED) {
+		int e = errno;
+
+		munmap(res, size + LB_HPAGE);
+		errno = e;
+		return MAP_FAILED;
+	}
+	if (al > res)
+		munmap(res, (size_t)(al - res));
+	if (res + size + LB_HPAGE > al + size)
+		munmap(al + size, (size_t)(res + size + LB_HPAGE - (al + size)));
+	return m;
+}
+
+static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
+{
+	const struct mf_stmt *st = &rq->st;
+	struct mf_result *res = &rp->res;
+	struct t_region *slot = NULL;
+	int prot = st->ro ? PROT_READ : PROT_READ | PROT_WRITE;
+	int flags = st->shared || st->mkind == MF_MAP_SYSV ? MAP_SHARED : MAP_PRIVATE;
+	bool fill = st->pat.kind != MF_PAT_NONE;
+	bool populate = st->populate || fill;
+	int fd = -1, closefd = -1;
+	uint8_t *m;
+
+	for (int i = 0; i < LB_MAX_REGIONS && !slot; i++)
+		if (!regions[i].addr)
+			slot = &regions[i];
+	if (!slot) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "too many regions");
+		return;
+	}
+	memset(slot, 0, sizeof(*slot));
+	if (st->mkind == MF_MAP_SYSV) {
+		int id = shmget(IPC_PRIVATE, st->size, IPC_CREAT | 0600 | (st->hugetlb ? SHM_HUGETLB : 0));
+
+		if (id < 0) {
+			lb_set_errno(res, errno);
+			return;
+		}
+		m = shmat(id, NULL, st->ro ? SHM_RDONLY : 0);
+		int e = errno;
+
+		shmctl(id, IPC_RMID, NULL);
+		if (m == (void *)-1) {
+			lb_set_errno(res, e);
+			return;
+		}
+		slot->sysv = true;
+		if (populate)
+			madvise(m, st->size, LB_MADV_POPULATE_READ);
+		goto mapped;
+	}
+	if (st->mkind == MF_MAP_ANON) {
+		flags |= MAP_ANONYMOUS;
+		if (st->hugetlb)
+			flags |= MAP_HUGETLB;
+	} else if (st->mkind == MF_MAP_FILE) {
+		fd = open(rq->path, st->ro ? O_RDONLY : O_RDWR);
+		if (fd < 0) {
+			lb_set_errno(res, errno);
+			return;
+		}
+		closefd = fd;
+		slot->file = true;
+	} else {
+		struct t_fd *f = fd_find(st->fd);
+
+		if (!f) {
+			res->kind = MF_RES_ERROR;
+			snprintf(res->msg, sizeof(res->msg), "no fd %s", st->fd);
+			return;
+		}
+		fd = f->fd;
+		slot->file = true;
+	}
+	slot->foff = st->offset;
+	if (populate && !st->thp)
+		flags |= MAP_POPULATE;
+	if (st->thp)
+		m = map_aligned(st->size, prot, flags, fd, (off_t)st->offset);
+	else
+		m = mmap(NULL, st->size, prot, flags, fd, (off_t)st->offset);
+	int e = errno;
+
+	if (closefd >= 0)
+		close(closefd);
+	if (m == MAP_FAILED) {
+		lb_set_errno(res, e);
+		return;
+	}
+	if (st->thp) {
+		madvise(m, st->size, LB_MADV_HUGEPAGE);
+		if (populate)
+			madvise(m, st->size, (flags & MAP_SHARED) || st->ro ?
+				LB_MADV_POPULATE_READ : LB_MADV_POPULATE_WRITE);
+	}
+mapped:
+	snprintf(slot->name, sizeof(slot->name), "%s", st->name);
+	slot->addr = m;
+	slot->size = st->size;
+	rp->addr = (uint64_t)(uintptr_t)m;
+	rp->size = st->size;
+	res->kind = MF_RES_OK;
+	if (st->locked && mlock(m, st->size) < 0) {
+		lb_set_errno(res, errno);
+		return;
+	}
+	if (fill)
+		pattern_range(slot, m, st->size, &st->pat, false, res);
+}
+
+static void op_munmap(const struct mf_stmt *st, struct mf_result *res)
+{
+	struct t_region *r = region_find(st->name[0] ? st->name : st->addr.region);
+
+	if (!r) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "no region");
+		return;
+	}
+	res_value(res, r->sysv ? shmdt(r->addr) : munmap(r->addr, r->size));
+	if (res->kind == MF_RES_VALUE)
+		memset(r, 0, sizeof(*r));
+}
+
+static int advice_of(enum mf_madv a)
+{
+	switch (a) {
+	case MF_MADV_HWPOISON: return LB_MADV_HWPOISON;
+	case MF_MADV_SOFT_OFFLINE: return LB_MADV_SOFT_OFFLINE;
+	case MF_MADV_HUGEPAGE: return LB_MADV_HUGEPAGE;
+	case MF_MADV_NOHUGEPAGE: return LB_MADV_NOHUGEPAGE;
+	case MF_MADV_DONTNEED: return LB_MADV_DONTNEED;
+	case MF_MADV_PAGEOUT: return LB_MADV_PAGEOUT;
+	case MF_MADV_WILLNEED: return LB_MADV_WILLNEED;
+	}
+	return -1;
+}
+
+static void op_memory(const struct mf_stmt *st, struct mf_result *res)
+{
+	struct t_region *r;
+	uint8_t *p;
+
+	if (resolve(&st->addr, st->name, &p, &r, res))
+		return;
+	switch (st->op) {
+	case MF_OP_MLOCK:
+		res_value(res, mlock(p, st->size));
+		break;
+	case MF_OP_MUNLOCK:
+		res_value(res, munlock(p, st->size));
+		break;
+	case MF_OP_MADVISE:
+		res_value(res, madvise(p, st->size, advice_of(st->madv)));
+		break;
+	case MF_OP_LOAD: {
+		volatile uint8_t *v = p;
+		uint8_t b;
+
+		if (lb_access_begin()) {
+			res_signal(res);
+			return;
+		}
+		b = *v;
+		lb_access_end();
+		res->kind = MF_RES_BYTE;
+		res->value = b;
+		break;
+	}
+	case MF_OP_STORE: {
+		volatile uint8_t *v = p;
+
+		if (lb_access_begin()) {
+			res_signal(res);
+			return;
+		}
+		*v = st->byte;
+		lb_access_end();
+		res->kind = MF_RES_OK;
+		break;
+	}
+	case MF_OP_FILL:
+	case MF_OP_CHECK:
+		pattern_range(r, p, st->size, &st->pat, st->op == MF_OP_CHECK, res);
+		break;
+	case MF_OP_MSYNC:
+		res_value(res, msync(r->addr, st->size ? st->size : r->size, MS_SYNC));
+		break;
+	default:
+		break;
+	}
+}
+
+/* classify a read buffer: index pattern of its file offsets, one byte, or data */
+static void classify_read(const uint8_t *buf, uint64_t off, long n, uint64_t want,
+			  struct mf_result *res)
+{
+	bool index = true, same = true;
+	struct mf_pattern idx = { .kind = MF_PAT_INDEX };
+
+	res->kind = MF_RES_READ;
+	if (n == 0) {
+		res->read_kind = MF_READ_EOF;
+		return;
+	}
+	for (long i = 0; i < n; i++) {
+		if (index && buf[i] != lb_pattern_byte(&idx, (off + (uint64_t)i) / LB_PAGE))
+			index = false;
+		if (same && buf[i] != buf[0])
+			same = false;
+	}
+	if (index) {
+		res->read_kind = MF_READ_INDEX;
+	} else if (same) {
+		res->read_kind = MF_READ_BYTE;
+		res->read_byte = buf[0];
+	} else {
+		res->read_kind = MF_READ_DATA;
+	}
+	if ((uint64_t)n < want) {
+		res->read_short = true;
+		res->read_len = (uint64_t)n;
+	}
+}
+
+static uint8_t iobuf[4 << 20];
+
+static void op_file(const struct lb_req *rq, struct mf_result *res)
+{
+	const struct mf_stmt *st = &rq->st;
+	struct t_fd *f = NULL;
+
+	if (st->op != MF_OP_OPEN && st->op != MF_OP_UNLINK) {
+		f = fd_find(st->fd[0] ? st->fd : st->name);
+		if (!f) {
+			res->kind = MF_RES_ERROR;
+			snprintf(res->msg, sizeof(res->msg), "no fd %s", st->fd);
+			return;
+		}
+	}
+	switch (st->op) {
+	case MF_OP_OPEN: {
+		struct t_fd *slot = NULL;
+
+		for (int i = 0; i < LB_MAX_FDS && !slot; i++)
+			if (!fds[i].name[0])
+				slot = &fds[i];
+		int fd = open(rq->path, st->rw ? O_RDWR : O_RDONLY);
+
+		if (fd < 0) {
+			lb_set_errno(res, errno);
+			return;
+		}
+		if (!slot) {
+			close(fd);
+			res->kind = MF_RES_ERROR;
+			snprintf(res->msg, sizeof(res->msg), "too many fds");
+			return;
+		}
+		snprintf(slot->name, sizeof(slot->name), "%s", st->name);
+		slot->fd = fd;
+		res->kind = MF_RES_OK;
+		break;
+	}
+	case MF_OP_READ: {
+		uint64_t len = st->size < sizeof(iobuf) ? st->size : sizeof(iobuf);
+		long n = pread(f->fd, iobuf, len, (off_t)st->offset);
+
+		if (n < 0)
+			lb_set_errno(res, errno);
+		else
+			classify_read(iobuf, st->offset, n, len, res);
+		break;
+	}
+	case MF_OP_WRITE: {
+		uint64_t len = st->size < sizeof(iobuf) ? st->size : sizeof(iobuf);
+
+		for (uint64_t i = 0; i < len; i++)
+			iobuf[i] = lb_pattern_byte(&st->pat, (st->offset + i) / LB_PAGE);
+		res_value(res, pwrite(f->fd, iobuf, len, (off_t)st->offset));
+		break;
+	}
+	case MF_OP_FSYNC:
+		res_value(res, fsync(f->fd));
+		break;
+	case MF_OP_FDATASYNC:
+		res_value(res, fdatasync(f->fd));
+		break;
+	case MF_OP_FTRUNCATE:
+		res_value(res, ftruncate(f->fd, (off_t)st->size));
+		break;
+	case MF_OP_PUNCH:
+		res_value(res, fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					 (off_t)st->offset, (off_t)st->size));
+		break;
+	case MF_OP_CLOSE:
+		res_value(res, close(f->fd));
+		memset(f, 0, sizeof(*f));
+		break;
+	case MF_OP_UNLINK:
+		res_value(res, unlink(rq->path));
+		break;
+	default:
+		break;
+	}
+}
+
+void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp)
+{
+	const struct mf_stmt *st = &rq->st;
+	struct mf_result *res = &rp->res;
+
+	switch (st->op) {
+	case MF_OP_MMAP:
+		op_mmap(rq, rp);
+		break;
+	case MF_OP_MUNMAP:
+		op_munmap(st, res);
+		break;
+	case MF_OP_MLOCK: case MF_OP_MUNLOCK: case MF_OP_MADVISE: case MF_OP_LOAD:
+	case MF_OP_STORE: case MF_OP_FILL: case MF_OP_CHECK: case MF_OP_MSYNC:
+		op_memory(st, res);
+		break;
+	case MF_OP_PRCTL_MCE_KILL:
+		if (st->mce_kill == MF_MCE_KILL_CLEAR)
+			res_value(res, prctl(PR_MCE_KILL, PR_MCE_KILL_CLEAR, 0, 0, 0));
+		else
+			res_value(res, prctl(PR_MCE_KILL, PR_MCE_KILL_SET,
+					     st->mce_kill == MF_MCE_KILL_EARLY ?
+					     PR_MCE_KILL_EARLY : PR_MCE_KILL_LATE, 0, 0));
+		break;
+	case MF_OP_PRCTL_MCE_KILL_GET:
+		res_value(res, prctl(PR_MCE_KILL_GET, 0, 0, 0, 0));
+		break;
+	case MF_OP_EXIT:
+		res->kind = MF_RES_OK;
+		break;
+	case MF_OP_OPEN: case MF_OP_READ: case MF_OP_WRITE: case MF_OP_FSYNC:
+	case MF_OP_FDATASYNC: case MF_OP_FTRUNCATE: case MF_OP_PUNCH: case MF_OP_CLOSE:
+	case MF_OP_UNLINK:
+		op_file(rq, res);
+		break;
+	default:
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "not a task step: %d", st->op);
+		break;
+	}
+}
+
+/* reclaim: MADV_PAGEOUT of one page; rp->id = 1 when it is still resident */
+void lb_ops_reclaim(const struct lb_req *rq, struct lb_rep *rp)
+{
+	uint8_t *p;
+	unsigned char vec = 0;
+
+	if (resolve(&rq->st.ref.addr, "", &p, NULL, &rp->res))
+		return;
+	p = (uint8_t *)((uintptr_t)p & ~(uintptr_t)(LB_PAGE - 1));
+	madvise(p, LB_PAGE, LB_MADV_PAGEOUT);
+	if (mincore(p, LB_PAGE, &vec) < 0) {
+		lb_set_errno(&rp->res, errno);
+		return;
+	}
+	rp->id = vec & 1;
+	rp->res.kind = MF_RES_OK;
+}

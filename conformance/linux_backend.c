@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The Linux back end: struct mf_backend_ops with real processes and system
+ * calls, for a disposable Linux guest. This file is the controller: it starts
+ * the task processes (lb_task.c), sends them steps, collects their signals,
+ * reaps the dead, and runs the system steps (lb_sys.c).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lb.h"
+#include "memfail/linux_backend.h"
+
+#define LB(be) ((struct lb *)(be)->priv)
+
+struct lb_task *lb_task_find(struct lb *lb, const char *name)
+{
+	for (int i = 0; i < lb->ntask; i++)
+		if (!strcmp(lb->task[i].name, name))
+			return &lb->task[i];
+	return NULL;
+}
+
+static struct lb_thread *thread_find(struct lb_task *t, const char *thread)
+{
+	if (!thread || !thread[0] || !strcmp(thread, "main"))
+		return &t->thr[0];
+	for (int i = 1; i < t->nthr; i++)
+		if (!strcmp(t->thr[i].name, thread))
+			return &t->thr[i];
+	return NULL;
+}
+
+static void close_channels(struct lb_task *t)
+{
+	for (int i = 0; i < t->nthr; i++) {
+		if (t->thr[i].fd >= 0)
+			close(t->thr[i].fd);
+		t->thr[i].fd = -1;
+	}
+}
+
+/* the process is gone (or going): wait for it and record how it ended */
+static void reap(struct lb_task *t)
+{
+	int st = 0;
+
+	close_channels(t);
+	if (t->state != MF_TASK_ALIVE)
+		return;
+	while (waitpid(t->pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			t->state = MF_TASK_UNKNOWN;
+			return;
+		}
+	}
+	if (WIFSIGNALED(st)) {
+		t->state = MF_TASK_KILLED;
+		t->code = WTERMSIG(st);
+	} else {
+		t->state = MF_TASK_EXITED;
+		t->code = WEXITSTATUS(st);
+	}
+}
+
+/* one request, one reply: 0, or -1 when the channel is dead */
+static int rpc(struct lb_thread *th, const struct lb_req *rq, struct lb_rep *rp, int *fd)
+{
+	if (th->fd < 0)
+		return -1;
+	if (lb_send_fd(th->fd, rq, sizeof(*rq), -1) < 0)
+		return -1;
+	memset(rp, 0, sizeof(*rp));
+	if (lb_recv_fd(th->fd, rp, sizeof(*rp), fd) <= 0)
+		return -1;
+	return 0;
+}
+
+static int hello(int fd, int *id)
+{
+	return lb_recv_fd(fd, id, sizeof(*id), NULL) == (ssize_t)sizeof(*id) ? 0 : -1;
+}
+
+static struct lb_task *task_new(struct lb *lb, const char *name, int pid, int fd)
+{
+	struct lb_task *t = &lb->task[lb->ntask++];
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->pid = pid;
+	t->state = MF_TASK_ALIVE;
+	t->nthr = 1;
+	snprintf(t->thr[0].name, sizeof(t->thr[0].name), "main");
+	snprintf(t->thr[0].full, sizeof(t->thr[0].full), "%s", name);
+	t->thr[0].tid = pid;
+	t->thr[0].fd = fd;
+	return t;
+}
+
+static void decl_task(struct lb *lb, const struct mf_stmt *st, struct mf_result *res)
+{
+	struct lb_req rq;
+	struct lb_rep rp;
+	int fd = -1, pid;
+
+	if (lb->ntask >= LB_MAX_TASKS) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "too many tasks");
+		return;
+	}
+	if (st->parent[0]) {
+		struct lb_task *p = lb_task_find(lb, st->parent);
+
+		if (!p || p->state != MF_TASK_ALIVE) {
+			res->kind = MF_RES_ERROR;
+			snprintf(res->msg, sizeof(res->msg), "task %s is not alive", st->parent);
+			return;
+		}
+		memset(&rq, 0, sizeof(rq));
+		rq.op = LB_REQ_FORK;
+		snprintf(rq.name, sizeof(rq.name), "%s", st->task);
+		rq.sigbus_default = st->sigbus_default;
+		if (rpc(&p->thr[0], &rq, &rp, &fd) || rp.res.kind != MF_RES_OK || fd < 0 ||
+		    hello(fd, &pid)) {
+			if (fd >= 0)
+				close(fd);
+			res->kind = MF_RES_ERROR;
+			snprintf(res->msg, sizeof(res->msg), "fork of %s failed", st->parent);
+			return;
+		}
+		struct lb_task *t = task_new(lb, st->task, pid, fd);
+
+		p = lb_task_find(lb, st->parent);	/* (the table does not move) */
+		t->nreg = p->nreg;
+		memcpy(t->reg, p->reg, sizeof(t->reg));
+		res->kind = MF_RES_OK;
+		return;
+	}
+	int sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		lb_set_errno(res, errno);
+		return;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		lb_set_errno(res, errno);
+		close(sp[0]);
+		close(sp[1]);
+		return;
+	}
+	if (pid == 0) {
+		int c = sp[1];
+
+		if (c != 3) {
+			dup2(c, 3);
+			c = 3;
+		}
+		close_range(4, ~0U, 0);
+		lb_task_main(c, st->task, st->sigbus_default);
+	}
+	close(sp[1]);
+	if (hello(sp[0], &pid) < 0) {
+		close(sp[0]);
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "task %s did not start", st->task);
+		return;
+	}
+	task_new(lb, st->task, pid, sp[0]);
+	res->kind = MF_RES_OK;
+}
+
+static void decl_thread(struct lb *lb, const struct mf_stmt *st, struct mf_result *res)
+{
+	struct lb_task *t = lb_task_find(lb, st->task);
+	struct lb_req rq;
+	struct lb_rep rp;
+	int fd = -1, tid;
+
+	if (!t || t->state != MF_TASK_ALIVE || t->nthr >= LB_MAX_THREADS) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "cannot start thread %s.%s", st->task, st->thread);
+		return;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.op = LB_REQ_THREAD;
+	snprintf(rq.name, sizeof(rq.name), "%s", st->thread);
+	if (rpc(&t->thr[0], &rq, &rp, &fd) || rp.res.kind != MF_RES_OK || fd < 0 || hello(fd, &tid)) {
+		if (fd >= 0)
+			close(fd);
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "thread %s.%s did not start", st->task, st->thread);
+		return;
+	}
+	struct lb_thread *th = &t->thr[t->nthr++];
+
+	snprintf(th->name, sizeof(th->name), "%s", st->thread);
+	snprintf(th->full, sizeof(th->full), "%s.%s", st->task, st->thread);
+	th->tid = tid;
+	th->fd = fd;
+	res->kind = MF_RES_OK;
+}
+
+static void region_forget(struct lb_task *t, const char *name)
+{
+	for (int i = 0; i < t->nreg; i++) {
+		if (!strcmp(t->reg[i].name, name)) {
+			t->reg[i] = t->reg[--t->nreg];
+			return;
+		}
+	}
+}
+
+static void task_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *pfns, int nr,
+		      struct mf_result *res)
+{
+	struct lb_task *t = lb_task_find(lb, st->task);
+	struct lb_thread *th = t ? thread_find(t, st->thread) : NULL;
+	static struct lb_req rq;
+	static struct lb_rep rp;
+
+	if (!th || t->state != MF_TASK_ALIVE || th->fd < 0) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "task %s is not alive", st->task);
+		return;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.op = LB_REQ_STEP;
+	rq.st = *st;
+	rq.st.expect.log = NULL;
+	if ((st->op == MF_OP_MMAP && st->mkind == MF_MAP_FILE) || st->op == MF_OP_OPEN ||
+	    st->op == MF_OP_UNLINK)
+		lb_file_path(st->fs, st->file, rq.path, sizeof(rq.path));
+	if (st->op == MF_OP_MADVISE &&
+	    (st->madv == MF_MADV_HWPOISON || st->madv == MF_MADV_SOFT_OFFLINE))
+		for (int i = 0; i < nr; i++)
+			if (pfns[i] != UINT64_MAX)	/* the driver's "not mapped yet" */
+				lb_note_poison(lb, pfns[i]);
+	if (rpc(th, &rq, &rp, NULL)) {
+		reap(t);
+		if (t->state == MF_TASK_KILLED) {
+			res->kind = MF_RES_KILLED;
+			res->killed_signo = t->code;
+		} else {
+			res->kind = MF_RES_ERROR;
+			snprintf(res->msg, sizeof(res->msg), "task %s exited during its step", st->task);
+		}
+		return;
+	}
+	*res = rp.res;
+	if (st->op == MF_OP_MMAP && res->kind == MF_RES_OK && t->nreg < LB_MAX_REGIONS) {
+		struct lb_region *r = &t->reg[t->nreg++];
+
+		snprintf(r->name, sizeof(r->name), "%s", st->name);
+		r->addr = rp.addr;
+		r->size = rp.size;
+	}
+	if (st->op == MF_OP_MUNMAP && res->kind == MF_RES_VALUE)
+		region_forget(t, st->name);
+	if (st->op == MF_OP_EXIT && res->kind == MF_RES_OK) {
+		if (th == &t->thr[0]) {
+			reap(t);
+		} else {
+			close(th->fd);
+			th->fd = -1;
+		}
+	}
+}
+
+static void reclaim_step(struct lb *lb, const struct mf_stmt *st, struct mf_result *res)
+{
+	struct lb_task *t = lb_task_find(lb, st->ref.task);
+	struct lb_req rq;
+	struct lb_rep rp;
+
+	if (st->ref.kind != MF_PREF_TASK || !t || t->state != MF_TASK_ALIVE) {
+		res->kind = MF_RES_SKIP;
+		snprintf(res->msg, sizeof(res->msg), "reclaim of this page reference");
+		return;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.op = LB_REQ_RECLAIM;
+	rq.st = *st;
+	rq.st.expect.log = NULL;
+	if (rpc(&t->thr[0], &rq, &rp, NULL)) {
+		reap(t);
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "task %s died", t->name);
+		return;
+	}
+	*res = rp.res;
+	if (res->kind == MF_RES_OK && rp.id)
+		lb_set_errno(res, EAGAIN);
+}
+
+/* after every statement: signals of every live process, deaths, kernel log */
+static void collect(struct lb *lb, const struct mf_stmt *st, const struct mf_result *res,
+		    struct mf_events *evs)
+{
+	struct mf_events late = { 0 };
+	struct lb_req rq;
+	static struct lb_rep rp;
+
+	for (int i = 0; i < lb->ntask; i++) {
+		struct lb_task *t = &lb->task[i];
+		bool dead = false;
+
+		if (t->state != MF_TASK_ALIVE)
+			continue;
+		memset(&rq, 0, sizeof(rq));
+		rq.op = LB_REQ_PING;
+		for (int k = 1; k < t->nthr && !dead; k++)
+			if (t->thr[k].fd >= 0 && rpc(&t->thr[k], &rq, &rp, NULL))
+				dead = true;
+		for (;;) {
+			if (dead)
+				break;
+			rq.op = LB_REQ_SIGS;
+			rq.cursor = t->sigcur;
+			if (rpc(&t->thr[0], &rq, &rp, NULL)) {
+				dead = true;
+				break;
+			}
+			for (int k = 0; k < rp.nsig; k++) {
+				struct mf_event e;
+
+				memset(&e, 0, sizeof(e));
+				e.kind = MF_EV_SIGNAL;
+				e.tid = rp.sig[k].tid;
+				e.sig.signo = rp.sig[k].signo;
+				e.sig.code = rp.sig[k].code;
+				e.sig.addr = rp.sig[k].addr;
+				e.sig.lsb = rp.sig[k].lsb;
+				mf_events_push(&late, &e);
+			}
+			t->sigcur += rp.nsig;
+			if (rp.nsig < LB_MAX_SIG || t->sigcur >= rp.total)
+				break;
+		}
+		if (!dead)
+			continue;
+		reap(t);
+		bool stepper = !st->is_expect && !strcmp(st->task, t->name) &&
+			       res->kind == MF_RES_KILLED;
+		if (stepper)
+			continue;
+		struct mf_event e;
+
+		memset(&e, 0, sizeof(e));
+		e.tid = t->pid;
+		if (t->state == MF_TASK_KILLED) {
+			e.kind = MF_EV_KILLED;
+			e.sig.signo = t->code;
+		} else {
+			e.kind = MF_EV_EXITED;
+			e.exit_code = t->code;
+		}
+		mf_events_push(&late, &e);
+	}
+	lb_kmsg_drain(lb, evs);
+	for (int i = 0; i < late.n; i++)
+		mf_events_push(evs, &late.ev[i]);
+	free(late.ev);
+}
+
+static bool model_only(const struct mf_scenario *sc)
+{
+	for (int i = 0; i < sc->nstmt; i++) {
+		const struct mf_stmt *st = &sc->stmt[i];
+
+		if (st->is_expect)
+			continue;
+		if (st->op == MF_OP_MCE_SRAO || st->op == MF_OP_MCE_SRAR)
+			return true;
+		if (st->ref.kind == MF_PREF_SLAB &&
+		    (st->op == MF_OP_CORRUPT_PFN || st->op == MF_OP_UNPOISON || st->op == MF_OP_LABEL ||
+		     st->op == MF_OP_HARD_OFFLINE || st->op == MF_OP_SOFT_OFFLINE ||
+		     st->op == MF_OP_RECLAIM))
+			return true;
+	}
+	return false;
+}
+
+static bool has_op(const struct mf_scenario *sc, enum mf_op op)
+{
+	for (int i = 0; i < sc->nstmt; i++)
+		if (!sc->stmt[i].is_expect && sc->stmt[i].op == op)
+			return true;
+	return false;
+}
+
+static int start_fail(struct mf_result *res, enum mf_res_kind kind, const char *msg)
+{
+	res->kind = kind;
+	snprintf(res->msg, sizeof(res->msg), "%s", msg);
+	return -1;
+}
+
+static int be_start(struct mf_backend *be, const struct mf_scenario *sc, struct mf_result *res)
+{
+	struct lb *lb = LB(be);
+	struct utsname u;
+
+	lb->sc = sc;
+	res->kind = MF_RES_OK;
+	if (sc->requires_model)
+		return start_fail(res, MF_RES_SKIP, "requires model");
+	if (model_only(sc))
+		return start_fail(res, MF_RES_SKIP, "model-only statement (mce, slab)");
+	if (uname(&u) || strncmp(u.release, "6.1.", 4))
+		return start_fail(res, MF_RES_SKIP, "not a Linux 6.1 kernel");
+	if (sc->machine.nodes > 1)
+		return start_fail(res, MF_RES_SKIP, "machine nodes>1: the guest has one node");
+	if (sc->machine.swap)
+		return start_fail(res, MF_RES_SKIP, "machine swap: the guest has no swap");
+	if (lb_machine_setup(lb, sc, res))
+		return -1;
+	for (int i = 0; i < sc->nsysctl; i++) {
+		int rc = lb_sysctl_set(sc->sysctl[i].key, sc->sysctl[i].val);
+
+		if (rc) {
+			char m[128];
+
+			snprintf(m, sizeof(m), "sysctl %s: %s", sc->sysctl[i].key, strerror(-rc));
+			return start_fail(res, MF_RES_ERROR, m);
+		}
+	}
+	if (has_op(sc, MF_OP_UNPOISON))
+		lb_unpoison_wait();
+	lb_kmsg_open(lb);
+	return 0;
+}
+
+static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint64_t *pfns, int nr,
+		    struct mf_result *res, struct mf_events *evs)
+{
+	struct lb *lb = LB(be);
+
+	memset(res, 0, sizeof(*res));
+	res->kind = MF_RES_OK;
+	if (st->is_expect) {
+		collect(lb, st, res, evs);
+		return;
+	}
+	switch (st->op) {
+	case MF_OP_FILE:
+		lb_create_file(st, res);
+		break;
+	case MF_OP_TASK:
+		decl_task(lb, st, res);
+		break;
+	case MF_OP_THREAD:
+		decl_thread(lb, st, res);
+		break;
+	case MF_OP_SYSCTL: {
+		int rc = lb_sysctl_set(st->sysctl_key, st->sysctl_val);
+
+		if (rc)
+			lb_set_errno(res, -rc);
+		break;
+	}
+	case MF_OP_RECLAIM:
+		reclaim_step(lb, st, res);
+		break;
+	case MF_OP_CORRUPT_PFN: case MF_OP_UNPOISON: case MF_OP_HARD_OFFLINE:
+	case MF_OP_SOFT_OFFLINE: case MF_OP_FILTER_ENABLE: case MF_OP_FILTER_DISABLE:
+	case MF_OP_MCE_SRAO: case MF_OP_MCE_SRAR: case MF_OP_SYNC: case MF_OP_DROP_CACHES:
+	case MF_OP_LABEL:
+		lb_system_step(lb, st, pfns, nr, res);
+		break;
+	default:
+		task_step(lb, st, pfns, nr, res);
+		break;
+	}
+	collect(lb, st, res, evs);
+}
+
+static int be_resolve(struct mf_backend *be, const struct mf_pageref *ref, uint64_t *pfn,
+		      char *msg, size_t msglen)
+{
+	struct lb *lb = LB(be);
+
+	switch (ref->kind) {
+	case MF_PREF_TASK: {
+		struct lb_task *t = lb_task_find(lb, ref->task);
+		bool present = false;
+
+		if (!t || t->state != MF_TASK_ALIVE) {
+			snprintf(msg, msglen, "task %s is not alive", ref->task);
+			return -1;
+		}
+		for (int i = 0; i < t->nreg; i++) {
+			if (strcmp(t->reg[i].name, ref->addr.region))
+				continue;
+			if (lb_pagemap(t->pid, t->reg[i].addr + ref->addr.off, pfn, &present)) {
+				snprintf(msg, msglen, "nothing mapped at %s:%s+0x%llx", ref->task,
+					 ref->addr.region, (unsigned long long)ref->addr.off);
+				return -1;
+			}
+			return 0;
+		}
+		snprintf(msg, msglen, "%s has no region %s", ref->task, ref->addr.region);
+		return -1;
+	}
+	case MF_PREF_FILE:
+		return lb_resolve_file(ref, pfn, msg, msglen);
+	case MF_PREF_FREE:
+		return lb_find_free(false, pfn, msg, msglen);
+	case MF_PREF_FREE_HUGE:
+		return lb_find_free(true, pfn, msg, msglen);
+	case MF_PREF_KERNEL:
+		return lb_find_kernel(pfn, msg, msglen);
+	default:
+		snprintf(msg, msglen, "model-only page reference");
+		return -1;
+	}
+}
+
+static uint64_t be_hwcorrupt(struct mf_backend *be)
+{
+	(void)be;
+	return lb_meminfo("HardwareCorrupted");
+}
+
+static int be_kpageflags(struct mf_backend *be, uint64_t pfn, uint64_t *flags)
+{
+	(void)be;
+	return lb_kpageflags(pfn, flags);
+}
+
+static int be_hugepages(struct mf_backend *be, long *free, long *total)
+{
+	(void)be;
+	*free = (long)lb_meminfo("HugePages_Free");
+	*total = (long)lb_meminfo("HugePages_Total");
+	return 0;
+}
+
+static enum mf_task_state be_task_state(struct mf_backend *be, const char *task, int *code)
+{
+	struct lb_task *t = lb_task_find(LB(be), task);
+
+	if (!t)
+		return MF_TASK_UNKNOWN;
+	if (code)
+		*code = t->code;
+	return t->state;
+}
+
+static const char *be_name_of_tid(struct mf_backend *be, int tid)
+{
+	struct lb *lb = LB(be);
+
+	for (int i = 0; i < lb->ntask; i++)
+		for (int k = 0; k < lb->task[i].nthr; k++)
+			if (lb->task[i].thr[k].tid == tid)
+				return lb->task[i].thr[k].full;
+	return NULL;
+}
+
+static int be_tid_of(struct mf_backend *be, const char *task, const char *thread)
+{
+	struct lb_task *t = lb_task_find(LB(be), task);
+	struct lb_thread *th = t ? thread_find(t, thread) : NULL;
+
+	return th ? th->tid : -1;
+}
+
+static uint64_t be_region_base(struct mf_backend *be, const char *task, const char *region)
+{
+	struct lb_task *t = lb_task_find(LB(be), task);
+
+	for (int i = 0; t && i < t->nreg; i++)
+		if (!strcmp(t->reg[i].name, region))
+			return t->reg[i].addr;
+	return 0;
+}
+
+static bool be_addr_region(struct mf_backend *be, const char *task, uint64_t addr,
+			   char *region, size_t len, uint64_t *off)
+{
+	struct lb_task *t = lb_task_find(LB(be), task);
+
+	for (int i = 0; t && i < t->nreg; i++) {
+		if (addr >= t->reg[i].addr && addr - t->reg[i].addr < t->reg[i].size) {
+			snprintf(region, len, "%s", t->reg[i].name);
+			*off = addr - t->reg[i].addr;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *be_dmesg(struct mf_backend *be)
+{
+	return LB(be)->dmesg;
+}
+
+static void be_destroy(struct mf_backend *be)
+{
+	struct lb *lb = LB(be);
+
+	for (int i = 0; i < lb->ntask; i++) {
+		struct lb_task *t = &lb->task[i];
+
+		if (t->state == MF_TASK_ALIVE) {
+			kill(t->pid, SIGKILL);
+			reap(t);
+		}
+		close_channels(t);
+	}
+	lb_machine_teardown(lb);
+	if (lb->kmsg_fd >= 0)
+		close(lb->kmsg_fd);
+	free(lb->dmesg);
+	free(lb);
+	free(be);
+}
+
+static const struct mf_backend_ops linux_ops = {
+	.name = "linux",
+	.model_only_ok = false,
+	.start = be_start,
+	.exec = be_exec,
+	.resolve = be_resolve,
+	.hardware_corrupted_kb = be_hwcorrupt,
+	.kpageflags = be_kpageflags,
+	.hugepages = be_hugepages,
+	.task_state = be_task_state,
+	.name_of_tid = be_name_of_tid,
+	.tid_of = be_tid_of,
+	.region_base = be_region_base,
+	.addr_region = be_addr_region,
+	.dmesg = be_dmesg,
+	.dump_state = NULL,
+	.destroy = be_destroy,
+};
+
+struct mf_backend *mf_linux_backend_new(void)
+{
+	struct mf_backend *be = calloc(1, sizeof(*be));
+	struct lb *lb = calloc(1, sizeof(*lb));
+
+	if (!be || !lb) {
+		free(be);
+		free(lb);
+		return NULL;
+	}
+	lb->kmsg_fd = -1;
+	be->ops = &linux_ops;
+	be->priv = lb;
+	return be;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The scenario driver: runs parsed scenarios on any back end (backend.h),
+ * owns labels, expectation checking, log normalization and the trace.
+ * cli/memfail.c and the conformance runner are thin main()s around it.
+ */
+#ifndef MEMFAIL_DRIVER_H
+#define MEMFAIL_DRIVER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "memfail/backend.h"
+#include "memfail/scenario.h"
+
+struct mf_run_opts {
+	bool quiet;	/* print only failures and errors (and the summary) */
+	bool json;	/* one JSON object per line instead of the text trace */
+	bool log;	/* print the back end's full kernel log after each scenario */
+	bool state;	/* call the back end's dump_state after each scenario */
+	FILE *err;	/* parse errors and usage problems; NULL = stderr */
+};
+
+enum mf_outcome { MF_PASS, MF_FAIL, MF_SKIP, MF_ERROR };
+
+/* Exit codes of a run. */
+#define MF_EXIT_OK 0
+#define MF_EXIT_FAIL 1	 /* an expectation failed or a run-time error */
+#define MF_EXIT_USAGE 2	 /* usage, parse or static error: nothing ran */
+#define MF_EXIT_SKIP 77	 /* every scenario was skipped */
+
+/*
+ * Run one parsed scenario on a fresh back end (the caller creates and
+ * destroys it). The trace, failures, run-time errors and skips go to out.
+ */
+enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario *sc,
+				const struct mf_run_opts *o, FILE *out);
+
+/*
+ * Parse every file first (any parse error: messages to o->err, exit 2, nothing
+ * runs), then run each on a back end from make_backend(ctx) (NULL: that
+ * scenario is an ERROR), destroying it afterwards. Several files are framed
+ * "=== FILE" ... "=== FILE: pass|FAIL|skip|ERROR" with a closing summary.
+ * Returns the exit code: 0 all passed (or some skipped), 1 a failure or
+ * error, 2 a parse error, 77 all skipped.
+ */
+int mf_run_files(struct mf_backend *(*make_backend)(void *ctx), void *ctx, char **files, int n,
+		 const struct mf_run_opts *o, FILE *out);
+
+/* Parse only: errors to err; returns 0 or 2. */
+int mf_check_files(char **files, int n, FILE *err);
+
+const char *mf_outcome_name(enum mf_outcome r);	/* "pass", "FAIL", "skip", "ERROR" */
+
+#endif

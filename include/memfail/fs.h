@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Files: inodes, the page cache (address_space), open files, write-back error
+ * reporting (errseq), and the filesystems the model has: a disk filesystem
+ * whose files have an on-disk copy, tmpfs (shmem), and the block device that
+ * holds filesystem metadata.
+ */
+#ifndef MEMFAIL_FS_H
+#define MEMFAIL_FS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memfail/xarray.h"
+
+struct machine;
+struct page;
+struct vm_area_struct;
+
+typedef uint32_t errseq_t;
+
+/* lib/errseq.c: the kernel's scheme of an error number, a seen bit and a counter. */
+errseq_t errseq_set(errseq_t *eseq, int err);
+errseq_t errseq_sample(const errseq_t *eseq);
+int errseq_check(const errseq_t *eseq, errseq_t since);
+int errseq_check_and_advance(errseq_t *eseq, errseq_t *since);
+
+enum fs_type { FS_DISK, FS_TMPFS, FS_HUGETLBFS, FS_BDEV };
+
+/* address_space flags */
+#define AS_EIO 0
+#define AS_ENOSPC 1
+
+struct super_block {
+	enum fs_type type;
+	const char *name;
+	errseq_t s_wb_err;
+	unsigned dev_major, dev_minor;
+};
+
+struct address_space {
+	struct inode *host;
+	struct xarray i_pages;		/* page offset -> struct page * */
+	uint64_t nrpages;
+	struct vm_area_struct **i_mmap;	/* the VMAs mapping this file (the kernel's interval tree) */
+	int nr_mmap, cap_mmap;
+	unsigned long flags;		/* AS_EIO, AS_ENOSPC */
+	errseq_t wb_err;
+};
+
+struct inode {
+	uint64_t i_ino;
+	struct super_block *i_sb;
+	bool regular;			/* S_ISREG; block device inodes are not */
+	uint64_t i_size;
+	int i_count;			/* open files + mappings + the directory entry */
+	bool unlinked;
+	char name[64];
+	struct address_space i_data;
+	uint8_t **disk;			/* disk filesystem: the on-disk copy of each page (NULL = hole) */
+	uint64_t nr_disk;
+	struct machine *m;
+};
+
+#define FMODE_READ 1u
+#define FMODE_WRITE 2u
+
+struct file {
+	struct inode *f_inode;
+	unsigned f_mode;
+	errseq_t f_wb_err;		/* sample taken at open, advanced by fsync */
+	errseq_t f_sb_err;
+	int f_count;
+};
+
+static inline struct address_space *file_mapping(struct file *f)
+{
+	return &f->f_inode->i_data;
+}
+
+/* fs/inode.c, fs/open.c, fs/read_write.c, fs/sync.c */
+struct inode *fs_create(struct machine *m, enum fs_type type, const char *name, uint64_t size);
+struct inode *fs_lookup(struct machine *m, enum fs_type type, const char *name);
+struct file *fs_open(struct inode *inode, unsigned mode);
+void fput(struct file *f);
+void iput(struct inode *inode);
+void inode_destroy(struct inode *inode);	/* machine teardown: free regardless of counts */
+long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off);
+long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off);
+int fs_fsync(struct file *f, bool datasync);
+int fs_ftruncate(struct file *f, uint64_t size);
+int fs_punch_hole(struct file *f, uint64_t off, uint64_t len);
+int fs_unlink(struct machine *m, enum fs_type type, const char *name);
+int sync_inode_pages(struct inode *inode);	/* write back dirty pages */
+void sync_all(struct machine *m);
+void drop_caches(struct machine *m, int mode);
+
+/* mm/filemap.c: the page cache */
+struct page *find_get_page(struct address_space *mapping, uint64_t index);
+struct page *filemap_get_page(struct address_space *mapping, uint64_t index, int *err);
+int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index);
+void delete_from_page_cache(struct page *page);
+int filemap_write_page(struct page *page);
+void mapping_set_error(struct address_space *mapping, int err);
+int filemap_check_and_advance_wb_err(struct file *f);
+bool mapping_can_writeback(const struct address_space *mapping);
+bool shmem_mapping(const struct address_space *mapping);
+
+/* mm/truncate.c */
+void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart, uint64_t lend);
+int generic_error_remove_page(struct address_space *mapping, struct page *page);
+int invalidate_inode_page(struct page *page);
+int mapping_evict_page(struct address_space *mapping, struct page *page);
+
+#endif

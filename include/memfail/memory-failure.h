@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* mm/memory-failure.c and its entry points (madvise, debugfs, sysfs, MCE). */
+#ifndef MEMFAIL_MEMORY_FAILURE_H
+#define MEMFAIL_MEMORY_FAILURE_H
+
+#include <stdint.h>
+
+struct machine;
+struct task_struct;
+
+/* enum mf_flags, 6.1 values */
+#define MF_COUNT_INCREASED (1 << 0)
+#define MF_ACTION_REQUIRED (1 << 1)
+#define MF_MUST_KILL (1 << 2)
+#define MF_SOFT_OFFLINE (1 << 3)
+#define MF_UNPOISON (1 << 4)
+#define MF_SW_SIMULATED (1 << 5)
+#define MF_NO_RETRY (1 << 6)
+
+/* enum mf_action_result */
+enum mf_action_result { MF_IGNORED, MF_FAILED, MF_DELAYED, MF_RECOVERED };
+
+/* enum mf_action_page_type, 6.1 order (the tracepoint's type numbers) */
+enum mf_action_page_type {
+	MF_MSG_KERNEL, MF_MSG_KERNEL_HIGH_ORDER, MF_MSG_SLAB, MF_MSG_DIFFERENT_COMPOUND,
+	MF_MSG_HUGE, MF_MSG_FREE_HUGE, MF_MSG_UNMAP_FAILED, MF_MSG_DIRTY_SWAPCACHE,
+	MF_MSG_CLEAN_SWAPCACHE, MF_MSG_DIRTY_MLOCKED_LRU, MF_MSG_CLEAN_MLOCKED_LRU,
+	MF_MSG_DIRTY_UNEVICTABLE_LRU, MF_MSG_CLEAN_UNEVICTABLE_LRU, MF_MSG_DIRTY_LRU,
+	MF_MSG_CLEAN_LRU, MF_MSG_TRUNCATED_LRU, MF_MSG_BUDDY, MF_MSG_DAX,
+	MF_MSG_UNSPLIT_THP, MF_MSG_UNKNOWN,
+};
+
+/*
+ * memory_failure(): handle a hardware-poisoned pfn. current is the task that
+ * consumed the error (MF_ACTION_REQUIRED) or made the injecting system call.
+ * Returns 0, -EBUSY, -EHWPOISON, -EOPNOTSUPP (filtered), -ENXIO, -EFAULT.
+ */
+int memory_failure(struct machine *m, uint64_t pfn, int flags);
+/* The patrol-scrub path: queue from "interrupt" context, run from the work queue. */
+void memory_failure_queue(struct machine *m, uint64_t pfn, int flags);
+void memory_failure_work(struct machine *m);
+int unpoison_memory(struct machine *m, uint64_t pfn);
+int soft_offline_page(struct machine *m, uint64_t pfn, int flags);
+const char *mf_action_page_type_name(enum mf_action_page_type t);
+const char *mf_result_name(enum mf_action_result r);
+
+/* mm/hwpoison-inject.c: debugfs hwpoison/ */
+int hwpoison_inject_corrupt_pfn(struct machine *m, uint64_t pfn);
+int hwpoison_inject_unpoison_pfn(struct machine *m, uint64_t pfn);
+int hwpoison_filter(struct machine *m, uint64_t pfn);
+/* drivers/base/memory.c: sysfs, physical addresses */
+int sysfs_hard_offline_page(struct machine *m, uint64_t phys);
+int sysfs_soft_offline_page(struct machine *m, uint64_t phys);
+/* arch/x86/kernel/cpu/mce: an uncorrected error consumed by t's access (SRAR) */
+int mce_srar(struct machine *m, struct task_struct *t, uint64_t pfn);
+
+/* fs/proc/page.c: the /proc/kpageflags word of a pfn */
+uint64_t stable_page_flags(struct machine *m, uint64_t pfn);
+#define KPF_LOCKED 0
+#define KPF_ERROR_BIT 1
+#define KPF_REFERENCED 2
+#define KPF_UPTODATE 3
+#define KPF_DIRTY 4
+#define KPF_LRU 5
+#define KPF_ACTIVE 6
+#define KPF_SLAB 7
+#define KPF_WRITEBACK 8
+#define KPF_RECLAIM 9
+#define KPF_BUDDY 10
+#define KPF_MMAP 11
+#define KPF_ANON 12
+#define KPF_SWAPCACHE 13
+#define KPF_SWAPBACKED 14
+#define KPF_COMPOUND_HEAD 15
+#define KPF_COMPOUND_TAIL 16
+#define KPF_HUGE 17
+#define KPF_UNEVICTABLE 18
+#define KPF_HWPOISON 19
+#define KPF_NOPAGE 20
+#define KPF_KSM 21
+#define KPF_THP 22
+#define KPF_OFFLINE 23
+#define KPF_ZERO_PAGE 24
+#define KPF_IDLE 25
+#define KPF_PGTABLE 26
+#define KPF_RESERVED 32
+#define KPF_MLOCKED 33
+#define KPF_MAPPEDTODISK 34
+#define KPF_PRIVATE 35
+#define KPF_PRIVATE_2 36
+#define KPF_OWNER_PRIVATE 37
+#define KPF_ARCH 38
+#define KPF_UNCACHED 39
+#define KPF_SOFTDIRTY 40
+
+/* HardwareCorrupted in kB, as /proc/meminfo shows it */
+static inline uint64_t hardware_corrupted_kb(const uint64_t *num_poisoned_pages)
+{
+	return *num_poisoned_pages * 4;
+}
+
+#endif

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The modelled machine and its VM: frames, buddy allocator, LRU, address
+ * spaces, page tables, faults, rmap and swap. One struct machine owns all of
+ * it; several machines can live in one process.
+ */
+#ifndef MEMFAIL_MM_H
+#define MEMFAIL_MM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "memfail/fs.h"
+#include "memfail/mm_types.h"
+#include "memfail/sched.h"
+
+/* ---- page tables (mm/memory.c) ------------------------------------------------------ */
+typedef uint64_t pte_t;
+#define PTE_PRESENT 0x1ULL
+#define PTE_WRITE 0x2ULL
+#define PTE_DIRTY 0x4ULL
+#define PTE_YOUNG 0x8ULL
+#define PTE_SWP 0x10ULL		/* a non-present entry: swap, migration or hwpoison */
+#define PTE_PFN_SHIFT 12
+#define SWP_TYPE_SHIFT 5
+#define SWP_TYPE_MASK 0x7fULL
+enum { SWP_SWAPFILE = 0, SWP_HWPOISON = 26, SWP_MIGRATION = 30 };
+
+static inline bool pte_none(pte_t p) { return p == 0; }
+static inline bool pte_present(pte_t p) { return p & PTE_PRESENT; }
+static inline bool pte_is_swp(pte_t p) { return (p & PTE_SWP) && !(p & PTE_PRESENT); }
+static inline uint64_t pte_pfn(pte_t p) { return p >> PTE_PFN_SHIFT; }
+static inline unsigned swp_type(pte_t p) { return (unsigned)((p >> SWP_TYPE_SHIFT) & SWP_TYPE_MASK); }
+static inline uint64_t swp_offset(pte_t p) { return p >> PTE_PFN_SHIFT; }
+static inline pte_t mk_swp_pte(unsigned type, uint64_t off)
+{
+	return PTE_SWP | ((pte_t)type << SWP_TYPE_SHIFT) | (off << PTE_PFN_SHIFT);
+}
+static inline bool is_hwpoison_pte(pte_t p) { return pte_is_swp(p) && swp_type(p) == SWP_HWPOISON; }
+
+/* vpn -> pte, open addressing (lib/u64map.c) */
+struct u64map {
+	uint64_t *keys, *vals;
+	uint64_t cap, nr, tomb;
+};
+void u64map_init(struct u64map *mp);
+void u64map_free(struct u64map *mp);
+bool u64map_get(const struct u64map *mp, uint64_t key, uint64_t *val);
+int u64map_put(struct u64map *mp, uint64_t key, uint64_t val);
+bool u64map_del(struct u64map *mp, uint64_t key);
+uint64_t *u64map_slot(const struct u64map *mp, uint64_t key);	/* value pointer or NULL */
+
+/* ---- VMAs and address spaces (mm/mmap.c) --------------------------------------------- */
+#define VM_READ 0x1UL
+#define VM_WRITE 0x2UL
+#define VM_SHARED 0x8UL
+#define VM_MAYSHARE 0x80UL
+#define VM_LOCKED 0x2000UL
+#define VM_HUGEPAGE 0x20000000UL
+#define VM_NOHUGEPAGE 0x40000000UL
+#define VM_HUGETLB 0x400000UL
+
+struct anon_vma {
+	struct vm_area_struct **vmas;	/* every VMA whose pages may be in this anon_vma */
+	int nr, cap;
+	int refcount;			/* VMAs linked + pages pointing at it */
+};
+
+struct vm_area_struct {
+	uint64_t vm_start, vm_end;
+	unsigned long vm_flags;
+	uint64_t vm_pgoff;		/* file page offset; for anon: vm_start >> PAGE_SHIFT */
+	struct mm_struct *vm_mm;
+	struct file *vm_file;		/* file or shmem object */
+	struct anon_vma *anon_vma;	/* where new anon pages of this VMA go */
+	struct anon_vma **avc;		/* every anon_vma this VMA is linked into */
+	int nr_avc, cap_avc;
+	struct vm_area_struct *vm_next;
+	uint64_t seq;			/* creation order: rmap walk order */
+};
+
+struct mm_struct {
+	struct vm_area_struct *mmap;	/* sorted by address */
+	struct u64map pt;		/* vpn -> pte_t */
+	struct task_struct *owner;	/* the thread group leader */
+	uint64_t mmap_base;		/* next address handed out by get_unmapped_area */
+	int users;
+};
+
+/* ---- swap (mm/swapfile.c, mm/swap_state.c) --------------------------------------- */
+struct swap_info {
+	uint64_t nr_slots;
+	uint16_t *swap_map;		/* references per slot; 0 = free */
+	uint8_t **slot_data;		/* what was written to the slot */
+	uint32_t *cache;		/* swap cache: slot -> pfn, NO_PFN if none */
+	uint64_t inuse;
+};
+
+/* ---- counters, filter, machine --------------------------------------------------- */
+struct hwpoison_filter {
+	bool enable;
+	uint32_t dev_major, dev_minor;	/* ~0U = wildcard */
+	uint64_t flags_mask, flags_value;
+	uint64_t memcg;
+};
+
+struct mf_trace_rec {		/* ras:memory_failure_event */
+	uint64_t pfn;
+	int type, result;
+};
+
+struct printk_ring {
+	char *buf;			/* "<level>[timestamp] text\n" lines */
+	size_t len, cap;
+	uint64_t seq;			/* lines printed so far */
+	size_t read_pos;		/* reader cursor for the back end */
+};
+
+struct machine {
+	uint64_t nr_pages;
+	struct page *pages;
+	int nr_nodes;
+	struct zone zones[MAX_NR_ZONES];
+	int nr_zones;
+	struct lruvec lruvec;
+	struct pagevec lru_add_pvec;	/* one modelled CPU's batch */
+	uint64_t reserved_end;		/* pfns [0, reserved_end) are reserved at boot */
+	uint32_t zero_pfn;		/* the shared zero page */
+
+	/* page contents: slot 0 reads as zeroes; others are PAGE_SIZE buffers */
+	uint8_t **data;
+	uint32_t nr_data, cap_data;
+	uint32_t *free_slots;
+	uint32_t nr_free_slots;
+
+	/* tasks */
+	struct task_struct *tasks;	/* list of thread group leaders, creation order */
+	struct task_struct *tasks_tail;
+	struct task_struct **all_threads;
+	int nr_threads, cap_threads;
+	int next_pid;
+	uint64_t next_seq;
+	struct task_struct *current;	/* the thread making the current system call */
+	struct sigrecord *sigs;		/* signals delivered since the last drain */
+	int nr_sigs, cap_sigs;
+
+	/* files */
+	struct super_block disk_sb, tmpfs_sb, hugetlbfs_sb, bdev_sb;
+	struct inode **inodes;
+	int nr_inodes, cap_inodes;
+	uint64_t next_ino;
+	struct swap_info *swap;
+
+	/* slab: pages handed to the small slab layer */
+	uint32_t *slab_pfns;
+	int nr_slab, cap_slab;
+
+	/* memory failure */
+	int sysctl_memory_failure_early_kill;
+	int sysctl_memory_failure_recovery;
+	uint64_t num_poisoned_pages;
+	bool hw_memory_failure;
+	bool panicked;
+	struct hwpoison_filter filter;
+	struct mf_trace_rec *trace;
+	int nr_trace, cap_trace;
+	uint64_t mf_results[4];		/* per mf_result */
+
+	struct printk_ring log;
+	uint64_t clock_ns;		/* the model's clock: advances per printk */
+	uint64_t rng;			/* seeded, for reproducible choices */
+};
+
+struct machine_config {
+	uint64_t memory;		/* bytes, multiple of PAGE_SIZE, >= 1 MiB */
+	uint64_t swap;			/* bytes */
+	int nodes;
+	uint64_t seed;
+};
+
+/* mm/mm_init.c: boot and tear down. Errors: -EINVAL (bad config), -ENOMEM. */
+int machine_create(const struct machine_config *cfg, struct machine **out, char *err, size_t errlen);
+void machine_destroy(struct machine *m);
+
+static inline struct page *pfn_to_page(struct machine *m, uint64_t pfn) { return &m->pages[pfn]; }
+static inline uint64_t page_to_pfn(struct machine *m, const struct page *p)
+{
+	return (uint64_t)(p - m->pages);
+}
+static inline bool pfn_valid(struct machine *m, uint64_t pfn) { return pfn < m->nr_pages; }
+static inline bool PageFlag(const struct page *p, int b) { return p->flags & PGF(b); }
+static inline void SetPageFlag(struct page *p, int b) { p->flags |= (uint32_t)PGF(b); }
+static inline void ClearPageFlag(struct page *p, int b) { p->flags &= ~(uint32_t)PGF(b); }
+static inline bool TestSetPageFlag(struct page *p, int b)
+{
+	bool was = PageFlag(p, b);
+	SetPageFlag(p, b);
+	return was;
+}
+static inline bool PageAnon(const struct page *p) { return p->mapping & PAGE_MAPPING_ANON; }
+static inline struct anon_vma *page_anon_vma(const struct page *p)
+{
+	return PageAnon(p) ? (struct anon_vma *)(p->mapping & ~PAGE_MAPPING_ANON) : NULL;
+}
+static inline struct address_space *page_mapping_file(const struct page *p)
+{
+	return PageAnon(p) ? NULL : (struct address_space *)p->mapping;
+}
+static inline bool page_mapped(const struct page *p) { return p->_mapcount > 0; }
+
+/* mm/page_alloc.c: the buddy allocator */
+struct page *alloc_pages(struct machine *m, unsigned order);
+void free_pages(struct machine *m, struct page *page, unsigned order);
+void get_page(struct page *page);
+void put_page(struct machine *m, struct page *page);	/* frees at refcount 0 */
+bool is_free_buddy_page(struct machine *m, struct page *page);
+bool take_page_off_buddy(struct machine *m, struct page *page);
+bool put_page_back_buddy(struct machine *m, struct page *page);
+uint64_t nr_free_pages(struct machine *m);
+struct page *find_free_page(struct machine *m);	/* deterministic pick for "free" refs */
+
+/* mm/slab.c */
+struct page *slab_alloc_page(struct machine *m);
+
+/* mm/page_data.c: page contents */
+const uint8_t *page_data(struct machine *m, struct page *page);	/* NULL = all zero */
+uint8_t *page_data_w(struct machine *m, struct page *page);
+void page_data_copy(struct machine *m, struct page *dst, struct page *src);
+void page_data_release(struct machine *m, struct page *page);
+
+/* mm/swap.c: LRU */
+void lru_cache_add(struct machine *m, struct page *page);	/* via the per-CPU batch */
+void lru_add_drain(struct machine *m);
+bool isolate_lru_page(struct machine *m, struct page *page);	/* takes a ref on success */
+void putback_lru_page(struct machine *m, struct page *page);	/* drops that ref */
+void del_page_from_lru(struct machine *m, struct page *page);
+void page_lru_update(struct machine *m, struct page *page);	/* re-file after mlock change */
+bool page_in_pagevec(struct machine *m, struct page *page);
+void page_list_add(struct machine *m, struct page_list *l, struct page *page);
+void page_list_del(struct machine *m, struct page_list *l, struct page *page);
+
+/* mm/rmap.c */
+struct anon_vma *anon_vma_alloc(void);
+void anon_vma_link(struct vm_area_struct *vma, struct anon_vma *av);
+void anon_vma_put(struct anon_vma *av);
+void unlink_anon_vmas(struct vm_area_struct *vma);
+void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, uint64_t addr);
+void page_add_file_rmap(struct page *page);
+void page_remove_rmap(struct machine *m, struct page *page, struct vm_area_struct *vma);
+uint64_t vma_address(const struct page *page, const struct vm_area_struct *vma);
+typedef bool (*rmap_one_fn)(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg);
+void rmap_walk(struct machine *m, struct page *page, rmap_one_fn fn, void *arg);
+#define TTU_IGNORE_MLOCK 0x1
+#define TTU_HWPOISON 0x2
+bool try_to_unmap(struct machine *m, struct page *page, unsigned flags);
+int page_mkclean(struct machine *m, struct page *page);
+void mapping_add_vma(struct address_space *mapping, struct vm_area_struct *vma);
+void mapping_del_vma(struct address_space *mapping, struct vm_area_struct *vma);
+
+/* mm/memory.c: page tables and faults */
+pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr);	/* NULL when none */
+void set_pte(struct mm_struct *mm, uint64_t addr, pte_t pte);
+void pte_clear(struct mm_struct *mm, uint64_t addr);
+#define FAULT_FLAG_WRITE 0x1
+#define VM_FAULT_OK 0
+#define VM_FAULT_SIGBUS 0x2
+#define VM_FAULT_HWPOISON 0x10
+#define VM_FAULT_SIGSEGV 0x40
+#define VM_FAULT_OOM 0x1
+int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags);
+void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
+/* Zap the PTEs of file pages [start, start+nr) in every VMA mapping them. */
+void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t nr, bool even_cows);
+struct page *follow_page(struct vm_area_struct *vma, uint64_t addr, bool *hwpoison);
+/*
+ * User access through the page tables, as a CPU does it: faults in, may end
+ * with a signal (returns -1 after delivering it) or -EFAULT-style errors.
+ */
+int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write);
+
+/* mm/mmap.c, mm/mlock.c, mm/madvise.c */
+struct mm_struct *mm_alloc(void);
+void mmput(struct machine *m, struct mm_struct *mm);
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
+long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct file *file,
+	     uint64_t pgoff, bool populate, uint64_t *addr_out);
+int do_munmap(struct task_struct *t, uint64_t start, uint64_t len);
+int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, bool lock);
+int do_madvise(struct task_struct *t, uint64_t start, uint64_t len, int advice);
+int dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *child);
+int do_msync(struct task_struct *t, uint64_t start, uint64_t len);
+#define MADV_DONTNEED 4
+#define MADV_WILLNEED 3
+#define MADV_PAGEOUT 21
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
+#define MADV_HWPOISON 100
+#define MADV_SOFT_OFFLINE 101
+
+/* mm/swapfile.c, mm/vmscan.c */
+int swap_init(struct machine *m, uint64_t bytes);
+void swap_free_all(struct machine *m);
+int reclaim_page(struct machine *m, struct page *page);	/* 0 or -EAGAIN */
+struct page *lookup_swap_cache(struct machine *m, uint64_t slot);
+void delete_from_swap_cache(struct machine *m, struct page *page);
+void swap_entry_free(struct machine *m, uint64_t slot);
+void swap_duplicate(struct machine *m, uint64_t slot);
+int do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte);
+
+/* kernel/printk.c: the log ring, lines in the kernel's formats */
+#define KERN_ERR 3
+#define KERN_WARNING 4
+#define KERN_INFO 6
+void printk(struct machine *m, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *printk_next_line(struct machine *m, int *level); /* reader for the back end */
+
+/* mm/debug.c: the invariant checker; returns the number of violations. */
+int check_invariants(struct machine *m, FILE *report);
+void machine_dump_state(struct machine *m, FILE *out);	/* counters and a page-types-like summary */
+
+uint64_t machine_rand(struct machine *m);
+
+#endif

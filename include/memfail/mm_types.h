@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Page frames and the machine that owns them. Names follow the kernel
+ * (struct page, pfn, PG_* flags) so that a kernel developer can read the model
+ * next to mm/memory-failure.c.
+ */
+#ifndef MEMFAIL_MM_TYPES_H
+#define MEMFAIL_MM_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define MAX_ORDER 11 /* 6.1: orders 0..MAX_ORDER-1 */
+#define HPAGE_PMD_ORDER 9
+#define HPAGE_PMD_NR (1UL << HPAGE_PMD_ORDER)
+#define NO_PFN UINT32_MAX
+
+/* struct page flag bits (a subset with 6.1's meanings). */
+enum pageflags {
+	PG_locked, PG_referenced, PG_uptodate, PG_dirty, PG_lru, PG_active,
+	PG_workingset, PG_error, PG_slab, PG_owner_priv_1, PG_private,
+	PG_writeback, PG_head, PG_mappedtodisk, PG_reclaim, PG_swapbacked,
+	PG_unevictable, PG_mlocked, PG_hwpoison, PG_reserved, PG_swapcache,
+	PG_has_hwpoisoned, PG_tail,
+	/* page types (the kernel keeps these in page_type; a bit each here) */
+	PG_buddy, PG_offline, PG_table, PG_zero, /* PG_zero: the shared zero page */
+	__NR_PAGEFLAGS
+};
+#define PGF(b) (1ULL << (b))
+
+enum zone_type { ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE, ZONE_DEVICE, MAX_NR_ZONES };
+
+/* Which LRU list a page is on (page->lru_list), or LRU_NONE. */
+enum lru_list {
+	LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE,
+	LRU_UNEVICTABLE, NR_LRU_LISTS, LRU_NONE = 15,
+};
+
+struct address_space;
+struct anon_vma;
+
+/*
+ * One modelled frame: 64 bytes, the size of Linux's own struct page, so a 64 GiB
+ * machine fits in 1 GiB. List links are pfns, not pointers, to stay small.
+ */
+struct page {
+	uint32_t flags;		/* PGF(PG_*) */
+	int32_t _refcount;
+	int32_t _mapcount;	/* number of PTEs mapping this page (0 = unmapped) */
+	uint32_t compound_head;	/* pfn of the head (== own pfn when not a tail) */
+	uintptr_t mapping;	/* struct address_space *, or struct anon_vma * | PAGE_MAPPING_ANON */
+	uint64_t index;		/* file page offset, or linear address page for anon */
+	uint64_t private;	/* swap entry in the swap cache, buddy order, MAGIC_HWPOISON */
+	uint32_t lru_prev, lru_next; /* buddy free list or LRU list links (pfns) */
+	uint8_t order;		/* compound order (head) */
+	uint8_t zone;
+	uint8_t node;
+	uint8_t lru_list;	/* enum lru_list */
+	uint32_t data_slot;	/* index into the machine's data store, 0 = all zero */
+	void *pgmap;		/* struct dev_pagemap * for ZONE_DEVICE pages */
+};
+
+#define PAGE_MAPPING_ANON 1UL
+#define MAGIC_HWPOISON 0x48575053UL /* "HWPS": set in private when taken off buddy */
+
+/* A doubly linked list of pages through lru_prev/lru_next. */
+struct page_list {
+	uint32_t head, tail;
+	uint64_t nr;
+};
+
+struct free_area {
+	struct page_list free_list;
+};
+
+struct zone {
+	enum zone_type type;
+	int node;
+	uint64_t start_pfn, end_pfn; /* [start, end) */
+	uint64_t managed, nr_free;
+	struct free_area free_area[MAX_ORDER];
+	const char *name;
+};
+
+/* Per-CPU LRU batch (the kernel's folio batch / pagevec): not on the LRU yet. */
+#define PAGEVEC_SIZE 15
+struct pagevec {
+	unsigned nr;
+	uint32_t pfn[PAGEVEC_SIZE];
+};
+
+struct lruvec {
+	struct page_list lists[NR_LRU_LISTS];
+};
+
+#endif

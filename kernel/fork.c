@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Processes and threads. The machine keeps the process list in creation
+ * order because memory_failure's collect_procs walks it in that order, which
+ * fixes the order of the SIGBUS signals it sends.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "memfail/mm.h"
+
+static int add_thread(struct machine *m, struct signal_struct *sig, struct task_struct *t)
+{
+	if (sig->nr_threads == sig->cap_threads) {
+		int cap = sig->cap_threads ? sig->cap_threads * 2 : 4;
+		struct task_struct **n = realloc(sig->threads, (size_t)cap * sizeof(*n));
+		if (!n)
+			return -1;
+		sig->threads = n;
+		sig->cap_threads = cap;
+	}
+	sig->threads[sig->nr_threads++] = t;
+	if (m->nr_threads == m->cap_threads) {
+		int cap = m->cap_threads ? m->cap_threads * 2 : 16;
+		struct task_struct **n = realloc(m->all_threads, (size_t)cap * sizeof(*n));
+		if (!n)
+			return -1;
+		m->all_threads = n;
+		m->cap_threads = cap;
+	}
+	m->all_threads[m->nr_threads++] = t;
+	return 0;
+}
+
+static struct task_struct *alloc_task(struct machine *m, const char *comm)
+{
+	struct task_struct *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->pid = m->next_pid++;
+	t->m = m;
+	strncpy(t->comm, comm, TASK_COMM_LEN - 1);
+	return t;
+}
+
+static void link_process(struct machine *m, struct task_struct *t)
+{
+	t->prev_all = m->tasks_tail;
+	if (m->tasks_tail)
+		m->tasks_tail->next_all = t;
+	else
+		m->tasks = t;
+	m->tasks_tail = t;
+}
+
+struct task_struct *task_create(struct machine *m, const char *comm)
+{
+	struct task_struct *t = alloc_task(m, comm);
+
+	if (!t)
+		return NULL;
+	t->tgid = t->pid;
+	t->group_leader = t;
+	t->signal = calloc(1, sizeof(*t->signal));
+	t->files = calloc(1, sizeof(*t->files));
+	t->mm = mm_alloc();
+	if (!t->signal || !t->files || !t->mm || add_thread(m, t->signal, t)) {
+		free(t->signal);
+		free(t->files);
+		free(t->mm);
+		free(t);
+		return NULL;
+	}
+	t->mm->owner = t;
+	t->signal->seq = m->next_seq++;
+	link_process(m, t);
+	return t;
+}
+
+/* fork(): the calling thread's flags (PF_MCE_*) are inherited, as in the kernel. */
+struct task_struct *task_fork(struct task_struct *parent, const char *comm)
+{
+	struct machine *m = parent->m;
+	struct task_struct *c = task_create(m, comm);
+	int i;
+
+	if (!c)
+		return NULL;
+	c->flags = parent->flags;
+	c->signal->sigbus = parent->signal->sigbus;
+	if (dup_mmap(c->mm, parent->mm, c)) {
+		do_exit_group(c, 0, 0);
+		return NULL;
+	}
+	if (parent->files->nr) {
+		c->files->fd = calloc((size_t)parent->files->nr, sizeof(struct file *));
+		c->files->nr = parent->files->nr;
+		for (i = 0; i < parent->files->nr; i++) {
+			c->files->fd[i] = parent->files->fd[i];
+			if (c->files->fd[i])
+				c->files->fd[i]->f_count++;
+		}
+	}
+	return c;
+}
+
+struct task_struct *thread_create(struct task_struct *leader, const char *comm)
+{
+	struct machine *m = leader->m;
+	struct task_struct *t = alloc_task(m, comm);
+
+	if (!t)
+		return NULL;
+	t->tgid = leader->tgid;
+	t->group_leader = leader;
+	t->signal = leader->signal;
+	t->files = leader->files;
+	t->mm = leader->mm;
+	t->flags = leader->flags;	/* clone() copies the creator's flags */
+	if (add_thread(m, t->signal, t)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct task_struct *find_task_by_pid(struct machine *m, int pid)
+{
+	int i;
+
+	for (i = 0; i < m->nr_threads; i++)
+		if (m->all_threads[i]->pid == pid)
+			return m->all_threads[i];
+	return NULL;
+}

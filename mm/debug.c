@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The invariant checker: walks a machine and reports every inconsistency.
+ * Tests run it after every scenario step, so a bug shows up at the step that
+ * caused it rather than as a wrong trace much later.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "memfail/memory-failure.h"
+#include "memfail/mm.h"
+
+struct ck {
+	struct machine *m;
+	FILE *out;
+	int bad;
+};
+
+static void fail(struct ck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct ck *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->bad++ >= 8)	/* the first few say enough */
+		return;
+	va_start(ap, fmt);
+	vfprintf(c->out, fmt, ap);
+	va_end(ap);
+	fputc(c->bad < 8 ? ';' : '.', c->out);
+	fputc(' ', c->out);
+}
+
+static void check_free_lists(struct ck *c, uint8_t *seen)
+{
+	struct machine *m = c->m;
+	int zi;
+	unsigned o;
+
+	for (zi = 0; zi < m->nr_zones; zi++) {
+		struct zone *z = &m->zones[zi];
+		uint64_t nfree = 0;
+		for (o = 0; o < MAX_ORDER; o++) {
+			uint32_t pfn;
+			for (pfn = z->free_area[o].free_list.head; pfn != NO_PFN; pfn = m->pages[pfn].lru_next) {
+				struct page *p = &m->pages[pfn];
+				uint64_t i;
+				if (pfn & ((1U << o) - 1))
+					fail(c, "free block %#x of order %u is not aligned", pfn, o);
+				if (!PageFlag(p, PG_buddy) || p->private != o)
+					fail(c, "pfn %#x on the order-%u free list is not a buddy of that order", pfn, o);
+				for (i = 0; i < (1ULL << o) && pfn + i < m->nr_pages; i++) {
+					struct page *q = &m->pages[pfn + i];
+					if (seen[pfn + i])
+						fail(c, "pfn %#llx is in two free blocks", (unsigned long long)(pfn + i));
+					seen[pfn + i] = 1;
+					if (PageFlag(q, PG_hwpoison))
+						fail(c, "free list holds hwpoison pfn %#llx", (unsigned long long)(pfn + i));
+					if (q->_refcount || q->_mapcount)
+						fail(c, "free pfn %#llx has refcount %d mapcount %d",
+						     (unsigned long long)(pfn + i), q->_refcount, q->_mapcount);
+				}
+				nfree += 1ULL << o;
+			}
+		}
+		if (nfree != z->nr_free)
+			fail(c, "zone %s counts %llu free pages, its lists hold %llu", z->name,
+			     (unsigned long long)z->nr_free, (unsigned long long)nfree);
+	}
+}
+
+static void check_lru(struct ck *c)
+{
+	struct machine *m = c->m;
+	uint64_t on_lists = 0, flagged = 0, pfn;
+	int l;
+
+	for (l = 0; l < NR_LRU_LISTS; l++) {
+		uint32_t p;
+		for (p = m->lruvec.lists[l].head; p != NO_PFN; p = m->pages[p].lru_next) {
+			if (!PageFlag(&m->pages[p], PG_lru) || m->pages[p].lru_list != l)
+				fail(c, "pfn %#x on LRU list %d without PG_lru", p, l);
+			on_lists++;
+		}
+	}
+	for (pfn = 0; pfn < m->nr_pages; pfn++)
+		flagged += PageFlag(&m->pages[pfn], PG_lru);
+	if (on_lists != flagged)
+		fail(c, "%llu pages have PG_lru but the LRU lists hold %llu", (unsigned long long)flagged,
+		     (unsigned long long)on_lists);
+}
+
+/* Every present PTE maps a live frame whose mapcount counts it. */
+static void check_page_tables(struct ck *c, int32_t *maps)
+{
+	struct machine *m = c->m;
+	struct task_struct *t;
+
+	for (t = m->tasks; t; t = t->next_all) {
+		struct mm_struct *mm = t->mm;
+		uint64_t i;
+		if (!mm)
+			continue;
+		for (i = 0; i < mm->pt.cap; i++) {
+			uint64_t key = mm->pt.keys[i];
+			pte_t pte = mm->pt.vals[i];
+			if (key >= UINT64_MAX - 1)
+				continue;
+			if (!find_vma(mm, key << PAGE_SHIFT))
+				fail(c, "%s: PTE at %#llx outside every VMA", t->comm, (unsigned long long)(key << PAGE_SHIFT));
+			if (pte_present(pte)) {
+				uint64_t pfn = pte_pfn(pte);
+				struct page *p;
+				if (!pfn_valid(m, pfn)) {
+					fail(c, "%s: PTE maps invalid pfn %#llx", t->comm, (unsigned long long)pfn);
+					continue;
+				}
+				if (pfn == m->zero_pfn)
+					continue;
+				p = &m->pages[pfn];
+				maps[pfn]++;
+				if (p->_refcount <= 0 || PageFlag(p, PG_buddy))
+					fail(c, "%s: PTE maps free pfn %#llx", t->comm, (unsigned long long)pfn);
+				if (PageFlag(p, PG_hwpoison))
+					fail(c, "%s: can read hwpoison pfn %#llx without being told", t->comm,
+					     (unsigned long long)pfn);
+			} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
+				uint64_t slot = swp_offset(pte);
+				if (!m->swap || slot >= m->swap->nr_slots || !m->swap->swap_map[slot])
+					fail(c, "%s: swap entry %#llx names a free slot", t->comm, (unsigned long long)slot);
+			} else if (!is_hwpoison_pte(pte)) {
+				fail(c, "%s: unknown PTE %#llx", t->comm, (unsigned long long)pte);
+			} else if (!pfn_valid(m, swp_offset(pte))) {
+				fail(c, "%s: hwpoison entry for invalid pfn", t->comm);
+			}
+		}
+	}
+}
+
+static void check_pages(struct ck *c, const int32_t *maps, const uint8_t *seen)
+{
+	struct machine *m = c->m;
+	uint64_t pfn;
+
+	for (pfn = 0; pfn < m->nr_pages; pfn++) {
+		struct page *p = &m->pages[pfn];
+		if (p->_refcount < 0 || p->_mapcount < 0)
+			fail(c, "pfn %#llx: refcount %d mapcount %d", (unsigned long long)pfn, p->_refcount, p->_mapcount);
+		if (p->_mapcount != maps[pfn])
+			fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn, p->_mapcount,
+			     maps[pfn]);
+		if (p->_refcount < p->_mapcount)
+			fail(c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn, p->_refcount,
+			     p->_mapcount);
+		if (PageFlag(p, PG_buddy) && !seen[pfn])
+			fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
+		if (!seen[pfn] && p->_refcount == 0 && !PageFlag(p, PG_hwpoison))
+			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
+		if (PageFlag(p, PG_swapcache) &&
+		    (!m->swap || p->private >= m->swap->nr_slots || m->swap->cache[p->private] != pfn))
+			fail(c, "pfn %#llx: PG_swapcache but the swap cache does not hold it", (unsigned long long)pfn);
+	}
+}
+
+static void check_page_cache(struct ck *c)
+{
+	struct machine *m = c->m;
+	int i;
+
+	for (i = 0; i < m->nr_inodes; i++) {
+		struct address_space *mapping = &m->inodes[i]->i_data;
+		unsigned long index = 0;
+		uint64_t n = 0;
+		struct page *p;
+		while ((p = xa_find(&mapping->i_pages, &index, ULONG_MAX, XA_PRESENT))) {
+			if (!xa_is_value(p)) {
+				if (page_mapping_file(p) != mapping || p->index != index)
+					fail(c, "%s: page-cache entry %lu is pfn %#llx of another file/index",
+					     m->inodes[i]->name, index, (unsigned long long)page_to_pfn(m, p));
+				if (p->_refcount < 1)
+					fail(c, "%s: page-cache pfn %#llx has no reference", m->inodes[i]->name,
+					     (unsigned long long)page_to_pfn(m, p));
+				n++;
+			}
+			if (index == ULONG_MAX)
+				break;
+			index++;
+		}
+		if (n != mapping->nrpages)
+			fail(c, "%s: nrpages %llu but %llu pages cached", m->inodes[i]->name,
+			     (unsigned long long)mapping->nrpages, (unsigned long long)n);
+	}
+}
+
+int check_invariants(struct machine *m, FILE *report)
+{
+	struct ck c = { m, report, 0 };
+	uint8_t *seen = calloc(m->nr_pages, 1);
+	int32_t *maps = calloc(m->nr_pages, sizeof(*maps));
+
+	if (!seen || !maps) {
+		free(seen);
+		free(maps);
+		return 0;	/* cannot check: not a violation */
+	}
+	check_free_lists(&c, seen);
+	check_lru(&c);
+	check_page_tables(&c, maps);
+	check_pages(&c, maps, seen);
+	check_page_cache(&c);
+	free(seen);
+	free(maps);
+	return c.bad;
+}
+
+void machine_dump_state(struct machine *m, FILE *out)
+{
+	static const struct { int bit; const char *name; } names[] = {
+		{ KPF_HWPOISON, "hwpoison" }, { KPF_BUDDY, "buddy" }, { KPF_LRU, "lru" },
+		{ KPF_ANON, "anon" }, { KPF_DIRTY, "dirty" }, { KPF_MMAP, "mmap" },
+		{ KPF_SWAPCACHE, "swapcache" }, { KPF_UNEVICTABLE, "unevictable" },
+		{ KPF_SLAB, "slab" }, { KPF_RESERVED, "reserved" },
+	};
+	uint64_t counts[sizeof(names) / sizeof(names[0])] = { 0 }, pfn;
+	size_t i;
+
+	fprintf(out, "MemTotal:       %8llu kB\n", (unsigned long long)(m->nr_pages * 4));
+	fprintf(out, "MemFree:        %8llu kB\n", (unsigned long long)(nr_free_pages(m) * 4));
+	fprintf(out, "HardwareCorrupted: %5llu kB\n", (unsigned long long)(m->num_poisoned_pages * 4));
+	for (pfn = 0; pfn < m->nr_pages; pfn++) {
+		uint64_t f = stable_page_flags(m, pfn);
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			counts[i] += (f >> names[i].bit) & 1;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		fprintf(out, "pages %-12s %llu\n", names[i].name, (unsigned long long)counts[i]);
+	fprintf(out, "memory_failure results: Ignored %llu, Failed %llu, Delayed %llu, Recovered %llu\n",
+		(unsigned long long)m->mf_results[MF_IGNORED], (unsigned long long)m->mf_results[MF_FAILED],
+		(unsigned long long)m->mf_results[MF_DELAYED], (unsigned long long)m->mf_results[MF_RECOVERED]);
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The page cache: lookup, insertion and removal of file pages, write-back to
+ * the modelled disk, and write-back error recording (mapping_set_error).
+ *
+ * References: the cache holds one reference on each entry's head page (the
+ * one alloc_pages returned). Lookups take another on the head; callers drop
+ * it with put_page on the head (pagecache_put for a subpage).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memfail/mm.h"
+#include "../fs/internal.h"
+
+bool mapping_can_writeback(const struct address_space *mapping)
+{
+	enum fs_type t = mapping->host->i_sb->type;
+
+	return t == FS_DISK || t == FS_BDEV;
+}
+
+bool shmem_mapping(const struct address_space *mapping)
+{
+	return mapping->host->i_sb->type == FS_TMPFS;
+}
+
+/* The subpage of the cache entry "entry" that holds cache index "index". */
+static struct page *entry_subpage(struct address_space *mapping, struct page *head,
+				  uint64_t index)
+{
+	if (hugetlbfs_mapping(mapping))
+		return head;
+	return head + (index - head->index);
+}
+
+/* Returns the page at index with a reference on its head, or NULL. */
+struct page *find_get_page(struct address_space *mapping, uint64_t index)
+{
+	void *entry = xa_load(&mapping->i_pages, index);
+
+	/* Value entries (shmem swap) are not pages. */
+	if (!entry || xa_is_value(entry))
+		return NULL;
+	get_page(entry);
+	return entry_subpage(mapping, entry, index);
+}
+
+int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index)
+{
+	unsigned order = 0;
+	int ret;
+
+	/* hugetlbfs indexes in huge pages: one slot per huge page. */
+	if (!hugetlbfs_mapping(mapping) && PageFlag(page, PG_head))
+		order = page->order;
+	ret = xa_insert_order(&mapping->i_pages, index, order, page);
+	if (ret)
+		return ret == -EBUSY ? -EEXIST : ret;
+	page->mapping = (uintptr_t)mapping;
+	page->index = index;
+	if (shmem_mapping(mapping))
+		SetPageFlag(page, PG_swapbacked);
+	if (PageFlag(page, PG_dirty))
+		xa_set_mark(&mapping->i_pages, index, XA_MARK_DIRTY);
+	mapping->nrpages += cache_page_nr(page);
+	return 0;
+}
+
+/* Remove page (a head) from its cache and drop the cache's reference. */
+void delete_from_page_cache(struct page *page)
+{
+	struct address_space *mapping = page_mapping_file(page);
+	struct machine *m;
+
+	if (!mapping)
+		return;
+	m = mapping_machine(mapping);
+	xa_erase(&mapping->i_pages, page->index);
+	mapping->nrpages -= cache_page_nr(page);
+	page->mapping = 0;
+	put_page(m, page);
+}
+
+static void read_from_disk(struct inode *inode, struct page *head, uint64_t first, uint64_t nr)
+{
+	struct machine *m = inode->m;
+	uint64_t i;
+
+	for (i = 0; i < nr; i++) {
+		uint64_t blk = first + i;
+		if (blk < inode->nr_disk && inode->disk[blk])
+			memcpy(page_data_w(m, head + i), inode->disk[blk], PAGE_SIZE);
+	}
+}
+
+struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
+				   bool create, int *err)
+{
+	struct machine *m = mapping_machine(mapping);
+	uint64_t index = pos >> mapping_index_shift(mapping);
+	void *entry = xa_load(&mapping->i_pages, index);
+	struct page *page;
+	int ret;
+
+	*err = 0;
+	if (xa_is_value(entry)) {
+		/* A swapped-out shmem page: swap-in is the swap code's business. */
+		*err = -EIO;
+		return NULL;
+	}
+	if (entry) {
+		get_page(entry);
+		if (hugetlbfs_mapping(mapping))
+			return (struct page *)entry + ((pos >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1));
+		return entry_subpage(mapping, entry, index);
+	}
+	/* hugetlbfs pages come only from hugetlb faults. */
+	if (!create || hugetlbfs_mapping(mapping))
+		return NULL;
+	page = alloc_pages(m, 0);
+	if (!page) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	SetPageFlag(page, PG_uptodate);
+	if (inode_has_disk(mapping->host))
+		read_from_disk(mapping->host, page, index, 1);
+	ret = add_to_page_cache(page, mapping, index);
+	if (ret) {
+		put_page(m, page);
+		*err = ret;
+		return NULL;
+	}
+	get_page(page);		/* the caller's */
+	lru_cache_add(m, page);
+	return page;
+}
+
+void pagecache_put(struct machine *m, struct page *page)
+{
+	put_page(m, page_head(m, page));
+}
+
+/*
+ * The fault path's lookup: the page at index, created (and read from disk)
+ * on a miss, with a reference on its head. A PG_hwpoison page is returned
+ * like any other: the caller tests PG_hwpoison (VM_FAULT_HWPOISON, or evict
+ * and retry when clean, as __do_fault does). Errors: -EFAULT beyond EOF (the
+ * fault is a SIGBUS), -EIO for a swapped-out shmem entry, -ENOMEM. hugetlbfs
+ * returns NULL with *err == 0 for a hole (hugetlb faults allocate).
+ */
+struct page *filemap_get_page(struct address_space *mapping, uint64_t index, int *err)
+{
+	unsigned shift = mapping_index_shift(mapping);
+
+	*err = 0;
+	if (index >= (mapping->host->i_size + (1ULL << shift) - 1) >> shift) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	return pagecache_get_subpage(mapping, index << shift, true, err);
+}
+
+void set_page_dirty_cache(struct address_space *mapping, struct page *head)
+{
+	SetPageFlag(head, PG_dirty);
+	xa_set_mark(&mapping->i_pages, head->index, XA_MARK_DIRTY);
+}
+
+static void ensure_disk(struct inode *inode, uint64_t nr)
+{
+	uint8_t **nd;
+
+	if (nr <= inode->nr_disk)
+		return;
+	nd = realloc(inode->disk, nr * sizeof(*nd));
+	if (!nd)
+		abort();	/* host out of memory */
+	memset(nd + inode->nr_disk, 0, (nr - inode->nr_disk) * sizeof(*nd));
+	inode->disk = nd;
+	inode->nr_disk = nr;
+}
+
+/*
+ * Write a dirty page (a head) back to the disk copy, synchronously. Shared
+ * PTEs are write-protected first (page_mkclean) so that a later store dirties
+ * the page again. A poisoned page cannot be read: its write-back fails with
+ * -EIO, recorded in the mapping like any I/O error; the page is cleaned.
+ */
+int filemap_write_page(struct page *page)
+{
+	struct address_space *mapping = page_mapping_file(page);
+	struct inode *inode;
+	struct machine *m;
+	uint64_t i, nr, first;
+
+	if (!mapping || !PageFlag(page, PG_dirty) || !mapping_can_writeback(mapping))
+		return 0;
+	if (PageFlag(page, PG_writeback))
+		return 0;	/* already on its way */
+	inode = mapping->host;
+	m = inode->m;
+	if (page_mapped(page))
+		page_mkclean(m, page);
+	ClearPageFlag(page, PG_dirty);
+	xa_clear_mark(&mapping->i_pages, page->index, XA_MARK_DIRTY);
+	nr = cache_page_nr(page);
+	for (i = 0; i < nr; i++) {
+		if (PageFlag(page + i, PG_hwpoison)) {
+			mapping_set_error(mapping, -EIO);
+			return -EIO;
+		}
+	}
+	first = page->index;
+	for (i = 0; i < nr; i++) {
+		uint64_t blk = first + i, pos = blk << PAGE_SHIFT;
+		const uint8_t *src = page_data(m, page + i);
+		uint8_t *dst;
+
+		if (pos >= inode->i_size)
+			break;	/* wholly beyond EOF: nothing to write */
+		ensure_disk(inode, blk + 1);
+		if (!inode->disk[blk]) {
+			inode->disk[blk] = calloc(1, PAGE_SIZE);
+			if (!inode->disk[blk])
+				abort();
+		}
+		dst = inode->disk[blk];
+		if (src)
+			memcpy(dst, src, PAGE_SIZE);
+		else
+			memset(dst, 0, PAGE_SIZE);
+		/* Bytes past EOF go to disk as zeroes, as block_write_full_page does. */
+		if (inode->i_size - pos < PAGE_SIZE)
+			memset(dst + (inode->i_size - pos), 0, PAGE_SIZE - (inode->i_size - pos));
+	}
+	return 0;
+}
+
+/* Record a write-back error for fsync (per file), syncfs (per sb) and legacy AS_* users. */
+void mapping_set_error(struct address_space *mapping, int err)
+{
+	if (!err)
+		return;
+	errseq_set(&mapping->wb_err, err);
+	if (mapping->host)
+		errseq_set(&mapping->host->i_sb->s_wb_err, err);
+	if (err == -ENOSPC)
+		mapping->flags |= 1UL << AS_ENOSPC;
+	else
+		mapping->flags |= 1UL << AS_EIO;
+}
+
+/* file_check_and_advance_wb_err(): the error fsync reports, once per file. */
+int filemap_check_and_advance_wb_err(struct file *f)
+{
+	struct address_space *mapping = file_mapping(f);
+	int err = 0;
+
+	if (errseq_check(&mapping->wb_err, f->f_wb_err))
+		err = errseq_check_and_advance(&mapping->wb_err, &f->f_wb_err);
+	/* Emulate what a legacy filemap_check_errors() would have consumed. */
+	mapping->flags &= ~(1UL << AS_EIO | 1UL << AS_ENOSPC);
+	return err;
+}

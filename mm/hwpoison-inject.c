@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The ways an error reaches memory_failure(): debugfs hwpoison/ (with the
+ * corrupt filter), sysfs hard/soft_offline_page, and machine checks (a patrol
+ * scrub queued to the work queue, or a load that consumes the poison).
+ */
+#include <errno.h>
+
+#include "mf-internal.h"
+
+int hwpoison_filter(struct machine *m, uint64_t pfn)
+{
+	struct hwpoison_filter *f = &m->filter;
+	struct page *p = pfn_to_page(m, pfn);
+
+	if (!f->enable)
+		return 0;
+	if (f->dev_major != ~0U || f->dev_minor != ~0U) {
+		struct address_space *mapping = page_mapping_file(p);
+		struct super_block *sb;
+		if (!mapping || !mapping->host)
+			return -EINVAL;
+		sb = mapping->host->i_sb;
+		if (f->dev_major != ~0U && f->dev_major != sb->dev_major)
+			return -EINVAL;
+		if (f->dev_minor != ~0U && f->dev_minor != sb->dev_minor)
+			return -EINVAL;
+	}
+	if (f->flags_mask && (stable_page_flags(m, pfn) & f->flags_mask) != f->flags_value)
+		return -EINVAL;
+	if (f->memcg)
+		return -EINVAL;	/* no page belongs to a memcg in the model */
+	return 0;
+}
+
+int hwpoison_inject_corrupt_pfn(struct machine *m, uint64_t pfn)
+{
+	struct page *p;
+	int err;
+
+	if (!pfn_valid(m, pfn))
+		return -ENXIO;
+	p = pfn_to_page(m, pfn);
+	if (m->filter.enable) {
+		shake_page(m, p);
+		/* Only LRU and free pages can be filtered reliably: others are skipped. */
+		if (!PageFlag(p, PG_lru) && !is_free_buddy_page(m, p))
+			return 0;
+		if (hwpoison_filter(m, pfn))
+			return 0;
+	}
+	printk(m, KERN_INFO, "Injecting memory failure at pfn %#llx", (unsigned long long)pfn);
+	err = memory_failure(m, pfn, MF_SW_SIMULATED);
+	return err == -EOPNOTSUPP ? 0 : err;
+}
+
+int hwpoison_inject_unpoison_pfn(struct machine *m, uint64_t pfn)
+{
+	return unpoison_memory(m, pfn);
+}
+
+int sysfs_hard_offline_page(struct machine *m, uint64_t phys)
+{
+	int ret = memory_failure(m, phys >> PAGE_SHIFT, MF_SW_SIMULATED);
+
+	return ret == -EOPNOTSUPP ? 0 : ret;
+}
+
+int sysfs_soft_offline_page(struct machine *m, uint64_t phys)
+{
+	return soft_offline_page(m, phys >> PAGE_SHIFT, 0);
+}
+
+/* The per-CPU kfifo of 6.1: 16 entries, drained by the work item. */
+#define MF_FIFO_SIZE 16
+static __thread struct { uint64_t pfn[MF_FIFO_SIZE]; int flags[MF_FIFO_SIZE]; int n; struct machine *m; } mf_fifo;
+
+void memory_failure_queue(struct machine *m, uint64_t pfn, int flags)
+{
+	if (mf_fifo.m != m)
+		mf_fifo.n = 0, mf_fifo.m = m;
+	if (mf_fifo.n == MF_FIFO_SIZE) {
+		printk(m, KERN_ERR, "Memory failure: buffer overflow when queuing memory failure at %#llx",
+		       (unsigned long long)pfn);
+		return;
+	}
+	mf_fifo.pfn[mf_fifo.n] = pfn;
+	mf_fifo.flags[mf_fifo.n++] = flags;
+}
+
+void memory_failure_work(struct machine *m)
+{
+	int i, n;
+
+	if (mf_fifo.m != m)
+		return;
+	n = mf_fifo.n;
+	mf_fifo.n = 0;
+	for (i = 0; i < n; i++) {
+		if (mf_fifo.flags[i] & MF_SOFT_OFFLINE)
+			soft_offline_page(m, mf_fifo.pfn[i], mf_fifo.flags[i]);
+		else
+			memory_failure(m, mf_fifo.pfn[i], mf_fifo.flags[i]);
+	}
+}
+
+/* x86 kill_me_maybe: the consuming task is current, the error action-required. */
+int mce_srar(struct machine *m, struct task_struct *t, uint64_t pfn)
+{
+	struct task_struct *saved = m->current;
+	int ret;
+
+	m->current = t;
+	ret = memory_failure(m, pfn, MF_ACTION_REQUIRED);
+	m->current = saved;
+	if (ret == 0 || ret == -EHWPOISON || ret == -EOPNOTSUPP)
+		return ret;
+	printk(m, KERN_ERR, "Memory error not recovered");
+	send_sig_info(SIGBUS, &(struct kernel_siginfo){ SIGBUS, 0, 0, 0 }, t, true);
+	return ret;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* madvise(2), including the two memory-failure injection advices. */
+#include <errno.h>
+
+#include "memfail/memory-failure.h"
+#include "memfail/mm.h"
+
+/* get_user_pages_fast(addr, 1, 0): read-fault the page in and take a reference. */
+static int gup_one(struct task_struct *t, uint64_t addr, struct page **out)
+{
+	struct vm_area_struct *vma = find_vma(t->mm, addr);
+	pte_t *p;
+
+	if (!vma)
+		return -EFAULT;
+	p = pte_lookup(t->mm, addr);
+	if (!p || !pte_present(*p)) {
+		if (handle_mm_fault(vma, addr, 0) != VM_FAULT_OK)
+			return -EFAULT;
+		p = pte_lookup(t->mm, addr);
+		if (!p || !pte_present(*p))
+			return -EFAULT;
+	}
+	*out = pfn_to_page(t->m, pte_pfn(*p));
+	get_page(*out);
+	return 0;
+}
+
+static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t start, uint64_t end)
+{
+	struct machine *m = t->m;
+
+	for (; start < end; start += PAGE_SIZE) {
+		struct page *page;
+		uint64_t pfn;
+		int ret = gup_one(t, start, &page);
+		if (ret)
+			return ret;
+		pfn = page_to_pfn(m, page);
+		if (behavior == MADV_SOFT_OFFLINE) {
+			printk(m, KERN_INFO, "Soft offlining pfn %#llx at process virtual address %#llx",
+			       (unsigned long long)pfn, (unsigned long long)start);
+			ret = soft_offline_page(m, pfn, MF_COUNT_INCREASED);
+		} else {
+			printk(m, KERN_INFO, "Injecting memory failure for pfn %#llx at process virtual address %#llx",
+			       (unsigned long long)pfn, (unsigned long long)start);
+			ret = memory_failure(m, pfn, MF_COUNT_INCREASED | MF_SW_SIMULATED);
+			if (ret == -EOPNOTSUPP)
+				ret = 0;
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int do_madvise(struct task_struct *t, uint64_t start, uint64_t len, int advice)
+{
+	struct vm_area_struct *v;
+	uint64_t end = start + len;
+
+	if (!t->mm || start % PAGE_SIZE)
+		return -EINVAL;
+	if (advice == MADV_HWPOISON || advice == MADV_SOFT_OFFLINE)
+		return madvise_inject_error(t, advice, start, end);
+	for (v = t->mm->mmap; v; v = v->vm_next) {
+		uint64_t s = v->vm_start > start ? v->vm_start : start;
+		uint64_t e = v->vm_end < end ? v->vm_end : end, a;
+		if (s >= e)
+			continue;
+		switch (advice) {
+		case MADV_DONTNEED:
+			zap_page_range(v, s, e);
+			break;
+		case MADV_PAGEOUT:
+			for (a = s; a < e; a += PAGE_SIZE) {
+				pte_t *p = pte_lookup(t->mm, a);
+				struct page *page;
+				if (!p || !pte_present(*p) || pte_pfn(*p) == t->m->zero_pfn)
+					continue;
+				page = pfn_to_page(t->m, pte_pfn(*p));
+				if (page->_mapcount == 1)	/* only pages this process alone maps */
+					reclaim_page(t->m, page);
+			}
+			break;
+		case MADV_HUGEPAGE:
+			v->vm_flags = (v->vm_flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
+			break;
+		case MADV_NOHUGEPAGE:
+			v->vm_flags = (v->vm_flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;
+			break;
+		case MADV_WILLNEED:
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

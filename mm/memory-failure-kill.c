@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Who is told about a poisoned page, and how: collect_procs finds the
+ * processes that map it (through rmap, so the cost does not grow with unrelated
+ * tasks), unmapping installs hwpoison entries, and kill_procs sends SIGBUS
+ * (BUS_MCEERR_AO early, BUS_MCEERR_AR to the consuming thread) or SIGKILL.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "mf-internal.h"
+
+struct to_kill {
+	struct task_struct *tsk;
+	uint64_t addr;
+	uint64_t seq, vseq;	/* process list order, then VMA order */
+	int size_shift;
+};
+
+struct tk_list {
+	struct to_kill *tk;
+	int nr, cap;
+	struct machine *m;
+	struct page *page;
+	bool force_early;
+};
+
+void mf_trace_event(struct machine *m, const struct mf_trace_rec *rec)
+{
+	if (m->nr_trace == m->cap_trace) {
+		int cap = m->cap_trace ? m->cap_trace * 2 : 16;
+		struct mf_trace_rec *n = realloc(m->trace, (size_t)cap * sizeof(*n));
+		if (!n)
+			return;
+		m->trace = n;
+		m->cap_trace = cap;
+	}
+	m->trace[m->nr_trace++] = *rec;
+}
+
+static struct task_struct *find_early_kill_thread(struct machine *m, struct task_struct *tsk)
+{
+	struct signal_struct *sig = tsk->signal;
+	int i;
+
+	for (i = 0; i < sig->nr_threads; i++) {
+		struct task_struct *t = sig->threads[i];
+		if (t->flags & PF_MCE_PROCESS) {
+			if (t->flags & PF_MCE_EARLY)
+				return t;
+		} else if (m->sysctl_memory_failure_early_kill) {
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static struct task_struct *task_early_kill(struct machine *m, struct task_struct *tsk, bool force_early)
+{
+	if (!tsk->mm || tsk->signal->dead)
+		return NULL;
+	if (force_early && m->current && tsk->mm == m->current->mm)
+		return m->current;
+	return find_early_kill_thread(m, tsk);
+}
+
+static void add_to_kill(struct tk_list *l, struct task_struct *t, struct vm_area_struct *vma, uint64_t addr)
+{
+	if (l->nr == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 8;
+		struct to_kill *n = realloc(l->tk, (size_t)cap * sizeof(*n));
+		if (!n) {
+			printk(l->m, KERN_ERR, "Memory failure: Out of memory while machine check handling");
+			return;
+		}
+		l->tk = n;
+		l->cap = cap;
+	}
+	l->tk[l->nr++] = (struct to_kill){ t, addr, t->signal->seq, vma->vm_start, PAGE_SHIFT };
+}
+
+static bool collect_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
+{
+	struct tk_list *l = arg;
+	struct task_struct *t = task_early_kill(l->m, vma->vm_mm->owner, l->force_early);
+
+	if (!t)
+		return true;
+	if (PageAnon(page)) {
+		/* page_mapped_in_vma: only where this page is really mapped */
+		pte_t *p = pte_lookup(vma->vm_mm, addr);
+		if (!p || !pte_present(*p) || pte_pfn(*p) != page_to_pfn(l->m, page))
+			return true;
+	}
+	add_to_kill(l, t, vma, addr);
+	return true;
+}
+
+static int tk_cmp(const void *a, const void *b)
+{
+	const struct to_kill *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	if (x->vseq != y->vseq)
+		return x->vseq < y->vseq ? -1 : 1;
+	return 0;
+}
+
+/* for_each_process order, found without walking every process. */
+static void collect_procs(struct tk_list *l)
+{
+	if (!l->page->mapping)
+		return;
+	rmap_walk(l->m, l->page, collect_one, l);
+	qsort(l->tk, (size_t)l->nr, sizeof(*l->tk), tk_cmp);
+}
+
+static int kill_proc(struct machine *m, struct to_kill *tk, uint64_t pfn, int flags)
+{
+	struct task_struct *t = tk->tsk;
+	int ret;
+
+	printk(m, KERN_ERR, "Memory failure: %#llx: Sending SIGBUS to %s:%d due to hardware memory corruption",
+	       (unsigned long long)pfn, t->comm, t->pid);
+	if ((flags & MF_ACTION_REQUIRED) && t == m->current)
+		ret = force_sig_mceerr(MF_BUS_MCEERR_AR_CODE, tk->addr, tk->size_shift, t);
+	else
+		ret = send_sig_mceerr(MF_BUS_MCEERR_AO_CODE, tk->addr, tk->size_shift, t);
+	if (ret < 0)
+		printk(m, KERN_INFO, "Memory failure: Error sending signal to %s:%d: %d", t->comm, t->pid, ret);
+	return ret;
+}
+
+static void kill_procs(struct tk_list *l, bool forcekill, bool fail, uint64_t pfn, int flags)
+{
+	struct machine *m = l->m;
+	int i;
+
+	for (i = 0; forcekill && i < l->nr; i++) {
+		struct to_kill *tk = &l->tk[i];
+		if (fail) {
+			struct kernel_siginfo si = { SIGKILL, 0, 0, 0 };
+			printk(m, KERN_ERR,
+			       "Memory failure: %#llx: forcibly killing %s:%d because of failure to unmap corrupted page",
+			       (unsigned long long)pfn, tk->tsk->comm, tk->tsk->pid);
+			send_sig_info(SIGKILL, &si, tk->tsk, true);
+		} else if (kill_proc(m, tk, pfn, flags) < 0) {
+			printk(m, KERN_ERR, "Memory failure: %#llx: Cannot send advisory machine check signal to %s:%d",
+			       (unsigned long long)pfn, tk->tsk->comm, tk->tsk->pid);
+		}
+	}
+	free(l->tk);
+	l->tk = NULL;
+	l->nr = l->cap = 0;
+}
+
+bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int flags)
+{
+	unsigned ttu = TTU_IGNORE_MLOCK | TTU_HWPOISON;
+	struct tk_list l = { NULL, 0, 0, m, p, flags & MF_ACTION_REQUIRED };
+	struct address_space *mapping;
+	bool mlocked = PageFlag(p, PG_mlocked), unmap_success, forcekill;
+
+	if (PageFlag(p, PG_reserved) || PageFlag(p, PG_slab) || PageFlag(p, PG_table))
+		return true;
+	if (!PageFlag(p, PG_lru))
+		return true;
+	if (!page_mapped(p))
+		return true;
+	if (PageFlag(p, PG_swapcache)) {
+		printk(m, KERN_ERR, "Memory failure: %#llx: keeping poisoned page in swap cache",
+		       (unsigned long long)pfn);
+		ttu &= ~TTU_HWPOISON;
+	}
+	mapping = page_mapping_file(p);
+	if (!(flags & MF_MUST_KILL) && !PageFlag(p, PG_dirty) && mapping && mapping_can_writeback(mapping)) {
+		if (page_mkclean(m, p)) {
+			SetPageFlag(p, PG_dirty);
+		} else {
+			ttu &= ~TTU_HWPOISON;
+			printk(m, KERN_INFO, "Memory failure: %#llx: corrupted page was clean: dropped without side effects",
+			       (unsigned long long)pfn);
+		}
+	}
+	collect_procs(&l);
+	try_to_unmap(m, p, ttu);
+	unmap_success = !page_mapped(p);
+	if (!unmap_success)
+		printk(m, KERN_ERR, "Memory failure: %#llx: failed to unmap page (mapcount=%d)",
+		       (unsigned long long)pfn, p->_mapcount);
+	if (mlocked)
+		shake_page(m, p);
+	forcekill = PageFlag(p, PG_dirty) || (flags & MF_MUST_KILL) || !unmap_success;
+	kill_procs(&l, forcekill, !unmap_success, pfn, flags);
+	return unmap_success;
+}
+
+/* MF_ACTION_REQUIRED on a page already poisoned: signal the thread that touched it again. */
+int kill_accessing_process(struct machine *m, struct task_struct *t, uint64_t pfn, int flags)
+{
+	struct vm_area_struct *vma;
+	struct to_kill tk;
+
+	if (!t || !t->mm)
+		return -EFAULT;
+	for (vma = t->mm->mmap; vma; vma = vma->vm_next) {
+		uint64_t a;
+		for (a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
+			pte_t *p = pte_lookup(t->mm, a);
+			uint64_t f;
+			if (!p)
+				continue;
+			if (pte_present(*p))
+				f = pte_pfn(*p);
+			else if (is_hwpoison_pte(*p))
+				f = swp_offset(*p);
+			else
+				continue;
+			if (f != pfn)
+				continue;
+			tk = (struct to_kill){ t, a, 0, 0, PAGE_SHIFT };
+			kill_proc(m, &tk, pfn, flags);
+			return -EHWPOISON;
+		}
+	}
+	return 0;
+}

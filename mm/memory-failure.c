@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * memory_failure(): what Linux 6.1 does when a page of RAM is found corrupted.
+ * The order of checks, the page-state table, the handlers, the messages and
+ * the results follow 6.1 (see docs/architecture.md for the path of one error).
+ * Killing (collect_procs, kill_procs) lives in mm/memory-failure-kill.c.
+ */
+#include <errno.h>
+
+#include "memfail/memory-failure.h"
+#include "memfail/mm.h"
+#include "mf-internal.h"
+
+static const char *const action_name[] = {
+	[MF_IGNORED] = "Ignored", [MF_FAILED] = "Failed",
+	[MF_DELAYED] = "Delayed", [MF_RECOVERED] = "Recovered",
+};
+
+static const char *const action_page_types[] = {
+	[MF_MSG_KERNEL] = "reserved kernel page",
+	[MF_MSG_KERNEL_HIGH_ORDER] = "high-order kernel page",
+	[MF_MSG_SLAB] = "kernel slab page",
+	[MF_MSG_DIFFERENT_COMPOUND] = "different compound page after locking",
+	[MF_MSG_HUGE] = "huge page",
+	[MF_MSG_FREE_HUGE] = "free huge page",
+	[MF_MSG_UNMAP_FAILED] = "unmapping failed page",
+	[MF_MSG_DIRTY_SWAPCACHE] = "dirty swapcache page",
+	[MF_MSG_CLEAN_SWAPCACHE] = "clean swapcache page",
+	[MF_MSG_DIRTY_MLOCKED_LRU] = "dirty mlocked LRU page",
+	[MF_MSG_CLEAN_MLOCKED_LRU] = "clean mlocked LRU page",
+	[MF_MSG_DIRTY_UNEVICTABLE_LRU] = "dirty unevictable LRU page",
+	[MF_MSG_CLEAN_UNEVICTABLE_LRU] = "clean unevictable LRU page",
+	[MF_MSG_DIRTY_LRU] = "dirty LRU page",
+	[MF_MSG_CLEAN_LRU] = "clean LRU page",
+	[MF_MSG_TRUNCATED_LRU] = "already truncated LRU page",
+	[MF_MSG_BUDDY] = "free buddy page",
+	[MF_MSG_DAX] = "dax page",
+	[MF_MSG_UNSPLIT_THP] = "unsplit thp",
+	[MF_MSG_UNKNOWN] = "unknown page",
+};
+
+const char *mf_action_page_type_name(enum mf_action_page_type t)
+{
+	return action_page_types[t];
+}
+
+const char *mf_result_name(enum mf_action_result r)
+{
+	return action_name[r];
+}
+
+void action_result(struct machine *m, uint64_t pfn, enum mf_action_page_type type, enum mf_action_result result)
+{
+	struct mf_trace_rec rec = { pfn, type, result };
+
+	mf_trace_event(m, &rec);
+	m->num_poisoned_pages++;
+	m->mf_results[result]++;
+	printk(m, KERN_ERR, "Memory failure: %#llx: recovery action for %s: %s",
+	       (unsigned long long)pfn, action_page_types[type], action_name[result]);
+}
+
+/* lru_add_drain_all: make PG_lru trustworthy. */
+void shake_page(struct machine *m, struct page *p)
+{
+	if (!PageFlag(p, PG_slab))
+		lru_add_drain(m);
+}
+
+static int delete_from_lru_cache(struct machine *m, struct page *p)
+{
+	if (isolate_lru_page(m, p)) {
+		ClearPageFlag(p, PG_active);
+		ClearPageFlag(p, PG_unevictable);
+		put_page(m, p);
+		return 0;
+	}
+	return -EIO;
+}
+
+static enum mf_action_result truncate_error_page(struct machine *m, struct page *p, uint64_t pfn,
+					  struct address_space *mapping)
+{
+	enum mf_action_result ret = MF_FAILED;
+
+	if (mapping->host->i_sb->type != FS_BDEV) {
+		int err = generic_error_remove_page(mapping, p);
+		if (err)
+			printk(m, KERN_INFO, "Memory failure: %#llx: Failed to punch page: %d",
+			       (unsigned long long)pfn, err);
+		else
+			ret = MF_RECOVERED;
+	} else {
+		if (invalidate_inode_page(p))
+			ret = MF_RECOVERED;
+		else
+			printk(m, KERN_INFO, "Memory failure: %#llx: Failed to invalidate",
+			       (unsigned long long)pfn);
+	}
+	return ret;
+}
+
+struct page_state {
+	uint32_t mask, res;
+	enum mf_action_page_type type;
+	enum mf_action_result (*action)(struct machine *m, const struct page_state *ps, struct page *p);
+};
+
+/* 6.1: one reference is ours, and one more is the page cache's when extra_pins. */
+static bool has_extra_refcount(struct machine *m, const struct page_state *ps, struct page *p,
+			       bool extra_pins)
+{
+	int count = p->_refcount - 1;
+
+	if (extra_pins)
+		count -= 1;
+	if (count > 0) {
+		printk(m, KERN_ERR, "Memory failure: %#llx: %s still referenced by %d users",
+		       (unsigned long long)page_to_pfn(m, p), action_page_types[ps->type], count);
+		return true;
+	}
+	return false;
+}
+
+static enum mf_action_result me_kernel(struct machine *m, const struct page_state *ps, struct page *p)
+{
+	(void)m, (void)ps, (void)p;
+	return MF_IGNORED;
+}
+
+static enum mf_action_result me_unknown(struct machine *m, const struct page_state *ps, struct page *p)
+{
+	(void)ps;
+	printk(m, KERN_ERR, "Memory failure: %#llx: Unknown page state",
+	       (unsigned long long)page_to_pfn(m, p));
+	return MF_FAILED;	/* 6.1; later kernels say Ignored */
+}
+
+static enum mf_action_result me_pagecache_clean(struct machine *m, const struct page_state *ps, struct page *p)
+{
+	struct address_space *mapping;
+	enum mf_action_result ret;
+	bool extra_pins;
+
+	delete_from_lru_cache(m, p);
+	if (PageAnon(p))
+		return MF_RECOVERED;
+	mapping = page_mapping_file(p);
+	if (!mapping)
+		return MF_FAILED;
+	extra_pins = shmem_mapping(mapping);
+	ret = truncate_error_page(m, p, page_to_pfn(m, p), mapping);
+	if (has_extra_refcount(m, ps, p, extra_pins))
+		ret = MF_FAILED;
+	return ret;
+}
+
+static enum mf_action_result me_pagecache_dirty(struct machine *m, const struct page_state *ps, struct page *p)
+{
+	struct address_space *mapping = page_mapping_file(p);
+
+	SetPageFlag(p, PG_error);
+	if (mapping)
+		mapping_set_error(mapping, -EIO);
+	return me_pagecache_clean(m, ps, p);
+}
+
+/* Keep the page in the swap cache, so that a later swap-in by any owner fails. */
+static enum mf_action_result me_swapcache_dirty(struct machine *m, const struct page_state *ps, struct page *p)
+{
+	enum mf_action_result ret;
+
+	ClearPageFlag(p, PG_dirty);
+	ClearPageFlag(p, PG_uptodate);
+	ret = delete_from_lru_cache(m, p) ? MF_FAILED : MF_DELAYED;
+	if (has_extra_refcount(m, ps, p, ret == MF_DELAYED))
+		ret = MF_FAILED;
+	return ret;
+}
+
+static enum mf_action_result me_swapcache_clean(struct machine *m, const struct page_state *ps, struct page *p)
+{
+	enum mf_action_result ret;
+
+	delete_from_swap_cache(m, p);
+	ret = delete_from_lru_cache(m, p) ? MF_FAILED : MF_RECOVERED;
+	if (has_extra_refcount(m, ps, p, false))
+		ret = MF_FAILED;
+	return ret;
+}
+
+static enum mf_action_result me_huge_page(struct machine *m, const struct page_state *ps, struct page *p)
+{
+	(void)m, (void)ps, (void)p;
+	return MF_DELAYED;	/* hugetlb pages are not modelled yet: treated as 6.1 treats non-hugetlb heads */
+}
+
+#define F(b) ((uint32_t)PGF(PG_##b))
+static const struct page_state error_states[] = {
+	{ F(reserved), F(reserved), MF_MSG_KERNEL, me_kernel },
+	{ F(slab), F(slab), MF_MSG_SLAB, me_kernel },
+	{ F(head), F(head), MF_MSG_HUGE, me_huge_page },
+	{ F(swapcache) | F(swapbacked) | F(dirty), F(swapcache) | F(swapbacked) | F(dirty),
+	  MF_MSG_DIRTY_SWAPCACHE, me_swapcache_dirty },
+	{ F(swapcache) | F(swapbacked) | F(dirty), F(swapcache) | F(swapbacked),
+	  MF_MSG_CLEAN_SWAPCACHE, me_swapcache_clean },
+	{ F(mlocked) | F(dirty), F(mlocked) | F(dirty), MF_MSG_DIRTY_MLOCKED_LRU, me_pagecache_dirty },
+	{ F(mlocked) | F(dirty), F(mlocked), MF_MSG_CLEAN_MLOCKED_LRU, me_pagecache_clean },
+	{ F(unevictable) | F(dirty), F(unevictable) | F(dirty), MF_MSG_DIRTY_UNEVICTABLE_LRU, me_pagecache_dirty },
+	{ F(unevictable) | F(dirty), F(unevictable), MF_MSG_CLEAN_UNEVICTABLE_LRU, me_pagecache_clean },
+	{ F(lru) | F(dirty), F(lru) | F(dirty), MF_MSG_DIRTY_LRU, me_pagecache_dirty },
+	{ F(lru) | F(dirty), F(lru), MF_MSG_CLEAN_LRU, me_pagecache_clean },
+	{ 0, 0, MF_MSG_UNKNOWN, me_unknown },
+};
+#undef F
+
+/* The first row matching the current flags; the snapshot only if that is the catch-all. */
+static int identify_page_state(struct machine *m, uint64_t pfn, struct page *p, uint32_t page_flags)
+{
+	const struct page_state *ps;
+	enum mf_action_result result;
+
+	for (ps = error_states; (p->flags & ps->mask) != ps->res; ps++)
+		;
+	page_flags |= p->flags & (uint32_t)PGF(PG_dirty);
+	if (!ps->mask)
+		for (ps = error_states; (page_flags & ps->mask) != ps->res; ps++)
+			;
+	result = ps->action(m, ps, p);
+	action_result(m, pfn, ps->type, result);
+	return (result == MF_RECOVERED || result == MF_DELAYED) ? 0 : -EBUSY;
+}
+
+static bool hwpoison_handlable(struct machine *m, struct page *p)
+{
+	return PageFlag(p, PG_lru) || is_free_buddy_page(m, p);
+}
+
+/* get_any_page: 1 with a reference, 0 for a free page, -EIO/-EBUSY when unhandlable. */
+static int get_hwpoison_page(struct machine *m, struct page *p)
+{
+	int pass = 0;
+
+	for (;;) {
+		if (!hwpoison_handlable(m, p)) {
+			if (pass++ < 3) {
+				shake_page(m, p);
+				continue;
+			}
+			printk(m, KERN_ERR, "Memory failure: %#llx: unhandlable page.",
+			       (unsigned long long)page_to_pfn(m, p));
+			return -EIO;
+		}
+		if (p->_refcount > 0) {
+			get_page(p);
+			return 1;
+		}
+		return 0;	/* free buddy page */
+	}
+}
+
+int memory_failure(struct machine *m, uint64_t pfn, int flags)
+{
+	struct page *p;
+	uint32_t page_flags;
+	bool retry = true;
+	int res;
+
+	if (!m->sysctl_memory_failure_recovery) {
+		m->panicked = true;
+		printk(m, 0, "Kernel panic - not syncing: Memory failure on page %llx",
+		       (unsigned long long)pfn);
+		return -EFAULT;
+	}
+	if (!(flags & MF_SW_SIMULATED))
+		m->hw_memory_failure = true;
+	if (!pfn_valid(m, pfn)) {
+		printk(m, KERN_ERR, "Memory failure: %#llx: memory outside kernel control",
+		       (unsigned long long)pfn);
+		return -ENXIO;
+	}
+	p = pfn_to_page(m, pfn);
+try_again:
+	if (TestSetPageFlag(p, PG_hwpoison)) {
+		printk(m, KERN_ERR, "Memory failure: %#llx: already hardware poisoned",
+		       (unsigned long long)pfn);
+		res = -EHWPOISON;
+		if (flags & MF_ACTION_REQUIRED)
+			res = kill_accessing_process(m, m->current, pfn, flags);
+		if (flags & MF_COUNT_INCREASED)
+			put_page(m, p);
+		return res;
+	}
+	if (!(flags & MF_COUNT_INCREASED)) {
+		res = get_hwpoison_page(m, p);
+		if (!res) {
+			enum mf_action_result r;
+			if (is_free_buddy_page(m, p)) {
+				if (take_page_off_buddy(m, p)) {
+					get_page(p);
+					r = MF_RECOVERED;
+				} else {
+					if (retry) {
+						ClearPageFlag(p, PG_hwpoison);
+						retry = false;
+						goto try_again;
+					}
+					r = MF_FAILED;
+				}
+				action_result(m, pfn, MF_MSG_BUDDY, r);
+				return r == MF_RECOVERED ? 0 : -EBUSY;
+			}
+			action_result(m, pfn, MF_MSG_KERNEL_HIGH_ORDER, MF_IGNORED);
+			return -EBUSY;
+		} else if (res < 0) {
+			action_result(m, pfn, MF_MSG_UNKNOWN, MF_IGNORED);
+			return -EBUSY;
+		}
+	}
+	shake_page(m, p);
+	page_flags = p->flags;
+	if (hwpoison_filter(m, pfn)) {
+		ClearPageFlag(p, PG_hwpoison);
+		put_page(m, p);
+		return -EOPNOTSUPP;
+	}
+	if (!PageFlag(p, PG_lru) && !PageFlag(p, PG_writeback))
+		goto identify_page_state;
+	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
+		action_result(m, pfn, MF_MSG_UNMAP_FAILED, MF_IGNORED);
+		return -EBUSY;
+	}
+	if (PageFlag(p, PG_lru) && !PageFlag(p, PG_swapcache) && !p->mapping) {
+		action_result(m, pfn, MF_MSG_TRUNCATED_LRU, MF_IGNORED);
+		return -EBUSY;
+	}
+identify_page_state:
+	return identify_page_state(m, pfn, p, page_flags);
+}

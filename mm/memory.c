@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Page tables and page faults: zero-page and anonymous faults, file faults
+ * through the page cache, COW, swap-in, and the hwpoison entry that turns an
+ * access into SIGBUS BUS_MCEERR_AR. Every present PTE (but the zero page's)
+ * holds one reference and one mapcount on its page.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "memfail/mm.h"
+
+pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr)
+{
+	return u64map_slot(&mm->pt, addr >> PAGE_SHIFT);
+}
+
+void set_pte(struct mm_struct *mm, uint64_t addr, pte_t pte)
+{
+	if (pte_none(pte))
+		u64map_del(&mm->pt, addr >> PAGE_SHIFT);
+	else
+		u64map_put(&mm->pt, addr >> PAGE_SHIFT, pte);
+}
+
+void pte_clear(struct mm_struct *mm, uint64_t addr)
+{
+	u64map_del(&mm->pt, addr >> PAGE_SHIFT);
+}
+
+static struct machine *vma_machine(struct vm_area_struct *vma)
+{
+	return vma->vm_mm->owner->m;
+}
+
+static pte_t mk_pte(struct machine *m, struct page *page, bool write, bool dirty)
+{
+	pte_t p = (page_to_pfn(m, page) << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG;
+
+	if (write)
+		p |= PTE_WRITE;
+	if (dirty)
+		p |= PTE_DIRTY;
+	return p;
+}
+
+static bool is_zero_pfn(struct machine *m, uint64_t pfn)
+{
+	return pfn == m->zero_pfn;
+}
+
+/* anon_vma_prepare: the first anonymous page of a VMA gives it an anon_vma. */
+static int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	if (vma->anon_vma)
+		return 0;
+	vma->anon_vma = anon_vma_alloc();
+	if (!vma->anon_vma)
+		return -ENOMEM;
+	anon_vma_link(vma, vma->anon_vma);
+	anon_vma_put(vma->anon_vma);	/* the link holds it now */
+	return 0;
+}
+
+static struct page *new_anon_page(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct machine *m = vma_machine(vma);
+	struct page *page;
+
+	if (anon_vma_prepare(vma))
+		return NULL;
+	page = alloc_pages(m, 0);
+	if (!page)
+		return NULL;
+	SetPageFlag(page, PG_swapbacked);
+	SetPageFlag(page, PG_uptodate);
+	page_add_anon_rmap(page, vma, addr);
+	if (vma->vm_flags & VM_LOCKED)
+		SetPageFlag(page, PG_mlocked);
+	lru_cache_add(m, page);
+	return page;	/* the caller's reference becomes the PTE's */
+}
+
+static void map_page(struct vm_area_struct *vma, uint64_t addr, struct page *page, bool write, bool dirty)
+{
+	struct machine *m = vma_machine(vma);
+
+	page->_mapcount++;
+	if ((vma->vm_flags & VM_LOCKED) && !PageFlag(page, PG_mlocked)) {
+		SetPageFlag(page, PG_mlocked);
+		page_lru_update(m, page);
+	}
+	set_pte(vma->vm_mm, addr, mk_pte(m, page, write, dirty));
+}
+
+/* COW: copy the page the PTE maps (or zeroes) into a new anonymous page. */
+static int do_wp_copy(struct vm_area_struct *vma, uint64_t addr, struct page *old)
+{
+	struct machine *m = vma_machine(vma);
+	struct page *page = new_anon_page(vma, addr);
+
+	if (!page)
+		return VM_FAULT_OOM;
+	if (old)
+		page_data_copy(m, page, old);
+	if (old) {
+		page_remove_rmap(m, old, vma);
+		put_page(m, old);
+	}
+	map_page(vma, addr, page, true, true);
+	return VM_FAULT_OK;
+}
+
+static int do_file_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	struct machine *m = vma_machine(vma);
+	struct address_space *mapping = file_mapping(vma->vm_file);
+	uint64_t pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	bool write = flags & FAULT_FLAG_WRITE;
+	struct page *page;
+	int err = 0;
+
+	if (pgoff << PAGE_SHIFT >= ((mapping->host->i_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)))
+		return VM_FAULT_SIGBUS;	/* beyond EOF */
+	page = filemap_get_page(mapping, pgoff, &err);
+	if (!page)
+		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	if (PageFlag(page, PG_hwpoison)) {
+		/* A poisoned page still in the cache (shmem, or a failed recovery). */
+		put_page(m, page);
+		return VM_FAULT_HWPOISON;
+	}
+	if (write && !(vma->vm_flags & VM_SHARED)) {
+		struct page *copy = new_anon_page(vma, addr);
+		if (!copy) {
+			put_page(m, page);
+			return VM_FAULT_OOM;
+		}
+		page_data_copy(m, copy, page);
+		put_page(m, page);
+		map_page(vma, addr, copy, true, true);
+		return VM_FAULT_OK;
+	}
+	page_add_file_rmap(page);
+	map_page(vma, addr, page, write, write);
+	if (write)
+		SetPageFlag(page, PG_dirty);
+	return VM_FAULT_OK;
+}
+
+int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	struct machine *m = vma_machine(vma);
+	struct mm_struct *mm = vma->vm_mm;
+	bool write = flags & FAULT_FLAG_WRITE;
+	pte_t *ptep, pte;
+	struct page *page;
+
+	addr &= ~(PAGE_SIZE - 1);
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return VM_FAULT_SIGSEGV;
+	if (vma->vm_flags & VM_HUGETLB)
+		return VM_FAULT_SIGBUS;	/* hugetlb faults: not modelled yet */
+	ptep = pte_lookup(mm, addr);
+	pte = ptep ? *ptep : 0;
+	if (pte_none(pte)) {
+		if (vma->vm_file)
+			return do_file_fault(vma, addr, flags);
+		if (!write) {
+			set_pte(mm, addr, (m->zero_pfn << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG);
+			return VM_FAULT_OK;
+		}
+		page = new_anon_page(vma, addr);
+		if (!page)
+			return VM_FAULT_OOM;
+		map_page(vma, addr, page, true, true);
+		return VM_FAULT_OK;
+	}
+	if (pte_is_swp(pte)) {
+		if (is_hwpoison_pte(pte))
+			return VM_FAULT_HWPOISON;
+		if (swp_type(pte) == SWP_SWAPFILE)
+			return do_swap_page(vma, addr, pte);
+		return VM_FAULT_SIGBUS;
+	}
+	/* present */
+	if (!write) {
+		*ptep |= PTE_YOUNG;
+		return VM_FAULT_OK;
+	}
+	if (pte & PTE_WRITE) {
+		*ptep |= PTE_DIRTY | PTE_YOUNG;
+		return VM_FAULT_OK;
+	}
+	if (is_zero_pfn(m, pte_pfn(pte))) {
+		pte_clear(mm, addr);
+		page = new_anon_page(vma, addr);
+		if (!page)
+			return VM_FAULT_OOM;
+		map_page(vma, addr, page, true, true);
+		return VM_FAULT_OK;
+	}
+	page = pfn_to_page(m, pte_pfn(pte));
+	if (vma->vm_flags & VM_SHARED) {
+		/* page_mkwrite: a shared file page becomes dirty when first written */
+		*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
+		SetPageFlag(page, PG_dirty);
+		return VM_FAULT_OK;
+	}
+	/* private: reuse an anonymous page nobody else holds, else copy */
+	if (PageAnon(page) && page->_mapcount == 1 &&
+	    page->_refcount == 1 + (PageFlag(page, PG_swapcache) ? 1 : 0) +
+	    (page_in_pagevec(m, page) ? 1 : 0)) {
+		*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
+		return VM_FAULT_OK;
+	}
+	return do_wp_copy(vma, addr, page);
+}
+
+/* Drop one PTE's hold on its page (or swap slot). */
+static void zap_pte(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
+{
+	struct machine *m = vma_machine(vma);
+
+	if (pte_present(pte)) {
+		struct page *page;
+		if (is_zero_pfn(m, pte_pfn(pte)))
+			goto out;
+		page = pfn_to_page(m, pte_pfn(pte));
+		if ((pte & PTE_DIRTY) && !PageAnon(page))
+			SetPageFlag(page, PG_dirty);
+		page_remove_rmap(m, page, vma);
+		put_page(m, page);
+	} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
+		swap_entry_free(m, swp_offset(pte));
+	}
+out:
+	pte_clear(vma->vm_mm, addr);
+}
+
+void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	uint64_t a;
+
+	for (a = start; a < end; a += PAGE_SIZE) {
+		pte_t *p = pte_lookup(vma->vm_mm, a);
+		if (p)
+			zap_pte(vma, a, *p);
+	}
+}
+
+void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t nr, bool even_cows)
+{
+	int i;
+
+	for (i = 0; i < mapping->nr_mmap; i++) {
+		struct vm_area_struct *vma = mapping->i_mmap[i];
+		struct machine *m = vma_machine(vma);
+		uint64_t vstart = vma->vm_pgoff, vend = vstart + ((vma->vm_end - vma->vm_start) >> PAGE_SHIFT);
+		uint64_t pg;
+		for (pg = start > vstart ? start : vstart; pg < start + nr && pg < vend; pg++) {
+			uint64_t addr = vma->vm_start + ((pg - vstart) << PAGE_SHIFT);
+			pte_t *p = pte_lookup(vma->vm_mm, addr);
+			if (!p)
+				continue;
+			if (!even_cows) {
+				/* keep private COW copies and their hwpoison entries */
+				if (!pte_present(*p))
+					continue;
+				if (PageAnon(pfn_to_page(m, pte_pfn(*p))))
+					continue;
+			}
+			zap_pte(vma, addr, *p);
+		}
+	}
+}
+
+/* fork: share private pages copy-on-write; copy swap and hwpoison entries. */
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	struct machine *m = vma_machine(src);
+	uint64_t a;
+
+	if (!src->anon_vma && !(src->vm_flags & VM_HUGETLB))
+		return 0;	/* nothing private: the child refaults from the file */
+	for (a = src->vm_start; a < src->vm_end; a += PAGE_SIZE) {
+		pte_t *p = pte_lookup(src->vm_mm, a), pte;
+		if (!p)
+			continue;
+		pte = *p;
+		if (pte_present(pte) && !is_zero_pfn(m, pte_pfn(pte))) {
+			struct page *page = pfn_to_page(m, pte_pfn(pte));
+			if (!(src->vm_flags & VM_SHARED)) {
+				pte &= ~PTE_WRITE;
+				*p = pte;
+			}
+			get_page(page);
+			page->_mapcount++;
+		} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
+			swap_duplicate(m, swp_offset(pte));
+		}
+		if (u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, pte))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The page a user address maps now (no fault); *hwpoison when it is a hwpoison entry. */
+struct page *follow_page(struct vm_area_struct *vma, uint64_t addr, bool *hwpoison)
+{
+	struct machine *m = vma_machine(vma);
+	pte_t *p = pte_lookup(vma->vm_mm, addr & ~(PAGE_SIZE - 1));
+
+	*hwpoison = false;
+	if (!p)
+		return NULL;
+	if (pte_present(*p))
+		return pfn_to_page(m, pte_pfn(*p));
+	if (is_hwpoison_pte(*p)) {
+		*hwpoison = true;
+		return pfn_to_page(m, swp_offset(*p));
+	}
+	if (pte_is_swp(*p) && swp_type(*p) == SWP_SWAPFILE)
+		return lookup_swap_cache(m, swp_offset(*p));
+	return NULL;
+}
+
+/* x86's do_sigbus for a hwpoison fault: log and force BUS_MCEERR_AR. */
+static void hwpoison_fault_kill(struct task_struct *t, uint64_t addr, int lsb)
+{
+	printk(t->m, KERN_ERR, "MCE: Killing %s:%d due to hardware memory corruption fault at %llx",
+	       t->comm, t->pid, (unsigned long long)addr);
+	force_sig_mceerr(4 /* BUS_MCEERR_AR */, addr, lsb, t);
+}
+
+int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
+{
+	struct machine *m = t->m;
+	struct vm_area_struct *vma = t->mm ? find_vma(t->mm, addr) : NULL;
+	struct kernel_siginfo si = { 0 };
+	int tries;
+
+	if (!vma) {
+		si = (struct kernel_siginfo){ SIGSEGV, 1 /* SEGV_MAPERR */, addr, 0 };
+		send_sig_info(SIGSEGV, &si, t, true);
+		return -1;
+	}
+	for (tries = 0; tries < 4; tries++) {
+		pte_t *p = pte_lookup(t->mm, addr & ~(PAGE_SIZE - 1));
+		int ret;
+		if (p && pte_present(*p) && (!write || (*p & PTE_WRITE))) {
+			struct page *page = pfn_to_page(m, pte_pfn(*p));
+			uint64_t off = addr & (PAGE_SIZE - 1);
+			if (write) {
+				page_data_w(m, page)[off] = *byte;
+				*p |= PTE_DIRTY | PTE_YOUNG;
+			} else {
+				const uint8_t *d = page_data(m, page);
+				*byte = d ? d[off] : 0;
+				*p |= PTE_YOUNG;
+			}
+			return 0;
+		}
+		ret = handle_mm_fault(vma, addr, write ? FAULT_FLAG_WRITE : 0);
+		if (ret & VM_FAULT_HWPOISON) {
+			hwpoison_fault_kill(t, addr, PAGE_SHIFT);
+			return -1;
+		}
+		if (ret & VM_FAULT_SIGSEGV) {
+			si = (struct kernel_siginfo){ SIGSEGV, 2 /* SEGV_ACCERR */, addr, 0 };
+			send_sig_info(SIGSEGV, &si, t, true);
+			return -1;
+		}
+		if (ret & (VM_FAULT_SIGBUS | VM_FAULT_OOM)) {
+			si = (struct kernel_siginfo){ SIGBUS, 2 /* BUS_ADRERR */, addr, 0 };
+			send_sig_info(SIGBUS, &si, t, true);
+			return -1;
+		}
+	}
+	return -EFAULT;
+}

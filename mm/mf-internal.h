@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Shared between the memory-failure files of mm/. */
+#ifndef MEMFAIL_MF_INTERNAL_H
+#define MEMFAIL_MF_INTERNAL_H
+
+#include "memfail/memory-failure.h"
+#include "memfail/mm.h"
+
+#define MF_BUS_MCEERR_AR_CODE 4
+#define MF_BUS_MCEERR_AO_CODE 5
+
+void action_result(struct machine *m, uint64_t pfn, enum mf_action_page_type type, enum mf_action_result result);
+void shake_page(struct machine *m, struct page *p);
+bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int flags);
+int kill_accessing_process(struct machine *m, struct task_struct *t, uint64_t pfn, int flags);
+void mf_trace_event(struct machine *m, const struct mf_trace_rec *rec);
+
+#endif

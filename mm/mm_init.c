@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Boot: lay out zones, reserve the kernel's low memory, set up the shared zero
+ * page and hand everything else to the buddy allocator.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memfail/memory-failure.h"
+#include "memfail/mm.h"
+
+#define MIN_MEMORY (1ULL << 20)
+#define MAX_MEMORY (1ULL << 40) /* 1 TiB of modelled memory */
+#define DMA32_END_PFN (1ULL << (32 - PAGE_SHIFT))
+
+static void zone_init(struct zone *z, enum zone_type type, uint64_t start, uint64_t end, const char *name)
+{
+	unsigned o;
+
+	memset(z, 0, sizeof(*z));
+	z->type = type;
+	z->start_pfn = start;
+	z->end_pfn = end;
+	z->name = name;
+	for (o = 0; o < MAX_ORDER; o++)
+		z->free_area[o].free_list.head = z->free_area[o].free_list.tail = NO_PFN;
+}
+
+int machine_create(const struct machine_config *cfg, struct machine **out, char *err, size_t errlen)
+{
+	struct machine *m;
+	uint64_t pfn, nr, reserved;
+	int zi, l;
+
+	*out = NULL;
+	if (cfg->memory < MIN_MEMORY || cfg->memory % PAGE_SIZE) {
+		snprintf(err, errlen, "memory=%llu: must be a multiple of 4K and at least 1M",
+			 (unsigned long long)cfg->memory);
+		return -EINVAL;
+	}
+	if (cfg->memory > MAX_MEMORY) {
+		snprintf(err, errlen, "memory=%llu: more than the 1T the model supports",
+			 (unsigned long long)cfg->memory);
+		return -EINVAL;
+	}
+	if (cfg->nodes < 1 || cfg->nodes > 8) {
+		snprintf(err, errlen, "nodes=%d: must be 1..8", cfg->nodes);
+		return -EINVAL;
+	}
+	nr = cfg->memory >> PAGE_SHIFT;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		goto nomem;
+	m->pages = calloc(nr, sizeof(struct page));
+	if (!m->pages)
+		goto nomem;
+	m->nr_pages = nr;
+	m->nr_nodes = cfg->nodes;
+	m->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ULL;
+	m->next_pid = 100;
+	m->sysctl_memory_failure_recovery = 1;
+	m->filter.dev_major = m->filter.dev_minor = ~0U;
+	m->disk_sb = (struct super_block){ FS_DISK, "disk", 0, 254, 0 };
+	m->tmpfs_sb = (struct super_block){ FS_TMPFS, "tmpfs", 0, 0, 23 };
+	m->hugetlbfs_sb = (struct super_block){ FS_HUGETLBFS, "hugetlbfs", 0, 0, 24 };
+	m->bdev_sb = (struct super_block){ FS_BDEV, "bdev", 0, 0, 0 };
+	m->nr_data = 1;	/* slot 0: the all-zero page */
+	for (l = 0; l < NR_LRU_LISTS; l++)
+		m->lruvec.lists[l].head = m->lruvec.lists[l].tail = NO_PFN;
+
+	zone_init(&m->zones[0], ZONE_DMA32, 0, nr < DMA32_END_PFN ? nr : DMA32_END_PFN, "DMA32");
+	m->nr_zones = 1;
+	if (nr > DMA32_END_PFN) {
+		zone_init(&m->zones[1], ZONE_NORMAL, DMA32_END_PFN, nr, "Normal");
+		m->nr_zones = 2;
+	}
+	/* Low memory and the kernel image: 1/64 of RAM, at least 64 pages. */
+	reserved = nr / 64 < 64 ? 64 : nr / 64;
+	m->reserved_end = reserved;
+	for (pfn = 0; pfn < nr; pfn++) {
+		struct page *p = &m->pages[pfn];
+		p->compound_head = (uint32_t)pfn;
+		p->lru_prev = p->lru_next = NO_PFN;
+		p->lru_list = LRU_NONE;
+		p->zone = pfn >= DMA32_END_PFN;
+		p->node = (uint8_t)(pfn * (uint64_t)cfg->nodes / nr);
+		if (pfn < reserved) {
+			p->flags = (uint32_t)PGF(PG_reserved);
+			p->_refcount = 1;
+		}
+	}
+	m->zero_pfn = (uint32_t)(reserved - 1);
+	SetPageFlag(&m->pages[m->zero_pfn], PG_zero);
+	for (zi = 0; zi < m->nr_zones; zi++) {
+		struct zone *z = &m->zones[zi];
+		z->managed = z->end_pfn - (z->start_pfn > reserved ? z->start_pfn : reserved);
+		for (pfn = z->start_pfn > reserved ? z->start_pfn : reserved; pfn < z->end_pfn; pfn++)
+			free_pages(m, &m->pages[pfn], 0);
+	}
+	if (cfg->swap && swap_init(m, cfg->swap)) {
+		snprintf(err, errlen, "swap=%llu: cannot set up swap", (unsigned long long)cfg->swap);
+		machine_destroy(m);
+		return -EINVAL;
+	}
+	*out = m;
+	return 0;
+nomem:
+	if (m)
+		free(m->pages);
+	free(m);
+	snprintf(err, errlen, "memory=%llu: not enough host memory to model it",
+		 (unsigned long long)cfg->memory);
+	return -ENOMEM;
+}
+
+uint64_t machine_rand(struct machine *m)
+{
+	/* xorshift64*: reproducible for a given seed */
+	m->rng ^= m->rng >> 12;
+	m->rng ^= m->rng << 25;
+	m->rng ^= m->rng >> 27;
+	return m->rng * 0x2545f4914f6cdd1dULL;
+}
+
+void machine_destroy(struct machine *m)
+{
+	uint32_t i;
+
+	if (!m)
+		return;
+	while (m->tasks)
+		task_release(m->tasks);
+	while (m->nr_inodes)
+		inode_destroy(m->inodes[m->nr_inodes - 1]);
+	free(m->inodes);
+	swap_free_all(m);
+	for (i = 1; i < m->nr_data; i++)
+		free(m->data[i]);
+	free(m->data);
+	free(m->free_slots);
+	free(m->all_threads);
+	free(m->sigs);
+	free(m->slab_pfns);
+	free(m->trace);
+	free(m->log.buf);
+	free(m->pages);
+	free(m);
+}

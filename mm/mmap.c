@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Address spaces: VMAs, mmap/munmap, fork's copy, mlock and msync. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memfail/mm.h"
+
+#define MMAP_TOP 0x7f0000000000ULL
+#define PMD_SIZE (2ULL << 20)
+
+struct mm_struct *mm_alloc(void)
+{
+	struct mm_struct *mm = calloc(1, sizeof(*mm));
+
+	if (!mm)
+		return NULL;
+	u64map_init(&mm->pt);
+	mm->mmap_base = MMAP_TOP;
+	mm->users = 1;
+	return mm;
+}
+
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
+{
+	struct vm_area_struct *v;
+
+	for (v = mm->mmap; v; v = v->vm_next)
+		if (addr >= v->vm_start && addr < v->vm_end)
+			return v;
+	return NULL;
+}
+
+static void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct **pp = &mm->mmap;
+
+	while (*pp && (*pp)->vm_start < vma->vm_start)
+		pp = &(*pp)->vm_next;
+	vma->vm_next = *pp;
+	*pp = vma;
+	vma->vm_mm = mm;
+	if (vma->vm_file)
+		mapping_add_vma(file_mapping(vma->vm_file), vma);
+}
+
+static uint64_t vma_seq;
+
+static struct vm_area_struct *vma_alloc(void)
+{
+	struct vm_area_struct *v = calloc(1, sizeof(*v));
+
+	if (v)
+		v->seq = ++vma_seq;
+	return v;
+}
+
+static void vma_free(struct vm_area_struct *vma)
+{
+	if (vma->vm_file) {
+		mapping_del_vma(file_mapping(vma->vm_file), vma);
+		fput(vma->vm_file);
+	}
+	unlink_anon_vmas(vma);
+	free(vma->avc);
+	free(vma);
+}
+
+/* Split vma at addr; the new VMA is the upper part and shares file and anon_vmas. */
+static struct vm_area_struct *split_vma(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct vm_area_struct *n = vma_alloc();
+	int i;
+
+	if (!n)
+		return NULL;
+	n->vm_start = addr;
+	n->vm_end = vma->vm_end;
+	n->vm_flags = vma->vm_flags;
+	n->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	n->vm_file = vma->vm_file;
+	if (n->vm_file)
+		n->vm_file->f_count++;
+	n->seq = vma->seq;	/* same place in rmap order as the original */
+	n->anon_vma = vma->anon_vma;
+	for (i = 0; i < vma->nr_avc; i++)
+		anon_vma_link(n, vma->avc[i]);
+	vma->vm_end = addr;
+	vma_link(vma->vm_mm, n);
+	return n;
+}
+
+/* Make [start, end) whole VMAs; returns the first VMA of the range. */
+static int split_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct vm_area_struct *v;
+
+	for (v = mm->mmap; v; v = v->vm_next) {
+		if (v->vm_start < start && v->vm_end > start && !split_vma(v, start))
+			return -ENOMEM;
+		if (v->vm_start < end && v->vm_end > end && !split_vma(v, end))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t align)
+{
+	uint64_t addr = (mm->mmap_base - len) & ~(align - 1);
+
+	/* Leave a guard page between regions so a stray offset faults. */
+	mm->mmap_base = addr - PAGE_SIZE;
+	return addr;
+}
+
+long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct file *file,
+	     uint64_t pgoff, bool populate, uint64_t *addr_out)
+{
+	struct mm_struct *mm = t->mm;
+	struct vm_area_struct *vma;
+	uint64_t addr, align = (vm_flags & (VM_HUGEPAGE | VM_HUGETLB)) ? PMD_SIZE : PAGE_SIZE;
+
+	if (!mm)
+		return -EINVAL;
+	if (!len || len % PAGE_SIZE)
+		return -EINVAL;
+	if (file && (vm_flags & VM_WRITE) && (vm_flags & VM_SHARED) && !(file->f_mode & FMODE_WRITE))
+		return -EACCES;
+	addr = get_unmapped_area(mm, len, align);
+	vma = vma_alloc();
+	if (!vma)
+		return -ENOMEM;
+	vma->vm_start = addr;
+	vma->vm_end = addr + len;
+	vma->vm_flags = vm_flags;
+	vma->vm_file = file;
+	if (file) {
+		file->f_count++;
+		vma->vm_pgoff = pgoff;
+	} else {
+		vma->vm_pgoff = addr >> PAGE_SHIFT;
+	}
+	vma_link(mm, vma);
+	*addr_out = addr;
+	if (populate || (vm_flags & VM_LOCKED)) {
+		uint64_t a;
+		/* MAP_POPULATE writes only into writable private mappings (COW). */
+		unsigned fl = (vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ? FAULT_FLAG_WRITE : 0;
+		for (a = addr; a < addr + len; a += PAGE_SIZE)
+			if (!pte_lookup(mm, a))
+				handle_mm_fault(vma, a, fl);
+	}
+	return 0;
+}
+
+int do_munmap(struct task_struct *t, uint64_t start, uint64_t len)
+{
+	struct mm_struct *mm = t->mm;
+	struct vm_area_struct **pp, *v;
+	uint64_t end = start + len;
+
+	if (!mm || start % PAGE_SIZE || !len)
+		return -EINVAL;
+	if (split_range(mm, start, end))
+		return -ENOMEM;
+	pp = &mm->mmap;
+	while ((v = *pp)) {
+		if (v->vm_start >= start && v->vm_end <= end) {
+			zap_page_range(v, v->vm_start, v->vm_end);
+			*pp = v->vm_next;
+			vma_free(v);
+			continue;
+		}
+		pp = &v->vm_next;
+	}
+	return 0;
+}
+
+void mmput(struct machine *m, struct mm_struct *mm)
+{
+	struct vm_area_struct *v;
+
+	(void)m;
+	if (--mm->users > 0)
+		return;
+	while ((v = mm->mmap)) {
+		zap_page_range(v, v->vm_start, v->vm_end);
+		mm->mmap = v->vm_next;
+		vma_free(v);
+	}
+	u64map_free(&mm->pt);
+	free(mm);
+}
+
+/* fork: shared mappings are not copied (they refault); private ones become COW. */
+int dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *child)
+{
+	struct vm_area_struct *v, *n;
+	int i;
+
+	(void)child;
+	dst->mmap_base = src->mmap_base;
+	for (v = src->mmap; v; v = v->vm_next) {
+		n = vma_alloc();
+		if (!n)
+			return -ENOMEM;
+		n->vm_start = v->vm_start;
+		n->vm_end = v->vm_end;
+		n->vm_flags = v->vm_flags & ~VM_LOCKED;	/* mlocks are not inherited */
+		n->vm_pgoff = v->vm_pgoff;
+		n->vm_file = v->vm_file;
+		if (n->vm_file)
+			n->vm_file->f_count++;
+		for (i = 0; i < v->nr_avc; i++)
+			anon_vma_link(n, v->avc[i]);
+		if (v->anon_vma) {
+			/* the child's own anon_vma takes its COW copies */
+			n->anon_vma = anon_vma_alloc();
+			if (!n->anon_vma) {
+				free(n);
+				return -ENOMEM;
+			}
+			anon_vma_link(n, n->anon_vma);
+			anon_vma_put(n->anon_vma);
+		}
+		vma_link(dst, n);
+		if (copy_page_range(n, v))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void mlock_vma_pages(struct vm_area_struct *vma, bool lock)
+{
+	struct machine *m = vma->vm_mm->owner->m;
+	uint64_t a;
+
+	for (a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
+		pte_t *pte;
+		struct page *page;
+		if (lock && !pte_lookup(vma->vm_mm, a))
+			handle_mm_fault(vma, a, (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ?
+					FAULT_FLAG_WRITE : 0);
+		pte = pte_lookup(vma->vm_mm, a);
+		if (!pte || !pte_present(*pte))
+			continue;
+		page = pfn_to_page(m, pte_pfn(*pte));
+		if (PageFlag(page, PG_reserved))
+			continue;
+		if (lock)
+			SetPageFlag(page, PG_mlocked);
+		else
+			ClearPageFlag(page, PG_mlocked);
+		page_lru_update(m, page);
+	}
+}
+
+int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, bool lock)
+{
+	struct mm_struct *mm = t->mm;
+	struct vm_area_struct *v;
+	uint64_t end = start + len;
+
+	if (!mm || start % PAGE_SIZE)
+		return -EINVAL;
+	if (split_range(mm, start, end))
+		return -ENOMEM;
+	for (v = mm->mmap; v; v = v->vm_next) {
+		if (v->vm_start < start || v->vm_end > end)
+			continue;
+		if (lock)
+			v->vm_flags |= VM_LOCKED;
+		else
+			v->vm_flags &= ~VM_LOCKED;
+		mlock_vma_pages(v, lock);
+	}
+	return 0;
+}
+
+/* msync(MS_SYNC): write back the file and report its write-back error once. */
+int do_msync(struct task_struct *t, uint64_t start, uint64_t len)
+{
+	struct vm_area_struct *v;
+	int ret = 0, err;
+
+	if (!t->mm || start % PAGE_SIZE)
+		return -EINVAL;
+	for (v = t->mm->mmap; v; v = v->vm_next) {
+		if (v->vm_end <= start || v->vm_start >= start + len)
+			continue;
+		if (!v->vm_file || !(v->vm_flags & VM_SHARED))
+			continue;
+		err = fs_fsync(v->vm_file, false);
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}

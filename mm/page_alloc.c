@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The buddy allocator: per-zone free lists of 2^order blocks, split on
+ * allocation, merged on free. A PG_hwpoison page never leaves it through an
+ * allocation (the check_new_page gate of seed 001), and taking one poisoned page
+ * off a free block splits the block so that only that page leaves the
+ * allocator, never the whole block (the leak discussed in seed 001).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "memfail/mm.h"
+
+static struct zone *page_zone(struct machine *m, struct page *page)
+{
+	return &m->zones[page->zone];
+}
+
+void page_list_add(struct machine *m, struct page_list *l, struct page *page)
+{
+	uint32_t pfn = (uint32_t)page_to_pfn(m, page);
+
+	page->lru_prev = NO_PFN;
+	page->lru_next = l->head;
+	if (l->head != NO_PFN)
+		m->pages[l->head].lru_prev = pfn;
+	else
+		l->tail = pfn;
+	l->head = pfn;
+	l->nr++;
+}
+
+void page_list_del(struct machine *m, struct page_list *l, struct page *page)
+{
+	if (page->lru_prev != NO_PFN)
+		m->pages[page->lru_prev].lru_next = page->lru_next;
+	else
+		l->head = page->lru_next;
+	if (page->lru_next != NO_PFN)
+		m->pages[page->lru_next].lru_prev = page->lru_prev;
+	else
+		l->tail = page->lru_prev;
+	page->lru_prev = page->lru_next = NO_PFN;
+	l->nr--;
+}
+
+static void add_to_free_list(struct machine *m, struct zone *z, struct page *page, unsigned order)
+{
+	SetPageFlag(page, PG_buddy);
+	page->private = order;
+	page_list_add(m, &z->free_area[order].free_list, page);
+	z->nr_free += 1UL << order;
+}
+
+static void del_from_free_list(struct machine *m, struct zone *z, struct page *page, unsigned order)
+{
+	page_list_del(m, &z->free_area[order].free_list, page);
+	ClearPageFlag(page, PG_buddy);
+	page->private = 0;
+	z->nr_free -= 1UL << order;
+}
+
+bool is_free_buddy_page(struct machine *m, struct page *page)
+{
+	uint64_t pfn = page_to_pfn(m, page);
+	unsigned order;
+
+	for (order = 0; order < MAX_ORDER; order++) {
+		struct page *head = &m->pages[pfn & ~((1UL << order) - 1)];
+		if (PageFlag(head, PG_buddy) && head->private >= order)
+			return true;
+	}
+	return false;
+}
+
+/* Merge with free buddies as far as possible and put the block on its list. */
+static void __free_one_page(struct machine *m, struct page *page, unsigned order)
+{
+	struct zone *z = page_zone(m, page);
+	uint64_t pfn = page_to_pfn(m, page);
+
+	while (order < MAX_ORDER - 1) {
+		uint64_t bpfn = pfn ^ (1UL << order);
+		struct page *buddy;
+		if (bpfn < z->start_pfn || bpfn + (1UL << order) > z->end_pfn)
+			break;
+		buddy = &m->pages[bpfn];
+		if (!PageFlag(buddy, PG_buddy) || buddy->private != order)
+			break;
+		del_from_free_list(m, z, buddy, order);
+		pfn &= ~(1UL << order);
+		order++;
+	}
+	add_to_free_list(m, z, &m->pages[pfn], order);
+}
+
+/* Only these bits may survive on a page that is given back to the allocator. */
+static void reset_page(struct page *p)
+{
+	p->flags &= (uint32_t)(PGF(PG_hwpoison) | PGF(PG_reserved));
+	p->_refcount = 0;
+	p->_mapcount = 0;
+	p->mapping = 0;
+	p->index = 0;
+	p->private = 0;
+	p->order = 0;
+}
+
+void free_pages(struct machine *m, struct page *page, unsigned order)
+{
+	uint64_t pfn = page_to_pfn(m, page), i;
+
+	for (i = 0; i < (1UL << order); i++) {
+		if (PageAnon(&m->pages[pfn + i]))
+			anon_vma_put(page_anon_vma(&m->pages[pfn + i]));
+		page_data_release(m, &m->pages[pfn + i]);
+		reset_page(&m->pages[pfn + i]);
+		m->pages[pfn + i].compound_head = (uint32_t)(pfn + i);
+		ClearPageFlag(&m->pages[pfn + i], PG_head);
+		ClearPageFlag(&m->pages[pfn + i], PG_tail);
+	}
+	/* A poisoned page must not reach the free lists: keep it out, refcount 0. */
+	for (i = 0; i < (1UL << order); i++)
+		if (PageFlag(&m->pages[pfn + i], PG_hwpoison))
+			break;
+	if (i == (1UL << order)) {
+		__free_one_page(m, page, order);
+		return;
+	}
+	for (i = 0; i < (1UL << order); i++)
+		if (!PageFlag(&m->pages[pfn + i], PG_hwpoison))
+			__free_one_page(m, &m->pages[pfn + i], 0);
+}
+
+/*
+ * Split the free block [head, head + 2^high) down to order low around target,
+ * putting every half that does not contain target back on the free lists.
+ */
+static void break_down_buddy_pages(struct machine *m, struct zone *z, uint64_t head,
+				   uint64_t target, unsigned low, unsigned high)
+{
+	while (high > low) {
+		uint64_t half = 1UL << --high;
+		uint64_t other = target < head + half ? head + half : head;
+		if (target >= head + half)
+			head += half;
+		add_to_free_list(m, z, &m->pages[other], high);
+	}
+}
+
+static struct page *rmqueue(struct machine *m, struct zone *z, unsigned order)
+{
+	unsigned o;
+
+	for (o = order; o < MAX_ORDER; o++) {
+		struct page_list *l = &z->free_area[o].free_list;
+		uint64_t pfn;
+		if (l->head == NO_PFN)
+			continue;
+		pfn = l->tail;	/* oldest first: allocations are deterministic */
+		del_from_free_list(m, z, &m->pages[pfn], o);
+		break_down_buddy_pages(m, z, pfn, pfn, order, o);
+		return &m->pages[pfn];
+	}
+	return NULL;
+}
+
+/* check_new_page: a block holding a poisoned page is never handed out. */
+static bool block_has_hwpoison(struct machine *m, struct page *page, unsigned order)
+{
+	uint64_t pfn = page_to_pfn(m, page), i;
+
+	for (i = 0; i < (1UL << order); i++)
+		if (PageFlag(&m->pages[pfn + i], PG_hwpoison))
+			return true;
+	return false;
+}
+
+struct page *alloc_pages(struct machine *m, unsigned order)
+{
+	int zi;
+
+	if (order >= MAX_ORDER)
+		return NULL;
+	for (zi = m->nr_zones - 1; zi >= 0; zi--) {
+		struct zone *z = &m->zones[zi];
+		struct page *page;
+		if (z->type == ZONE_DEVICE)
+			continue;
+		while ((page = rmqueue(m, z, order))) {
+			uint64_t pfn = page_to_pfn(m, page), i;
+			if (block_has_hwpoison(m, page, order)) {
+				/* Give back every good page; the bad ones stay out. */
+				for (i = 0; i < (1UL << order); i++)
+					if (!PageFlag(&m->pages[pfn + i], PG_hwpoison))
+						__free_one_page(m, &m->pages[pfn + i], 0);
+				continue;
+			}
+			for (i = 0; i < (1UL << order); i++) {
+				reset_page(&m->pages[pfn + i]);
+				m->pages[pfn + i].compound_head = (uint32_t)pfn;
+			}
+			page->_refcount = 1;
+			page->order = (uint8_t)order;
+			return page;
+		}
+	}
+	return NULL;
+}
+
+void get_page(struct page *page)
+{
+	page->_refcount++;
+}
+
+void put_page(struct machine *m, struct page *page)
+{
+	if (--page->_refcount == 0) {
+		unsigned order = PageFlag(page, PG_head) ? page->order : 0;
+		if (PageFlag(page, PG_lru))
+			del_page_from_lru(m, page);
+		free_pages(m, page, order);
+	}
+}
+
+bool take_page_off_buddy(struct machine *m, struct page *page)
+{
+	struct zone *z = page_zone(m, page);
+	uint64_t pfn = page_to_pfn(m, page);
+	unsigned order;
+
+	for (order = 0; order < MAX_ORDER; order++) {
+		uint64_t hpfn = pfn & ~((1UL << order) - 1);
+		struct page *head = &m->pages[hpfn];
+		if (PageFlag(head, PG_buddy) && head->private >= order) {
+			unsigned high = (unsigned)head->private;
+			del_from_free_list(m, z, head, high);
+			break_down_buddy_pages(m, z, hpfn, pfn, 0, high);
+			page->private = MAGIC_HWPOISON;
+			return true;
+		}
+		if (head->_refcount > 0)
+			break;
+	}
+	return false;
+}
+
+bool put_page_back_buddy(struct machine *m, struct page *page)
+{
+	if (--page->_refcount != 0)
+		return false;
+	if (PageFlag(page, PG_hwpoison))
+		page->private = 0;
+	ClearPageFlag(page, PG_hwpoison);
+	__free_one_page(m, page, 0);
+	return true;
+}
+
+uint64_t nr_free_pages(struct machine *m)
+{
+	uint64_t n = 0;
+	int zi;
+
+	for (zi = 0; zi < m->nr_zones; zi++)
+		n += m->zones[zi].nr_free;
+	return n;
+}
+
+/* The lowest free pfn that is not poisoned: what "free" names in a scenario. */
+struct page *find_free_page(struct machine *m)
+{
+	uint64_t pfn;
+
+	for (pfn = m->reserved_end; pfn < m->nr_pages; pfn++) {
+		struct page *p = &m->pages[pfn];
+		if (!PageFlag(p, PG_hwpoison) && p->_refcount == 0 && is_free_buddy_page(m, p))
+			return p;
+	}
+	return NULL;
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reverse mapping: from a page to every (VMA, address) that maps it. Anonymous
+ * pages find their VMAs through the anon_vma they were faulted into (fork links
+ * the child's VMAs into the parent's anon_vmas); file pages through the
+ * mapping's list of VMAs. Neither walk looks at unrelated tasks.
+ */
+#include <stdlib.h>
+
+#include "memfail/mm.h"
+
+static int ptr_push(void ***arr, int *nr, int *cap, void *p)
+{
+	if (*nr == *cap) {
+		int c = *cap ? *cap * 2 : 4;
+		void **n = realloc(*arr, (size_t)c * sizeof(void *));
+		if (!n)
+			return -1;
+		*arr = n;
+		*cap = c;
+	}
+	(*arr)[(*nr)++] = p;
+	return 0;
+}
+
+static void ptr_remove(void **arr, int *nr, void *p)
+{
+	int i;
+
+	for (i = 0; i < *nr; i++) {
+		if (arr[i] == p) {
+			/* keep order: rmap walks follow it */
+			for (; i + 1 < *nr; i++)
+				arr[i] = arr[i + 1];
+			(*nr)--;
+			return;
+		}
+	}
+}
+
+struct anon_vma *anon_vma_alloc(void)
+{
+	struct anon_vma *av = calloc(1, sizeof(*av));
+
+	if (av)
+		av->refcount = 1;
+	return av;
+}
+
+void anon_vma_put(struct anon_vma *av)
+{
+	if (--av->refcount == 0) {
+		free(av->vmas);
+		free(av);
+	}
+}
+
+void anon_vma_link(struct vm_area_struct *vma, struct anon_vma *av)
+{
+	if (ptr_push((void ***)&av->vmas, &av->nr, &av->cap, vma))
+		return;
+	if (ptr_push((void ***)&vma->avc, &vma->nr_avc, &vma->cap_avc, av)) {
+		av->nr--;
+		return;
+	}
+	av->refcount++;
+}
+
+void unlink_anon_vmas(struct vm_area_struct *vma)
+{
+	int i;
+
+	for (i = 0; i < vma->nr_avc; i++) {
+		ptr_remove((void **)vma->avc[i]->vmas, &vma->avc[i]->nr, vma);
+		anon_vma_put(vma->avc[i]);
+	}
+	vma->nr_avc = 0;
+	vma->anon_vma = NULL;
+}
+
+void mapping_add_vma(struct address_space *mapping, struct vm_area_struct *vma)
+{
+	ptr_push((void ***)&mapping->i_mmap, &mapping->nr_mmap, &mapping->cap_mmap, vma);
+}
+
+void mapping_del_vma(struct address_space *mapping, struct vm_area_struct *vma)
+{
+	ptr_remove((void **)mapping->i_mmap, &mapping->nr_mmap, vma);
+}
+
+void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, uint64_t addr)
+{
+	struct anon_vma *av = vma->anon_vma;
+
+	av->refcount++;	/* a page keeps its anon_vma alive, as the kernel's folio does */
+	page->mapping = (uintptr_t)av | PAGE_MAPPING_ANON;
+	page->index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+void page_add_file_rmap(struct page *page)
+{
+	(void)page;	/* file pages are found through mapping->i_mmap; nothing to record */
+}
+
+void page_remove_rmap(struct machine *m, struct page *page, struct vm_area_struct *vma)
+{
+	page->_mapcount--;
+	/* munlock on unmap: the last locked mapping gone clears PG_mlocked */
+	if ((vma->vm_flags & VM_LOCKED) && PageFlag(page, PG_mlocked) && !page_mapped(page)) {
+		ClearPageFlag(page, PG_mlocked);
+		page_lru_update(m, page);
+	}
+}
+
+uint64_t vma_address(const struct page *page, const struct vm_area_struct *vma)
+{
+	uint64_t pgoff = page->index, npages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+
+	if (pgoff < vma->vm_pgoff || pgoff >= vma->vm_pgoff + npages)
+		return UINT64_MAX;
+	return vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+}
+
+/* Calls fn for every VMA that could map page, with the address it would be at. */
+void rmap_walk(struct machine *m, struct page *page, rmap_one_fn fn, void *arg)
+{
+	struct vm_area_struct **vmas;
+	int i, nr;
+
+	(void)m;
+	if (PageAnon(page)) {
+		struct anon_vma *av = page_anon_vma(page);
+		vmas = av->vmas;
+		nr = av->nr;
+	} else if (page_mapping_file(page)) {
+		struct address_space *mapping = page_mapping_file(page);
+		vmas = mapping->i_mmap;
+		nr = mapping->nr_mmap;
+	} else {
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		uint64_t addr = vma_address(page, vmas[i]);
+		if (addr != UINT64_MAX && !fn(page, vmas[i], addr, arg))
+			break;
+	}
+}
+
+static bool maps_page(struct machine *m, struct vm_area_struct *vma, uint64_t addr, struct page *page)
+{
+	pte_t *p = pte_lookup(vma->vm_mm, addr);
+
+	return p && pte_present(*p) && pte_pfn(*p) == page_to_pfn(m, page);
+}
+
+struct ttu_arg {
+	struct machine *m;
+	unsigned flags;
+	bool failed;
+};
+
+static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
+{
+	struct ttu_arg *a = arg;
+	struct machine *m = a->m;
+	pte_t pte, *p;
+
+	if (!maps_page(m, vma, addr, page))
+		return true;
+	if ((vma->vm_flags & VM_LOCKED) && !(a->flags & TTU_IGNORE_MLOCK)) {
+		a->failed = true;
+		return true;
+	}
+	p = pte_lookup(vma->vm_mm, addr);
+	pte = *p;
+	if (pte & PTE_DIRTY)
+		SetPageFlag(page, PG_dirty);
+	if ((a->flags & TTU_HWPOISON) && PageFlag(page, PG_hwpoison)) {
+		*p = mk_swp_pte(SWP_HWPOISON, page_to_pfn(m, page));
+	} else if (PageAnon(page)) {
+		if (!PageFlag(page, PG_swapcache)) {
+			a->failed = true;	/* nowhere to put anonymous data */
+			return true;
+		}
+		swap_duplicate(m, page->private);
+		*p = mk_swp_pte(SWP_SWAPFILE, page->private);
+	} else {
+		pte_clear(vma->vm_mm, addr);
+	}
+	page_remove_rmap(m, page, vma);
+	put_page(m, page);
+	return true;
+}
+
+bool try_to_unmap(struct machine *m, struct page *page, unsigned flags)
+{
+	struct ttu_arg a = { m, flags, false };
+
+	get_page(page);	/* the walk may drop the last mapping's reference */
+	rmap_walk(m, page, try_to_unmap_one, &a);
+	put_page(m, page);
+	return !page_mapped(page);
+}
+
+struct mkclean_arg {
+	struct machine *m;
+	int cleaned;
+};
+
+static bool page_mkclean_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
+{
+	struct mkclean_arg *a = arg;
+	pte_t *p;
+
+	if (!(vma->vm_flags & VM_SHARED) || !maps_page(a->m, vma, addr, page))
+		return true;
+	p = pte_lookup(vma->vm_mm, addr);
+	if (!(*p & (PTE_DIRTY | PTE_WRITE)))
+		return true;
+	*p &= ~(PTE_DIRTY | PTE_WRITE);
+	a->cleaned++;
+	return true;
+}
+
+/* Write-protect and clean every shared mapping; returns how many PTEs were dirty or writable. */
+int page_mkclean(struct machine *m, struct page *page)
+{
+	struct mkclean_arg a = { m, 0 };
+
+	if (!page_mapped(page) || PageAnon(page))
+		return 0;
+	rmap_walk(m, page, page_mkclean_one, &a);
+	return a.cleaned;
+}

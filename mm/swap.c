@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * LRU lists. New pages go to a per-CPU batch first and reach the LRU only
+ * when the batch is drained: memory_failure must drain ("shake") before it can
+ * trust PG_lru, exactly as in the kernel.
+ */
+#include "memfail/mm.h"
+
+static enum lru_list page_lru(const struct page *page)
+{
+	if (PageFlag(page, PG_unevictable))
+		return LRU_UNEVICTABLE;
+	if (PageFlag(page, PG_swapbacked))
+		return PageFlag(page, PG_active) ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON;
+	return PageFlag(page, PG_active) ? LRU_ACTIVE_FILE : LRU_INACTIVE_FILE;
+}
+
+static void add_page_to_lru(struct machine *m, struct page *page)
+{
+	if (PageFlag(page, PG_mlocked))
+		SetPageFlag(page, PG_unevictable);
+	else
+		ClearPageFlag(page, PG_unevictable);
+	page->lru_list = (uint8_t)page_lru(page);
+	page_list_add(m, &m->lruvec.lists[page->lru_list], page);
+	SetPageFlag(page, PG_lru);
+}
+
+void del_page_from_lru(struct machine *m, struct page *page)
+{
+	page_list_del(m, &m->lruvec.lists[page->lru_list], page);
+	page->lru_list = LRU_NONE;
+	ClearPageFlag(page, PG_lru);
+}
+
+bool page_in_pagevec(struct machine *m, struct page *page)
+{
+	uint32_t pfn = (uint32_t)page_to_pfn(m, page);
+	unsigned i;
+
+	for (i = 0; i < m->lru_add_pvec.nr; i++)
+		if (m->lru_add_pvec.pfn[i] == pfn)
+			return true;
+	return false;
+}
+
+void lru_add_drain(struct machine *m)
+{
+	struct pagevec *pv = &m->lru_add_pvec;
+	unsigned i;
+
+	for (i = 0; i < pv->nr; i++) {
+		struct page *page = &m->pages[pv->pfn[i]];
+		/* The batch held a reference; a page freed meanwhile is only ours now. */
+		if (page->_refcount > 1 && !PageFlag(page, PG_lru))
+			add_page_to_lru(m, page);
+		put_page(m, page);
+	}
+	pv->nr = 0;
+}
+
+void lru_cache_add(struct machine *m, struct page *page)
+{
+	struct pagevec *pv = &m->lru_add_pvec;
+
+	get_page(page);
+	pv->pfn[pv->nr++] = (uint32_t)page_to_pfn(m, page);
+	if (pv->nr == PAGEVEC_SIZE)
+		lru_add_drain(m);
+}
+
+bool isolate_lru_page(struct machine *m, struct page *page)
+{
+	if (!PageFlag(page, PG_lru))
+		return false;
+	del_page_from_lru(m, page);
+	get_page(page);
+	return true;
+}
+
+void putback_lru_page(struct machine *m, struct page *page)
+{
+	add_page_to_lru(m, page);
+	put_page(m, page);
+}
+
+/* mlock/munlock changed PG_mlocked: move the page between evictable and unevictable. */
+void page_lru_update(struct machine *m, struct page *page)
+{
+	if (!PageFlag(page, PG_lru))
+		return;
+	del_page_from_lru(m, page);
+	add_page_to_lru(m, page);
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Swap: one device of page-sized slots, the swap cache (slot -> page), swap-out
+ * by reclaim and swap-in by fault. An anonymous page on its way out or back in
+ * sits in the swap cache, which is what memory_failure's swapcache rows see.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memfail/mm.h"
+
+int swap_init(struct machine *m, uint64_t bytes)
+{
+	struct swap_info *si = calloc(1, sizeof(*si));
+	uint64_t i;
+
+	if (!si)
+		return -ENOMEM;
+	si->nr_slots = bytes >> PAGE_SHIFT;
+	si->swap_map = calloc(si->nr_slots, sizeof(*si->swap_map));
+	si->slot_data = calloc(si->nr_slots, sizeof(*si->slot_data));
+	si->cache = malloc(si->nr_slots * sizeof(*si->cache));
+	if (!si->swap_map || !si->slot_data || !si->cache) {
+		free(si->swap_map);
+		free(si->slot_data);
+		free(si->cache);
+		free(si);
+		return -ENOMEM;
+	}
+	for (i = 0; i < si->nr_slots; i++)
+		si->cache[i] = NO_PFN;
+	si->swap_map[0] = 1;	/* slot 0 holds the swap header, as on Linux */
+	m->swap = si;
+	return 0;
+}
+
+void swap_free_all(struct machine *m)
+{
+	struct swap_info *si = m->swap;
+	uint64_t i;
+
+	if (!si)
+		return;
+	for (i = 0; i < si->nr_slots; i++)
+		free(si->slot_data[i]);
+	free(si->slot_data);
+	free(si->swap_map);
+	free(si->cache);
+	free(si);
+	m->swap = NULL;
+}
+
+struct page *lookup_swap_cache(struct machine *m, uint64_t slot)
+{
+	if (!m->swap || slot >= m->swap->nr_slots || m->swap->cache[slot] == NO_PFN)
+		return NULL;
+	return pfn_to_page(m, m->swap->cache[slot]);
+}
+
+void swap_duplicate(struct machine *m, uint64_t slot)
+{
+	m->swap->swap_map[slot]++;
+}
+
+static void swap_slot_release(struct machine *m, uint64_t slot)
+{
+	struct swap_info *si = m->swap;
+
+	free(si->slot_data[slot]);
+	si->slot_data[slot] = NULL;
+	si->inuse--;
+}
+
+/* One user of the slot is gone; the swap cache holds a use of its own. */
+void swap_entry_free(struct machine *m, uint64_t slot)
+{
+	struct swap_info *si = m->swap;
+
+	if (!si || slot >= si->nr_slots || !si->swap_map[slot])
+		return;
+	if (--si->swap_map[slot] == 0)
+		swap_slot_release(m, slot);
+	else if (si->swap_map[slot] == 1 && si->cache[slot] != NO_PFN) {
+		/* only the swap cache is left: a clean cached page can go now */
+		struct page *page = pfn_to_page(m, si->cache[slot]);
+		if (!page_mapped(page) && !PageFlag(page, PG_dirty) && page->_refcount == 1 &&
+		    !PageFlag(page, PG_hwpoison))
+			delete_from_swap_cache(m, page);
+	}
+}
+
+static int add_to_swap(struct machine *m, struct page *page)
+{
+	struct swap_info *si = m->swap;
+	uint64_t slot;
+
+	if (!si)
+		return -ENOSPC;
+	for (slot = 1; slot < si->nr_slots; slot++)
+		if (!si->swap_map[slot])
+			break;
+	if (slot == si->nr_slots)
+		return -ENOSPC;
+	si->swap_map[slot] = 1;	/* the swap cache's use */
+	si->inuse++;
+	si->cache[slot] = (uint32_t)page_to_pfn(m, page);
+	page->private = slot;
+	SetPageFlag(page, PG_swapcache);
+	SetPageFlag(page, PG_dirty);	/* must be written before it can be dropped */
+	get_page(page);
+	return 0;
+}
+
+void delete_from_swap_cache(struct machine *m, struct page *page)
+{
+	uint64_t slot = page->private;
+
+	m->swap->cache[slot] = NO_PFN;
+	ClearPageFlag(page, PG_swapcache);
+	page->private = 0;
+	swap_entry_free(m, slot);
+	put_page(m, page);
+}
+
+static void swap_writepage(struct machine *m, struct page *page)
+{
+	struct swap_info *si = m->swap;
+	uint64_t slot = page->private;
+	const uint8_t *d = page_data(m, page);
+
+	if (!si->slot_data[slot])
+		si->slot_data[slot] = calloc(1, PAGE_SIZE);
+	if (si->slot_data[slot]) {
+		if (d)
+			memcpy(si->slot_data[slot], d, PAGE_SIZE);
+		else
+			memset(si->slot_data[slot], 0, PAGE_SIZE);
+	}
+	ClearPageFlag(page, PG_dirty);
+}
+
+/*
+ * shrink_page_list for one page: anonymous pages go to swap, clean file pages
+ * are dropped, dirty file pages are written first. 0 when the page left
+ * memory, -EAGAIN when it could not.
+ */
+int reclaim_page(struct machine *m, struct page *page)
+{
+	struct address_space *mapping;
+
+	lru_add_drain(m);
+	if (PageFlag(page, PG_hwpoison) || PageFlag(page, PG_mlocked) || !PageFlag(page, PG_lru))
+		return -EAGAIN;
+	if (!isolate_lru_page(m, page))
+		return -EAGAIN;
+	if (PageAnon(page) && !PageFlag(page, PG_swapcache) && add_to_swap(m, page))
+		goto keep;
+	if (page_mapped(page) && !try_to_unmap(m, page, 0))
+		goto keep;
+	if (PageFlag(page, PG_swapcache)) {
+		if (PageFlag(page, PG_dirty))
+			swap_writepage(m, page);
+		if (page->_refcount != 2)	/* the swap cache's and ours */
+			goto keep;
+		delete_from_swap_cache(m, page);
+		put_page(m, page);
+		return 0;
+	}
+	mapping = page_mapping_file(page);
+	if (!mapping)
+		goto keep;
+	if (PageFlag(page, PG_dirty)) {
+		if (!mapping_can_writeback(mapping) || filemap_write_page(page))
+			goto keep;
+	}
+	if (page->_refcount != 2)	/* the page cache's and ours */
+		goto keep;
+	delete_from_page_cache(page);
+	put_page(m, page);
+	return 0;
+keep:
+	putback_lru_page(m, page);
+	return -EAGAIN;
+}
+
+/* A fault on a swap entry: find the page in the swap cache or read it back. */
+int do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
+{
+	struct machine *m = vma->vm_mm->owner->m;
+	uint64_t slot = swp_offset(pte);
+	struct page *page = lookup_swap_cache(m, slot);
+
+	if (page) {
+		if (PageFlag(page, PG_hwpoison))
+			return VM_FAULT_HWPOISON;	/* kept poisoned in the swap cache */
+		get_page(page);
+	} else {
+		if (!vma->anon_vma)
+			return VM_FAULT_SIGBUS;
+		page = alloc_pages(m, 0);
+		if (!page)
+			return VM_FAULT_OOM;
+		SetPageFlag(page, PG_swapbacked);
+		SetPageFlag(page, PG_uptodate);
+		if (m->swap->slot_data[slot])
+			memcpy(page_data_w(m, page), m->swap->slot_data[slot], PAGE_SIZE);
+		/* add to the swap cache: it takes the allocation's reference ... */
+		m->swap->cache[slot] = (uint32_t)page_to_pfn(m, page);
+		page->private = slot;
+		SetPageFlag(page, PG_swapcache);
+		m->swap->swap_map[slot]++;
+		page_add_anon_rmap(page, vma, addr);
+		lru_cache_add(m, page);
+		get_page(page);	/* ... and the PTE one of its own */
+	}
+	swap_entry_free(m, slot);	/* the PTE's use of the slot */
+	page->_mapcount++;
+	set_pte(vma->vm_mm, addr, (page_to_pfn(m, page) << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG);
+	return VM_FAULT_OK;
+}
