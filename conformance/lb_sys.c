@@ -386,20 +386,52 @@ void lb_note_poison(struct lb *lb, uint64_t pfn)
 		lb->poison[lb->npoison++] = pfn;
 }
 
+/* pages that unpoison could not clear: never retried (each try logs) */
+#define LB_STUCK_FILE "/tmp/.memfail-stuck-pfns"
+
+static bool is_stuck(const char *stuck, uint64_t pfn)
+{
+	char k[32];
+
+	snprintf(k, sizeof(k), "%#llx\n", (unsigned long long)pfn);
+	for (const char *p = stuck; p && (p = strstr(p, k)); p++)
+		if (p == stuck || p[-1] == '\n')
+			return true;
+	return false;
+}
+
+static void try_unpoison(uint64_t pfn, const char *stuck, FILE *sf)
+{
+	uint64_t fl = 0;
+
+	if (lb_kpageflags(pfn, &fl) || !(fl & BIT(LB_KPF_HWPOISON)) || (fl & BIT(LB_KPF_RESERVED)) ||
+	    is_stuck(stuck, pfn))
+		return;
+	unpoison(pfn);
+	if (!lb_kpageflags(pfn, &fl) && (fl & BIT(LB_KPF_HWPOISON)) && sf)
+		fprintf(sf, "%#llx\n", (unsigned long long)pfn);
+}
+
+/* unpoison what the scenario poisoned, then whatever else is still poisoned */
 void lb_unpoison_all(struct lb *lb)
 {
+	static char stuck[16384];
 	uint64_t n = 0, *f;
+	FILE *sf;
 
+	if (lb_read_file(LB_STUCK_FILE, stuck, sizeof(stuck)) < 0)
+		stuck[0] = 0;
+	sf = fopen(LB_STUCK_FILE, "a");
 	for (int i = 0; i < lb->npoison; i++)
-		unpoison(lb->poison[i]);
+		try_unpoison(lb->poison[i], stuck, sf);
 	lb->npoison = 0;
 	f = read_kpageflags(&n);
-	if (!f)
-		return;
-	for (uint64_t i = 0; i < n; i++)
+	for (uint64_t i = 0; f && i < n; i++)
 		if ((f[i] & BIT(LB_KPF_HWPOISON)) && !(f[i] & BIT(LB_KPF_RESERVED)))
-			unpoison(i);
+			try_unpoison(i, stuck, sf);
 	free(f);
+	if (sf)
+		fclose(sf);
 }
 
 /* ---- kernel log ------------------------------------------------------------ */

@@ -205,7 +205,7 @@ log "guest: wall ${KSECS}s (boot to first scenario ${gb:-?}s of guest time, scen
 awk -v dir="$RUN/out" '
 	/^@@MF-BEGIN /{ f=$2; sub(/@@$/,"",f); gsub("/","%",f); out=dir "/" f ".kernel"; printf "" > out; next }
 	/^@@MF-END /{ f=$2; gsub("/","%",f); rc=$3; sub(/^rc=/,"",rc); sub(/@@$/,"",rc);
-		print rc > (dir "/" f ".rc"); close(out); out=""; next }
+		print rc > (dir "/" f ".rc"); close(dir "/" f ".rc"); close(out); out=""; next }
 	out != "" { print >> out }
 ' "$RUN/results.txt"
 

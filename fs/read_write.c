@@ -61,7 +61,7 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 		else
 			memset((uint8_t *)buf + done, 0, n);
 		if (page) {
-			SetPageFlag(page_head(m, page), PG_referenced);
+			SetPageFlag(page_head(m, page), PG_referenced);	/* mark_accessed */
 			pagecache_put(m, page);
 		}
 		done += n;
@@ -105,6 +105,7 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 		}
 		memcpy(page_data_w(m, page) + poff, (const uint8_t *)buf + done, n);
 		set_page_dirty_cache(mapping, page_head(m, page));
+		SetPageFlag(page_head(m, page), PG_referenced);	/* FGP_ACCESSED */
 		pagecache_put(m, page);
 		done += n;
 		if (pos + n > inode->i_size)

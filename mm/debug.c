@@ -169,22 +169,19 @@ static void check_page_cache(struct ck *c)
 
 	for (i = 0; i < m->nr_inodes; i++) {
 		struct address_space *mapping = &m->inodes[i]->i_data;
-		unsigned long index = 0;
+		unsigned long index;
 		uint64_t n = 0;
 		struct page *p;
-		while ((p = xa_find(&mapping->i_pages, &index, ULONG_MAX, XA_PRESENT))) {
-			if (!xa_is_value(p)) {
-				if (page_mapping_file(p) != mapping || p->index != index)
-					fail(c, "%s: page-cache entry %lu is pfn %#llx of another file/index",
-					     m->inodes[i]->name, index, (unsigned long long)page_to_pfn(m, p));
-				if (p->_refcount < 1)
-					fail(c, "%s: page-cache pfn %#llx has no reference", m->inodes[i]->name,
-					     (unsigned long long)page_to_pfn(m, p));
-				n++;
-			}
-			if (index == ULONG_MAX)
-				break;
-			index++;
+		xa_for_each(&mapping->i_pages, index, p) {
+			if (xa_is_value(p))
+				continue;
+			if (page_mapping_file(p) != mapping || p->index != index)
+				fail(c, "%s: page-cache entry %lu is pfn %#llx of another file/index",
+				     m->inodes[i]->name, index, (unsigned long long)page_to_pfn(m, p));
+			if (p->_refcount < 1)
+				fail(c, "%s: page-cache pfn %#llx has no reference", m->inodes[i]->name,
+				     (unsigned long long)page_to_pfn(m, p));
+			n++;
 		}
 		if (n != mapping->nrpages)
 			fail(c, "%s: nrpages %llu but %llu pages cached", m->inodes[i]->name,

@@ -76,6 +76,8 @@ int soft_offline_page(struct machine *m, uint64_t pfn, int flags)
 		return 0;
 	}
 retry:
+	if (!PageFlag(page, PG_lru))
+		shake_page(m, page);	/* get_any_page drains the LRU batches before judging */
 	if (flags & MF_COUNT_INCREASED) {
 		ret = 1;
 	} else if (PageFlag(page, PG_lru) || (lru_add_drain(m), PageFlag(page, PG_lru))) {

@@ -318,7 +318,8 @@ void mf_fmt_expect(struct sbuf *b, const struct mf_stmt *st)
 		break;
 	case MF_EXPECT_IS: case MF_EXPECT_IS_NOT:
 		mf_fmt_pageref(b, &e->ref);
-		sb_printf(b, " %s %s", e->kind == MF_EXPECT_IS ? "is" : "is-not", e->label);
+		sb_printf(b, " %s ", e->kind == MF_EXPECT_IS ? "is" : "is-not");
+		mf_fmt_pageref(b, &e->rhs);
 		break;
 	case MF_EXPECT_HUGEPAGES:
 		sb_printf(b, "hugepages");

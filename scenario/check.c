@@ -216,11 +216,11 @@ int mf_check_expect(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 	case MF_EXPECT_PAGE:
 		return check_page(d, st, msg);
 	case MF_EXPECT_IS: case MF_EXPECT_IS_NOT: {
-		uint64_t pfn, want = mf_label_pfn(d, e->label);
+		uint64_t pfn, want;
 		struct sbuf g = { 0 };
 		int r = 0;
 
-		if (mf_resolve(d, &e->ref, &pfn, msg))
+		if (mf_resolve(d, &e->ref, &pfn, msg) || mf_resolve(d, &e->rhs, &want, msg))
 			return -1;
 		if ((pfn == want) != (e->kind == MF_EXPECT_IS)) {
 			mf_fmt_pageref(&g, &e->ref);

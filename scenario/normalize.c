@@ -6,7 +6,8 @@
  * Which hex number is which is decided by context, the same way for every
  * back end: a number after the word "address" or "at" is a user virtual
  * address (the kernel prints "fault at 7f06d5a95123" without 0x and
- * "virtual address 0x7f06d5a95000" with it); any other 0x number is a pfn.
+ * "virtual address 0x7f06d5a95000" with it); a 0x number after "type" or
+ * "flags" is page flags ("flags?"); any other 0x number is a pfn.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -242,7 +243,10 @@ void mf_norm_log(struct drv *d, const char *raw, struct sbuf *out)
 			while (is_word_char(*h))
 				h++;
 			if (hexnum(p, h, true, &v)) {
-				sb_printf(out, "%s", mf_pfn_name(d, v));
+				/* page flags ("type %pGp") hold machine-specific high bits */
+				bool flags = !strcmp(prev, "type") || !strcmp(prev, "flags");
+
+				sb_printf(out, "%s", flags ? "flags?" : mf_pfn_name(d, v));
 				p = h;
 				prev[0] = 0;
 				continue;

@@ -222,11 +222,10 @@ static int p_exp_is(struct pctx *p, struct mf_stmt *st)
 		e->kind = MF_EXPECT_IS_NOT;
 	else
 		return p_err(p, t, "is or is-not");
-	t = p_next(p);
-	if (p_name(p, t, "label", e->label))
+	if (p_pageref(p, &e->rhs))
 		return -1;
-	if (!sym_label(&p->sym, e->label))
-		return p_err(p, t, "a label bound before this line");
+	if (e->rhs.kind == MF_PREF_LABEL)
+		strcpy(e->label, e->rhs.label);
 	return p_end(p, NULL);
 }
 

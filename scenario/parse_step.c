@@ -32,7 +32,7 @@ static bool kv(const struct tok *t, const char *key, struct tok *val)
 
 static int p_mmap(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
-	struct tok *t = p_next(p), v;
+	struct tok *t = p_next(p), v, *szt;
 	struct sym_region *r;
 	bool hugefs = false, tmpfs = false;
 	uint64_t align;
@@ -83,7 +83,7 @@ static int p_mmap(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 		else if (strcmp(t->s, "private"))
 			return p_err(p, t, "private or shared");
 	}
-	t = p_next(p);
+	t = szt = p_next(p);
 	if (p_size(p, t, "a region size", SZ_4K, &st->size))
 		return -1;
 	if (!st->size)
@@ -120,9 +120,7 @@ static int p_mmap(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 		return p_err(p, NULL, "hugetlb or thp, not both");
 	align = st->hugetlb || hugefs ? SZ_2M : SZ_4K;
 	if (st->size % align)
-		return p_err(p, &p->ll->t[p->i - 1], "a hugetlb region size that is a multiple "
-			     "of 2M (region %s is 0x%llx bytes)", st->name,
-			     (unsigned long long)st->size);
+		return p_err(p, szt, "a region size that is a multiple of 2M (hugetlb)");
 	r = sym_region_add(tk, st->name);
 	r->size = st->size;
 	r->hugetlb = st->hugetlb || hugefs;

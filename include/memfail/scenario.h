@@ -136,7 +136,8 @@ struct mf_expect {
 	int nflags;		  /* PAGE */
 	int flag_bit[MF_MAX_FLAGS];  /* kpageflags bit numbers */
 	bool flag_set[MF_MAX_FLAGS]; /* false for "!name" */
-	struct mf_pageref ref;	  /* IS/IS_NOT */
+	struct mf_pageref ref;	  /* IS/IS_NOT: the left side; PAGE: the page */
+	struct mf_pageref rhs;	  /* IS/IS_NOT: the right side (a label, or any page reference) */
 	bool has_free, has_total; /* HUGEPAGES */
 	long hp_free, hp_total;
 };

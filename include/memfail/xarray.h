@@ -185,7 +185,9 @@ bool xa_marked(const struct xarray *xa, xa_mark_t mark);
 /*
  * First entry (with mark, or XA_PRESENT) covering or after *index and
  * starting at or before max. Sets *index to the entry's first index, which
- * may be below the original *index for a multi-order entry.
+ * may be below the original *index for a multi-order entry. So do not walk
+ * with "*index + 1" (it finds the same multi-order entry forever): use
+ * xa_find_after() or xa_for_each().
  */
 void *xa_find(const struct xarray *xa, unsigned long *index,
 	      unsigned long max, xa_mark_t mark);

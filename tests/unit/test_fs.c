@@ -23,17 +23,6 @@ static struct machine *mk(void)
 	char err[128];
 
 	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
-	/*
-	 * TEMPORARY: page_data_w() grows the slot table only when
-	 * nr_data == cap_data, but boot starts at nr_data 1, cap_data 0.
-	 */
-	if (m->cap_data < m->nr_data) {
-		m->cap_data = 256;
-		m->data = calloc(m->cap_data, sizeof(*m->data));
-		m->free_slots = calloc(m->cap_data, sizeof(*m->free_slots));
-		assert_non_null(m->data);
-		assert_non_null(m->free_slots);
-	}
 	return m;
 }
 
@@ -453,6 +442,20 @@ static void test_truncate_unmaps(void **state)
 				 f, 0, true, &addr), 0);
 	p = cached(f, 1);
 	assert_true(page_mapped(p));
+	/* A store through the mapping dirties the page; fsync writes it and write-protects. */
+	{
+		uint8_t b = 0x77;
+		assert_int_equal(access_user(t, addr + 5, &b, true), 0);
+		assert_true(PageFlag(cached(f, 0), PG_dirty));
+		assert_int_equal(fs_fsync(f, false), 0);
+		assert_false(PageFlag(cached(f, 0), PG_dirty));
+		assert_int_equal(inode->disk[0][5], 0x77);
+		assert_false(*pte_lookup(t->mm, addr) & PTE_WRITE);
+		assert_int_equal(access_user(t, addr + 6, &b, true), 0);
+		assert_true(PageFlag(cached(f, 0), PG_dirty));
+		sync_all(m);
+		assert_int_equal(inode->disk[0][6], 0x77);
+	}
 	/* drop_caches leaves mapped pages alone. */
 	drop_caches(m, 1);
 	assert_ptr_equal(cached(f, 1), p);
@@ -464,6 +467,25 @@ static void test_truncate_unmaps(void **state)
 	/* Punching a mapped page unmaps it too. */
 	assert_int_equal(fs_punch_hole(f, 0, PAGE_SIZE), 0);
 	assert_null(cached(f, 0));
+	assert_int_equal(inode->i_data.nrpages, 0);
+	fput(f);
+	done(m);
+}
+
+static void test_hugetlbfs(void **state)
+{
+	struct machine *m = mk();
+	struct inode *inode = fs_create(m, FS_HUGETLBFS, "h1", HPAGE_PMD_NR * PAGE_SIZE);
+	struct file *f = fs_open(inode, FMODE_READ | FMODE_WRITE);
+	uint8_t buf[64];
+
+	(void)state;
+	assert_int_equal(fs_pwrite(f, "x", 1, 0), -EINVAL);
+	assert_int_equal(fs_pread(f, buf, sizeof(buf), 4096), (long)sizeof(buf));
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(fs_ftruncate(f, PAGE_SIZE), -EINVAL);
+	assert_int_equal(fs_ftruncate(f, 0), 0);
+	assert_int_equal(fs_fsync(f, false), 0);
 	assert_int_equal(inode->i_data.nrpages, 0);
 	fput(f);
 	done(m);
@@ -482,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_bdev_invalidate),
 		cmocka_unit_test(test_unlink),
 		cmocka_unit_test(test_truncate_unmaps),
+		cmocka_unit_test(test_hugetlbfs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
