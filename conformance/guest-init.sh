@@ -37,9 +37,10 @@ cd /mf/root
 echo "@@MF-GUEST-BEGIN $(uname -r) $(cut -d' ' -f1 /proc/uptime)@@" > $OUT
 while read -r f; do
 	[ -n "$f" ] || continue
-	echo "@@MF-BEGIN $f@@" > $OUT
+	echo "@@MF-BEGIN $f@@ $(cut -d' ' -f1 /proc/uptime)" > $OUT
 	timeout -s KILL "$STEP_TIMEOUT" /mf/memfail-linux $MF_ARGS "$f" > $OUT 2>&1
-	echo "@@MF-END $f rc=$?@@" > $OUT
+	rc=$?
+	echo "@@MF-END $f rc=$rc@@ $(cut -d' ' -f1 /proc/uptime)" > $OUT
 done < /mf/list
 echo "@@MF-GUEST-END $(cut -d' ' -f1 /proc/uptime) hwcorrupt=$(grep HardwareCorrupted /proc/meminfo | tr -s ' ' | cut -d' ' -f2)@@" > $OUT
 sync

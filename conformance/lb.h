@@ -130,7 +130,7 @@ struct lb {
 	uint64_t poison[LB_MAX_POISON];
 	int nfiles;
 	char files[LB_MAX_TASKS][LB_PATH_MAX];
-	bool tmpfs_mounted, huge_mounted;
+	bool tmpfs_mounted, huge_mounted, swap_on;
 	char last_name[2 * MF_NAME_MAX + 2];
 };
 
@@ -155,6 +155,7 @@ void lb_kmsg_drain(struct lb *lb, struct mf_events *evs);
 uint64_t lb_meminfo(const char *key);
 int lb_kpageflags(uint64_t pfn, uint64_t *flags);
 int lb_pagemap(int pid, uint64_t vaddr, uint64_t *pfn, bool *present);
+int lb_reclaim_file(const struct mf_pageref *ref, struct mf_result *res);
 int lb_resolve_file(const struct mf_pageref *ref, uint64_t *pfn, char *msg, size_t len);
 int lb_find_free(bool huge, uint64_t *pfn, char *msg, size_t len);
 int lb_find_kernel(uint64_t *pfn, char *msg, size_t len);

@@ -14,6 +14,8 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/swap.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "lb.h"
@@ -110,6 +112,42 @@ static void clean_dir(const char *dir)
 	closedir(d);
 }
 
+#define LB_SWAPFILE LB_EXT4_DIR "/.memfail-swap"
+
+/* machine swap=SIZE: a swap file on the ext4 disk, made and enabled here */
+static int swap_on(uint64_t bytes, struct mf_result *res)
+{
+	static uint8_t buf[1 << 20];
+	uint64_t pages = bytes / LB_PAGE;
+	int fd = open(LB_SWAPFILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rc = fd < 0 ? -1 : 0;
+
+	memset(buf, 0, sizeof(buf));
+	for (uint64_t off = 0; !rc && off < pages * LB_PAGE; off += sizeof(buf)) {
+		uint64_t n = pages * LB_PAGE - off < sizeof(buf) ? pages * LB_PAGE - off : sizeof(buf);
+
+		if (pwrite(fd, buf, n, (off_t)off) != (ssize_t)n)
+			rc = -1;
+	}
+	if (!rc) {
+		uint32_t hdr[3] = { 1, (uint32_t)(pages - 1), 0 };	/* version, last_page, nr_badpages */
+
+		memcpy(buf + 1024, hdr, sizeof(hdr));
+		memcpy(buf + LB_PAGE - 10, "SWAPSPACE2", 10);
+		rc = pwrite(fd, buf, LB_PAGE, 0) == (ssize_t)LB_PAGE && !fsync(fd) ? 0 : -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!rc)
+		rc = swapon(LB_SWAPFILE, 0);
+	if (rc) {
+		res->kind = MF_RES_SKIP;
+		snprintf(res->msg, sizeof(res->msg), "machine swap: cannot enable a swap file: %s",
+			 strerror(errno));
+	}
+	return rc;
+}
+
 static void filter_off(void)
 {
 	lb_write_file(LB_HWPOISON_DIR "/corrupt-filter-enable", "0");
@@ -151,7 +189,18 @@ int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_resu
 			 m->hugepages, atol(v));
 		return -1;
 	}
+	swapoff(LB_SWAPFILE);
 	clean_dir(LB_EXT4_DIR);
+	if (m->swap) {
+		if (m->swap > (96ULL << 20)) {
+			res->kind = MF_RES_SKIP;
+			snprintf(res->msg, sizeof(res->msg), "machine swap: at most 96M in the guest");
+			return -1;
+		}
+		if (swap_on(m->swap, res))
+			return -1;
+		lb->swap_on = true;
+	}
 	snprintf(opt, sizeof(opt), "mode=1777,huge=%s", shmem[m->shmem_thp]);
 	if (mount("tmpfs", LB_TMPFS_DIR, "tmpfs", 0, opt)) {
 		res->kind = MF_RES_ERROR;
@@ -170,6 +219,9 @@ int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_resu
 
 void lb_machine_teardown(struct lb *lb)
 {
+	if (lb->swap_on)
+		swapoff(LB_SWAPFILE);
+	lb->swap_on = false;
 	clean_dir(LB_EXT4_DIR);
 	if (lb->tmpfs_mounted) {
 		clean_dir(LB_TMPFS_DIR);

@@ -502,20 +502,22 @@ void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp)
 	}
 }
 
-/* reclaim: MADV_PAGEOUT of one page; rp->id = 1 when it is still resident */
+/* reclaim: MADV_PAGEOUT of one page; rp->id = 1 when it is still mapped */
 void lb_ops_reclaim(const struct lb_req *rq, struct lb_rep *rp)
 {
 	uint8_t *p;
-	unsigned char vec = 0;
+	uint64_t pfn;
+	bool present = false;
 
 	if (resolve(&rq->st.ref.addr, "", &p, NULL, &rp->res))
 		return;
 	p = (uint8_t *)((uintptr_t)p & ~(uintptr_t)(LB_PAGE - 1));
-	madvise(p, LB_PAGE, LB_MADV_PAGEOUT);
-	if (mincore(p, LB_PAGE, &vec) < 0) {
+	if (madvise(p, LB_PAGE, LB_MADV_PAGEOUT) < 0) {
 		lb_set_errno(&rp->res, errno);
 		return;
 	}
-	rp->id = vec & 1;
+	if (lb_pagemap(getpid(), (uint64_t)(uintptr_t)p, &pfn, &present))
+		present = false;
+	rp->id = present;
 	rp->res.kind = MF_RES_OK;
 }

@@ -242,6 +242,37 @@ out:
 	return rc;
 }
 
+/* reclaim file X+off: drop that clean page-cache page; EAGAIN if it stays */
+int lb_reclaim_file(const struct mf_pageref *ref, struct mf_result *res)
+{
+	char path[LB_PATH_MAX];
+	uint64_t off = ref->file_off / LB_PAGE * LB_PAGE;
+	unsigned char vec = 0;
+	uint8_t *m;
+	int fd;
+
+	lb_file_path(ref->fs, ref->file, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		lb_set_errno(res, errno);
+		return -1;
+	}
+	posix_fadvise(fd, (off_t)off, LB_PAGE, POSIX_FADV_DONTNEED);
+	m = mmap(NULL, LB_PAGE, PROT_READ, MAP_SHARED, fd, (off_t)off);
+	close(fd);
+	if (m == MAP_FAILED) {
+		lb_set_errno(res, errno);
+		return -1;
+	}
+	mincore(m, LB_PAGE, &vec);
+	munmap(m, LB_PAGE);
+	if (vec & 1)
+		lb_set_errno(res, EAGAIN);
+	else
+		res->kind = MF_RES_OK;
+	return 0;
+}
+
 static uint64_t *read_kpageflags(uint64_t *npfn)
 {
 	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);

@@ -281,6 +281,10 @@ static void reclaim_step(struct lb *lb, const struct mf_stmt *st, struct mf_resu
 	struct lb_req rq;
 	struct lb_rep rp;
 
+	if (st->ref.kind == MF_PREF_FILE) {
+		lb_reclaim_file(&st->ref, res);
+		return;
+	}
 	if (st->ref.kind != MF_PREF_TASK || !t || t->state != MF_TASK_ALIVE) {
 		res->kind = MF_RES_SKIP;
 		snprintf(res->msg, sizeof(res->msg), "reclaim of this page reference");
@@ -419,8 +423,6 @@ static int be_start(struct mf_backend *be, const struct mf_scenario *sc, struct 
 		return start_fail(res, MF_RES_SKIP, "not a Linux 6.1 kernel");
 	if (sc->machine.nodes > 1)
 		return start_fail(res, MF_RES_SKIP, "machine nodes>1: the guest has one node");
-	if (sc->machine.swap)
-		return start_fail(res, MF_RES_SKIP, "machine swap: the guest has no swap");
 	if (lb_machine_setup(lb, sc, res))
 		return -1;
 	for (int i = 0; i < sc->nsysctl; i++) {

@@ -6,7 +6,7 @@
 #   conformance/run.sh [options] [FILE.mf ...]     (make conformance)
 #
 # Scenarios: the FILEs given, else $CONFORMANCE_SUBSET (a name: conformance/NAME-subset.txt,
-# e.g. ci; or a path to a list file), else tests/scenarios/*/*.mf.
+# e.g. ci; or a path to a list file), else tests/scenarios/*/*.mf and conformance/smoke/*.mf.
 # Prints per scenario "match", "skip: reason" or the unified diff (kernel vs model), then
 # "N passed, N failed, N skipped" and "bench: conformance_model_vs_kernel_speedup X".
 # Exit: 0 when nothing failed; 1 a mismatch; 2 the guest failed (boot, timeout, crash).
@@ -67,7 +67,7 @@ elif [[ -n ${CONFORMANCE_SUBSET:-} ]]; then
 	done < "$list"
 else
 	shopt -s nullglob
-	FILES=(tests/scenarios/*/*.mf)
+	FILES=(tests/scenarios/*/*.mf conformance/smoke/*.mf)
 	shopt -u nullglob
 fi
 ((${#FILES[@]})) || die "no scenarios"
@@ -203,11 +203,16 @@ log "guest: wall ${KSECS}s (boot to first scenario ${gb:-?}s of guest time, scen
 
 # split the guest output into one trace per scenario
 awk -v dir="$RUN/out" '
-	/^@@MF-BEGIN /{ f=$2; sub(/@@$/,"",f); gsub("/","%",f); out=dir "/" f ".kernel"; printf "" > out; next }
+	/^@@MF-BEGIN /{ f=$2; sub(/@@$/,"",f); gsub("/","%",f); out=dir "/" f ".kernel"; printf "" > out;
+		t0=$3; next }
 	/^@@MF-END /{ f=$2; gsub("/","%",f); rc=$3; sub(/^rc=/,"",rc); sub(/@@$/,"",rc);
+		printf "%.2f %s\n", $4 - t0, $2 >> (dir "/times");
 		print rc > (dir "/" f ".rc"); close(dir "/" f ".rc"); close(out); out=""; next }
 	out != "" { print >> out }
 ' "$RUN/results.txt"
+
+[[ -s $RUN/out/times ]] &&
+	log "slowest in the guest (s): $(sort -rn "$RUN/out/times" | head -n 3 | tr '\n' ' ')"
 
 if [[ $KONLY == 1 ]]; then
 	for f in "${FILES[@]}"; do

@@ -154,7 +154,10 @@ static void check_pages(struct ck *c, const int32_t *maps, const uint8_t *seen)
 			     p->_mapcount);
 		if (PageFlag(p, PG_buddy) && !seen[pfn])
 			fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
-		if (!seen[pfn] && p->_refcount == 0 && !PageFlag(p, PG_hwpoison))
+		/* tails of a live high-order block have refcount 0: the head holds the block */
+		if (!seen[pfn] && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
+		    !(p->compound_head != pfn && p->compound_head < m->nr_pages &&
+		      m->pages[p->compound_head]._refcount > 0))
 			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
 		if (PageFlag(p, PG_swapcache) &&
 		    (!m->swap || p->private >= m->swap->nr_slots || m->swap->cache[p->private] != pfn))

@@ -113,7 +113,8 @@ static void collect_procs(struct tk_list *l)
 	if (!l->page->mapping)
 		return;
 	rmap_walk(l->m, l->page, collect_one, l);
-	qsort(l->tk, (size_t)l->nr, sizeof(*l->tk), tk_cmp);
+	if (l->nr > 1)
+		qsort(l->tk, (size_t)l->nr, sizeof(*l->tk), tk_cmp);
 }
 
 static int kill_proc(struct machine *m, struct to_kill *tk, uint64_t pfn, int flags)

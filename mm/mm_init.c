@@ -126,7 +126,7 @@ uint64_t machine_rand(struct machine *m)
 
 void machine_destroy(struct machine *m)
 {
-	uint32_t i;
+	uint64_t i;
 
 	if (!m)
 		return;
@@ -134,6 +134,10 @@ void machine_destroy(struct machine *m)
 		task_release(m->tasks);
 	while (m->nr_inodes)
 		inode_destroy(m->inodes[m->nr_inodes - 1]);
+	/* pages kept forever (poisoned, leaked by design) still hold their anon_vma */
+	for (i = 0; i < m->nr_pages; i++)
+		if (PageAnon(&m->pages[i]))
+			anon_vma_put(page_anon_vma(&m->pages[i]));
 	free(m->inodes);
 	swap_free_all(m);
 	for (i = 1; i < m->nr_data; i++)

@@ -498,6 +498,9 @@ static void test_panic(void **state)
 	assert_int_equal(run("sync => ok\n", s, 1, false, &out), 1);
 	assert_non_null(strstr(out, "T:7: expected ok, got panic\n"));
 	free(out);
+	assert_int_equal(run("sync\nsync\n", s, 1, false, &out), 0);
+	assert_non_null(strstr(out, "note: the machine panicked (Memory failure: 0x1000: recovery is off); 1 statement not run\n"));
+	free(out);
 }
 
 static void test_multi_files(void **state)
