@@ -404,5 +404,10 @@ void mb_exec_task_step(struct model *mo, const struct mf_stmt *st, const uint64_
 		file_step(mo, p, t, st, res);
 		break;
 	}
+	/* e.g. an early-kill SIGBUS during its own madvise: the step never returns */
+	if (p->leader->signal->dead && st->op != MF_OP_EXIT && res->kind != MF_RES_KILLED) {
+		res->kind = MF_RES_KILLED;
+		res->killed_signo = p->leader->signal->exit_signal;
+	}
 	m->current = NULL;
 }

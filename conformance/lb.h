@@ -161,7 +161,7 @@ int lb_find_free(bool huge, uint64_t *pfn, char *msg, size_t len);
 int lb_find_kernel(uint64_t *pfn, char *msg, size_t len);
 void lb_note_poison(struct lb *lb, uint64_t pfn);
 void lb_unpoison_all(struct lb *lb);
-void lb_unpoison_wait(void);
+void lb_unpoison_wait(int steps);
 void lb_set_errno(struct mf_result *res, int err);
 bool lb_in_vm(void);
 

@@ -362,11 +362,14 @@ int lb_find_kernel(uint64_t *pfn, char *msg, size_t len)
 /* ---- poisoned pages ------------------------------------------------------- */
 
 /*
- * CLOCK_MONOTONIC seconds of the last unpoison write, kept in a file too: the
- * guest runs each scenario in a new runner process.
+ * 6.1 prints the unpoison messages through a ratelimit of 10 per 5 s (jiffies
+ * based). A window open at time T began after T-5, so it has printed at most
+ * the writes made since T-5: a scenario with U unpoison steps starts when at
+ * most 10-U writes happened in the last 5 s (+0.3 s of margin). The times of
+ * the recent writes are kept in a file: each scenario runs in a new process.
  */
-#define LB_UNPOISON_STAMP "/tmp/.memfail-last-unpoison"
-static double last_unpoison;
+#define LB_UNPOISON_STAMP "/tmp/.memfail-unpoison-times"
+#define LB_NSTAMP 16
 
 static double now(void)
 {
@@ -376,34 +379,55 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int read_stamps(double *t)
+{
+	char buf[LB_NSTAMP * 24 + 1];
+	int n = 0;
+
+	if (lb_read_file(LB_UNPOISON_STAMP, buf, sizeof(buf)) <= 0)
+		return 0;
+	for (char *p = buf; *p && n < LB_NSTAMP; n++) {
+		char *e;
+
+		t[n] = strtod(p, &e);
+		if (e == p)
+			break;
+		p = e + (*e == '\n');
+	}
+	return n;
+}
+
 static int unpoison(uint64_t pfn)
 {
-	char v[32];
+	double t[LB_NSTAMP + 1];
+	char v[LB_NSTAMP * 24 + 1];
+	int n = read_stamps(t), o = 0;
 
 	snprintf(v, sizeof(v), "%#llx", (unsigned long long)pfn);
 	int rc = lb_write_file(LB_HWPOISON_DIR "/unpoison-pfn", v);
 
-	last_unpoison = now();
-	snprintf(v, sizeof(v), "%.3f", last_unpoison);
+	t[n++] = now();
+	for (int i = n > LB_NSTAMP ? n - LB_NSTAMP : 0; i < n; i++)
+		o += snprintf(v + o, sizeof(v) - (size_t)o, "%.3f\n", t[i]);
 	lb_write_file_create(LB_UNPOISON_STAMP, v);
 	return rc;
 }
 
-/*
- * 6.1 prints the unpoison messages through a 10-per-5s ratelimit: start
- * every scenario that unpoisons with a fresh window.
- */
-void lb_unpoison_wait(void)
+void lb_unpoison_wait(int steps)
 {
-	char v[32];
+	double t[LB_NSTAMP];
+	int n = read_stamps(t);
 
-	if (lb_read_file(LB_UNPOISON_STAMP, v, sizeof(v)) > 0 && atof(v) > last_unpoison)
-		last_unpoison = atof(v);
-	double d = last_unpoison + 5.3 - now();
+	for (;;) {
+		double cut = now() - 5.3;
+		int recent = 0;
 
-	if (last_unpoison > 0 && d > 0) {
-		struct timespec ts = { .tv_sec = (time_t)d,
-				       .tv_nsec = (long)((d - (double)(time_t)d) * 1e9) };
+		for (int i = 0; i < n; i++)
+			recent += t[i] >= cut;
+		if (recent + steps <= 10)
+			return;
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+
 		nanosleep(&ts, NULL);
 	}
 }

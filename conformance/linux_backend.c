@@ -393,12 +393,13 @@ static bool model_only(const struct mf_scenario *sc)
 	return false;
 }
 
-static bool has_op(const struct mf_scenario *sc, enum mf_op op)
+static int count_op(const struct mf_scenario *sc, enum mf_op op)
 {
+	int n = 0;
+
 	for (int i = 0; i < sc->nstmt; i++)
-		if (!sc->stmt[i].is_expect && sc->stmt[i].op == op)
-			return true;
-	return false;
+		n += !sc->stmt[i].is_expect && sc->stmt[i].op == op;
+	return n;
 }
 
 static int start_fail(struct mf_result *res, enum mf_res_kind kind, const char *msg)
@@ -435,8 +436,8 @@ static int be_start(struct mf_backend *be, const struct mf_scenario *sc, struct 
 			return start_fail(res, MF_RES_ERROR, m);
 		}
 	}
-	if (has_op(sc, MF_OP_UNPOISON))
-		lb_unpoison_wait();
+	if (count_op(sc, MF_OP_UNPOISON))
+		lb_unpoison_wait(count_op(sc, MF_OP_UNPOISON));
 	lb_kmsg_open(lb);
 	return 0;
 }

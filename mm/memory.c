@@ -212,6 +212,9 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 	    page->_refcount == 1 + (PageFlag(page, PG_swapcache) ? 1 : 0) +
 	    (page_in_pagevec(m, page) ? 1 : 0)) {
 		*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
+		/* 6.1 do_wp_page: an exclusive page written to leaves the swap cache */
+		if (PageFlag(page, PG_swapcache) && m->swap->swap_map[page->private] == 1)
+			delete_from_swap_cache(m, page);
 		return VM_FAULT_OK;
 	}
 	return do_wp_copy(vma, addr, page);

@@ -248,6 +248,7 @@ static void test_take_page_off_buddy(void **state)
 {
 	struct machine *m = mk(MEM_64M);
 	uint64_t boot[MAX_ORDER], boot_free = nr_free_pages(m), target = 3 * 1024 + 517, n, pfn;
+	static struct page *blocks[16384];
 	struct page *p;
 	unsigned o;
 
@@ -275,25 +276,22 @@ static void test_take_page_off_buddy(void **state)
 	free_pages(m, p, 0);
 	ok(m);
 
-	/* No larger block ever covers the poisoned pfn either. */
+	/* No block of any order ever covers the poisoned pfn. */
 	for (o = 1; o < MAX_ORDER; o++) {
+		uint64_t got = 0;
 		while ((p = alloc_pages(m, o))) {
 			pfn = (uint64_t)(p - m->pages);
 			if (target >= pfn && target < pfn + (1ULL << o))
 				fail_msg("order-%u block at %#llx covers the poisoned pfn", o,
 					 (unsigned long long)pfn);
-			free_pages(m, p, o);
-			if (!on_free_list(m, pfn, o))
-				break;	/* merged into something bigger: go up */
-			p = alloc_pages(m, o);	/* keep it, look at the next one */
-			assert_int_equal(p - m->pages, pfn);
-			for (n = 0; n < (1ULL << o); n++)
-				assert_int_not_equal(pfn + n, target);
+			blocks[got++] = p;
 		}
+		/* the aligned block around target is lost to order o, no other */
+		n = (m->reserved_end + (1ULL << o) - 1) & ~((1ULL << o) - 1);
+		assert_int_equal(got, ((m->nr_pages - n) >> o) - 1);
 		ok(m);
-		for (pfn = m->reserved_end; pfn < m->nr_pages; pfn++)
-			if (m->pages[pfn]._refcount && pfn != target)
-				free_pages(m, &m->pages[pfn], 0);
+		while (got)
+			free_pages(m, blocks[--got], o);
 		assert_int_equal(nr_free_pages(m), boot_free - 1);
 	}
 	/* Allocate everything page by page: never the poisoned pfn. */

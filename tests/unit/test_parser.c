@@ -271,7 +271,7 @@ static void test_fields(void **state)
 	st = find(sc, 45);	/* load m+0 => killed SIGBUS */
 	assert_int_equal(st->expres.kind, MF_EXP_KILLED);
 	assert_string_equal(st->expres.text, "SIGBUS");
-	st = find(sc, 22);	/* sysv */
+	st = find(sc, 21);	/* sysv */
 	assert_int_equal(st->mkind, MF_MAP_SYSV);
 	assert_true(st->shared && st->hugetlb);
 	st = find(sc, 52);	/* filter */
@@ -280,13 +280,13 @@ static void test_fields(void **state)
 	assert_int_equal(st->ref.kind, MF_PREF_FILE);
 	assert_int_equal(st->ref.file_off, 8192);
 	assert_string_equal(st->ref.file, "data");
-	st = find(sc, 66);	/* expect A.main signals */
+	st = find(sc, 65);	/* expect A.main signals */
 	assert_true(st->is_expect);
 	assert_string_equal(st->expect.thread, "main");
 	assert_int_equal(st->expect.nsig, 1);
-	st = find(sc, 73);
+	st = find(sc, 72);
 	assert_int_equal(st->expect.hwcorrupt_bytes, -8192);
-	st = find(sc, 74);
+	st = find(sc, 73);
 	assert_int_equal(st->expect.nflags, 2);
 	assert_int_equal(st->expect.flag_bit[0], 19);
 	assert_true(st->expect.flag_set[0]);
@@ -396,7 +396,7 @@ static const struct {
 	{ "scenario x\n", "t.mf:1:10: error: found 'x', expected a title string \"...\"" },
 	{ "scenario \"x\" y\n", "t.mf:1:14: error: found 'y', expected end of line" },
 	{ "scenario \"x\nsync\n", "t.mf:1:12: error: found end of line, expected '\"' closing the string" },
-	{ "scenario \"x\\q\"\n", "t.mf:1:11: error: found '\\q', expected an escape \\\" \\\\ or \\n" },
+	{ "scenario \"x\\q\"\n", "t.mf:1:12: error: found '\\q', expected an escape \\\" \\\\ or \\n" },
 	{ "scenario \"x\"\ntask A\x01\n", "t.mf:2:7: error: found '\\x01', expected a token" },
 	{ "scenario \"x\"\nscenario \"y\"\n", "t.mf:2:1: error: found 'scenario', expected a statement (scenario is the first statement only)" },
 	{ "scenario \"x\"\nkernel 5.15\n", "t.mf:2:8: error: found '5.15', expected 6.1 (the only kernel profile of version 1)" },

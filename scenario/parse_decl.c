@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Parser: header settings (machine, sysctl) and declarations (file, task, thread). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+/* ---- header ---- */
+
+int kv_split(struct pctx *p, const struct tok *t, char *key, size_t klen,
+		    const char **val, const char *what)
+{
+	const char *eq = t && t->kind == T_WORD ? strchr(t->s, '=') : NULL;
+
+	if (!eq || eq == t->s || (size_t)(eq - t->s) >= klen)
+		return p_err(p, t, "%s", what);
+	snprintf(key, klen, "%.*s", (int)(eq - t->s), t->s);
+	*val = eq + 1;
+	return 0;
+}
+
+int word_index(const char *s, const char *const *words)
+{
+	for (int i = 0; words[i]; i++)
+		if (!strcmp(s, words[i]))
+			return i;
+	return -1;
+}
+
+int p_machine(struct pctx *p)
+{
+	static const char *const thp[] = { "never", "madvise", "always", NULL };
+	static const char *const sthp[] = { "never", "advise", "within_size", "always", NULL };
+	const char *what = "a machine setting memory=, swap=, hugepages=, overcommit=, thp=, "
+			   "shmem_thp= or nodes=";
+	struct mf_machine_cfg *m = &p->sc->machine;
+	struct tok *t;
+
+	while ((t = p_next(p))) {
+		char key[32];
+		const char *val;
+		uint64_t v;
+
+		if (kv_split(p, t, key, sizeof(key), &val, what))
+			return -1;
+		if (!strcmp(key, "thp") || !strcmp(key, "shmem_thp")) {
+			bool s = key[0] == 's';
+			int i = word_index(val, s ? sthp : thp);
+
+			if (i < 0)
+				return p_err(p, t, s ? "shmem_thp=always|within_size|advise|never"
+						     : "thp=always|madvise|never");
+			if (s)
+				m->shmem_thp = i;
+			else
+				m->thp = i;
+			continue;
+		}
+		if (!strcmp(key, "memory") || !strcmp(key, "swap")) {
+			if (p_number(val, true, &v) || v % 4096)
+				return p_err(p, t, "%s=SIZE, a multiple of 4K", key);
+			if (key[0] == 'm' && v < (16ull << 20))
+				return p_err(p, t, "memory= of at least 16M");
+			if (key[0] == 'm')
+				m->memory = v;
+			else
+				m->swap = v;
+			continue;
+		}
+		if (strcmp(key, "hugepages") && strcmp(key, "overcommit") && strcmp(key, "nodes"))
+			return p_err(p, t, "%s", what);
+		if (p_number(val, false, &v) || v > 1000000)
+			return p_err(p, t, "%s=N, a count", key);
+		if (key[0] == 'h')
+			m->hugepages = (long)v;
+		else if (key[0] == 'o')
+			m->overcommit = (long)v;
+		else if (v < 1 || v > 64)
+			return p_err(p, t, "nodes=N with N from 1 to 64");
+		else
+			m->nodes = (int)v;
+	}
+	return 0;
+}
+
+int p_sysctl(struct pctx *p, char *key, char *val)
+{
+	struct tok *t = p_next(p);
+	const char *v;
+
+	if (kv_split(p, t, key, 64, &v, "KEY=VALUE, e.g. vm.memory_failure_early_kill=1"))
+		return -1;
+	for (const char *c = key; *c; c++)
+		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' &&
+		    *c != '.')
+			return p_err(p, t, "a sysctl key such as vm.memory_failure_early_kill");
+	if (!*v || strlen(v) >= 32)
+		return p_err(p, t, "KEY=VALUE with a value of 1 to 31 bytes");
+	strcpy(val, v);
+	return p_end(p, "end of line after the sysctl");
+}
+
+/* ---- declarations ---- */
+
+int p_file_decl(struct pctx *p, struct mf_stmt *st)
+{
+	static const char *const states[] = { "synced", "dirty", "hole", "uncached", NULL };
+	struct tok *t = p_next(p);
+	struct sym_file *f;
+	bool have_size = false, have_state = false;
+
+	if (p_fsname(p, t, &st->fs, st->file, false))
+		return -1;
+	if (sym_file(&p->sym, st->fs, st->file))
+		return p_err(p, t, "a new file name (%s is already declared)", t->s);
+	st->pat.kind = MF_PAT_INDEX;
+	st->fstate = st->fs == MF_FS_DISK ? MF_FILE_SYNCED : MF_FILE_DIRTY;
+	while ((t = p_next(p))) {
+		int i;
+
+		if (!strncmp(t->s, "size=", 5) && t->kind == T_WORD) {
+			struct tok v = *t;
+
+			v.s += 5;
+			v.len -= 5;
+			if (p_size(p, &v, "size=SIZE", st->fs == MF_FS_HUGETLBFS ? 2u << 20 : 4096,
+				   &st->size))
+				return -1;
+			have_size = true;
+		} else if (!strncmp(t->s, "fill=", 5) && t->kind == T_WORD) {
+			struct tok v = *t;
+
+			v.s += 5;
+			v.len -= 5;
+			if (p_pattern(p, &v, &st->pat))
+				return -1;
+		} else if (t->kind == T_WORD && (i = word_index(t->s, states)) >= 0) {
+			if (have_state)
+				return p_err(p, t, "one state only (synced, dirty, hole or uncached)");
+			if (st->fs != MF_FS_DISK && (i == MF_FILE_SYNCED || i == MF_FILE_UNCACHED))
+				return p_err(p, t, "dirty or hole (tmpfs and hugetlbfs have no "
+					     "backing store)");
+			st->fstate = (enum mf_file_state)i;
+			have_state = true;
+		} else {
+			return p_err(p, t, "size=, fill=, synced, dirty, hole or uncached");
+		}
+	}
+	if (!have_size)
+		return p_err(p, NULL, "size=SIZE");
+	f = sym_file_add(&p->sym, st->fs, st->file);
+	f->size = st->size;
+	return 0;
+}
+
+int p_task_decl(struct pctx *p, struct mf_stmt *st)
+{
+	struct tok *t = p_next(p);
+	struct sym_task *parent = NULL;
+
+	if (p_name(p, t, "task", st->task))
+		return -1;
+	if (sym_task(&p->sym, st->task))
+		return p_err(p, t, "a new task name (%s is already declared)", st->task);
+	if (p_accept(p, "fork")) {
+		t = p_next(p);
+		if (p_name(p, t, "task", st->parent))
+			return -1;
+		parent = sym_task(&p->sym, st->parent);
+		if (!parent)
+			return p_err(p, t, "a declared task to fork");
+		if (parent->exited)
+			return p_err(p, t, "a task that has not exited (%s exited)", st->parent);
+	}
+	if (p_accept(p, "sigbus=default"))
+		st->sigbus_default = true;
+	else if (p_accept(p, "sigbus=handler"))
+		st->sigbus_default = false;
+	if (p_end(p, parent ? "sigbus=default or end of line"
+			    : "fork TASK, sigbus=default or end of line"))
+		return -1;
+	sym_task_add(&p->sym, st->task, parent);
+	return 0;
+}
+
+int p_thread_decl(struct pctx *p, struct mf_stmt *st)
+{
+	struct tok *t = p_word(p, "a thread TASK.NAME");
+	struct sym_task *tk;
+	char *dot;
+	char task[64];
+
+	if (!t)
+		return -1;
+	dot = strchr(t->s, '.');
+	if (!dot || (size_t)(dot - t->s) >= sizeof(task))
+		return p_err(p, t, "a thread TASK.NAME");
+	snprintf(task, sizeof(task), "%.*s", (int)(dot - t->s), t->s);
+	tk = sym_task(&p->sym, task);
+	if (!tk)
+		return p_err(p, t, "a thread of a declared task");
+	if (tk->exited)
+		return p_err(p, t, "a task that has not exited (%s exited)", task);
+	strcpy(st->task, task);
+	{
+		struct tok n = *t;
+
+		n.s = dot + 1;
+		n.len = strlen(n.s);
+		if (p_name(p, &n, "thread", st->thread))
+			return -1;
+	}
+	if (!strcmp(st->thread, "main") || sym_thread(tk, st->thread))
+		return p_err(p, t, "a new thread name (%s is taken)", st->thread);
+	sym_thread_add(tk, st->thread);
+	return p_end(p, NULL);
+}
+
