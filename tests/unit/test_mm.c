@@ -409,6 +409,7 @@ static void test_rmap_fork_munmap_exit(void **state)
 	ok(m);
 	do_exit_group(c3, SIGKILL, 0);
 	task_release(c3);
+	lru_add_drain(m);	/* the per-CPU batch may still hold it */
 	/* The page is free; other's page never appeared anywhere. */
 	assert_true(is_free_buddy_page(m, &m->pages[pfn]));
 	expect_mappers(m, pfn_at(other, oaddr), 1, other);
@@ -442,7 +443,13 @@ static void test_prctl_mce_kill(void **state)
 	/* errors */
 	assert_int_equal(sys_prctl_mce_kill(t, 0, 1), -EINVAL);
 	assert_int_equal(sys_prctl_mce_kill(t, 7, 0), -EINVAL);
-	/* 6.1 sets PF_MCE_PROCESS before it rejects a bad policy: now "late". */
+	/*
+	 * 6.1 sets PF_MCE_PROCESS before it rejects a bad policy. CLEAR left
+	 * PF_MCE_EARLY behind, so the task is now "early"; after DEFAULT it is "late".
+	 */
+	assert_int_equal(sys_prctl_mce_kill(t, 1, 5), -EINVAL);
+	assert_int_equal(sys_prctl_mce_kill_get(t), 1);
+	assert_int_equal(sys_prctl_mce_kill(t, 1, 2), 0);
 	assert_int_equal(sys_prctl_mce_kill(t, 1, 5), -EINVAL);
 	assert_int_equal(sys_prctl_mce_kill_get(t), 0);
 	done(m);
