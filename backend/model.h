@@ -43,7 +43,6 @@ struct model {
 	int nproc;
 	struct mb_thread threads[MB_MAX];
 	int nthread;
-	uint64_t shm_seq;
 	uint32_t slab_pfn;
 	bool check;
 };

@@ -133,23 +133,18 @@ static void do_mmap_step(struct model *mo, struct mb_proc *p, struct task_struct
 	}
 	switch (st->mkind) {
 	case MF_MAP_ANON:
-		if (!st->shared)
-			break;
-		__attribute__((fallthrough));	/* shared anonymous memory is a shmem object */
-	case MF_MAP_SYSV: {
-		char name[48];
-		struct inode *inode;
-		snprintf(name, sizeof(name), "%s%llu", st->mkind == MF_MAP_SYSV ? "SYSV" : "dev/zero:",
-			 (unsigned long long)++mo->shm_seq);
-		inode = fs_create(m, FS_TMPFS, name, st->size);
-		if (!inode || !(file = fs_open(inode, FMODE_READ | FMODE_WRITE))) {
+		if (st->shared)
+			flags |= VM_SHARED;	/* do_mmap makes the shmem object */
+		break;
+	case MF_MAP_SYSV:
+		/* shmget + shmat: a SysV segment is a shmem object mapped shared */
+		file = shmem_kernel_file_setup(m, "SYSV", st->size);
+		if (!file) {
 			errno_res(res, -ENOMEM, false);
 			return;
 		}
-		fs_unlink(m, FS_TMPFS, name);	/* no name: it lives as long as its mappings */
 		flags |= VM_SHARED;
 		break;
-	}
 	case MF_MAP_FILE: {
 		struct inode *inode = fs_lookup(m, mb_fs_type(st->fs), st->file);
 		if (!inode) {

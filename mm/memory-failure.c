@@ -259,27 +259,13 @@ static int get_hwpoison_page(struct machine *m, struct page *p)
 	}
 }
 
-int memory_failure(struct machine *m, uint64_t pfn, int flags)
+static int __memory_failure(struct machine *m, uint64_t pfn, int flags)
 {
-	struct page *p;
+	struct page *p = pfn_to_page(m, pfn);
 	uint32_t page_flags;
 	bool retry = true;
 	int res;
 
-	if (!m->sysctl_memory_failure_recovery) {
-		m->panicked = true;
-		printk(m, 0, "Kernel panic - not syncing: Memory failure on page %llx",
-		       (unsigned long long)pfn);
-		return -EFAULT;
-	}
-	if (!(flags & MF_SW_SIMULATED))
-		m->hw_memory_failure = true;
-	if (!pfn_valid(m, pfn)) {
-		printk(m, KERN_ERR, "Memory failure: %#llx: memory outside kernel control",
-		       (unsigned long long)pfn);
-		return -ENXIO;
-	}
-	p = pfn_to_page(m, pfn);
 try_again:
 	if (TestSetPageFlag(p, PG_hwpoison)) {
 		printk(m, KERN_ERR, "Memory failure: %#llx: already hardware poisoned",
@@ -318,9 +304,11 @@ try_again:
 		}
 	}
 	shake_page(m, p);
+	lock_page(m, p);
 	page_flags = p->flags;
 	if (hwpoison_filter(m, pfn)) {
 		ClearPageFlag(p, PG_hwpoison);
+		unlock_page(m, p);
 		put_page(m, p);
 		return -EOPNOTSUPP;
 	}
@@ -328,12 +316,41 @@ try_again:
 		goto identify_page_state;
 	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
 		action_result(m, pfn, MF_MSG_UNMAP_FAILED, MF_IGNORED);
-		return -EBUSY;
+		res = -EBUSY;
+		goto unlock;
 	}
 	if (PageFlag(p, PG_lru) && !PageFlag(p, PG_swapcache) && !p->mapping) {
 		action_result(m, pfn, MF_MSG_TRUNCATED_LRU, MF_IGNORED);
-		return -EBUSY;
+		res = -EBUSY;
+		goto unlock;
 	}
 identify_page_state:
-	return identify_page_state(m, pfn, p, page_flags);
+	res = identify_page_state(m, pfn, p, page_flags);
+unlock:
+	unlock_page(m, p);	/* the kernel's handlers unlock; the frame stays ours */
+	return res;
+}
+
+int memory_failure(struct machine *m, uint64_t pfn, int flags)
+{
+	int res;
+
+	if (!m->sysctl_memory_failure_recovery) {
+		m->panicked = true;
+		printk(m, 0, "Kernel panic - not syncing: Memory failure on page %llx",
+		       (unsigned long long)pfn);
+		return -EFAULT;
+	}
+	mf_mutex_lock(m);
+	if (!(flags & MF_SW_SIMULATED))
+		m->hw_memory_failure = true;
+	if (!pfn_valid(m, pfn)) {
+		printk(m, KERN_ERR, "Memory failure: %#llx: memory outside kernel control",
+		       (unsigned long long)pfn);
+		res = -ENXIO;
+	} else {
+		res = __memory_failure(m, pfn, flags);
+	}
+	mf_mutex_unlock(m);
+	return res;
 }

@@ -126,6 +126,16 @@ long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct
 		return -EINVAL;
 	if (file && (vm_flags & VM_WRITE) && (vm_flags & VM_SHARED) && !(file->f_mode & FMODE_WRITE))
 		return -EACCES;
+	/* shmem_zero_setup: shared anonymous memory is an unnamed tmpfs object */
+	if (!file && (vm_flags & VM_SHARED)) {
+		long ret;
+		file = shmem_kernel_file_setup(t->m, "dev/zero:", len);
+		if (!file)
+			return -ENOMEM;
+		ret = do_mmap(t, len, vm_flags, file, 0, populate, addr_out);
+		fput(file);
+		return ret;
+	}
 	addr = get_unmapped_area(mm, len, align);
 	vma = vma_alloc();
 	if (!vma)

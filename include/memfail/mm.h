@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "memfail/fs.h"
+#include "memfail/locking.h"
 #include "memfail/mm_types.h"
 #include "memfail/sched.h"
 
@@ -167,6 +168,12 @@ struct machine {
 	int nr_trace, cap_trace;
 	uint64_t mf_results[4];		/* per mf_result */
 
+	/* kernel/locking.c */
+	bool mf_mutex_held;
+	uint64_t lock_count[MF_LOCK__COUNT];
+	mf_lock_hook_fn lock_hook;
+	void *lock_hook_ctx;
+
 	struct printk_ring log;
 	uint64_t clock_ns;		/* the model's clock: advances per printk */
 	uint64_t rng;			/* seeded, for reproducible choices */
@@ -291,6 +298,8 @@ int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, bool lock);
 int do_madvise(struct task_struct *t, uint64_t start, uint64_t len, int advice);
 int dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *child);
 int do_msync(struct task_struct *t, uint64_t start, uint64_t len);
+/* mm/shmem.c: an unnamed tmpfs object (shared anonymous memory, SysV segments) */
+struct file *shmem_kernel_file_setup(struct machine *m, const char *prefix, uint64_t size);
 #define MADV_DONTNEED 4
 #define MADV_WILLNEED 3
 #define MADV_PAGEOUT 21
