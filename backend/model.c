@@ -388,6 +388,16 @@ static int model_resolve(struct mf_backend *be, const struct mf_pageref *ref, ui
 	case MF_PREF_KERNEL:
 		*pfn = m->reserved_end / 2;
 		return 0;
+	case MF_PREF_METADATA:
+	case MF_PREF_METADATA_BUSY: {
+		struct page *page = bdev_read_metadata(m, ref->kind == MF_PREF_METADATA_BUSY);
+		if (!page) {
+			snprintf(msg, len, "no memory for a metadata page");
+			return -1;
+		}
+		*pfn = page_to_pfn(m, page);
+		return 0;
+	}
 	case MF_PREF_SLAB:
 		if (!mo->slab_pfn) {
 			struct page *page = slab_alloc_page(m);

@@ -384,7 +384,7 @@ static bool model_only(const struct mf_scenario *sc)
 			continue;
 		if (st->op == MF_OP_MCE_SRAO || st->op == MF_OP_MCE_SRAR)
 			return true;
-		if (st->ref.kind == MF_PREF_SLAB &&
+		if (mf_pref_model_only(st->ref.kind) &&
 		    (st->op == MF_OP_CORRUPT_PFN || st->op == MF_OP_UNPOISON || st->op == MF_OP_LABEL ||
 		     st->op == MF_OP_HARD_OFFLINE || st->op == MF_OP_SOFT_OFFLINE ||
 		     st->op == MF_OP_RECLAIM))

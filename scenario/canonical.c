@@ -78,6 +78,8 @@ void mf_fmt_pageref(struct sbuf *b, const struct mf_pageref *r)
 	case MF_PREF_FREE_HUGE: sb_printf(b, "free-huge"); break;
 	case MF_PREF_KERNEL: sb_printf(b, "kernel"); break;
 	case MF_PREF_SLAB: sb_printf(b, "slab"); break;
+	case MF_PREF_METADATA: sb_printf(b, "metadata"); break;
+	case MF_PREF_METADATA_BUSY: sb_printf(b, "metadata-busy"); break;
 	case MF_PREF_LABEL: sb_printf(b, "%s", r->label); break;
 	}
 }

@@ -40,14 +40,14 @@ static const char *model_only(const struct mf_stmt *st)
 	if (st->is_expect)
 		return (st->expect.kind == MF_EXPECT_PAGE || st->expect.kind == MF_EXPECT_IS ||
 			st->expect.kind == MF_EXPECT_IS_NOT) &&
-		       (st->expect.ref.kind == MF_PREF_SLAB || st->expect.rhs.kind == MF_PREF_SLAB) ?
-			       "a slab page reference" : NULL;
+		       (mf_pref_model_only(st->expect.ref.kind) || mf_pref_model_only(st->expect.rhs.kind)) ?
+			       "a model-only page reference" : NULL;
 	if (st->op == MF_OP_MCE_SRAO)
 		return "mce srao";
 	if (st->op == MF_OP_MCE_SRAR)
 		return "mce srar";
-	if (has_ref(st) && st->ref.kind == MF_PREF_SLAB)
-		return "a slab page reference";
+	if (has_ref(st) && mf_pref_model_only(st->ref.kind))
+		return "a model-only page reference";
 	return NULL;
 }
 

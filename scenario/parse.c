@@ -232,13 +232,14 @@ int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t 
 	return 0;
 }
 
-static const char *const reserved_refs[] = { "free", "free-huge", "kernel", "slab", "file" };
+static const char *const reserved_refs[] = { "free", "free-huge", "kernel", "slab", "metadata",
+					     "metadata-busy", "file" };
 
 int p_pageref(struct pctx *p, struct mf_pageref *ref)
 {
 	struct tok *t = p_next(p);
 	const char *what = "a page reference (TASK:REGION+OFF, file FS:NAME+OFF, free, "
-			   "free-huge, kernel, slab or a label)";
+			   "free-huge, kernel, slab, metadata, metadata-busy or a label)";
 	const char *c;
 
 	memset(ref, 0, sizeof(*ref));
@@ -252,6 +253,10 @@ int p_pageref(struct pctx *p, struct mf_pageref *ref)
 		ref->kind = MF_PREF_KERNEL;
 	} else if (!strcmp(t->s, "slab")) {
 		ref->kind = MF_PREF_SLAB;
+	} else if (!strcmp(t->s, "metadata")) {
+		ref->kind = MF_PREF_METADATA;
+	} else if (!strcmp(t->s, "metadata-busy")) {
+		ref->kind = MF_PREF_METADATA_BUSY;
 	} else if (!strcmp(t->s, "file")) {
 		struct tok *f = p_word(p, "a file FS:NAME+OFFSET");
 		char buf[128];

@@ -494,7 +494,7 @@ int p_system_step(struct pctx *p, struct mf_stmt *st)
 			return p_err(p, name, "a new label name (%s is already bound)", tmp);
 		{
 			static const char *const res[] = { "free", "free-huge", "kernel", "slab",
-							   "file", NULL };
+							   "metadata", "metadata-busy", "file", NULL };
 
 			if (word_in(tmp, res) >= 0)
 				return p_err(p, name, "a label name that is not a page-reference "

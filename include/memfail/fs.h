@@ -95,6 +95,9 @@ int sync_inode_pages(struct inode *inode);	/* write back dirty pages */
 void sync_all(struct machine *m);
 void drop_caches(struct machine *m, int mode);
 
+/* fs/block_dev.c: a metadata page in the block device's page cache; busy = buffers in use */
+struct page *bdev_read_metadata(struct machine *m, bool busy);
+
 /* mm/filemap.c: the page cache */
 struct page *find_get_page(struct address_space *mapping, uint64_t index);
 struct page *filemap_get_page(struct address_space *mapping, uint64_t index, int *err);

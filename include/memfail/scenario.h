@@ -44,8 +44,14 @@ enum mf_pref_kind {
 	MF_PREF_FREE_HUGE, /* free-huge */
 	MF_PREF_KERNEL,	   /* kernel */
 	MF_PREF_SLAB,	   /* slab (model-only) */
+	MF_PREF_METADATA,  /* metadata: a block-device page with idle buffers (model-only) */
+	MF_PREF_METADATA_BUSY, /* metadata-busy: its buffers are in use (model-only) */
 	MF_PREF_LABEL,	   /* a label bound earlier */
 };
+/* Page references only the model can resolve: user space cannot name such pages. */
+#define mf_pref_model_only(k) \
+	((k) == MF_PREF_SLAB || (k) == MF_PREF_METADATA || (k) == MF_PREF_METADATA_BUSY)
+
 struct mf_pageref {
 	enum mf_pref_kind kind;
 	char task[MF_NAME_MAX]; /* MF_PREF_TASK */
