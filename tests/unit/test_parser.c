@@ -445,7 +445,7 @@ static const struct {
 	{ "scenario \"x\"\nfile disk:d size=4K\ntask A\nA: unlink disk:d\nA: open f disk:d rw\n", "t.mf:5:11: error: found 'disk:d', expected a file that exists (disk:d was unlinked)" },
 	{ "scenario \"x\"\nfile disk:d size=4K\ntask A\nA: open f disk:d rw\nA: write f 0 4K fill=x\n", "t.mf:5:17: error: found 'x', expected a pattern: index or a byte 0xNN" },
 	{ "scenario \"x\"\nfile disk:d size=4K\ntask A\nA: open f disk:d rw\nA: read f 0 0\n", "t.mf:5:13: error: found '0', expected a length above 0" },
-	{ "scenario \"x\"\nunpoison P\n", "t.mf:2:10: error: found 'P', expected a page reference (TASK:REGION+OFF, file FS:NAME+OFF, free, free-huge, kernel, slab or a label); no label P is bound before this line" },
+	{ "scenario \"x\"\nunpoison P\n", "t.mf:2:10: error: found 'P', expected a page reference (TASK:REGION+OFF, file FS:NAME+OFF, free, free-huge, kernel, slab, metadata, metadata-busy or a label); no label P is bound before this line" },
 	{ "scenario \"x\"\nlabel free = kernel\n", "t.mf:2:7: error: found 'free', expected a label name that is not a page-reference keyword" },
 	{ "scenario \"x\"\nlabel P = kernel\nlabel P = free\n", "t.mf:3:7: error: found 'P', expected a new label name (P is already bound)" },
 	{ "scenario \"x\"\nlabel P kernel\n", "t.mf:2:9: error: found 'kernel', expected '='" },
