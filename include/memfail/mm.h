@@ -325,6 +325,9 @@ int do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte);
 void printk(struct machine *m, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *printk_next_line(struct machine *m, int *level); /* reader for the back end */
 
+/* fs/proc_task_mmu.c: the /proc/<pid>/pagemap word for a user address */
+uint64_t pagemap_entry(struct machine *m, struct mm_struct *mm, uint64_t addr);
+
 /* mm/debug.c: the invariant checker; returns the number of violations. */
 int check_invariants(struct machine *m, FILE *report);
 void machine_dump_state(struct machine *m, FILE *out);	/* counters and a page-types-like summary */
