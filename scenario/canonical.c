@@ -128,12 +128,20 @@ const char *mf_op_name(enum mf_op op)
 	return op >= 0 && op < MF_OP__COUNT && op_names[op] ? op_names[op] : "?";
 }
 
+/* page-types names of the /proc/kpageflags bits, kernel-internal ones (32..) included */
 static const char *const kpf_names[] = {
-	"locked", NULL, "referenced", "uptodate", "dirty", "lru", "active", "slab",
+	"locked", "error", "referenced", "uptodate", "dirty", "lru", "active", "slab",
 	"writeback", "reclaim", "buddy", "mmap", "anon", "swapcache", "swapbacked",
 	"compound_head", "compound_tail", "huge", "unevictable", "hwpoison", "nopage", "ksm",
-	"thp", "offline", "zero_page", "idle", "pgtable",
+	"thp", "offline", "zero_page", "idle", "pgtable", NULL, NULL, NULL, NULL, NULL,
+	"reserved", "mlocked", "mappedtodisk", "private", "private_2", "owner_private", "arch",
+	"uncached", "softdirty", "arch_2",
 };
+
+const char *mf_kpf_name(int bit)
+{
+	return bit >= 0 && bit < (int)(sizeof(kpf_names) / sizeof(kpf_names[0])) ? kpf_names[bit] : NULL;
+}
 
 int mf_kpf_bit(const char *name)
 {

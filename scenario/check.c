@@ -155,12 +155,6 @@ static int check_task(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 static int check_page(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 {
 	const struct mf_expect *e = &st->expect;
-	static const char *const names[] = {
-		"locked", "error", "referenced", "uptodate", "dirty", "lru", "active", "slab",
-		"writeback", "reclaim", "buddy", "mmap", "anon", "swapcache", "swapbacked",
-		"compound_head", "compound_tail", "huge", "unevictable", "hwpoison", "nopage",
-		"ksm", "thp", "offline", "zero_page", "idle", "pgtable",
-	};
 	uint64_t pfn, flags;
 	struct sbuf got = { 0 };
 	bool ok = true;
@@ -178,7 +172,7 @@ static int check_page(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 		bool set = (flags >> e->flag_bit[i]) & 1;
 
 		ok &= set == e->flag_set[i];
-		sb_printf(&got, " %s%s", set ? "" : "!", names[e->flag_bit[i]]);
+		sb_printf(&got, " %s%s", set ? "" : "!", mf_kpf_name(e->flag_bit[i]));
 	}
 	if (!ok)
 		r = fail_expect(st, msg, got.s);

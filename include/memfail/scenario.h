@@ -239,5 +239,6 @@ const char *mf_op_name(enum mf_op op);
 
 /* kpageflags bit number for a page-types name ("hwpoison" -> 19), -1 if unknown. */
 int mf_kpf_bit(const char *name);
+const char *mf_kpf_name(int bit);
 
 #endif
