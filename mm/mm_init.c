@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
@@ -50,6 +51,17 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 		return -EINVAL;
 	}
 	nr = cfg->memory >> PAGE_SHIFT;
+	{
+		/* frames cost 64 bytes each: refuse what the host could not hold */
+		long host_pages = sysconf(_SC_PHYS_PAGES), host_psz = sysconf(_SC_PAGESIZE);
+		if (host_pages > 0 && host_psz > 0 &&
+		    nr * sizeof(struct page) > (uint64_t)host_pages * (uint64_t)host_psz / 2) {
+			snprintf(err, errlen, "memory=%llu: modelling it needs %llu MiB, more than half of this host's memory",
+				 (unsigned long long)cfg->memory,
+				 (unsigned long long)(nr * sizeof(struct page) >> 20));
+			return -ENOMEM;
+		}
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		goto nomem;
