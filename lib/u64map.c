@@ -80,20 +80,6 @@ static int grow(struct u64map *mp)
 	return 0;
 }
 
-bool u64map_get(const struct u64map *mp, uint64_t key, uint64_t *val)
-{
-	uint64_t *s;
-
-	if (!mp->cap)
-		return false;
-	s = slot_for(mp, key, false);
-	if (!s)
-		return false;
-	if (val)
-		*val = mp->vals[s - mp->keys];
-	return true;
-}
-
 uint64_t *u64map_slot(const struct u64map *mp, uint64_t key)
 {
 	uint64_t *s;
@@ -102,6 +88,15 @@ uint64_t *u64map_slot(const struct u64map *mp, uint64_t key)
 		return NULL;
 	s = slot_for(mp, key, false);
 	return s ? &mp->vals[s - mp->keys] : NULL;
+}
+
+bool u64map_get(const struct u64map *mp, uint64_t key, uint64_t *val)
+{
+	uint64_t *v = u64map_slot(mp, key);
+
+	if (v && val)
+		*val = *v;
+	return v != NULL;
 }
 
 int u64map_put(struct u64map *mp, uint64_t key, uint64_t val)
