@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/huge_mm.h"
 #include "model.h"
 
 static struct model *MO(struct mf_backend *be)
@@ -17,6 +18,8 @@ static struct model *MO(struct mf_backend *be)
 
 enum fs_type mb_fs_type(int fs)
 {
+	if (MF_FS_IS_PMEM(fs))
+		return FS_DAX;
 	return fs == MF_FS_TMPFS ? FS_TMPFS : fs == MF_FS_HUGETLBFS ? FS_HUGETLBFS : FS_DISK;
 }
 
@@ -62,6 +65,17 @@ static int set_sysctl(struct machine *m, const char *key, const char *val, char 
 
 	if (!strncmp(key, "vm.dirty_", 9))
 		return 0;	/* write-back happens only when a scenario asks for it */
+	if (!strncmp(key, "memfail.", 8)) {
+		/* model-only knobs (docs/scenario-language.md, "memfail extensions") */
+		int err = mb_dax_sysctl(m, key, val);
+
+		if (err == -ENOENT)
+			err = memfail_sysctl_set(m, key, val);
+		if (err)
+			snprintf(msg, len, "sysctl %s=%s: %s", key, val,
+				 err == -ENOENT ? "no such memfail knob" : "bad value");
+		return err ? -1 : 0;
+	}
 	if (*end || v < 0 || v > 1) {
 		snprintf(msg, len, "sysctl %s=%s: expected 0 or 1", key, val);
 		return -1;
@@ -83,13 +97,24 @@ static int model_start(struct mf_backend *be, const struct mf_scenario *sc, stru
 	struct machine_config cfg = { sc->machine.memory, sc->machine.swap, sc->machine.nodes, be->seed };
 	int i;
 
-	if (sc->machine.hugepages || sc->machine.overcommit || sc->machine.shmem_thp) {
+	if (sc->machine.shmem_thp) {
 		res->kind = MF_RES_ERROR;
-		snprintf(res->msg, sizeof(res->msg), "machine: hugetlb pool and shmem THP are not supported yet");
+		snprintf(res->msg, sizeof(res->msg), "machine: shmem THP is not supported yet");
 		return -1;
 	}
 	if (machine_create(&cfg, &mo->m, res->msg, sizeof(res->msg))) {
 		res->kind = MF_RES_ERROR;
+		return -1;
+	}
+	if (mb_dax_start(mo, sc, res->msg, sizeof(res->msg))) {
+		res->kind = MF_RES_ERROR;
+		return -1;
+	}
+	mo->m->thp.enabled = sc->machine.thp;
+	if (hugetlb_set_pool(mo->m, (uint64_t)sc->machine.hugepages, (uint64_t)sc->machine.overcommit)) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "machine hugepages=%ld: not enough memory",
+			 sc->machine.hugepages);
 		return -1;
 	}
 	for (i = 0; i < sc->nsysctl; i++) {
@@ -126,6 +151,26 @@ static void fill_file(struct model *mo, const struct mf_stmt *st, struct inode *
 	}
 }
 
+/* hugetlbfs has no write(2): the runner fills it through a shared mapping. */
+static void fill_hugetlbfs(const struct mf_stmt *st, struct inode *inode, struct mf_result *res)
+{
+	uint64_t off;
+
+	if (st->fstate == MF_FILE_HOLE)
+		return;
+	for (off = 0; off < st->size; off += PAGE_SIZE) {
+		struct page *head = hugetlbfs_get_page(inode, off >> HUGETLB_PAGE_SHIFT);
+		uint8_t b = st->pat.kind == MF_PAT_BYTE ? st->pat.byte : (uint8_t)((off >> PAGE_SHIFT) + 1);
+		if (!head) {
+			res->kind = MF_RES_ERROR;
+			snprintf(res->msg, sizeof(res->msg), "file %s: no free huge page", st->file);
+			return;
+		}
+		memset(page_data_w(inode->m, head + ((off >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1))), b, PAGE_SIZE);
+		put_page(inode->m, head);
+	}
+}
+
 static void exec_decl(struct model *mo, const struct mf_stmt *st, struct mf_result *res)
 {
 	struct machine *m = mo->m;
@@ -133,15 +178,21 @@ static void exec_decl(struct model *mo, const struct mf_stmt *st, struct mf_resu
 	switch (st->op) {
 	case MF_OP_FILE: {
 		struct inode *inode;
-		if (st->fs == MF_FS_HUGETLBFS)
-			goto unsupported;
-		inode = fs_create(m, mb_fs_type(st->fs), st->file, st->fstate == MF_FILE_HOLE ? st->size : 0);
+		if (MF_FS_IS_PMEM(st->fs)) {
+			mb_dax_file_decl(mo, st, res);
+			return;
+		}
+		inode = fs_create(m, mb_fs_type(st->fs),
+				  st->file, st->fstate == MF_FILE_HOLE || st->fs == MF_FS_HUGETLBFS ? st->size : 0);
 		if (!inode) {
 			res->kind = MF_RES_ERROR;
 			snprintf(res->msg, sizeof(res->msg), "cannot create file %s", st->file);
 			return;
 		}
-		fill_file(mo, st, inode);
+		if (st->fs == MF_FS_HUGETLBFS)
+			fill_hugetlbfs(st, inode, res);
+		else
+			fill_file(mo, st, inode);
 		return;
 	}
 	case MF_OP_TASK: {
@@ -190,10 +241,6 @@ static void exec_decl(struct model *mo, const struct mf_stmt *st, struct mf_resu
 	default:
 		return;
 	}
-unsupported:
-	res->kind = MF_RES_ERROR;
-	snprintf(res->msg, sizeof(res->msg), "%s: not supported yet", mf_op_name(st->op));
-	return;
 toomany:
 	res->kind = MF_RES_ERROR;
 	snprintf(res->msg, sizeof(res->msg), "more than %d tasks or threads", MB_MAX);
@@ -257,6 +304,9 @@ static void exec_system(struct model *mo, const struct mf_stmt *st, const uint64
 	case MF_OP_DROP_CACHES:
 		lru_add_drain(m);
 		drop_caches(m, st->drop_caches);
+		break;
+	case MF_OP_REFLINK:
+		set_errno(res, mb_dax_reflink(mo, st));
 		break;
 	case MF_OP_RECLAIM:
 		set_errno(res, reclaim_page(m, pfn_to_page(m, pfns[0])));
@@ -365,9 +415,14 @@ static int model_resolve(struct mf_backend *be, const struct mf_pageref *ref, ui
 		*pfn = page_to_pfn(m, page);
 		return 0;
 	}
+	case MF_PREF_PMEM:
+		return mb_dax_resolve(mo, ref, pfn, msg, len);
 	case MF_PREF_FILE: {
 		struct inode *inode = fs_lookup(m, mb_fs_type(ref->fs), ref->file);
-		struct page *page = inode ? xa_load(&inode->i_data.i_pages, ref->file_off >> PAGE_SHIFT) : NULL;
+		struct page *page;
+		if (MF_FS_IS_PMEM(ref->fs))
+			return mb_dax_resolve(mo, ref, pfn, msg, len);
+		page = inode ? xa_load(&inode->i_data.i_pages, ref->file_off >> PAGE_SHIFT) : NULL;
 		if (!page || xa_is_value(page)) {
 			snprintf(msg, len, "no page-cache page at file %s+%#llx", ref->file,
 				 (unsigned long long)ref->file_off);
@@ -409,8 +464,17 @@ static int model_resolve(struct mf_backend *be, const struct mf_pageref *ref, ui
 		}
 		*pfn = mo->slab_pfn;
 		return 0;
+	case MF_PREF_FREE_HUGE: {
+		struct page *page = find_free_huge_page(m);
+		if (!page) {
+			snprintf(msg, len, "no free huge page");
+			return -1;
+		}
+		*pfn = page_to_pfn(m, page);
+		return 0;
+	}
 	default:
-		snprintf(msg, len, "free-huge: hugetlb is not supported yet");
+		snprintf(msg, len, "page reference kind %d: not supported", (int)ref->kind);
 		return -1;
 	}
 }
@@ -431,8 +495,10 @@ static int model_kpageflags(struct mf_backend *be, uint64_t pfn, uint64_t *flags
 
 static int model_hugepages(struct mf_backend *be, long *free_, long *total)
 {
-	(void)be;
-	*free_ = *total = 0;
+	struct hstate *h = &MO(be)->m->hstate;
+
+	*free_ = (long)h->free_huge_pages;
+	*total = (long)h->nr_huge_pages;
 	return 0;
 }
 

@@ -55,4 +55,12 @@ void mb_exec_task_step(struct model *mo, const struct mf_stmt *st, const uint64_
 enum mf_fs;
 enum fs_type mb_fs_type(int fs);
 
+/* model_dax.c: pmem and filesystem DAX */
+int mb_dax_start(struct model *mo, const struct mf_scenario *sc, char *msg, size_t len);
+void mb_dax_file_decl(struct model *mo, const struct mf_stmt *st, struct mf_result *res);
+int mb_dax_resolve(struct model *mo, const struct mf_pageref *ref, uint64_t *pfn, char *msg, size_t len);
+int mb_dax_reflink(struct model *mo, const struct mf_stmt *st);
+int mb_dax_sysctl(struct machine *m, const char *key, const char *val);
+bool mb_dax_open_fails(struct inode *inode);
+
 #endif

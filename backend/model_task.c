@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/huge_mm.h"
 #include "model.h"
 
 static void errno_res(struct mf_result *res, long ret, bool value)
@@ -122,11 +123,8 @@ static void do_mmap_step(struct model *mo, struct mb_proc *p, struct task_struct
 	uint64_t addr = 0;
 	long ret;
 
-	if (st->hugetlb || st->thp) {
-		res->kind = MF_RES_ERROR;
-		snprintf(res->msg, sizeof(res->msg), "mmap %s: huge pages are not supported yet", st->hugetlb ? "hugetlb" : "thp");
-		return;
-	}
+	uint64_t resv = 0;
+
 	if (p->nreg == MB_MAX) {
 		errno_res(res, -ENOMEM, false);
 		return;
@@ -135,10 +133,19 @@ static void do_mmap_step(struct model *mo, struct mb_proc *p, struct task_struct
 	case MF_MAP_ANON:
 		if (st->shared)
 			flags |= VM_SHARED;	/* do_mmap makes the shmem object */
+		if (st->shared && st->hugetlb) {
+			/* MAP_SHARED|MAP_HUGETLB: an internal hugetlbfs file */
+			file = hugetlb_file_setup(m, "anon_hugepage", st->size);
+			if (!file) {
+				errno_res(res, -ENOMEM, false);
+				return;
+			}
+		}
 		break;
 	case MF_MAP_SYSV:
-		/* shmget + shmat: a SysV segment is a shmem object mapped shared */
-		file = shmem_kernel_file_setup(m, "SYSV", st->size);
+		/* shmget + shmat: a SysV segment is a shmem (or hugetlbfs) object mapped shared */
+		file = st->hugetlb ? hugetlb_file_setup(m, "SYSV", st->size) :
+				     shmem_kernel_file_setup(m, "SYSV", st->size);
 		if (!file) {
 			errno_res(res, -ENOMEM, false);
 			return;
@@ -151,9 +158,8 @@ static void do_mmap_step(struct model *mo, struct mb_proc *p, struct task_struct
 			errno_res(res, -ENOENT, false);
 			return;
 		}
-		if (st->fs == MF_FS_HUGETLBFS) {
-			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "mmap of hugetlbfs: not supported yet");
+		if (mb_dax_open_fails(inode)) {
+			errno_res(res, -EIO, false);
 			return;
 		}
 		file = fs_open(inode, FMODE_READ | (st->ro ? 0 : FMODE_WRITE));
@@ -174,13 +180,37 @@ static void do_mmap_step(struct model *mo, struct mb_proc *p, struct task_struct
 	}
 	if (st->locked)
 		flags |= VM_LOCKED;
-	ret = do_mmap(t, st->size, flags, file, st->offset >> PAGE_SHIFT, st->populate || st->pat.kind != MF_PAT_NONE,
-		      &addr);
+	if (st->thp)
+		flags |= VM_HUGEPAGE;	/* 2M aligned, then MADV_HUGEPAGE */
+	if (st->hugetlb || (file && file->f_inode->i_sb->type == FS_HUGETLBFS)) {
+		flags |= VM_HUGETLB;
+		resv = hugetlb_mmap_reserve(m, file, st->offset, st->size, flags);
+		if (resv == UINT64_MAX) {
+			if (file)
+				fput(file);
+			errno_res(res, -ENOMEM, false);
+			return;
+		}
+	}
+	ret = do_mmap(t, st->size, flags, file, st->offset >> PAGE_SHIFT,
+		      !(flags & VM_HUGETLB) && (st->populate || st->pat.kind != MF_PAT_NONE), &addr);
 	if (file)
 		fput(file);	/* the mapping holds its own reference; the fd is closed */
 	if (ret) {
+		if (resv)
+			hugetlb_unreserve_pages(m, resv);
 		errno_res(res, ret, false);
 		return;
+	}
+	if (flags & VM_HUGETLB) {
+		struct vm_area_struct *vma = find_vma(t->mm, addr);
+		uint64_t a;
+		vma->hugetlb_resv = resv;
+		/* MAP_POPULATE after the reservation, as the kernel's mmap does */
+		if (st->populate || st->pat.kind != MF_PAT_NONE || st->locked)
+			for (a = addr; a < addr + st->size; a += HPAGE_PMD_SIZE)
+				handle_mm_fault(vma, a, (flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ?
+						 FAULT_FLAG_WRITE : 0);
 	}
 	r = &p->reg[p->nreg++];
 	memset(r, 0, sizeof(*r));
@@ -232,6 +262,10 @@ static void file_step(struct model *mo, struct mb_proc *p, struct task_struct *t
 		int fd;
 		if (!inode) {
 			errno_res(res, -ENOENT, false);
+			return;
+		}
+		if (mb_dax_open_fails(inode)) {
+			errno_res(res, -EIO, false);
 			return;
 		}
 		f = fs_open(inode, FMODE_READ | (st->rw ? FMODE_WRITE : 0));

@@ -24,6 +24,14 @@ done
 i=0
 while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 mount -t ext4 /dev/vda /mnt/ext4 || say "mount ext4 failed"
+# pmem-run.sh boots: the filesystem QEMU loaded into the legacy pmem, mounted dax=always
+if [ -s /mf/pmem ]; then
+	i=0
+	while [ ! -b /dev/pmem0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	mkdir -p /mnt/pmem
+	case $(cat /mf/pmem) in ext4) pfs=ext4 ;; *) pfs=xfs ;; esac
+	mount -t $pfs -o dax=always /dev/pmem0 /mnt/pmem || say "mount pmem ($pfs) failed"
+fi
 # deterministic machine: no background write-back, no printk ratelimit
 sysctl -q -w vm.dirty_writeback_centisecs=0 vm.dirty_expire_centisecs=360000 \
 	kernel.printk_ratelimit=0 kernel.printk_ratelimit_burst=10000 >/dev/null

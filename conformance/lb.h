@@ -157,6 +157,12 @@ int lb_kpageflags(uint64_t pfn, uint64_t *flags);
 int lb_pagemap(int pid, uint64_t vaddr, uint64_t *pfn, bool *present);
 int lb_reclaim_file(const struct mf_pageref *ref, struct mf_result *res);
 int lb_resolve_file(const struct mf_pageref *ref, uint64_t *pfn, char *msg, size_t len);
+/* lb_dax.c: pmem (legacy e820) and its dax=always filesystem on /mnt/pmem */
+int lb_dax_check(const struct mf_scenario *sc, char *why, size_t len);
+void lb_dax_path(const char *name, char *buf, size_t len);
+int lb_dax_prepare(int fd, const struct mf_stmt *st);
+int lb_dax_resolve(const struct mf_pageref *ref, uint64_t *pfn, char *msg, size_t len);
+int lb_dax_reflink(const struct mf_stmt *st);
 int lb_find_free(bool huge, uint64_t *pfn, char *msg, size_t len);
 int lb_find_kernel(uint64_t *pfn, char *msg, size_t len);
 void lb_note_poison(struct lb *lb, uint64_t pfn);

@@ -291,6 +291,58 @@ static int advice_of(enum mf_madv a)
 	return -1;
 }
 
+/*
+ * MADV_PAGEOUT writes anonymous pages to swap asynchronously: they stay in the
+ * swap cache, and the end of the write-back queues them on a per-CPU LRU batch
+ * that holds a reference until that CPU drains it. 6.1 frees the swap slot on a
+ * write fault only when the page has no other reference (should_try_to_free_swap),
+ * so a later store would see a swap-cache page or not depending on timing. Settle
+ * it as the model has it: wait for the write-back to end, then drain every CPU's
+ * batches (lru_add_drain_all, which 6.1's POSIX_FADV_DONTNEED runs when a page of
+ * the range cannot be invalidated: here, a mapped page of a scratch ext4 file).
+ */
+#define LB_KPF_WRITEBACK 8
+#define LB_SETTLE_MAX 512
+static void pageout_record(uint8_t *p, uint64_t size, uint64_t *pfn, int *n)
+{
+	uint64_t off;
+	bool present;
+
+	*n = 0;
+	for (off = 0; off < size && *n < LB_SETTLE_MAX; off += LB_PAGE)
+		if (!lb_pagemap(getpid(), (uint64_t)(uintptr_t)(p + off), &pfn[*n], &present) &&
+		    present)
+			(*n)++;
+}
+
+static void pageout_settle(const uint64_t *pfn, int n)
+{
+	char path[] = LB_EXT4_DIR "/.memfail-drain";
+	static uint8_t page[LB_PAGE];
+	uint64_t fl;
+	void *m;
+	int i, tries, fd;
+
+	for (i = 0; i < n; i++)
+		for (tries = 0; tries < 2000; tries++) {
+			if (lb_kpageflags(pfn[i], &fl) || !(fl & (1ULL << LB_KPF_WRITEBACK)))
+				break;
+			usleep(1000);
+		}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (pwrite(fd, page, sizeof(page), 0) == (ssize_t)sizeof(page) && !fsync(fd)) {
+		m = mmap(NULL, LB_PAGE, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+		if (m != MAP_FAILED) {
+			posix_fadvise(fd, 0, LB_PAGE, POSIX_FADV_DONTNEED);
+			munmap(m, LB_PAGE);
+		}
+	}
+	close(fd);
+	unlink(path);
+}
+
 static void op_memory(const struct mf_stmt *st, struct mf_result *res)
 {
 	struct t_region *r;
@@ -306,6 +358,15 @@ static void op_memory(const struct mf_stmt *st, struct mf_result *res)
 		res_value(res, munlock(p, st->size));
 		break;
 	case MF_OP_MADVISE:
+		if (st->madv == MF_MADV_PAGEOUT) {
+			static uint64_t pfn[LB_SETTLE_MAX];
+			int n;
+
+			pageout_record(p, st->size, pfn, &n);
+			res_value(res, madvise(p, st->size, LB_MADV_PAGEOUT));
+			pageout_settle(pfn, n);
+			break;
+		}
 		res_value(res, madvise(p, st->size, advice_of(st->madv)));
 		break;
 	case MF_OP_LOAD: {
@@ -506,16 +567,19 @@ void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp)
 void lb_ops_reclaim(const struct lb_req *rq, struct lb_rep *rp)
 {
 	uint8_t *p;
-	uint64_t pfn;
+	uint64_t pfn, settle[1];
 	bool present = false;
+	int n;
 
 	if (resolve(&rq->st.ref.addr, "", &p, NULL, &rp->res))
 		return;
 	p = (uint8_t *)((uintptr_t)p & ~(uintptr_t)(LB_PAGE - 1));
+	pageout_record(p, LB_PAGE, settle, &n);
 	if (madvise(p, LB_PAGE, LB_MADV_PAGEOUT) < 0) {
 		lb_set_errno(&rp->res, errno);
 		return;
 	}
+	pageout_settle(settle, n);
 	if (lb_pagemap(getpid(), (uint64_t)(uintptr_t)p, &pfn, &present))
 		present = false;
 	rp->id = present;

@@ -80,6 +80,10 @@ void lb_file_path(enum mf_fs fs, const char *name, char *buf, size_t len)
 {
 	const char *dir = fs == MF_FS_DISK ? LB_EXT4_DIR : fs == MF_FS_TMPFS ? LB_TMPFS_DIR : LB_HUGE_DIR;
 
+	if (MF_FS_IS_PMEM(fs)) {
+		lb_dax_path(name, buf, len);
+		return;
+	}
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
@@ -121,11 +125,13 @@ int lb_create_file(const struct mf_stmt *st, struct mf_result *res)
 				memset(m + off, lb_pattern_byte(&st->pat, off / LB_PAGE), LB_PAGE);
 			munmap(m, st->size);
 		}
+	} else if (MF_FS_IS_PMEM(st->fs) && lb_dax_prepare(fd, st)) {
+		rc = -1;
 	} else if (st->fstate == MF_FILE_HOLE) {
 		rc = ftruncate(fd, (off_t)st->size);
 	} else {
 		rc = fill_fd(fd, st);
-		if (!rc && st->fs == MF_FS_DISK &&
+		if (!rc && (st->fs == MF_FS_DISK || MF_FS_IS_PMEM(st->fs)) &&
 		    (st->fstate == MF_FILE_SYNCED || st->fstate == MF_FILE_UNCACHED))
 			rc = fsync(fd);
 		if (!rc && st->fs == MF_FS_DISK && st->fstate == MF_FILE_UNCACHED)
@@ -211,6 +217,8 @@ int lb_resolve_file(const struct mf_pageref *ref, uint64_t *pfn, char *msg, size
 	int fd, rc = -1;
 	uint8_t *m;
 
+	if (MF_FS_IS_PMEM(ref->fs))
+		return lb_dax_resolve(ref, pfn, msg, len);	/* FIEMAP: no page cache */
 	lb_file_path(ref->fs, ref->file, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {

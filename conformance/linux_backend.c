@@ -424,6 +424,12 @@ static int be_start(struct mf_backend *be, const struct mf_scenario *sc, struct 
 		return start_fail(res, MF_RES_SKIP, "not a Linux 6.1 kernel");
 	if (sc->machine.nodes > 1)
 		return start_fail(res, MF_RES_SKIP, "machine nodes>1: the guest has one node");
+	{
+		char why[160];
+
+		if (lb_dax_check(sc, why, sizeof(why)))
+			return start_fail(res, MF_RES_SKIP, why);
+	}
 	if (lb_machine_setup(lb, sc, res))
 		return -1;
 	for (int i = 0; i < sc->nsysctl; i++) {
@@ -473,6 +479,13 @@ static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint6
 	case MF_OP_RECLAIM:
 		reclaim_step(lb, st, res);
 		break;
+	case MF_OP_REFLINK: {
+		int rc = lb_dax_reflink(st);
+
+		if (rc)
+			lb_set_errno(res, -rc);
+		break;
+	}
 	case MF_OP_CORRUPT_PFN: case MF_OP_UNPOISON: case MF_OP_HARD_OFFLINE:
 	case MF_OP_SOFT_OFFLINE: case MF_OP_FILTER_ENABLE: case MF_OP_FILTER_DISABLE:
 	case MF_OP_MCE_SRAO: case MF_OP_MCE_SRAR: case MF_OP_SYNC: case MF_OP_DROP_CACHES:
@@ -521,6 +534,8 @@ static int be_resolve(struct mf_backend *be, const struct mf_pageref *ref, uint6
 		return lb_find_free(true, pfn, msg, msglen);
 	case MF_PREF_KERNEL:
 		return lb_find_kernel(pfn, msg, msglen);
+	case MF_PREF_PMEM:
+		return lb_dax_resolve(ref, pfn, msg, msglen);
 	default:
 		snprintf(msg, msglen, "model-only page reference");
 		return -1;

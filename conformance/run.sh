@@ -22,6 +22,9 @@
 # CONFORMANCE_KERNEL_PKG (default linux-image-6.1.0-56-amd64, else what linux-image-amd64
 # depends on), CONFORMANCE_MEM (1G), CONFORMANCE_SMP (2), MEMFAIL (model CLI, build/memfail),
 # MEMFAIL_LINUX (runner, build/memfail-linux).
+# CONFORMANCE_PMEM=xfs|xfs-normap|ext4 boots with 512M of legacy pmem (memmap=512M!1G, -m 2G)
+# holding a fresh filesystem of that kind, mounted dax=always on /mnt/pmem: see
+# conformance/pmem-run.sh, which runs each DAX scenario in its own boot.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -40,6 +43,12 @@ RUNNER=${MEMFAIL_LINUX:-$ROOT/build/memfail-linux}
 DEFAULT_PKG=${CONFORMANCE_KERNEL_PKG:-linux-image-6.1.0-56-amd64}
 PKGS=(qemu-system-x86 busybox-static e2fsprogs cpio kmod)
 MODULES=(crc32c_generic virtio_pci virtio_blk ext4 hwpoison-inject)
+PMEM=${CONFORMANCE_PMEM:-}
+if [[ -n $PMEM ]]; then
+	MEM=2G	# RAM below and above [1G, 1.5G): a 1536M guest would clip the pmem range
+	MODULES+=(nd_e820 nd_pmem)
+	[[ $PMEM == ext4 ]] || MODULES+=(xfs)
+fi
 
 die() { echo "conformance: $*" >&2; exit 2; }
 log() { echo "conformance: $*" >&2; }
@@ -124,6 +133,11 @@ if [[ ! -s $CACHE/ext4.img ]]; then
 		mv "$CACHE/ext4.img.tmp" "$CACHE/ext4.img" || die "mkfs.ext4 failed"
 fi
 
+PMEM_IMG=
+if [[ -n $PMEM ]]; then
+	PMEM_IMG=$("$HERE/pmem-image.sh" "$PMEM") || die "cannot make the $PMEM pmem image"
+fi
+
 # ---- build ----------------------------------------------------------------------------
 [[ $RAW == 1 ]] && KONLY=1
 if [[ ! -x $RUNNER || ( $KONLY != 1 && ! -x $MEMFAIL ) ]]; then
@@ -164,6 +178,7 @@ install -m 0755 "$RUNNER" "$RUN/ov/mf/memfail-linux"
 printf '%s\n' "${FILES[@]}" > "$RUN/ov/mf/list"
 echo "$STEP_TIMEOUT" > "$RUN/ov/mf/step-timeout"
 [[ $RAW == 1 ]] && echo "--raw" > "$RUN/ov/mf/args"
+[[ -n $PMEM ]] && echo "$PMEM" > "$RUN/ov/mf/pmem"
 for f in "${FILES[@]}"; do
 	mkdir -p "$RUN/ov/mf/root/$(dirname "$f")" && cp "$f" "$RUN/ov/mf/root/$f"
 done
@@ -172,11 +187,16 @@ cat "$BASE" "$RUN/ov.cpio" > "$RUN/initrd"
 
 # ---- boot once, run everything --------------------------------------------------------------
 CMDLINE="console=ttyS0,115200 panic=-1 quiet mitigations=off nokaslr rdinit=/init memfail.conformance=1"
+[[ -n $PMEM ]] && CMDLINE+=" memmap=512M!1G"	# legacy (e820 type 12) pmem at 1G
 QEMU=(qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot -monitor none
 	-machine pc -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM"
 	-kernel "$VMLINUZ" -initrd "$RUN/initrd" -append "$CMDLINE"
 	-serial stdio -serial "file:$RUN/results.log" -serial "file:$RUN/kmsg.log"
 	-drive "file=$CACHE/ext4.img,if=virtio,format=raw,snapshot=on")
+if [[ -n $PMEM ]]; then
+	# the kernel never writes a memmap=! range at boot: the loader's copy is what it finds
+	QEMU+=(-device "loader,file=$PMEM_IMG,addr=0x40000000,force-raw=on")
+fi
 log "booting $KVER ($(cat "$kdir/DEB_VERSION" 2>/dev/null)) under TCG for ${#FILES[@]} scenarios"
 t0=$(date +%s.%N)
 if [[ $VERBOSE == 1 ]]; then

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/dax.h"
 #include "memfail/mm.h"
 #include "internal.h"
 
@@ -23,6 +24,8 @@ static struct super_block *fs_sb(struct machine *m, enum fs_type type)
 		return &m->hugetlbfs_sb;
 	case FS_BDEV:
 		return &m->bdev_sb;
+	case FS_DAX:
+		return daxfs_sb(m);	/* NULL until the pmem filesystem is mounted */
 	}
 	return NULL;
 }
@@ -111,6 +114,8 @@ static void inode_free(struct inode *inode)
 	uint64_t i;
 	int k;
 
+	if (IS_DAX(inode))
+		daxfs_evict_inode(inode);	/* its pmem blocks and block map */
 	for (k = 0; k < m->nr_inodes; k++) {
 		if (m->inodes[k] == inode) {
 			memmove(&m->inodes[k], &m->inodes[k + 1],

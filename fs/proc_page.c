@@ -14,6 +14,8 @@ uint64_t stable_page_flags(struct machine *m, uint64_t pfn)
 	if (!pfn_valid(m, pfn))
 		return KPF(KPF_NOPAGE);
 	p = pfn_to_page(m, pfn);
+	if (m->zones[p->zone].type == ZONE_DEVICE)
+		return KPF(KPF_NOPAGE);	/* 6.1: not an online page (pmem) */
 	f = p->flags;
 	if (p->mapping && page_mapped(p))
 		u |= KPF(KPF_MMAP);
@@ -27,6 +29,14 @@ uint64_t stable_page_flags(struct machine *m, uint64_t pfn)
 		u |= KPF(KPF_COMPOUND_HEAD);
 	if (f & PGF(PG_tail))
 		u |= KPF(KPF_COMPOUND_TAIL);
+	if (f & (PGF(PG_head) | PGF(PG_tail))) {
+		/* PageHuge / PageTransCompound look at the folio: every subpage shows them */
+		struct page *head = compound_head_page(p);
+		if (PageFlag(head, PG_hugetlb))
+			u |= KPF(KPF_HUGE);
+		else if (PageFlag(head, PG_lru) || PageAnon(head))
+			u |= KPF(KPF_THP);
+	}
 #define MAP(pg, kpf) do { if (f & PGF(pg)) u |= KPF(kpf); } while (0)
 	MAP(PG_locked, KPF_LOCKED);
 	MAP(PG_slab, KPF_SLAB);

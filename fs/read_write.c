@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "memfail/dax.h"
 #include "memfail/mm.h"
 #include "internal.h"
 
@@ -32,6 +33,8 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 
 	if (!(f->f_mode & FMODE_READ))
 		return -EBADF;
+	if (IS_DAX(inode))
+		return daxfs_read(f, buf, len > LONG_MAX ? LONG_MAX : len, off);
 	if (off >= inode->i_size || !len)
 		return 0;
 	if (len > inode->i_size - off)
@@ -50,6 +53,11 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 		page = pagecache_get_subpage(mapping, pos, create, &err);
 		if (!err && page && PageFlag(page, PG_hwpoison))
 			err = -EIO;
+		if (!err && page && hugetlbfs_mapping(mapping) && PageFlag(page_head(m, page), PG_hwpoison)) {
+			/* 6.1 hugetlbfs_read_iter: a poisoned folio fails the whole read */
+			pagecache_put(m, page);
+			return -EIO;
+		}
 		if (err) {
 			if (page)
 				pagecache_put(m, page);
@@ -87,6 +95,8 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 		return -EFBIG;
 	if (len > LONG_MAX)
 		len = LONG_MAX;
+	if (IS_DAX(inode))
+		return daxfs_write(f, buf, len, off);	/* straight to pmem */
 	while (done < len) {
 		uint64_t pos = off + done, poff = pos & (PAGE_SIZE - 1);
 		uint64_t n = PAGE_SIZE - poff;
@@ -146,6 +156,8 @@ int fs_fsync(struct file *f, bool datasync)
 	struct inode *inode = f->f_inode;
 
 	(void)datasync;	/* no metadata is modelled: fsync == fdatasync */
+	if (IS_DAX(inode))
+		return daxfs_fsync(inode);
 	if (!mapping_can_writeback(&inode->i_data))
 		return 0;
 	/* A write error is recorded in wb_err; reporting it here would do it twice. */
@@ -175,6 +187,8 @@ int fs_ftruncate(struct file *f, uint64_t size)
 		return -EFBIG;
 	if (inode->i_sb->type == FS_HUGETLBFS && size % HPAGE_SIZE)
 		return -EINVAL;
+	if (IS_DAX(inode))
+		return daxfs_truncate(inode, size);
 	if (size < old) {
 		inode->i_size = size;
 		/* truncate_pagecache(): private COW copies go too (even_cows). */
@@ -205,6 +219,8 @@ int fs_punch_hole(struct file *f, uint64_t off, uint64_t len)
 		return -EFBIG;
 	if (!inode->regular)
 		return -ENODEV;
+	if (IS_DAX(inode))
+		return daxfs_punch(inode, off, len);
 	end = off + len;
 	if (inode->i_sb->type == FS_HUGETLBFS) {
 		/* 6.1 hugetlbfs punches whole huge pages only and zeroes nothing. */

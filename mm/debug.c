@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "memfail/dax.h"
+#include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 
@@ -91,7 +93,7 @@ static void check_lru(struct ck *c)
 }
 
 /* Every present PTE maps a live frame whose mapcount counts it. */
-static void check_page_tables(struct ck *c, int32_t *maps)
+static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 {
 	struct machine *m = c->m;
 	struct task_struct *t;
@@ -117,9 +119,33 @@ static void check_page_tables(struct ck *c, int32_t *maps)
 				}
 				if (pfn == m->zero_pfn)
 					continue;
+				if (pte & PTE_DEVMAP) {
+					/* fsdax: no mapcount, and a poisoned pfn may be mapped again */
+					if (m->zones[m->pages[pfn].zone].type != ZONE_DEVICE)
+						fail(c, "%s: DAX PTE maps RAM pfn %#llx", t->comm,
+						     (unsigned long long)pfn);
+					continue;
+				}
 				p = &m->pages[pfn];
+				if (pte & PTE_HUGE) {
+					/* one of the 512 slots of a PMD mapping: counted on the folio */
+					struct page *head = compound_head_page(p);
+					pmd_slots[page_to_pfn(m, head)]++;
+					if (!PageFlag(head, PG_head) || head->_refcount <= 0)
+						fail(c, "%s: PMD slot maps pfn %#llx outside a live compound page",
+						     t->comm, (unsigned long long)pfn);
+					if (PageFlag(p, PG_hwpoison) && PageFlag(&head[1], PG_has_hwpoisoned))
+						continue;	/* 6.1 unsplit THP: stays mapped */
+					if (PageFlag(head, PG_hwpoison) && PageFlag(head, PG_hugetlb))
+						fail(c, "%s: maps poisoned hugetlb pfn %#llx", t->comm,
+						     (unsigned long long)pfn);
+					if (PageFlag(p, PG_hwpoison))
+						fail(c, "%s: can read hwpoison pfn %#llx without being told",
+						     t->comm, (unsigned long long)pfn);
+					continue;
+				}
 				maps[pfn]++;
-				if (p->_refcount <= 0 || PageFlag(p, PG_buddy))
+				if (compound_head_page(p)->_refcount <= 0 || PageFlag(p, PG_buddy))
 					fail(c, "%s: PTE maps free pfn %#llx", t->comm, (unsigned long long)pfn);
 				if (PageFlag(p, PG_hwpoison))
 					fail(c, "%s: can read hwpoison pfn %#llx without being told", t->comm,
@@ -137,6 +163,55 @@ static void check_page_tables(struct ck *c, int32_t *maps)
 	}
 }
 
+/*
+ * Compound pages: tails hold no references; the head's covers every PTE and
+ * PMD mapping; PMD mappings are whole; the hugetlb pool's counters match its
+ * folios and free list.
+ */
+static void check_compound(struct ck *c, const int32_t *pmd_slots)
+{
+	struct machine *m = c->m;
+	struct hstate *h = &m->hstate;
+	uint64_t pfn, nr_huge = 0, nr_free = 0;
+	uint32_t f;
+
+	for (pfn = 0; pfn < m->nr_pages; pfn++) {
+		struct page *p = &m->pages[pfn];
+		int64_t cm;
+		if (PageFlag(p, PG_tail)) {
+			if (p->_refcount)
+				fail(c, "tail pfn %#llx has refcount %d", (unsigned long long)pfn, p->_refcount);
+			if (&m->pages[p->compound_head] != compound_head_page(p))
+				fail(c, "tail pfn %#llx: head pfn and offset disagree", (unsigned long long)pfn);
+			continue;
+		}
+		if (!PageFlag(p, PG_head))
+			continue;
+		cm = *compound_mapcount_ptr(p);
+		if (pmd_slots[pfn] != cm * (int64_t)HPAGE_PMD_NR)
+			fail(c, "compound pfn %#llx: PMD mapcount %lld but %d PMD slots map it",
+			     (unsigned long long)pfn, (long long)cm, pmd_slots[pfn]);
+		if (p->_refcount < total_mapcount(p))
+			fail(c, "compound pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
+			     p->_refcount, total_mapcount(p));
+		if (PageFlag(p, PG_hugetlb))
+			nr_huge++;
+		if (PageFlag(p, PG_hugetlb) && !p->_refcount && p->lru_list != LRU_NONE)
+			fail(c, "free hugetlb pfn %#llx is on an LRU list", (unsigned long long)pfn);
+	}
+	for (f = h->freelist.head; f != NO_PFN; f = m->pages[f].lru_next, nr_free++)
+		if (!PageFlag(&m->pages[f], PG_hugetlb) || m->pages[f]._refcount)
+			fail(c, "hugetlb free list holds pfn %#x in use or not hugetlb", f);
+	if (nr_huge != h->nr_huge_pages || nr_free != h->free_huge_pages || nr_free != h->freelist.nr)
+		fail(c, "hugetlb pool counts %llu pages, %llu free, but holds %llu, %llu free",
+		     (unsigned long long)h->nr_huge_pages, (unsigned long long)h->free_huge_pages,
+		     (unsigned long long)nr_huge, (unsigned long long)nr_free);
+	if (h->resv_huge_pages > h->free_huge_pages || h->surplus_huge_pages > h->nr_huge_pages)
+		fail(c, "hugetlb pool: %llu reserved of %llu free, %llu surplus of %llu",
+		     (unsigned long long)h->resv_huge_pages, (unsigned long long)h->free_huge_pages,
+		     (unsigned long long)h->surplus_huge_pages, (unsigned long long)h->nr_huge_pages);
+}
+
 static void check_pages(struct ck *c, const int32_t *maps, const uint8_t *seen)
 {
 	struct machine *m = c->m;
@@ -144,6 +219,17 @@ static void check_pages(struct ck *c, const int32_t *maps, const uint8_t *seen)
 
 	for (pfn = 0; pfn < m->nr_pages; pfn++) {
 		struct page *p = &m->pages[pfn];
+		struct page *head = compound_head_page(p);
+		if (PageCompound(p)) {
+			/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
+			if (p->_mapcount < 0 || p->_mapcount != maps[pfn])
+				fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn,
+				     p->_mapcount, maps[pfn]);
+			if (!head->_refcount && !PageFlag(head, PG_hugetlb))
+				fail(c, "compound pfn %#llx: refcount 0 but not free (leaked)",
+				     (unsigned long long)pfn);
+			continue;
+		}
 		if (p->_refcount < 0 || p->_mapcount < 0)
 			fail(c, "pfn %#llx: refcount %d mapcount %d", (unsigned long long)pfn, p->_refcount, p->_mapcount);
 		if (p->_mapcount != maps[pfn])
@@ -155,7 +241,9 @@ static void check_pages(struct ck *c, const int32_t *maps, const uint8_t *seen)
 		if (PageFlag(p, PG_buddy) && !seen[pfn])
 			fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
 		/* tails of a live high-order block have refcount 0: the head holds the block */
+		/* MAGIC_UNPOISON_LEAKED: 6.1's unpoison of an unreferenced page loses it (known) */
 		if (!seen[pfn] && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
+		    p->private != MAGIC_UNPOISON_LEAKED &&
 		    !(p->compound_head != pfn && p->compound_head < m->nr_pages &&
 		      m->pages[p->compound_head]._refcount > 0))
 			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
@@ -184,7 +272,7 @@ static void check_page_cache(struct ck *c)
 			if (p->_refcount < 1)
 				fail(c, "%s: page-cache pfn %#llx has no reference", m->inodes[i]->name,
 				     (unsigned long long)page_to_pfn(m, p));
-			n++;
+			n += PageFlag(p, PG_hugetlb) ? HPAGE_PMD_NR : 1;	/* a folio counts its pages */
 		}
 		if (n != mapping->nrpages)
 			fail(c, "%s: nrpages %llu but %llu pages cached", m->inodes[i]->name,
@@ -197,16 +285,20 @@ int check_invariants(struct machine *m, FILE *report)
 	struct ck c = { m, report, 0 };
 	uint8_t *seen = calloc(m->nr_pages, 1);
 	int32_t *maps = calloc(m->nr_pages, sizeof(*maps));
+	int32_t *pmd_slots = calloc(m->nr_pages, sizeof(*pmd_slots));
 
-	if (!seen || !maps) {
+	if (!seen || !maps || !pmd_slots) {
 		free(seen);
 		free(maps);
+		free(pmd_slots);
 		return 0;	/* cannot check: not a violation */
 	}
 	check_free_lists(&c, seen);
 	check_lru(&c);
-	check_page_tables(&c, maps);
+	check_page_tables(&c, maps, pmd_slots);
 	check_pages(&c, maps, seen);
+	check_compound(&c, pmd_slots);
+	free(pmd_slots);
 	check_page_cache(&c);
 	free(seen);
 	free(maps);

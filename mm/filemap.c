@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/dax.h"
 #include "memfail/mm.h"
 #include "../fs/internal.h"
 
@@ -160,6 +161,8 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index, int
 		*err = -EFAULT;
 		return NULL;
 	}
+	if (IS_DAX(mapping->host))	/* a private COW of a DAX file copies the pmem page */
+		return dax_cow_source(mapping, index, err);
 	return pagecache_get_subpage(mapping, index << shift, true, err);
 }
 

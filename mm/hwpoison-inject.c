@@ -44,7 +44,8 @@ int hwpoison_inject_corrupt_pfn(struct machine *m, uint64_t pfn)
 	if (m->filter.enable) {
 		shake_page(m, p);
 		/* Only LRU and free pages can be filtered reliably: others are skipped. */
-		if (!PageFlag(p, PG_lru) && !is_free_buddy_page(m, p))
+		if (!PageFlag(compound_head_page(p), PG_lru) && !PageFlag(compound_head_page(p), PG_hugetlb) &&
+		    !is_free_buddy_page(m, p))
 			return 0;
 		if (hwpoison_filter(m, pfn))
 			return 0;

@@ -29,14 +29,18 @@ static int gup_one(struct task_struct *t, uint64_t addr, struct page **out)
 static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t start, uint64_t end)
 {
 	struct machine *m = t->m;
+	uint64_t size;
 
-	for (; start < end; start += PAGE_SIZE) {
-		struct page *page;
+	for (; start < end; start += size) {
+		struct page *page, *head;
 		uint64_t pfn;
 		int ret = gup_one(t, start, &page);
 		if (ret)
 			return ret;
 		pfn = page_to_pfn(m, page);
+		/* 6.1 steps by page_size(compound_head(page)), taken before the split */
+		head = compound_head_page(page);
+		size = PAGE_SIZE << (PageFlag(head, PG_head) ? head->order : 0);
 		if (behavior == MADV_SOFT_OFFLINE) {
 			printk(m, KERN_INFO, "Soft offlining pfn %#llx at process virtual address %#llx",
 			       (unsigned long long)pfn, (unsigned long long)start);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "memfail/huge_mm.h"
 #include "mf-internal.h"
 
 struct to_kill {
@@ -55,7 +56,7 @@ static struct task_struct *find_early_kill_thread(struct machine *m, struct task
 	return NULL;
 }
 
-static struct task_struct *task_early_kill(struct machine *m, struct task_struct *tsk, bool force_early)
+struct task_struct *task_early_kill(struct machine *m, struct task_struct *tsk, bool force_early)
 {
 	if (!tsk->mm || tsk->signal->dead)
 		return NULL;
@@ -76,7 +77,9 @@ static void add_to_kill(struct tk_list *l, struct task_struct *t, struct vm_area
 		l->tk = n;
 		l->cap = cap;
 	}
-	l->tk[l->nr++] = (struct to_kill){ t, addr, t->signal->seq, vma->vm_start, PAGE_SHIFT };
+	/* size_shift: page_shift(compound_head(p)), 21 for a hugetlb page */
+	l->tk[l->nr++] = (struct to_kill){ t, addr, t->signal->seq, vma->vm_start,
+		PAGE_SHIFT + (PageFlag(l->page, PG_head) ? l->page->order : 0) };
 }
 
 static bool collect_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
@@ -156,6 +159,29 @@ static void kill_procs(struct tk_list *l, bool forcekill, bool fail, uint64_t pf
 	l->nr = l->cap = 0;
 }
 
+/*
+ * The hugetlb case of hwpoison_user_mappings: every mapping of the whole
+ * folio goes (hwpoison entries over all 2 MiB); hugetlbfs never writes back.
+ */
+static bool hwpoison_user_mappings_huge(struct machine *m, struct page *p, uint64_t pfn, int flags)
+{
+	struct page *hpage = compound_head_page(p);
+	struct tk_list l = { NULL, 0, 0, m, hpage, flags & MF_ACTION_REQUIRED };
+	bool unmap_success, forcekill;
+
+	(void)p;
+	if (!total_mapcount(hpage))
+		return true;
+	collect_procs(&l);
+	unmap_success = hugetlb_try_to_unmap(m, hpage, true);
+	if (!unmap_success)
+		printk(m, KERN_ERR, "Memory failure: %#llx: failed to unmap page (mapcount=%d)",
+		       (unsigned long long)pfn, total_mapcount(hpage));
+	forcekill = PageFlag(hpage, PG_dirty) || (flags & MF_MUST_KILL) || !unmap_success;
+	kill_procs(&l, forcekill, !unmap_success, pfn, flags);
+	return unmap_success;
+}
+
 bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int flags)
 {
 	unsigned ttu = TTU_IGNORE_MLOCK | TTU_HWPOISON;
@@ -165,6 +191,8 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int
 
 	if (PageFlag(p, PG_reserved) || PageFlag(p, PG_slab) || PageFlag(p, PG_table))
 		return true;
+	if (PageHuge(p))
+		return hwpoison_user_mappings_huge(m, p, pfn, flags);
 	if (!PageFlag(p, PG_lru))
 		return true;
 	if (!page_mapped(p))

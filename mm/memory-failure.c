@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 
+#include "memfail/dax.h"
+#include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 #include "mf-internal.h"
@@ -110,7 +112,7 @@ struct page_state {
 static bool has_extra_refcount(struct machine *m, const struct page_state *ps, struct page *p,
 			       bool extra_pins)
 {
-	int count = p->_refcount - 1;
+	int count = compound_head_page(p)->_refcount - 1;	/* page_count() is the folio's */
 
 	if (extra_pins)
 		count -= 1;
@@ -189,10 +191,46 @@ static enum mf_action_result me_swapcache_clean(struct machine *m, const struct 
 	return ret;
 }
 
+/* dissolve_free_huge_page + take_page_off_buddy: > 0 when p left the allocator. */
+static int page_handle_poison_huge(struct machine *m, struct page *p)
+{
+	if (dissolve_free_huge_page(m, p))
+		return -EBUSY;
+	lru_add_drain(m);	/* drain_all_pages */
+	if (PageFlag(p, PG_hwpoison) && !p->_refcount && !is_free_buddy_page(m, p)) {
+		p->private = MAGIC_HWPOISON;	/* free_pages already kept it out of buddy */
+		return 1;
+	}
+	return take_page_off_buddy(m, p) ? 1 : 0;
+}
+
 static enum mf_action_result me_huge_page(struct machine *m, const struct page_state *ps, struct page *p)
 {
-	(void)m, (void)ps, (void)p;
-	return MF_DELAYED;	/* hugetlb pages are not modelled yet: treated as 6.1 treats non-hugetlb heads */
+	struct page *hpage = compound_head_page(p);
+	struct address_space *mapping;
+	enum mf_action_result res;
+	bool extra_pins = false;
+
+	if (!PageFlag(hpage, PG_hugetlb))
+		return MF_DELAYED;
+	mapping = page_mapping_file(hpage);
+	if (mapping) {
+		/* hugetlbfs_error_remove_page is a no-op: the folio stays in the file */
+		res = MF_RECOVERED;
+		extra_pins = true;
+	} else {
+		/* unmapped behind hwpoison entries: free it, then dissolve it */
+		put_page(m, hpage);
+		if (page_handle_poison_huge(m, p) > 0) {
+			get_page(p);
+			res = MF_RECOVERED;
+		} else {
+			res = MF_FAILED;
+		}
+	}
+	if (has_extra_refcount(m, ps, p, extra_pins))
+		res = MF_FAILED;
+	return res;
 }
 
 #define F(b) ((uint32_t)PGF(PG_##b))
@@ -233,7 +271,7 @@ static int identify_page_state(struct machine *m, uint64_t pfn, struct page *p, 
 
 static bool hwpoison_handlable(struct machine *m, struct page *p)
 {
-	return PageFlag(p, PG_lru) || is_free_buddy_page(m, p);
+	return PageFlag(compound_head_page(p), PG_lru) || is_free_buddy_page(m, p);
 }
 
 /* get_any_page: 1 with a reference, 0 for a free page, -EIO/-EBUSY when unhandlable. */
@@ -251,7 +289,7 @@ static int get_hwpoison_page(struct machine *m, struct page *p)
 			       (unsigned long long)page_to_pfn(m, p));
 			return -EIO;
 		}
-		if (p->_refcount > 0) {
+		if (compound_head_page(p)->_refcount > 0) {
 			get_page(p);
 			return 1;
 		}
@@ -259,14 +297,119 @@ static int get_hwpoison_page(struct machine *m, struct page *p)
 	}
 }
 
-static int __memory_failure(struct machine *m, uint64_t pfn, int flags)
+/*
+ * 6.1 get_huge_page_for_hwpoison + hugetlb_update_hwpoison. Returns the
+ * classification; takes a reference for IN_USED unless the caller has one.
+ */
+enum { MF_HUGETLB_FREED, MF_HUGETLB_IN_USED, MF_HUGETLB_NON_HUGEPAGE,
+       MF_HUGETLB_FOLIO_PRE_POISONED, MF_HUGETLB_PAGE_PRE_POISONED };
+
+static int get_huge_page_for_hwpoison(struct machine *m, struct page *p, int flags)
 {
-	struct page *p = pfn_to_page(m, pfn);
+	struct page *head = compound_head_page(p);
+	bool count_increased = false;
+	int ret, pre;
+
+	if (!PageFlag(head, PG_hugetlb))
+		return MF_HUGETLB_NON_HUGEPAGE;
+	if (flags & MF_COUNT_INCREASED) {
+		ret = MF_HUGETLB_IN_USED;
+		count_increased = true;
+	} else if (head->_refcount == 0) {
+		ret = MF_HUGETLB_FREED;
+	} else {
+		get_page(head);
+		ret = MF_HUGETLB_IN_USED;
+		count_increased = true;
+	}
+	pre = TestSetPageFlag(head, PG_hwpoison) ? MF_HUGETLB_FOLIO_PRE_POISONED : 0;
+	if (PageFlag(p, PG_raw_hwp)) {
+		pre = MF_HUGETLB_PAGE_PRE_POISONED;
+	} else {
+		SetPageFlag(p, PG_raw_hwp);
+		if (pre)	/* the first raw page is counted by action_result */
+			m->num_poisoned_pages++;
+	}
+	if (pre) {
+		if (count_increased && !(flags & MF_COUNT_INCREASED))
+			put_page(m, head);
+		return pre;
+	}
+	return ret;
+}
+
+bool is_raw_hwpoison_page_in_hugepage(struct page *page)
+{
+	return PageFlag(compound_head_page(page), PG_hwpoison) && PageFlag(page, PG_raw_hwp);
+}
+
+/* hugetlb_clear_page_hwpoison: the filter rejected it after all. */
+static void hugetlb_clear_page_hwpoison(struct machine *m, struct page *head)
+{
+	uint64_t pfn = page_to_pfn(m, head), i;
+
+	ClearPageFlag(head, PG_hwpoison);
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		ClearPageFlag(&m->pages[pfn + i], PG_raw_hwp);
+}
+
+int try_memory_failure_hugetlb(struct machine *m, uint64_t pfn, int flags, int *hugetlb)
+{
+	struct page *p = pfn_to_page(m, pfn), *head;
 	uint32_t page_flags;
-	bool retry = true;
 	int res;
 
+	*hugetlb = 1;
+	res = get_huge_page_for_hwpoison(m, p, flags);
+	if (res == MF_HUGETLB_NON_HUGEPAGE) {
+		*hugetlb = 0;
+		return 0;
+	}
+	head = compound_head_page(p);
+	if (res == MF_HUGETLB_FOLIO_PRE_POISONED || res == MF_HUGETLB_PAGE_PRE_POISONED) {
+		printk(m, KERN_ERR, "Memory failure: %#llx: already hardware poisoned",
+		       (unsigned long long)pfn);
+		res = -EHWPOISON;
+		if (flags & MF_ACTION_REQUIRED)
+			res = kill_accessing_process(m, m->current, page_to_pfn(m, head), flags);
+		if (flags & MF_COUNT_INCREASED)
+			put_page(m, head);	/* madvise's GUP reference */
+		return res;
+	}
+	if (hwpoison_filter(m, pfn)) {
+		hugetlb_clear_page_hwpoison(m, head);
+		if (res == MF_HUGETLB_IN_USED)
+			put_page(m, head);
+		return -EOPNOTSUPP;
+	}
+	if (res == MF_HUGETLB_FREED) {
+		enum mf_action_result r = MF_FAILED;
+		if (page_handle_poison_huge(m, p) > 0) {
+			get_page(p);
+			r = MF_RECOVERED;
+		}
+		action_result(m, pfn, MF_MSG_FREE_HUGE, r);
+		return r == MF_RECOVERED ? 0 : -EBUSY;
+	}
+	page_flags = head->flags;
+	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
+		action_result(m, pfn, MF_MSG_UNMAP_FAILED, MF_IGNORED);
+		return -EBUSY;
+	}
+	return identify_page_state(m, pfn, p, page_flags);
+}
+
+static int __memory_failure(struct machine *m, uint64_t pfn, int flags)
+{
+	struct page *p = pfn_to_page(m, pfn), *hpage;
+	uint32_t page_flags;
+	bool retry = true;
+	int res, hugetlb = 0;
+
 try_again:
+	res = try_memory_failure_hugetlb(m, pfn, flags, &hugetlb);
+	if (hugetlb)
+		return res;
 	if (TestSetPageFlag(p, PG_hwpoison)) {
 		printk(m, KERN_ERR, "Memory failure: %#llx: already hardware poisoned",
 		       (unsigned long long)pfn);
@@ -300,6 +443,16 @@ try_again:
 			return -EBUSY;
 		} else if (res < 0) {
 			action_result(m, pfn, MF_MSG_UNKNOWN, MF_IGNORED);
+			return -EBUSY;
+		}
+	}
+	hpage = compound_head_page(p);
+	if (PageTransHuge(hpage)) {
+		/* split first: on success only this 4K page is handled */
+		SetPageFlag(&hpage[1], PG_has_hwpoisoned);
+		if (split_huge_page(m, p) < 0) {
+			put_page(m, p);
+			action_result(m, pfn, MF_MSG_UNSPLIT_THP, MF_IGNORED);
 			return -EBUSY;
 		}
 	}
@@ -341,13 +494,21 @@ int memory_failure(struct machine *m, uint64_t pfn, int flags)
 		       (unsigned long long)pfn);
 		return -EFAULT;
 	}
+	soft_offline_resume(m);	/* a soft offline stopped in its window holds mf_mutex */
 	mf_mutex_lock(m);
 	if (!(flags & MF_SW_SIMULATED))
 		m->hw_memory_failure = true;
-	if (!pfn_valid(m, pfn)) {
-		printk(m, KERN_ERR, "Memory failure: %#llx: memory outside kernel control",
-		       (unsigned long long)pfn);
-		res = -ENXIO;
+	if (!pfn_to_online_page(m, pfn)) {
+		/* 6.1: ZONE_DEVICE pfns (pmem) go to their dev_pagemap */
+		struct dev_pagemap *pgmap = pfn_valid(m, pfn) ? get_dev_pagemap(m, pfn) : NULL;
+
+		if (pgmap) {
+			res = memory_failure_dev_pagemap(m, pfn, flags, pgmap);
+		} else {
+			printk(m, KERN_ERR, "Memory failure: %#llx: memory outside kernel control",
+			       (unsigned long long)pfn);
+			res = -ENXIO;
+		}
 	} else {
 		res = __memory_failure(m, pfn, flags);
 	}

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "memfail/dax.h"
+#include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 
 pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr)
@@ -120,6 +122,8 @@ static int do_file_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 	struct page *page;
 	int err = 0;
 
+	if (IS_DAX(mapping->host) && (!write || (vma->vm_flags & VM_SHARED)))
+		return dax_iomap_fault(vma, addr, flags);	/* pmem mapped directly (fs/dax.c) */
 	if (pgoff << PAGE_SHIFT >= ((mapping->host->i_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)))
 		return VM_FAULT_SIGBUS;	/* beyond EOF */
 	page = filemap_get_page(mapping, pgoff, &err);
@@ -148,6 +152,14 @@ static int do_file_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 	return VM_FAULT_OK;
 }
 
+/* An anonymous page mapped once that nobody else holds a reference to. */
+static bool anon_page_reusable(struct machine *m, struct page *page)
+{
+	return PageAnon(page) && page->_mapcount == 1 &&
+	       page->_refcount == 1 + (PageFlag(page, PG_swapcache) ? 1 : 0) +
+	       (page_in_pagevec(m, page) ? 1 : 0);
+}
+
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 {
 	struct machine *m = vma_machine(vma);
@@ -160,12 +172,22 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 	if (write && !(vma->vm_flags & VM_WRITE))
 		return VM_FAULT_SIGSEGV;
 	if (vma->vm_flags & VM_HUGETLB)
-		return VM_FAULT_SIGBUS;	/* hugetlb faults: not modelled yet */
+		return hugetlb_fault(vma, addr, flags);
 	ptep = pte_lookup(mm, addr);
 	pte = ptep ? *ptep : 0;
+	if (pte_huge(pte) && write && !(pte & PTE_WRITE)) {
+		int ret = do_huge_pmd_wp_page(vma, addr);
+		if (ret != VM_FAULT_FALLBACK)
+			return ret;
+		ptep = pte_lookup(mm, addr);	/* PTE-mapped now: COW one 4K page */
+		pte = *ptep;
+	}
 	if (pte_none(pte)) {
 		if (vma->vm_file)
 			return do_file_fault(vma, addr, flags);
+		/* a read maps the zero page: 6.1's huge zero page splits the same way on write */
+		if (write && do_huge_pmd_anonymous_page(vma, addr) != VM_FAULT_FALLBACK)
+			return VM_FAULT_OK;
 		if (!write) {
 			set_pte(mm, addr, (m->zero_pfn << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG);
 			return VM_FAULT_OK;
@@ -179,8 +201,25 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 	if (pte_is_swp(pte)) {
 		if (is_hwpoison_pte(pte))
 			return VM_FAULT_HWPOISON;
-		if (swp_type(pte) == SWP_SWAPFILE)
-			return do_swap_page(vma, addr, pte);
+		if (swp_type(pte) == SWP_SWAPFILE) {
+			int ret = do_swap_page(vma, addr, pte);
+			/*
+			 * 6.1 do_swap_page: a write fault on a page nobody else holds frees
+			 * its swap slot (should_try_to_free_swap) and maps it writable; a
+			 * read fault keeps it in the swap cache.
+			 */
+			ptep = pte_lookup(mm, addr);
+			if (ret == VM_FAULT_OK && write && ptep && pte_present(*ptep)) {
+				page = pfn_to_page(m, pte_pfn(*ptep));
+				if (anon_page_reusable(m, page)) {
+					if (PageFlag(page, PG_swapcache) &&
+					    m->swap->swap_map[page->private] == 1)
+						delete_from_swap_cache(m, page);
+					*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
+				}
+			}
+			return ret;
+		}
 		return VM_FAULT_SIGBUS;
 	}
 	/* present */
@@ -191,6 +230,14 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 	if (pte & PTE_WRITE) {
 		*ptep |= PTE_DIRTY | PTE_YOUNG;
 		return VM_FAULT_OK;
+	}
+	if (pte & PTE_DEVMAP) {
+		/* DAX: pfn_mkwrite (shared), or a private copy of the pmem page */
+		if (vma->vm_flags & VM_SHARED)
+			return dax_iomap_fault(vma, addr, flags);
+		dax_zap_pmd(vma, addr, pte);
+		pte_clear(mm, addr);
+		return do_file_fault(vma, addr, flags);
 	}
 	if (is_zero_pfn(m, pte_pfn(pte))) {
 		pte_clear(mm, addr);
@@ -207,14 +254,13 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 		SetPageFlag(page, PG_dirty);
 		return VM_FAULT_OK;
 	}
-	/* private: reuse an anonymous page nobody else holds, else copy */
-	if (PageAnon(page) && page->_mapcount == 1 &&
-	    page->_refcount == 1 + (PageFlag(page, PG_swapcache) ? 1 : 0) +
-	    (page_in_pagevec(m, page) ? 1 : 0)) {
+	/*
+	 * private: reuse an anonymous page nobody else holds, else copy. 6.1
+	 * do_wp_page reuses an exclusive anon page as it is: one read back from
+	 * swap stays in the swap cache (a dirty swap-cache page from now on).
+	 */
+	if (anon_page_reusable(m, page)) {
 		*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
-		/* 6.1 do_wp_page: an exclusive page written to leaves the swap cache */
-		if (PageFlag(page, PG_swapcache) && m->swap->swap_map[page->private] == 1)
-			delete_from_swap_cache(m, page);
 		return VM_FAULT_OK;
 	}
 	return do_wp_copy(vma, addr, page);
@@ -227,6 +273,10 @@ static void zap_pte(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
 
 	if (pte_present(pte)) {
 		struct page *page;
+		if (pte & PTE_DEVMAP) {	/* DAX: no reference, no mapcount */
+			dax_zap_pmd(vma, addr, pte);
+			goto out;
+		}
 		if (is_zero_pfn(m, pte_pfn(pte)))
 			goto out;
 		page = pfn_to_page(m, pte_pfn(pte));
@@ -245,10 +295,29 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
 	uint64_t a;
 
+	if (vma->vm_flags & VM_HUGETLB) {
+		hugetlb_zap_range(vma, start, end);
+		return;
+	}
 	for (a = start; a < end; a += PAGE_SIZE) {
 		pte_t *p = pte_lookup(vma->vm_mm, a);
-		if (p)
-			zap_pte(vma, a, *p);
+		struct page *head;
+		if (!p)
+			continue;
+		if (pte_huge(*p)) {
+			uint64_t haddr = a & HPAGE_PMD_MASK;
+			if (haddr >= start && haddr + HPAGE_PMD_SIZE <= end) {
+				zap_huge_pmd(vma, haddr);
+				a = haddr + HPAGE_PMD_SIZE - PAGE_SIZE;
+				continue;
+			}
+			split_huge_pmd(vma, haddr);	/* a partial zap PTE-maps the THP */
+		}
+		head = pte_present(*p) && !is_zero_pfn(vma_machine(vma), pte_pfn(*p)) ?
+		       compound_head_page(pfn_to_page(vma_machine(vma), pte_pfn(*p))) : NULL;
+		zap_pte(vma, a, *p);
+		if (head && PageTransHuge(head) && head->_refcount && PageAnon(head))
+			deferred_split_huge_page(vma_machine(vma), head);
 	}
 }
 
@@ -261,6 +330,14 @@ void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t
 		struct machine *m = vma_machine(vma);
 		uint64_t vstart = vma->vm_pgoff, vend = vstart + ((vma->vm_end - vma->vm_start) >> PAGE_SHIFT);
 		uint64_t pg;
+		if (vma->vm_flags & VM_HUGETLB) {
+			/* hugetlb_vmdelete_list: whole huge PTEs, hwpoison entries included */
+			uint64_t s = start > vstart ? start : vstart, e = start + nr < vend ? start + nr : vend;
+			if (s < e)
+				hugetlb_zap_range(vma, vma->vm_start + ((s - vstart) << PAGE_SHIFT),
+						  vma->vm_start + ((e - vstart) << PAGE_SHIFT));
+			continue;
+		}
 		for (pg = start > vstart ? start : vstart; pg < start + nr && pg < vend; pg++) {
 			uint64_t addr = vma->vm_start + ((pg - vstart) << PAGE_SHIFT);
 			pte_t *p = pte_lookup(vma->vm_mm, addr);
@@ -284,13 +361,23 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 	struct machine *m = vma_machine(src);
 	uint64_t a;
 
-	if (!src->anon_vma && !(src->vm_flags & VM_HUGETLB))
-		return 0;	/* nothing private: the child refaults from the file */
+	if (!src->anon_vma)
+		return 0;	/* nothing private (6.1 vma_needs_copy): the child refaults */
+	if (src->vm_flags & VM_HUGETLB)
+		return copy_hugetlb_page_range(dst, src);
 	for (a = src->vm_start; a < src->vm_end; a += PAGE_SIZE) {
 		pte_t *p = pte_lookup(src->vm_mm, a), pte;
 		if (!p)
 			continue;
 		pte = *p;
+		if (pte_huge(pte)) {
+			if (copy_huge_pmd(dst, src, a))
+				return -ENOMEM;
+			a += HPAGE_PMD_SIZE - PAGE_SIZE;
+			continue;
+		}
+		if (pte & PTE_DEVMAP)
+			continue;	/* DAX pfns: the child refaults them */
 		if (pte_present(pte) && !is_zero_pfn(m, pte_pfn(pte))) {
 			struct page *page = pfn_to_page(m, pte_pfn(pte));
 			if (!(src->vm_flags & VM_SHARED)) {
@@ -365,6 +452,10 @@ int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 			return 0;
 		}
 		ret = handle_mm_fault(vma, addr, write ? FAULT_FLAG_WRITE : 0);
+		if (ret & VM_FAULT_HWPOISON_LARGE) {
+			hwpoison_fault_kill(t, addr, HUGETLB_PAGE_SHIFT);
+			return -1;
+		}
 		if (ret & VM_FAULT_HWPOISON) {
 			hwpoison_fault_kill(t, addr, PAGE_SHIFT);
 			return -1;

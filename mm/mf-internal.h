@@ -13,6 +13,17 @@ void action_result(struct machine *m, uint64_t pfn, enum mf_action_page_type typ
 void shake_page(struct machine *m, struct page *p);
 bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int flags);
 int kill_accessing_process(struct machine *m, struct task_struct *t, uint64_t pfn, int flags);
+/* The thread to signal in tsk's process, or NULL (also used by mm/memory-failure-dax.c). */
+struct task_struct *task_early_kill(struct machine *m, struct task_struct *tsk, bool force_early);
 void mf_trace_event(struct machine *m, const struct mf_trace_rec *rec);
+/* mm/migrate.c: 0 (*newpage set, NULL if the page was freed meanwhile), N pages not migrated, -ENOMEM */
+int migrate_pages(struct machine *m, struct page *page, struct page **newpage);
+static inline bool TestClearPageFlag(struct page *p, int b)
+{
+	bool was = PageFlag(p, b);
+
+	ClearPageFlag(p, b);
+	return was;
+}
 
 #endif

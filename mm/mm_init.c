@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "memfail/dax.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 
@@ -81,6 +82,8 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	m->nr_data = 1;	/* slot 0: the all-zero page */
 	for (l = 0; l < NR_LRU_LISTS; l++)
 		m->lruvec.lists[l].head = m->lruvec.lists[l].tail = NO_PFN;
+	m->hstate.freelist.head = m->hstate.freelist.tail = NO_PFN;
+	m->thp.enabled = 1;	/* madvise, Debian's default */
 
 	zone_init(&m->zones[0], ZONE_DMA32, 0, nr < DMA32_END_PFN ? nr : DMA32_END_PFN, "DMA32");
 	m->nr_zones = 1;
@@ -146,6 +149,7 @@ void machine_destroy(struct machine *m)
 		task_release(m->tasks);
 	while (m->nr_inodes)
 		inode_destroy(m->inodes[m->nr_inodes - 1]);
+	pmem_destroy(m);	/* after the inodes: their blocks are its */
 	/* pages kept forever (poisoned, leaked by design) still hold their anon_vma */
 	for (i = 0; i < m->nr_pages; i++)
 		if (PageAnon(&m->pages[i]))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/dax.h"
 #include "memfail/mm.h"
 
 #define MMAP_TOP 0x7f0000000000ULL
@@ -126,6 +127,9 @@ long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct
 		return -EINVAL;
 	if (file && (vm_flags & VM_WRITE) && (vm_flags & VM_SHARED) && !(file->f_mode & FMODE_WRITE))
 		return -EACCES;
+	/* thp_get_unmapped_area: XFS and ext4 align DAX mappings of 2 MiB or more */
+	if (file && IS_DAX(file->f_inode) && len >= PMD_SIZE && !(pgoff % HPAGE_PMD_NR))
+		align = PMD_SIZE;
 	/* shmem_zero_setup: shared anonymous memory is an unnamed tmpfs object */
 	if (!file && (vm_flags & VM_SHARED)) {
 		long ret;
@@ -248,9 +252,17 @@ static void mlock_vma_pages(struct vm_area_struct *vma, bool lock)
 	for (a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
 		pte_t *pte;
 		struct page *page;
-		if (lock && !pte_lookup(vma->vm_mm, a))
-			handle_mm_fault(vma, a, (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ?
-					FAULT_FLAG_WRITE : 0);
+		/*
+		 * 6.1 populate_vma_page_range: GUP with FOLL_WRITE on a writable
+		 * private mapping faults in what is missing or swapped out and
+		 * write-faults what is mapped read-only (COW, zero page, swap cache).
+		 */
+		unsigned fl = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ?
+			      FAULT_FLAG_WRITE : 0;
+		pte = pte_lookup(vma->vm_mm, a);
+		if (lock && (!pte || (!pte_present(*pte) && !is_hwpoison_pte(*pte)) ||
+			     (fl && pte_present(*pte) && !(*pte & PTE_WRITE))))
+			handle_mm_fault(vma, a, fl);
 		pte = pte_lookup(vma->vm_mm, a);
 		if (!pte || !pte_present(*pte))
 			continue;

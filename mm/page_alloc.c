@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 
 static struct zone *page_zone(struct machine *m, struct page *page)
@@ -208,17 +209,58 @@ struct page *alloc_pages(struct machine *m, unsigned order)
 	return NULL;
 }
 
+/* A compound page: every tail names its head; PMD mapcount starts at 0. */
+void prep_compound_page(struct machine *m, struct page *head, unsigned order)
+{
+	uint64_t pfn = page_to_pfn(m, head), i;
+
+	SetPageFlag(head, PG_head);
+	head->order = (uint8_t)order;
+	for (i = 1; i < (1UL << order); i++) {
+		struct page *t = &m->pages[pfn + i];
+		SetPageFlag(t, PG_tail);
+		t->compound_head = (uint32_t)pfn;
+		t->lru_prev = NO_PFN;
+		t->lru_next = (uint32_t)i;
+	}
+	head[1].private = 0;
+}
+
+void destroy_compound_page(struct machine *m, struct page *head)
+{
+	uint64_t pfn = page_to_pfn(m, head), i;
+
+	for (i = 1; i < (1UL << head->order); i++) {
+		struct page *t = &m->pages[pfn + i];
+		ClearPageFlag(t, PG_tail);
+		t->compound_head = (uint32_t)(pfn + i);
+		t->lru_prev = t->lru_next = NO_PFN;
+		t->private = 0;
+	}
+	ClearPageFlag(head, PG_head);
+	ClearPageFlag(head, PG_hugetlb);
+	ClearPageFlag(&head[1], PG_has_hwpoisoned);
+}
+
+/* References to any page of a compound page are the head's (the folio's). */
 void get_page(struct page *page)
 {
-	page->_refcount++;
+	compound_head_page(page)->_refcount++;
 }
 
 void put_page(struct machine *m, struct page *page)
 {
+	page = compound_head_page(page);
 	if (--page->_refcount == 0) {
 		unsigned order = PageFlag(page, PG_head) ? page->order : 0;
+		if (PageFlag(page, PG_hugetlb)) {
+			free_huge_page(m, page);	/* back to the pool, not to buddy */
+			return;
+		}
 		if (PageFlag(page, PG_lru))
 			del_page_from_lru(m, page);
+		if (order && PageFlag(page, PG_head))
+			destroy_compound_page(m, page);
 		free_pages(m, page, order);
 	}
 }

@@ -116,6 +116,10 @@ uint64_t vma_address(const struct page *page, const struct vm_area_struct *vma)
 {
 	uint64_t pgoff = page->index, npages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
 
+	/* hugetlbfs indexes its cache in huge pages */
+	if (PageFlag(page, PG_hugetlb) && !PageAnon(page))
+		pgoff <<= HPAGE_PMD_ORDER;
+
 	if (pgoff < vma->vm_pgoff || pgoff >= vma->vm_pgoff + npages)
 		return UINT64_MAX;
 	return vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);

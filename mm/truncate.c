@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/dax.h"
 #include "memfail/mm.h"
 #include "../fs/internal.h"
 
@@ -96,6 +97,11 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart, 
 
 	if (lend < lstart)
 		return;
+	if (IS_DAX(mapping->host)) {	/* DAX entries of whole pages: fs/dax.c */
+		dax_delete_mapping_range(mapping, (lstart + PAGE_SIZE - 1) >> PAGE_SHIFT,
+					 lend == UINT64_MAX ? UINT64_MAX : (lend + 1) >> PAGE_SHIFT);
+		return;
+	}
 	xa_for_each_range(&mapping->i_pages, index, entry, lstart >> shift, lend >> shift) {
 		struct page *head = entry;
 		uint64_t first = (uint64_t)index << shift, last;
@@ -122,6 +128,10 @@ void pagecache_drop_all(struct address_space *mapping)
 	unsigned long index;
 	void *entry;
 
+	if (IS_DAX(mapping->host)) {
+		dax_delete_mapping_range(mapping, 0, UINT64_MAX);
+		return;
+	}
 	xa_for_each(&mapping->i_pages, index, entry) {
 		if (xa_is_value(entry)) {
 			xa_erase(&mapping->i_pages, index);

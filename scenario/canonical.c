@@ -61,7 +61,8 @@ const char *mf_fmt_delta(char *buf, size_t len, int64_t v)
 	return buf;
 }
 
-static const char *const fs_names[] = { "disk", "tmpfs", "hugetlbfs" };
+static const char *const fs_names[] = { "disk", "tmpfs", "hugetlbfs", "pmem-xfs", "pmem-xfs-normap",
+					"pmem-ext4" };
 
 void mf_fmt_pageref(struct sbuf *b, const struct mf_pageref *r)
 {
@@ -81,6 +82,7 @@ void mf_fmt_pageref(struct sbuf *b, const struct mf_pageref *r)
 	case MF_PREF_METADATA: sb_printf(b, "metadata"); break;
 	case MF_PREF_METADATA_BUSY: sb_printf(b, "metadata-busy"); break;
 	case MF_PREF_LABEL: sb_printf(b, "%s", r->label); break;
+	case MF_PREF_PMEM: sb_printf(b, "pmem+0x%llx", (unsigned long long)r->file_off); break;
 	}
 }
 
@@ -120,7 +122,7 @@ static const char *const op_names[MF_OP__COUNT] = {
 	[MF_OP_FILTER_DISABLE] = "filter disable", [MF_OP_MCE_SRAO] = "mce srao",
 	[MF_OP_MCE_SRAR] = "mce srar", [MF_OP_SYNC] = "sync",
 	[MF_OP_DROP_CACHES] = "drop_caches", [MF_OP_RECLAIM] = "reclaim",
-	[MF_OP_LABEL] = "label",
+	[MF_OP_LABEL] = "label", [MF_OP_REFLINK] = "reflink",
 };
 
 const char *mf_op_name(enum mf_op op)
@@ -200,6 +202,8 @@ static void step_text(struct sbuf *b, const struct mf_stmt *st)
 	}
 		pattern(b, " fill=", &st->pat);
 		sb_printf(b, " %s", state_names[st->fstate]);
+		if (st->aligned)
+			sb_printf(b, " aligned");
 		break;
 	case MF_OP_TASK:
 		sb_printf(b, " %s", st->task);
@@ -257,6 +261,16 @@ static void step_text(struct sbuf *b, const struct mf_stmt *st)
 			  (unsigned long long)st->flags_mask, (unsigned long long)st->flags_value);
 		break;
 	case MF_OP_DROP_CACHES: sb_printf(b, " %d", st->drop_caches); break;
+	case MF_OP_REFLINK:
+		sb_printf(b, " %s:%s %s:%s", fs_names[st->fs], st->file, fs_names[st->fs], st->file2);
+		if (st->size) {
+			char s1[32], s2[32], s3[32];
+
+			sb_printf(b, " %s %s %s", mf_fmt_size(s1, sizeof(s1), st->offset),
+				  mf_fmt_size(s2, sizeof(s2), st->size),
+				  mf_fmt_size(s3, sizeof(s3), st->offset2));
+		}
+		break;
 	case MF_OP_LABEL:
 		sb_printf(b, " %s = ", st->name);
 		mf_fmt_pageref(b, &st->ref);
@@ -372,6 +386,7 @@ static const struct {
 	{ ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" }, { EROFS, "EROFS" }, { ERANGE, "ERANGE" },
 	{ ENOSYS, "ENOSYS" }, { EOVERFLOW, "EOVERFLOW" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 	{ ETXTBSY, "ETXTBSY" }, { EHWPOISON, "EHWPOISON" }, { ENOTSUP, "ENOTSUP" },
+	{ EUCLEAN, "EUCLEAN" },	/* XFS's EFSCORRUPTED */
 };
 
 const char *mf_errno_name(int err, char *buf, size_t len)

@@ -42,6 +42,8 @@ static const char *model_only(const struct mf_stmt *st)
 			st->expect.kind == MF_EXPECT_IS_NOT) &&
 		       (mf_pref_model_only(st->expect.ref.kind) || mf_pref_model_only(st->expect.rhs.kind)) ?
 			       "a model-only page reference" : NULL;
+	if (st->op == MF_OP_SYSCTL && !strncmp(st->sysctl_key, "memfail.", 8))
+		return "a memfail.* sysctl";
 	if (st->op == MF_OP_MCE_SRAO)
 		return "mce srao";
 	if (st->op == MF_OP_MCE_SRAR)
@@ -385,6 +387,10 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 
 	if (!be->ops->model_only_ok) {
 		const char *why = sc->requires_model ? "requires model" : NULL;
+
+		for (int i = 0; !why && i < sc->nsysctl; i++)
+			if (!strncmp(sc->sysctl[i].key, "memfail.", 8))
+				why = "a memfail.* sysctl is model-only";
 
 		for (int i = 0; !why && i < sc->nstmt; i++) {
 			if ((why = model_only(&sc->stmt[i]))) {

@@ -168,7 +168,9 @@ int p_pattern(struct pctx *p, const struct tok *t, struct mf_pattern *pat)
 	return 0;
 }
 
-static const char *const fs_names[] = { "disk", "tmpfs", "hugetlbfs" };
+static const char *const fs_names[] = { "disk", "tmpfs", "hugetlbfs", "pmem-xfs", "pmem-xfs-normap",
+					"pmem-ext4" };
+#define NR_FS (int)(sizeof(fs_names) / sizeof(fs_names[0]))
 
 int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bool declared)
 {
@@ -178,11 +180,11 @@ int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bo
 
 	if (!c)
 		return p_err(p, t, "a file disk:NAME, tmpfs:NAME or hugetlbfs:NAME");
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_FS; i++)
 		if ((size_t)(c - t->s) == strlen(fs_names[i]) &&
 		    !strncmp(t->s, fs_names[i], c - t->s))
 			break;
-	if (i == 3)
+	if (i == NR_FS)
 		return p_err(p, t, "a file system disk, tmpfs or hugetlbfs before ':'");
 	if (!name_ok(c + 1, MF_PATH_MAX - 1, true))
 		return p_err(p, t, "a file name ([A-Za-z_][A-Za-z0-9_.-]*, at most %d bytes)",
@@ -233,7 +235,7 @@ int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t 
 }
 
 static const char *const reserved_refs[] = { "free", "free-huge", "kernel", "slab", "metadata",
-					     "metadata-busy", "file" };
+					     "metadata-busy", "file", "pmem" };
 
 int p_pageref(struct pctx *p, struct mf_pageref *ref)
 {
@@ -257,6 +259,16 @@ int p_pageref(struct pctx *p, struct mf_pageref *ref)
 		ref->kind = MF_PREF_METADATA;
 	} else if (!strcmp(t->s, "metadata-busy")) {
 		ref->kind = MF_PREF_METADATA_BUSY;
+	} else if (!strncmp(t->s, "pmem+", 5) || !strcmp(t->s, "pmem")) {
+		/* a pmem device offset: metadata, free blocks, anything FIEMAP names */
+		ref->kind = MF_PREF_PMEM;
+		if (!p->sc->machine.pmem)
+			return p_err(p, t, "a machine with pmem= before a pmem+OFFSET reference");
+		if (t->s[4] && p_number(t->s + 5, true, &ref->file_off))
+			return p_err(p, t, "pmem+OFFSET (a number, may end in K, M or G)");
+		if (ref->file_off >= p->sc->machine.pmem)
+			return p_err(p, t, "an offset inside the pmem (%llu bytes)",
+				     (unsigned long long)p->sc->machine.pmem);
 	} else if (!strcmp(t->s, "file")) {
 		struct tok *f = p_word(p, "a file FS:NAME+OFFSET");
 		char buf[128];
@@ -360,7 +372,7 @@ int p_kpf_flags(struct pctx *p, const struct tok *t, const char *val, uint64_t *
 
 static const char *const system_words[] = {
 	"corrupt-pfn", "unpoison", "hard-offline", "soft-offline", "filter", "mce", "sync",
-	"drop_caches", "reclaim", "label", NULL
+	"drop_caches", "reclaim", "label", "reflink", NULL
 };
 
 static int p_statement(struct pctx *p, struct mf_stmt *st)

@@ -34,7 +34,7 @@ int p_machine(struct pctx *p)
 	static const char *const thp[] = { "never", "madvise", "always", NULL };
 	static const char *const sthp[] = { "never", "advise", "within_size", "always", NULL };
 	const char *what = "a machine setting memory=, swap=, hugepages=, overcommit=, thp=, "
-			   "shmem_thp= or nodes=";
+			   "shmem_thp=, nodes= or pmem=";
 	struct mf_machine_cfg *m = &p->sc->machine;
 	struct tok *t;
 
@@ -56,6 +56,13 @@ int p_machine(struct pctx *p)
 				m->shmem_thp = i;
 			else
 				m->thp = i;
+			continue;
+		}
+		if (!strcmp(key, "pmem")) {
+			/* legacy pmem (memmap=SIZE!1G in the guest), after RAM in the model */
+			if (p_number(val, true, &v) || !v || v % (2ull << 20))
+				return p_err(p, t, "pmem=SIZE, a multiple of 2M");
+			m->pmem = v;
 			continue;
 		}
 		if (!strcmp(key, "memory") || !strcmp(key, "swap")) {
@@ -115,8 +122,19 @@ int p_file_decl(struct pctx *p, struct mf_stmt *st)
 		return -1;
 	if (sym_file(&p->sym, st->fs, st->file))
 		return p_err(p, t, "a new file name (%s is already declared)", t->s);
+	if (MF_FS_IS_PMEM(st->fs)) {
+		int i;
+
+		if (!p->sc->machine.pmem)
+			return p_err(p, t, "a file system the machine has (pmem files need machine pmem=)");
+		for (i = 0; i < p->sym.nfile; i++)
+			if (MF_FS_IS_PMEM(p->sym.file[i].fs) && p->sym.file[i].fs != st->fs)
+				return p_err(p, t, "one pmem file system per scenario (%s files are "
+					     "declared)", p->sym.file[i].fs == MF_FS_PMEM_EXT4 ? "pmem-ext4" :
+					     p->sym.file[i].fs == MF_FS_PMEM_XFS ? "pmem-xfs" : "pmem-xfs-normap");
+	}
 	st->pat.kind = MF_PAT_INDEX;
-	st->fstate = st->fs == MF_FS_DISK ? MF_FILE_SYNCED : MF_FILE_DIRTY;
+	st->fstate = st->fs == MF_FS_DISK || MF_FS_IS_PMEM(st->fs) ? MF_FILE_SYNCED : MF_FILE_DIRTY;
 	while ((t = p_next(p))) {
 		int i;
 
@@ -136,10 +154,15 @@ int p_file_decl(struct pctx *p, struct mf_stmt *st)
 			v.len -= 5;
 			if (p_pattern(p, &v, &st->pat))
 				return -1;
+		} else if (t->kind == T_WORD && !strcmp(t->s, "aligned") && MF_FS_IS_PMEM(st->fs)) {
+			st->aligned = true;	/* 2 MiB-aligned extents: PMD mappings possible */
 		} else if (t->kind == T_WORD && (i = word_index(t->s, states)) >= 0) {
 			if (have_state)
 				return p_err(p, t, "one state only (synced, dirty, hole or uncached)");
-			if (st->fs != MF_FS_DISK && (i == MF_FILE_SYNCED || i == MF_FILE_UNCACHED))
+			if (MF_FS_IS_PMEM(st->fs) && (i == MF_FILE_DIRTY || i == MF_FILE_UNCACHED))
+				return p_err(p, t, "synced or hole (DAX files have no page cache)");
+			if (st->fs != MF_FS_DISK && !MF_FS_IS_PMEM(st->fs) &&
+			    (i == MF_FILE_SYNCED || i == MF_FILE_UNCACHED))
 				return p_err(p, t, "dirty or hole (tmpfs and hugetlbfs have no "
 					     "backing store)");
 			st->fstate = (enum mf_file_state)i;

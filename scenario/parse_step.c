@@ -434,6 +434,42 @@ static int p_filter(struct pctx *p, struct mf_stmt *st)
 	return 0;
 }
 
+/* reflink SRC DST [SRC_OFF LEN DST_OFF]: FICLONE, or FICLONERANGE of 4K-aligned ranges */
+static int p_reflink(struct pctx *p, struct mf_stmt *st)
+{
+	struct tok *t = p_next(p);
+	enum mf_fs fs2;
+	struct sym_file *f;
+
+	st->op = MF_OP_REFLINK;
+	if (p_fsname(p, t, &st->fs, st->file, true))
+		return -1;
+	if (!MF_FS_IS_PMEM(st->fs))
+		return p_err(p, t, "a pmem file (pmem-xfs:NAME ...) to clone");
+	t = p_next(p);
+	if (p_fsname(p, t, &fs2, st->file2, true))
+		return -1;
+	if (fs2 != st->fs || !strcmp(st->file, st->file2))
+		return p_err(p, t, "another file of the same filesystem");
+	if (!p_more(p)) {
+		sym_file(&p->sym, fs2, st->file2)->size = sym_file(&p->sym, st->fs, st->file)->size;
+		return 0;
+	}
+	t = p_next(p);
+	if (p_size(p, t, "SRC_OFFSET", SZ_4K, &st->offset))
+		return -1;
+	t = p_next(p);
+	if (p_size(p, t, "LENGTH", SZ_4K, &st->size) || !st->size)
+		return st->size ? -1 : p_err(p, t, "a length of at least 4K");
+	t = p_next(p);
+	if (p_size(p, t, "DST_OFFSET", SZ_4K, &st->offset2))
+		return -1;
+	f = sym_file(&p->sym, fs2, st->file2);
+	if (f->size < st->offset2 + st->size)
+		f->size = st->offset2 + st->size;
+	return 0;
+}
+
 int p_system_step(struct pctx *p, struct mf_stmt *st)
 {
 	struct tok *opt = p_next(p), *t;
@@ -469,6 +505,9 @@ int p_system_step(struct pctx *p, struct mf_stmt *st)
 	} else if (!strcmp(op, "filter")) {
 		if (p_filter(p, st))
 			return -1;
+	} else if (!strcmp(op, "reflink")) {
+		if (p_reflink(p, st))
+			return -1;
 	} else if (!strcmp(op, "sync")) {
 		st->op = MF_OP_SYNC;
 	} else if (!strcmp(op, "drop_caches")) {
@@ -494,7 +533,8 @@ int p_system_step(struct pctx *p, struct mf_stmt *st)
 			return p_err(p, name, "a new label name (%s is already bound)", tmp);
 		{
 			static const char *const res[] = { "free", "free-huge", "kernel", "slab",
-							   "metadata", "metadata-busy", "file", NULL };
+							   "metadata", "metadata-busy", "file", "pmem",
+							   NULL };
 
 			if (word_in(tmp, res) >= 0)
 				return p_err(p, name, "a label name that is not a page-reference "

@@ -25,7 +25,7 @@ errseq_t errseq_sample(const errseq_t *eseq);
 int errseq_check(const errseq_t *eseq, errseq_t since);
 int errseq_check_and_advance(errseq_t *eseq, errseq_t *since);
 
-enum fs_type { FS_DISK, FS_TMPFS, FS_HUGETLBFS, FS_BDEV };
+enum fs_type { FS_DISK, FS_TMPFS, FS_HUGETLBFS, FS_BDEV, FS_DAX /* pmem filesystem, fs/dax_fs.c */ };
 
 /* address_space flags */
 #define AS_EIO 0
@@ -60,6 +60,7 @@ struct inode {
 	uint8_t **disk;			/* disk filesystem: the on-disk copy of each page (NULL = hole) */
 	uint64_t nr_disk;
 	struct machine *m;
+	void *i_private;		/* FS_DAX: the file's block map (fs/dax_fs.c) */
 };
 
 #define FMODE_READ 1u

@@ -3,6 +3,7 @@
 #ifndef MEMFAIL_MEMORY_FAILURE_H
 #define MEMFAIL_MEMORY_FAILURE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct machine;
@@ -41,6 +42,23 @@ void memory_failure_queue(struct machine *m, uint64_t pfn, int flags);
 void memory_failure_work(struct machine *m);
 int unpoison_memory(struct machine *m, uint64_t pfn);
 int soft_offline_page(struct machine *m, uint64_t pfn, int flags);
+/*
+ * Model-only knobs (mm/memory-failure-offline.c), set by a scenario's
+ * `sysctl memfail.KEY=VALUE`: memfail.soft_offline_order=poison_then_put|
+ * put_then_poison, memfail.soft_offline_pause=1|0. 0, -ENOENT (unknown key),
+ * -EINVAL (bad value).
+ */
+int memfail_sysctl_set(struct machine *m, const char *key, const char *val);
+/* Let a soft offline stopped in its window (memfail.soft_offline_pause) finish. */
+void soft_offline_resume(struct machine *m);
+/* %pGp: "0x<flags>(name|name|node=N|zone=Z|lastcpupid=0x1fffff)" as 6.1 prints it. */
+struct page;
+size_t page_flags_format(struct machine *m, const struct page *page, char *buf, size_t len);
+/*
+ * Model-only page->private marker: a frame that 6.1's unpoison cleared while
+ * nobody held it and that is on no free list (6.1 loses it until reboot).
+ */
+#define MAGIC_UNPOISON_LEAKED 0x554e504cUL
 const char *mf_action_page_type_name(enum mf_action_page_type t);
 const char *mf_result_name(enum mf_action_result r);
 

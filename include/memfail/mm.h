@@ -23,6 +23,11 @@ typedef uint64_t pte_t;
 #define PTE_DIRTY 0x4ULL
 #define PTE_YOUNG 0x8ULL
 #define PTE_SWP 0x10ULL		/* a non-present entry: swap, migration or hwpoison */
+/*
+ * A present entry that is one of the 512 slots of a PMD mapping (THP or
+ * hugetlb): see docs/architecture.md, "Huge mappings".
+ */
+#define PTE_HUGE 0x20ULL
 #define PTE_PFN_SHIFT 12
 #define SWP_TYPE_SHIFT 5
 #define SWP_TYPE_MASK 0x7fULL
@@ -79,6 +84,7 @@ struct vm_area_struct {
 	int nr_avc, cap_avc;
 	struct vm_area_struct *vm_next;
 	uint64_t seq;			/* creation order: rmap walk order */
+	uint64_t hugetlb_resv;		/* hugetlb pages reserved at mmap, not yet faulted */
 };
 
 struct mm_struct {
@@ -152,6 +158,7 @@ struct machine {
 	int nr_inodes, cap_inodes;
 	uint64_t next_ino;
 	struct swap_info *swap;
+	struct pmem_device *pmem;	/* ZONE_DEVICE pmem after RAM (mm/memremap.c), or NULL */
 
 	/* slab: pages handed to the small slab layer */
 	uint32_t *slab_pfns;
@@ -167,12 +174,20 @@ struct machine {
 	struct mf_trace_rec *trace;
 	int nr_trace, cap_trace;
 	uint64_t mf_results[4];		/* per mf_result */
+	/* soft offline, model-only knobs (memfail.* sysctls, mm/memory-failure-offline.c) */
+	int soft_offline_order;		/* enum so_order: 0 = 6.1's poison_then_put */
+	bool soft_offline_pause;	/* the next soft offline stops in its window */
+	bool soft_offline_paused;	/* one is stopped there now, on soft_offline_pfn */
+	uint64_t soft_offline_pfn;
 
 	/* kernel/locking.c */
 	bool mf_mutex_held;
 	uint64_t lock_count[MF_LOCK__COUNT];
 	mf_lock_hook_fn lock_hook;
 	void *lock_hook_ctx;
+
+	struct hstate hstate;		/* mm/hugetlb.c */
+	struct thp_state thp;		/* mm/huge_memory.c */
 
 	struct printk_ring log;
 	uint64_t clock_ns;		/* the model's clock: advances per printk */
@@ -204,6 +219,11 @@ static inline bool TestSetPageFlag(struct page *p, int b)
 	bool was = PageFlag(p, b);
 	SetPageFlag(p, b);
 	return was;
+}
+/* A tail keeps its distance from the head in lru_next (tails are on no list). */
+static inline struct page *compound_head_page(struct page *p)
+{
+	return PageFlag(p, PG_tail) ? p - p->lru_next : p;
 }
 static inline bool PageAnon(const struct page *p) { return p->mapping & PAGE_MAPPING_ANON; }
 static inline struct anon_vma *page_anon_vma(const struct page *p)
@@ -273,6 +293,7 @@ void pte_clear(struct mm_struct *mm, uint64_t addr);
 #define VM_FAULT_OK 0
 #define VM_FAULT_SIGBUS 0x2
 #define VM_FAULT_HWPOISON 0x10
+#define VM_FAULT_HWPOISON_LARGE 0x20	/* a hugetlb page: SIGBUS lsb 21 */
 #define VM_FAULT_SIGSEGV 0x40
 #define VM_FAULT_OOM 0x1
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags);

@@ -27,6 +27,8 @@ enum pageflags {
 	PG_has_hwpoisoned, PG_tail,
 	/* page types (the kernel keeps these in page_type; a bit each here) */
 	PG_buddy, PG_offline, PG_table, PG_zero, /* PG_zero: the shared zero page */
+	PG_hugetlb,	/* head of a hugetlb folio (the kernel's HUGETLB_PAGE_DTOR) */
+	PG_raw_hwp,	/* a raw error page on its hugetlb folio's raw hwpoison list */
 	__NR_PAGEFLAGS
 };
 #define PGF(b) (1ULL << (b))
@@ -94,6 +96,23 @@ struct pagevec {
 
 struct lruvec {
 	struct page_list lists[NR_LRU_LISTS];
+};
+
+/* The 2 MiB hugetlb pool (mm/hugetlb.c); counters as in /proc/meminfo. */
+struct hstate {
+	uint64_t max_huge_pages;	/* nr_hugepages as last set */
+	uint64_t nr_huge_pages, free_huge_pages, resv_huge_pages;
+	uint64_t surplus_huge_pages, nr_overcommit_huge_pages;
+	struct page_list freelist;	/* free folios through their heads' lru links */
+};
+
+/* THP state (mm/huge_memory.c): sysfs policies and the deferred split queue. */
+#define THP_DEFERRED_MAX 64
+struct thp_state {
+	int enabled;			/* 0 never, 1 madvise, 2 always */
+	int shmem_huge;			/* 0 never, 1 advise, 2 within_size, 3 always */
+	uint32_t deferred[THP_DEFERRED_MAX];	/* heads of partially unmapped THPs */
+	int nr_deferred;
 };
 
 #endif

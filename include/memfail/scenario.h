@@ -21,7 +21,12 @@ enum mf_fs {
 	MF_FS_DISK,	 /* regular file on the disk filesystem (ext4 in the guest) */
 	MF_FS_TMPFS,	 /* shmem file */
 	MF_FS_HUGETLBFS, /* hugetlbfs file */
+	/* files on the pmem filesystem, mounted dax=always (one kind per scenario) */
+	MF_FS_PMEM_XFS,	 /* pmem-xfs: XFS reflink=1 rmapbt=1 */
+	MF_FS_PMEM_XFS_NORMAP, /* pmem-xfs-normap: XFS reflink=1 rmapbt=0 */
+	MF_FS_PMEM_EXT4, /* pmem-ext4: ext4 -o dax=always */
 };
+#define MF_FS_IS_PMEM(fs) ((fs) >= MF_FS_PMEM_XFS)
 
 /* A byte pattern: fill=index, fill=0xNN, or nothing given. */
 enum mf_pattern_kind { MF_PAT_NONE, MF_PAT_INDEX, MF_PAT_BYTE };
@@ -47,6 +52,7 @@ enum mf_pref_kind {
 	MF_PREF_METADATA,  /* metadata: a block-device page with idle buffers (model-only) */
 	MF_PREF_METADATA_BUSY, /* metadata-busy: its buffers are in use (model-only) */
 	MF_PREF_LABEL,	   /* a label bound earlier */
+	MF_PREF_PMEM,	   /* pmem+OFF: the pmem pfn at that device offset (file_off) */
 };
 /* Page references only the model can resolve: user space cannot name such pages. */
 #define mf_pref_model_only(k) \
@@ -77,6 +83,7 @@ enum mf_op {
 	MF_OP_CORRUPT_PFN, MF_OP_UNPOISON, MF_OP_HARD_OFFLINE, MF_OP_SOFT_OFFLINE,
 	MF_OP_FILTER_ENABLE, MF_OP_FILTER_DISABLE, MF_OP_MCE_SRAO, MF_OP_MCE_SRAR,
 	MF_OP_SYNC, MF_OP_DROP_CACHES, MF_OP_RECLAIM, MF_OP_LABEL,
+	MF_OP_REFLINK,		/* reflink SRC DST [SRC_OFF LEN DST_OFF]: FICLONE(RANGE) */
 	MF_OP__COUNT
 };
 
@@ -165,6 +172,9 @@ struct mf_stmt {
 	uint64_t size;		 /* FILE size; MMAP/MLOCK/MUNLOCK/MADVISE/FILL/CHECK/MSYNC length
 				    (MSYNC: 0 = whole region); READ/WRITE length; FTRUNCATE size; PUNCH len */
 	enum mf_file_state fstate; /* FILE */
+	bool aligned;		 /* FILE (pmem): 2 MiB-aligned extents (extent size hint + fallocate) */
+	char file2[MF_PATH_MAX]; /* REFLINK destination (same fs as file) */
+	uint64_t offset2;	 /* REFLINK destination offset (source: offset, length: size, 0 = FICLONE) */
 	struct mf_pattern pat;	 /* FILE fill=, MMAP fill=, WRITE fill=, FILL/CHECK pattern */
 
 	/* TASK */
@@ -202,6 +212,7 @@ struct mf_machine_cfg {
 	int thp;		 /* 0 never, 1 madvise, 2 always; default madvise */
 	int shmem_thp;		 /* 0 never, 1 advise, 2 within_size, 3 always; default never */
 	int nodes;		 /* default 1 */
+	uint64_t pmem;		 /* bytes of persistent memory (legacy e820 pmem), default 0 */
 };
 
 struct mf_sysctl_kv {

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Transparent huge pages for anonymous memory: the PMD fault, PMD COW, fork's
+ * copy, PMD zap and split (a PMD mapping becomes 512 PTE mappings), and
+ * split_huge_page, which fails exactly when 6.1's can_split_folio() does: when
+ * a reference other than the mappings, the page cache's and the caller's one
+ * pins the folio. Partially unmapped THPs wait on the deferred split queue.
+ *
+ * A PMD mapping is 512 PTE_HUGE entries (see docs/architecture.md): it holds
+ * one reference on the head and one count in the compound mapcount.
+ */
+#include <errno.h>
+
+#include "memfail/huge_mm.h"
+#include "memfail/mm.h"
+
+static struct machine *vma_machine(struct vm_area_struct *vma)
+{
+	return vma->vm_mm->owner->m;
+}
+
+int total_mapcount(struct page *head)
+{
+	int n = (int)*compound_mapcount_ptr(head);
+	unsigned long i;
+
+	for (i = 0; i < (1UL << head->order); i++)
+		n += head[i]._mapcount;
+	return n;
+}
+
+/* transhuge_vma_suitable + the sysfs "enabled" policy (6.1 hugepage_vma_check). */
+bool thp_vma_suitable(struct vm_area_struct *vma, uint64_t haddr)
+{
+	struct machine *m = vma_machine(vma);
+
+	if (vma->vm_file || (vma->vm_flags & (VM_HUGETLB | VM_NOHUGEPAGE)))
+		return false;
+	if (m->thp.enabled == 0 || (m->thp.enabled == 1 && !(vma->vm_flags & VM_HUGEPAGE)))
+		return false;
+	return haddr >= vma->vm_start && haddr + HPAGE_PMD_SIZE <= vma->vm_end;
+}
+
+static bool pmd_none_range(struct mm_struct *mm, uint64_t haddr)
+{
+	uint64_t a;
+
+	for (a = haddr; a < haddr + HPAGE_PMD_SIZE; a += PAGE_SIZE)
+		if (pte_lookup(mm, a))
+			return false;
+	return true;
+}
+
+void map_huge_pmd(struct vm_area_struct *vma, uint64_t haddr, struct page *head, bool write, bool dirty)
+{
+	struct machine *m = vma_machine(vma);
+	uint64_t pfn = page_to_pfn(m, head), i;
+	pte_t f = PTE_PRESENT | PTE_YOUNG | PTE_HUGE | (write ? PTE_WRITE : 0) | (dirty ? PTE_DIRTY : 0);
+
+	(*compound_mapcount_ptr(head))++;
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		set_pte(vma->vm_mm, haddr + (i << PAGE_SHIFT), ((pfn + i) << PTE_PFN_SHIFT) | f);
+}
+
+/* The anon_vma rmap of every subpage, as a THP is split into independent pages later. */
+static void thp_add_anon_rmap(struct page *head, struct vm_area_struct *vma, uint64_t haddr)
+{
+	unsigned long i;
+
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		page_add_anon_rmap(&head[i], vma, haddr + (i << PAGE_SHIFT));
+}
+
+int do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct machine *m = vma_machine(vma);
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
+	struct page *head;
+
+	if (!thp_vma_suitable(vma, haddr) || !pmd_none_range(vma->vm_mm, haddr))
+		return VM_FAULT_FALLBACK;
+	if (!vma->anon_vma) {
+		vma->anon_vma = anon_vma_alloc();
+		if (!vma->anon_vma)
+			return VM_FAULT_OOM;
+		anon_vma_link(vma, vma->anon_vma);
+		anon_vma_put(vma->anon_vma);
+	}
+	head = alloc_pages(m, HPAGE_PMD_ORDER);
+	if (!head)
+		return VM_FAULT_FALLBACK;	/* thp_fault_fallback */
+	prep_compound_page(m, head, HPAGE_PMD_ORDER);
+	SetPageFlag(head, PG_swapbacked);
+	SetPageFlag(head, PG_uptodate);
+	thp_add_anon_rmap(head, vma, haddr);
+	if (vma->vm_flags & VM_LOCKED)
+		SetPageFlag(head, PG_mlocked);
+	lru_cache_add(m, head);
+	map_huge_pmd(vma, haddr, head, true, true);	/* alloc_pages' reference is the PMD's */
+	return VM_FAULT_OK;
+}
+
+static bool pmd_dirty_range(struct mm_struct *mm, uint64_t haddr)
+{
+	uint64_t a;
+
+	for (a = haddr; a < haddr + HPAGE_PMD_SIZE; a += PAGE_SIZE) {
+		pte_t *p = pte_lookup(mm, a);
+		if (p && (*p & PTE_DIRTY))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * __split_huge_pmd_locked: the PMD becomes 512 PTEs, each holding a reference
+ * on the folio and a mapcount on its subpage; a dirty PMD dirties the folio.
+ */
+void split_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
+{
+	struct machine *m = vma_machine(vma);
+	pte_t *p = pte_lookup(vma->vm_mm, haddr);
+	struct page *head;
+	uint64_t i;
+
+	if (!p || !pte_huge(*p))
+		return;
+	head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
+	if (pmd_dirty_range(vma->vm_mm, haddr))
+		SetPageFlag(head, PG_dirty);
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		pte_t *q = pte_lookup(vma->vm_mm, haddr + (i << PAGE_SHIFT));
+		*q &= ~PTE_HUGE;
+		head[i]._mapcount++;
+	}
+	head->_refcount += HPAGE_PMD_NR - 1;
+	(*compound_mapcount_ptr(head))--;
+}
+
+/* zap_huge_pmd: drop the whole PMD mapping. */
+void zap_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
+{
+	struct machine *m = vma_machine(vma);
+	pte_t *p = pte_lookup(vma->vm_mm, haddr);
+	struct page *head;
+	uint64_t i;
+
+	if (!p || !pte_huge(*p))
+		return;
+	head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
+	if (!PageAnon(head) && pmd_dirty_range(vma->vm_mm, haddr))
+		SetPageFlag(head, PG_dirty);
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		pte_clear(vma->vm_mm, haddr + (i << PAGE_SHIFT));
+	(*compound_mapcount_ptr(head))--;
+	if ((vma->vm_flags & VM_LOCKED) && !total_mapcount(head) && PageFlag(head, PG_mlocked)) {
+		ClearPageFlag(head, PG_mlocked);
+		page_lru_update(m, head);
+	}
+	put_page(m, head);
+}
+
+/* fork: the child shares the THP read-only (copy_huge_pmd). */
+int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64_t haddr)
+{
+	struct machine *m = vma_machine(src);
+	pte_t *p = pte_lookup(src->vm_mm, haddr);
+	struct page *head;
+	uint64_t i;
+
+	if (!p || !pte_huge(*p))
+		return 0;
+	head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
+	get_page(head);
+	(*compound_mapcount_ptr(head))++;
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		uint64_t a = haddr + (i << PAGE_SHIFT);
+		pte_t *q = pte_lookup(src->vm_mm, a);
+		*q &= ~PTE_WRITE;
+		if (u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, *q))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * A write to a write-protected PMD: reuse an exclusive anonymous THP, else
+ * split the PMD and let the PTE fault copy one 4K page (6.1 falls back the
+ * same way rather than copying 2M).
+ */
+int do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct machine *m = vma_machine(vma);
+	uint64_t haddr = addr & HPAGE_PMD_MASK, i;
+	pte_t *p = pte_lookup(vma->vm_mm, haddr);
+	struct page *head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
+
+	if (PageAnon(head) && head->_refcount == 1 && total_mapcount(head) == 1) {
+		for (i = 0; i < HPAGE_PMD_NR; i++)
+			*pte_lookup(vma->vm_mm, haddr + (i << PAGE_SHIFT)) |= PTE_WRITE | PTE_DIRTY;
+		return VM_FAULT_OK;
+	}
+	split_huge_pmd(vma, haddr);
+	return VM_FAULT_FALLBACK;
+}
+
+/* can_split_folio(): only the mappings, the page-cache/swap-cache pins and the caller's ref. */
+bool can_split_huge_page(struct machine *m, struct page *head, int *pextra_pins)
+{
+	int extra_pins;
+
+	(void)m;
+	if (PageAnon(head))
+		extra_pins = PageFlag(head, PG_swapcache) ? HPAGE_PMD_NR : 0;
+	else
+		extra_pins = 1;	/* the model's page cache holds one reference per entry */
+	if (pextra_pins)
+		*pextra_pins = extra_pins;
+	return total_mapcount(head) == head->_refcount - extra_pins - 1;
+}
+
+struct split_walk {
+	struct machine *m;
+	struct page *head;
+};
+
+static bool split_pmd_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
+{
+	struct split_walk *w = arg;
+	pte_t *p = pte_lookup(vma->vm_mm, addr);
+
+	(void)page;
+	if (p && pte_huge(*p) && pte_pfn(*p) == page_to_pfn(w->m, w->head))
+		split_huge_pmd(vma, addr);
+	return true;
+}
+
+/*
+ * try_to_migrate_one meets a PTE mapping a poisoned subpage of the folio
+ * being split: it installs a hwpoison entry instead of a migration entry, so
+ * that PTE is not restored. PMD mappings are frozen whole and come back.
+ */
+static bool poison_pte_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
+{
+	struct machine *m = arg;
+	pte_t *p = pte_lookup(vma->vm_mm, addr);
+
+	if (!p || !pte_present(*p) || pte_huge(*p) || pte_pfn(*p) != page_to_pfn(m, page))
+		return true;
+	if (*p & PTE_DIRTY)
+		SetPageFlag(compound_head_page(page), PG_dirty);
+	*p = mk_swp_pte(SWP_HWPOISON, page_to_pfn(m, page));
+	page->_mapcount--;
+	compound_head_page(page)->_refcount--;
+	return true;
+}
+
+/* Flags a tail inherits from its head when the folio is split (__split_huge_page_tail). */
+#define SPLIT_FLAGS (PGF(PG_mlocked) | PGF(PG_swapbacked) | PGF(PG_referenced) | PGF(PG_uptodate) | \
+		     PGF(PG_active) | PGF(PG_workingset) | PGF(PG_dirty) | PGF(PG_unevictable))
+
+/*
+ * Split the THP holding page into 512 order-0 pages; the caller's reference
+ * (and lock) stay with page. 0, or -EBUSY when something else pins it.
+ */
+int split_huge_page(struct machine *m, struct page *page)
+{
+	struct page *head = compound_head_page(page);
+	struct split_walk w = { m, head };
+	uint64_t pfn = page_to_pfn(m, head), i;
+	bool lru;
+
+	if (!PageTransHuge(head))
+		return 0;
+	if (PageAnon(head) ? !page_anon_vma(head) : !head->mapping)
+		return -EBUSY;	/* anon_vma gone, or a truncated file folio */
+	if (!can_split_huge_page(m, head, NULL))
+		return -EBUSY;
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		if (PageFlag(&head[i], PG_hwpoison) && head[i]._mapcount)
+			rmap_walk(m, &head[i], poison_pte_one, m);
+	/* unmap_folio with TTU_SPLIT_HUGE_PMD, then remap_page: PTE-map every PMD. */
+	rmap_walk(m, head, split_pmd_one, &w);
+	lru = PageFlag(head, PG_lru);
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		struct page *t = &m->pages[pfn + i];
+		if (i) {
+			t->flags |= head->flags & (uint32_t)SPLIT_FLAGS;
+			ClearPageFlag(t, PG_tail);
+			t->compound_head = (uint32_t)(pfn + i);
+			t->lru_prev = t->lru_next = NO_PFN;
+			t->private = 0;
+		}
+		t->_refcount = t->_mapcount + (t == page ? 1 : 0);
+		if (lru && i) {
+			t->lru_list = head->lru_list;
+			page_list_add(m, &m->lruvec.lists[t->lru_list], t);
+			SetPageFlag(t, PG_lru);
+		}
+	}
+	ClearPageFlag(head, PG_head);
+	ClearPageFlag(&head[1], PG_has_hwpoisoned);
+	head->order = 0;
+	/* Subpages nobody maps are freed now (the unmapped part of a partially mapped THP). */
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		struct page *t = &m->pages[pfn + i];
+		if (t->_refcount == 0) {
+			t->_refcount = 1;
+			put_page(m, t);
+		}
+	}
+	return 0;
+}
+
+void deferred_split_huge_page(struct machine *m, struct page *head)
+{
+	uint32_t pfn = (uint32_t)page_to_pfn(m, head);
+	int i;
+
+	for (i = 0; i < m->thp.nr_deferred; i++)
+		if (m->thp.deferred[i] == pfn)
+			return;
+	if (m->thp.nr_deferred < THP_DEFERRED_MAX)
+		m->thp.deferred[m->thp.nr_deferred++] = pfn;
+}
+
+/* The deferred split shrinker: split what can be split; returns how many were. */
+unsigned long deferred_split_scan(struct machine *m)
+{
+	unsigned long done = 0;
+	int i, n = m->thp.nr_deferred;
+	uint32_t q[THP_DEFERRED_MAX];
+
+	for (i = 0; i < n; i++)
+		q[i] = m->thp.deferred[i];
+	m->thp.nr_deferred = 0;
+	for (i = 0; i < n; i++) {
+		struct page *head = &m->pages[q[i]];
+		uint64_t j;
+		if (!PageTransHuge(head) || head->_refcount == 0 || *compound_mapcount_ptr(head))
+			continue;
+		for (j = 0; j < HPAGE_PMD_NR && head[j]._mapcount; j++)
+			;
+		if (j == HPAGE_PMD_NR)
+			continue;	/* fully mapped again: not a partial THP */
+		get_page(head);
+		if (!split_huge_page(m, head))
+			done++;
+		else
+			deferred_split_huge_page(m, head);
+		put_page(m, head);
+	}
+	return done;
+}
