@@ -277,6 +277,44 @@ static void mlock_vma_pages(struct vm_area_struct *vma, bool lock)
 	}
 }
 
+/*
+ * mprotect(): read/write permission on whole VMAs of [start, start+len).
+ * Dropping write permission write-protects the PTEs, so the next store faults
+ * (SIGSEGV SEGV_ACCERR); granting it leaves them read-only until a write fault
+ * upgrades them, as the kernel does for shared and COW pages.
+ */
+int do_mprotect(struct task_struct *t, uint64_t start, uint64_t len, unsigned long prot)
+{
+	struct mm_struct *mm = t->mm;
+	struct vm_area_struct *v;
+	uint64_t end = start + len, a;
+
+	if (!mm || start % PAGE_SIZE || (prot & ~(VM_READ | VM_WRITE)))
+		return -EINVAL;
+	for (a = start; a < end; a = v->vm_end)
+		if (!(v = find_vma(mm, a)))
+			return -ENOMEM;	/* a hole in the range */
+	for (v = mm->mmap; v; v = v->vm_next)
+		if (v->vm_file && (v->vm_flags & VM_SHARED) && (prot & VM_WRITE) &&
+		    v->vm_start < end && v->vm_end > start && !(v->vm_file->f_mode & FMODE_WRITE))
+			return -EACCES;
+	if (split_range(mm, start, end))
+		return -ENOMEM;
+	for (v = mm->mmap; v; v = v->vm_next) {
+		if (v->vm_start < start || v->vm_end > end)
+			continue;
+		v->vm_flags = (v->vm_flags & ~(VM_READ | VM_WRITE)) | prot;
+		if (prot & VM_WRITE)
+			continue;
+		for (a = v->vm_start; a < v->vm_end; a += PAGE_SIZE) {
+			pte_t *p = pte_lookup(mm, a);
+			if (p && pte_present(*p))
+				*p &= ~PTE_WRITE;
+		}
+	}
+	return 0;
+}
+
 int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, bool lock)
 {
 	struct mm_struct *mm = t->mm;

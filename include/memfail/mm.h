@@ -316,6 +316,7 @@ long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct
 	     uint64_t pgoff, bool populate, uint64_t *addr_out);
 int do_munmap(struct task_struct *t, uint64_t start, uint64_t len);
 int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, bool lock);
+int do_mprotect(struct task_struct *t, uint64_t start, uint64_t len, unsigned long prot);
 int do_madvise(struct task_struct *t, uint64_t start, uint64_t len, int advice);
 int dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *child);
 int do_msync(struct task_struct *t, uint64_t start, uint64_t len);

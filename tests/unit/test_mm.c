@@ -416,6 +416,36 @@ static void test_rmap_fork_munmap_exit(void **state)
 	done(m);
 }
 
+/* mprotect splits the VMA, write-protects its PTEs, and a store then faults with SEGV_ACCERR. */
+static void test_mprotect(void **state)
+{
+	struct machine *m = mk();
+	struct task_struct *t = task_create(m, "p");
+	uint64_t addr = anon_map(t, 2 * PAGE_SIZE, RW);
+	uint8_t v = 1;
+
+	(void)state;
+	m->current = t;
+	store(t, addr, 0x11);
+	store(t, addr + PAGE_SIZE, 0x22);
+	assert_int_equal(do_mprotect(t, addr, PAGE_SIZE, VM_READ), 0);
+	assert_ptr_not_equal(find_vma(t->mm, addr), find_vma(t->mm, addr + PAGE_SIZE));
+	assert_int_equal(load(t, addr), 0x11);
+	store(t, addr + PAGE_SIZE, 0x33);				/* the other half stays writable */
+	assert_int_equal(do_mprotect(t, addr, 4 * PAGE_SIZE, VM_READ), -ENOMEM);	/* hole */
+	assert_int_equal(do_mprotect(t, addr + 1, PAGE_SIZE, VM_READ), -EINVAL);
+	assert_int_equal(do_mprotect(t, addr, PAGE_SIZE, RW), 0);
+	store(t, addr, 0x44);
+	assert_int_equal(load(t, addr), 0x44);
+	assert_int_equal(do_mprotect(t, addr, 2 * PAGE_SIZE, VM_READ), 0);
+	ok(m);
+	/* a store to a read-only page: SIGSEGV SEGV_ACCERR, which kills the task */
+	assert_int_equal(access_user(t, addr + 5, &v, true), -1);
+	assert_true(t->signal->dead);
+	assert_int_equal(t->signal->exit_signal, SIGSEGV);
+	done(m);
+}
+
 static void test_prctl_mce_kill(void **state)
 {
 	struct machine *m = mk();
@@ -464,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_munmap_hwpoison_entry),
 		cmocka_unit_test(test_rmap_fork_munmap_exit),
 		cmocka_unit_test(test_prctl_mce_kill),
+		cmocka_unit_test(test_mprotect),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
