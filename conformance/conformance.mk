@@ -7,18 +7,12 @@
 LB_SRC := $(sort $(wildcard conformance/*.c))
 LB_OBJ := $(LB_SRC:%.c=build/%.o)
 
-# Until scenario/driver.c lands, the runner only has its --raw mode.
-LB_DRIVER := $(shell grep -l '^int mf_run_files' scenario/*.c 2>/dev/null)
-LB_DEFS := $(if $(LB_DRIVER),,-DLB_NO_DRIVER)
-
 build/conformance/%.o: conformance/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(LB_DEFS) -O2 -g -c -o $@ $<
+	$(CC) $(CFLAGS_BASE) -O2 -g -c -o $@ $<
 
-build/conformance/memfail-linux.o: $(LB_DRIVER)
-
-# The runner needs the parser and the driver, not the model: link those objects
-# directly, so that it builds whatever state the model is in.
+# The runner needs the parser and the driver, not the model: it links those
+# objects only.
 LB_DRV_OBJ := $(patsubst %.c,build/%.o,$(sort $(wildcard scenario/*.c)))
 
 build/memfail-linux: $(LB_OBJ) $(LB_DRV_OBJ)

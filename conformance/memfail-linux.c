@@ -55,12 +55,8 @@ int main(int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return usage();
-#ifndef LB_NO_DRIVER
 	if (!raw && mf_check_files(argv + i, argc - i, stderr))
 		return MF_EXIT_USAGE;
-#else
-	raw = true;	/* built before scenario/driver.c existed */
-#endif
 	if (!force && !mf_linux_guest_ok(why, sizeof(why))) {
 		fprintf(stderr, "memfail-linux: refusing to run: %s.\n"
 			"This program poisons real memory with madvise(MADV_HWPOISON) and the\n"
@@ -84,11 +80,5 @@ int main(int argc, char **argv)
 		}
 		return rc;
 	}
-#ifndef LB_NO_DRIVER
 	return mf_run_files(make_backend, NULL, argv + i, argc - i, &o, stdout);
-#else
-	(void)make_backend;
-	(void)o;
-	return MF_EXIT_FAIL;
-#endif
 }
