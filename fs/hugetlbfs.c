@@ -35,15 +35,5 @@ struct page *hugetlbfs_get_page(struct inode *inode, uint64_t idx)
 /* An unlinked hugetlbfs file of size bytes, open read-write. */
 struct file *hugetlb_file_setup(struct machine *m, const char *prefix, uint64_t size)
 {
-	char name[48];
-	struct inode *inode;
-	struct file *f;
-
-	snprintf(name, sizeof(name), "%s%llu", prefix, (unsigned long long)m->next_ino);
-	inode = fs_create(m, FS_HUGETLBFS, name, size);
-	if (!inode)
-		return NULL;
-	f = fs_open(inode, FMODE_READ | FMODE_WRITE);
-	fs_unlink(m, FS_HUGETLBFS, name);	/* the open file keeps it */
-	return f;
+	return unlinked_file_setup(m, FS_HUGETLBFS, prefix, size);
 }

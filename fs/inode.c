@@ -6,6 +6,7 @@
  * through the references left and is truncated when the last one goes.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,4 +162,20 @@ int fs_unlink(struct machine *m, enum fs_type type, const char *name)
 	inode->unlinked = true;
 	iput(inode);		/* the directory entry's reference */
 	return 0;
+}
+
+/* An unnamed file (shared anonymous memory, SysV segments): alive while open or mapped. */
+struct file *unlinked_file_setup(struct machine *m, enum fs_type type, const char *prefix, uint64_t size)
+{
+	char name[48];
+	struct inode *inode;
+	struct file *f;
+
+	snprintf(name, sizeof(name), "%s%llu", prefix, (unsigned long long)m->next_ino);
+	inode = fs_create(m, type, name, size);
+	if (!inode)
+		return NULL;
+	f = fs_open(inode, FMODE_READ | FMODE_WRITE);
+	fs_unlink(m, type, name);	/* the open file keeps it */
+	return f;
 }

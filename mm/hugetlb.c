@@ -258,25 +258,13 @@ static void hugetlb_unmap_one(struct vm_area_struct *vma, uint64_t haddr, struct
 	put_page(m, head);
 }
 
-static int hugetlb_anon_prepare(struct vm_area_struct *vma)
-{
-	if (vma->anon_vma)
-		return 0;
-	vma->anon_vma = anon_vma_alloc();
-	if (!vma->anon_vma)
-		return -ENOMEM;
-	anon_vma_link(vma, vma->anon_vma);
-	anon_vma_put(vma->anon_vma);
-	return 0;
-}
-
 static struct page *hugetlb_new_anon(struct vm_area_struct *vma, uint64_t haddr)
 {
 	struct machine *m = vma_machine(vma);
 	bool resv = vma->hugetlb_resv > 0;
 	struct page *head;
 
-	if (hugetlb_anon_prepare(vma))
+	if (anon_vma_prepare(vma))
 		return NULL;
 	head = alloc_huge_page(m, resv);
 	if (!head)

@@ -51,19 +51,6 @@ static bool is_zero_pfn(struct machine *m, uint64_t pfn)
 	return pfn == m->zero_pfn;
 }
 
-/* anon_vma_prepare: the first anonymous page of a VMA gives it an anon_vma. */
-static int anon_vma_prepare(struct vm_area_struct *vma)
-{
-	if (vma->anon_vma)
-		return 0;
-	vma->anon_vma = anon_vma_alloc();
-	if (!vma->anon_vma)
-		return -ENOMEM;
-	anon_vma_link(vma, vma->anon_vma);
-	anon_vma_put(vma->anon_vma);	/* the link holds it now */
-	return 0;
-}
-
 static struct page *new_anon_page(struct vm_area_struct *vma, uint64_t addr)
 {
 	struct machine *m = vma_machine(vma);

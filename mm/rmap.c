@@ -5,6 +5,7 @@
  * the child's VMAs into the parent's anon_vmas); file pages through the
  * mapping's list of VMAs. Neither walk looks at unrelated tasks.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "memfail/mm.h"
@@ -45,6 +46,19 @@ struct anon_vma *anon_vma_alloc(void)
 	if (av)
 		av->refcount = 1;
 	return av;
+}
+
+/* anon_vma_prepare: the first anonymous page of a VMA gives it an anon_vma. */
+int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	if (vma->anon_vma)
+		return 0;
+	vma->anon_vma = anon_vma_alloc();
+	if (!vma->anon_vma)
+		return -ENOMEM;
+	anon_vma_link(vma, vma->anon_vma);
+	anon_vma_put(vma->anon_vma);	/* the link holds it now */
+	return 0;
 }
 
 void anon_vma_put(struct anon_vma *av)

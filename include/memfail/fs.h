@@ -92,6 +92,7 @@ int fs_fsync(struct file *f, bool datasync);
 int fs_ftruncate(struct file *f, uint64_t size);
 int fs_punch_hole(struct file *f, uint64_t off, uint64_t len);
 int fs_unlink(struct machine *m, enum fs_type type, const char *name);
+struct file *unlinked_file_setup(struct machine *m, enum fs_type type, const char *prefix, uint64_t size);
 int sync_inode_pages(struct inode *inode);	/* write back dirty pages */
 void sync_all(struct machine *m);
 void drop_caches(struct machine *m, int mode);

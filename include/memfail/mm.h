@@ -271,6 +271,7 @@ void page_list_del(struct machine *m, struct page_list *l, struct page *page);
 struct anon_vma *anon_vma_alloc(void);
 void anon_vma_link(struct vm_area_struct *vma, struct anon_vma *av);
 void anon_vma_put(struct anon_vma *av);
+int anon_vma_prepare(struct vm_area_struct *vma);
 void unlink_anon_vmas(struct vm_area_struct *vma);
 void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, uint64_t addr);
 void page_add_file_rmap(struct page *page);
