@@ -113,6 +113,21 @@ static int install_fd(struct task_struct *t, struct file *f)
 	return fs->nr++;
 }
 
+/* open(2) of a declared file: ENOENT once unlinked, EIO on a shut-down DAX fs. */
+static struct file *open_declared(struct machine *m, const struct mf_stmt *st, bool write, long *err)
+{
+	struct inode *inode = fs_lookup(m, mb_fs_type(st->fs), st->file);
+	struct file *f;
+
+	*err = !inode ? -ENOENT : mb_dax_open_fails(inode) ? -EIO : 0;
+	if (*err)
+		return NULL;
+	f = fs_open(inode, FMODE_READ | (write ? FMODE_WRITE : 0));
+	if (!f)
+		*err = -ENOMEM;
+	return f;
+}
+
 static void do_mmap_step(struct model *mo, struct mb_proc *p, struct task_struct *t, const struct mf_stmt *st,
 			 struct mf_result *res)
 {
@@ -153,16 +168,12 @@ static void do_mmap_step(struct model *mo, struct mb_proc *p, struct task_struct
 		flags |= VM_SHARED;
 		break;
 	case MF_MAP_FILE: {
-		struct inode *inode = fs_lookup(m, mb_fs_type(st->fs), st->file);
-		if (!inode) {
-			errno_res(res, -ENOENT, false);
+		long err;
+		file = open_declared(m, st, !st->ro, &err);
+		if (!file) {
+			errno_res(res, err, false);
 			return;
 		}
-		if (mb_dax_open_fails(inode)) {
-			errno_res(res, -EIO, false);
-			return;
-		}
-		file = fs_open(inode, FMODE_READ | (st->ro ? 0 : FMODE_WRITE));
 		if (st->shared && !st->ro)
 			flags |= VM_SHARED;
 		break;
@@ -258,18 +269,10 @@ static void file_step(struct model *mo, struct mb_proc *p, struct task_struct *t
 	}
 	switch (st->op) {
 	case MF_OP_OPEN: {
-		struct inode *inode = fs_lookup(m, mb_fs_type(st->fs), st->file);
+		long err;
 		int fd;
-		if (!inode) {
-			errno_res(res, -ENOENT, false);
-			return;
-		}
-		if (mb_dax_open_fails(inode)) {
-			errno_res(res, -EIO, false);
-			return;
-		}
-		f = fs_open(inode, FMODE_READ | (st->rw ? FMODE_WRITE : 0));
-		fd = f ? install_fd(t, f) : -ENOMEM;
+		f = open_declared(m, st, st->rw, &err);
+		fd = f ? install_fd(t, f) : (int)err;
 		if (fd < 0) {
 			errno_res(res, fd, false);
 			return;
