@@ -212,6 +212,8 @@ static void exec_decl(struct model *mo, const struct mf_stmt *st, struct mf_resu
 			p->nreg = parent->nreg;
 			memcpy(p->fds, parent->fds, sizeof(p->fds));
 			p->nfd = parent->nfd;
+			memcpy(p->pins, parent->pins, sizeof(p->pins));
+			p->npin = parent->npin;
 		}
 		t->signal->sigbus = st->sigbus_default ? SIG_DEFAULT : (parent ? t->signal->sigbus : SIG_HANDLER);
 		snprintf(p->name, sizeof(p->name), "%s", st->task);

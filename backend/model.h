@@ -28,6 +28,8 @@ struct mb_proc {
 	int nreg;
 	struct mb_fd fds[MB_MAX];
 	int nfd;
+	int pins[MB_MAX];	/* fds of the pipes its pin steps spliced pages into */
+	int npin;
 	bool reported_dead;
 };
 

@@ -349,11 +349,36 @@ static void madvise_step(struct model *mo, struct task_struct *t, struct mb_regi
 		[MF_MADV_HWPOISON] = MADV_HWPOISON, [MF_MADV_SOFT_OFFLINE] = MADV_SOFT_OFFLINE,
 		[MF_MADV_HUGEPAGE] = MADV_HUGEPAGE, [MF_MADV_NOHUGEPAGE] = MADV_NOHUGEPAGE,
 		[MF_MADV_DONTNEED] = MADV_DONTNEED, [MF_MADV_PAGEOUT] = MADV_PAGEOUT,
-		[MF_MADV_WILLNEED] = MADV_WILLNEED,
+		[MF_MADV_WILLNEED] = MADV_WILLNEED, [MF_MADV_COLLAPSE] = MADV_COLLAPSE,
 	};
 
 	(void)mo;
 	errno_res(res, do_madvise(t, r->addr + st->addr.off, st->size, adv[st->madv]), true);
+}
+
+/* pin: a new pipe the task keeps open, with the range vmspliced into it. */
+static void pin_step(struct mb_proc *p, struct task_struct *t, struct mb_region *r, const struct mf_stmt *st,
+		     struct mf_result *res)
+{
+	struct file *f;
+	long ret;
+	int fd;
+
+	if (p->npin == MB_MAX) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "more than %d pins in task %s", MB_MAX, p->name);
+		return;
+	}
+	f = create_pipe_file(t->m);
+	fd = f ? install_fd(t, f) : -ENOMEM;
+	if (fd < 0) {
+		fput(f);
+		errno_res(res, fd, false);
+		return;
+	}
+	p->pins[p->npin++] = fd;
+	ret = do_vmsplice(t, f, r->addr + st->addr.off, st->size);
+	errno_res(res, ret, true);	/* bytes spliced, as vmsplice returns */
 }
 
 void mb_exec_task_step(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, int nr,
@@ -427,6 +452,17 @@ void mb_exec_task_step(struct model *mo, const struct mf_stmt *st, const uint64_
 		break;
 	case MF_OP_PRCTL_MCE_KILL_GET:
 		errno_res(res, sys_prctl_mce_kill_get(t), true);
+		break;
+	case MF_OP_PIN:
+		pin_step(p, t, r, st, res);
+		break;
+	case MF_OP_UNPIN:
+		while (p->npin) {
+			int fd = p->pins[--p->npin];
+			fput(t->files->fd[fd]);
+			t->files->fd[fd] = NULL;
+		}
+		res->kind = MF_RES_OK;
 		break;
 	case MF_OP_EXIT:
 		do_exit_group(t, 0, 0);

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "lb.h"
@@ -45,6 +46,9 @@ struct t_fd {
 
 static struct t_region regions[LB_MAX_REGIONS];
 static struct t_fd fds[LB_MAX_FDS];
+/* pin steps: each a pipe (both ends kept open) whose buffers reference the pages */
+static int pins[LB_MAX_FDS][2];
+static int npin;
 
 static struct t_region *region_find(const char *name)
 {
@@ -287,6 +291,7 @@ static int advice_of(enum mf_madv a)
 	case MF_MADV_DONTNEED: return LB_MADV_DONTNEED;
 	case MF_MADV_PAGEOUT: return LB_MADV_PAGEOUT;
 	case MF_MADV_WILLNEED: return LB_MADV_WILLNEED;
+	case MF_MADV_COLLAPSE: return LB_MADV_COLLAPSE;
 	}
 	return -1;
 }
@@ -521,6 +526,33 @@ static void op_file(const struct lb_req *rq, struct mf_result *res)
 	}
 }
 
+static void op_pin(const struct mf_stmt *st, struct mf_result *res)
+{
+	struct iovec iov;
+	uint8_t *p;
+
+	if (resolve(&st->addr, st->name, &p, NULL, res))
+		return;
+	if (npin == LB_MAX_FDS || pipe2(pins[npin], O_CLOEXEC) < 0) {
+		lb_set_errno(res, npin == LB_MAX_FDS ? EMFILE : errno);
+		return;
+	}
+	npin++;
+	iov.iov_base = p;
+	iov.iov_len = st->size;
+	res_value(res, vmsplice(pins[npin - 1][1], &iov, 1, 0));
+}
+
+static void op_unpin(struct mf_result *res)
+{
+	while (npin) {
+		npin--;
+		close(pins[npin][0]);
+		close(pins[npin][1]);
+	}
+	res->kind = MF_RES_OK;
+}
+
 void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp)
 {
 	const struct mf_stmt *st = &rq->st;
@@ -550,6 +582,12 @@ void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp)
 		break;
 	case MF_OP_EXIT:
 		res->kind = MF_RES_OK;
+		break;
+	case MF_OP_PIN:
+		op_pin(st, res);
+		break;
+	case MF_OP_UNPIN:
+		op_unpin(res);
 		break;
 	case MF_OP_OPEN: case MF_OP_READ: case MF_OP_WRITE: case MF_OP_FSYNC:
 	case MF_OP_FDATASYNC: case MF_OP_FTRUNCATE: case MF_OP_PUNCH: case MF_OP_CLOSE:

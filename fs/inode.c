@@ -103,6 +103,11 @@ void fput(struct file *f)
 
 	if (!f || --f->f_count > 0)
 		return;
+	if (f->f_pipe) {
+		free_pipe_info(f->f_pipe);
+		free(f);
+		return;
+	}
 	inode = f->f_inode;
 	free(f);
 	iput(inode);

@@ -2,29 +2,9 @@
 /* madvise(2), including the two memory-failure injection advices. */
 #include <errno.h>
 
+#include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
-
-/* get_user_pages_fast(addr, 1, 0): read-fault the page in and take a reference. */
-static int gup_one(struct task_struct *t, uint64_t addr, struct page **out)
-{
-	struct vm_area_struct *vma = find_vma(t->mm, addr);
-	pte_t *p;
-
-	if (!vma)
-		return -EFAULT;
-	p = pte_lookup(t->mm, addr);
-	if (!p || !pte_present(*p)) {
-		if (handle_mm_fault(vma, addr, 0) != VM_FAULT_OK)
-			return -EFAULT;
-		p = pte_lookup(t->mm, addr);
-		if (!p || !pte_present(*p))
-			return -EFAULT;
-	}
-	*out = pfn_to_page(t->m, pte_pfn(*p));
-	get_page(*out);
-	return 0;
-}
 
 static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t start, uint64_t end)
 {
@@ -34,8 +14,8 @@ static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t st
 	for (; start < end; start += size) {
 		struct page *page, *head;
 		uint64_t pfn;
-		int ret = gup_one(t, start, &page);
-		if (ret)
+		int ret = get_user_pages_fast(t, start, 1, false, &page);
+		if (ret < 0)
 			return ret;
 		pfn = page_to_pfn(m, page);
 		/* 6.1 steps by page_size(compound_head(page)), taken before the split */
@@ -95,6 +75,12 @@ int do_madvise(struct task_struct *t, uint64_t start, uint64_t len, int advice)
 			break;
 		case MADV_WILLNEED:
 			break;
+		case MADV_COLLAPSE: {
+			int ret = madvise_collapse(v, s, e);
+			if (ret)
+				return ret;
+			break;
+		}
 		default:
 			return -EINVAL;
 		}

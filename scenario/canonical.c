@@ -113,6 +113,7 @@ static const char *const op_names[MF_OP__COUNT] = {
 	[MF_OP_LOAD] = "load", [MF_OP_STORE] = "store", [MF_OP_FILL] = "fill",
 	[MF_OP_CHECK] = "check", [MF_OP_PRCTL_MCE_KILL] = "prctl mce_kill",
 	[MF_OP_PRCTL_MCE_KILL_GET] = "prctl mce_kill_get", [MF_OP_EXIT] = "exit",
+	[MF_OP_PIN] = "pin", [MF_OP_UNPIN] = "unpin",
 	[MF_OP_OPEN] = "open", [MF_OP_READ] = "read", [MF_OP_WRITE] = "write",
 	[MF_OP_FSYNC] = "fsync", [MF_OP_FDATASYNC] = "fdatasync", [MF_OP_MSYNC] = "msync",
 	[MF_OP_FTRUNCATE] = "ftruncate", [MF_OP_PUNCH] = "punch", [MF_OP_CLOSE] = "close",
@@ -154,7 +155,8 @@ int mf_kpf_bit(const char *name)
 }
 
 static const char *const madv_names[] = { "hwpoison", "soft_offline", "hugepage",
-					  "nohugepage", "dontneed", "pageout", "willneed" };
+					  "nohugepage", "dontneed", "pageout", "willneed",
+					  "collapse" };
 static const char *const kill_names[] = { "early", "late", "clear" };
 static const char *const state_names[] = { "synced", "dirty", "hole", "uncached" };
 
@@ -216,7 +218,7 @@ static void step_text(struct sbuf *b, const struct mf_stmt *st)
 	case MF_OP_SYSCTL: sb_printf(b, " %s=%s", st->sysctl_key, st->sysctl_val); break;
 	case MF_OP_MMAP: mmap_text(b, st); break;
 	case MF_OP_MUNMAP: sb_printf(b, " %s", st->name); break;
-	case MF_OP_MLOCK: case MF_OP_MUNLOCK:
+	case MF_OP_MLOCK: case MF_OP_MUNLOCK: case MF_OP_PIN:
 		addr(b, &st->addr);
 		size(b, st->size);
 		break;

@@ -166,7 +166,7 @@ static int p_fdname(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 static int p_task_op(struct pctx *p, struct mf_stmt *st, struct sym_task *tk, struct tok *opt)
 {
 	static const char *const madv[] = { "hwpoison", "soft_offline", "hugepage", "nohugepage",
-					    "dontneed", "pageout", "willneed", NULL };
+					    "dontneed", "pageout", "willneed", "collapse", NULL };
 	static const char *const kill[] = { "early", "late", "clear", NULL };
 	const char *op = opt->s;
 	struct tok *t, v;
@@ -193,18 +193,31 @@ static int p_task_op(struct pctx *p, struct mf_stmt *st, struct sym_task *tk, st
 		st->op = op[1] == 'l' ? MF_OP_MLOCK : MF_OP_MUNLOCK;
 		return p_range(p, st, tk, true);
 	}
+	if (!strcmp(op, "pin")) {
+		st->op = MF_OP_PIN;
+		if (p_range(p, st, tk, false))
+			return -1;
+		/* one pipe per pin: vmsplice would block beyond its 16 buffers */
+		if (st->size > 16 * SZ_4K || st->size % SZ_4K)
+			return p_err(p, &p->ll->t[p->i - 1], "a pin size of at most 64K in 4K pages");
+		return 0;
+	}
+	if (!strcmp(op, "unpin")) {
+		st->op = MF_OP_UNPIN;
+		return 0;
+	}
 	if (!strcmp(op, "madvise")) {
 		st->op = MF_OP_MADVISE;
 		if (p_range(p, st, tk, false))
 			return -1;
 		t = p_word(p, "an advice: hwpoison, soft_offline, hugepage, nohugepage, "
-			   "dontneed, pageout or willneed");
+			   "dontneed, pageout, willneed or collapse");
 		if (!t)
 			return -1;
 		i = word_in(t->s, madv);
 		if (i < 0)
 			return p_err(p, t, "an advice: hwpoison, soft_offline, hugepage, "
-				     "nohugepage, dontneed, pageout or willneed");
+				     "nohugepage, dontneed, pageout, willneed or collapse");
 		st->madv = (enum mf_madv)i;
 		if (i <= MF_MADV_SOFT_OFFLINE)
 			return p_as(p, st->as);

@@ -16,6 +16,8 @@
 struct machine;
 struct page;
 struct vm_area_struct;
+struct task_struct;
+struct pipe_inode_info;
 
 typedef uint32_t errseq_t;
 
@@ -72,6 +74,7 @@ struct file {
 	errseq_t f_wb_err;		/* sample taken at open, advanced by fsync */
 	errseq_t f_sb_err;
 	int f_count;
+	struct pipe_inode_info *f_pipe;	/* a pipe (fs/pipe.c): no inode */
 };
 
 static inline struct address_space *file_mapping(struct file *f)
@@ -116,5 +119,11 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart, 
 int generic_error_remove_page(struct address_space *mapping, struct page *page);
 int invalidate_inode_page(struct page *page);
 int mapping_evict_page(struct address_space *mapping, struct page *page);
+
+/* fs/pipe.c: a pipe whose buffers hold page references until its last close */
+#define PIPE_DEF_BUFFERS 16
+struct file *create_pipe_file(struct machine *m);
+void free_pipe_info(struct pipe_inode_info *pipe);
+long do_vmsplice(struct task_struct *t, struct file *f, uint64_t addr, uint64_t len);
 
 #endif

@@ -57,6 +57,9 @@ bool can_split_huge_page(struct machine *m, struct page *head, int *pextra_pins)
 void deferred_split_huge_page(struct machine *m, struct page *head);
 unsigned long deferred_split_scan(struct machine *m);
 
+/* mm/khugepaged.c: MADV_COLLAPSE of [start, end) within vma; 0 or -errno */
+int madvise_collapse(struct vm_area_struct *vma, uint64_t start, uint64_t end);
+
 /* mm/hugetlb.c */
 int hugetlb_set_pool(struct machine *m, uint64_t nr, uint64_t overcommit);
 struct page *alloc_huge_page(struct machine *m, bool reserved);

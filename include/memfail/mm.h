@@ -308,6 +308,9 @@ struct page *follow_page(struct vm_area_struct *vma, uint64_t addr, bool *hwpois
  * with a signal (returns -1 after delivering it) or -EFAULT-style errors.
  */
 int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write);
+/* mm/gup.c: a reference on each page, faulting in; pages taken, or -errno if none */
+int get_user_pages_fast(struct task_struct *t, uint64_t start, int nr_pages, bool write,
+			struct page **pages);
 
 /* mm/mmap.c, mm/mlock.c, mm/madvise.c */
 struct mm_struct *mm_alloc(void);
@@ -326,6 +329,7 @@ struct file *shmem_kernel_file_setup(struct machine *m, const char *prefix, uint
 #define MADV_DONTNEED 4
 #define MADV_WILLNEED 3
 #define MADV_PAGEOUT 21
+#define MADV_COLLAPSE 25
 #define MADV_HUGEPAGE 14
 #define MADV_NOHUGEPAGE 15
 #define MADV_HWPOISON 100

@@ -94,6 +94,9 @@ static const char FULL[] =
 	"expect A:buf+0 is P\n"
 	"expect A:buf+0 is-not A:buf+4K\n"
 	"expect hugepages free=7 total=8\n"
+	"A: madvise buf 16K collapse\n"
+	"A: pin buf+4K 8K => 8K\n"
+	"A: unpin\n"
 	"A: exit\n";
 
 static const char *const FULL_CANON[] = {
@@ -168,6 +171,9 @@ static const char *const FULL_CANON[] = {
 	"expect A:buf+0x0 is P",
 	"expect A:buf+0x0 is-not A:buf+0x1000",
 	"expect hugepages free=7 total=8",
+	"A: madvise buf+0x0 16K collapse",
+	"A: pin buf+0x1000 8K",
+	"A: unpin",
 	"A: exit",
 };
 
@@ -286,6 +292,13 @@ static void test_fields(void **state)
 	assert_int_equal(st->expect.nsig, 1);
 	st = find(sc, 72);
 	assert_int_equal(st->expect.hwcorrupt_bytes, -8192);
+	st = find(sc, 78);	/* madvise collapse */
+	assert_int_equal(st->madv, MF_MADV_COLLAPSE);
+	st = find(sc, 79);	/* pin buf+4K 8K */
+	assert_int_equal(st->op, MF_OP_PIN);
+	assert_int_equal(st->addr.off, 4096);
+	assert_int_equal(st->size, 8192);
+	assert_int_equal(find(sc, 80)->op, MF_OP_UNPIN);
 	st = find(sc, 73);
 	assert_int_equal(st->expect.nflags, 2);
 	assert_int_equal(st->expect.flag_bit[0], 19);
@@ -435,7 +448,7 @@ static const struct {
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load b+zz\n", "t.mf:4:9: error: found 'b+zz', expected an address REGION+OFFSET (offset: a number, may end in K, M or G)" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: store b 0x100\n", "t.mf:4:12: error: found '0x100', expected a byte value 0xNN" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 12K hwpoison\n", "t.mf:4:14: error: found '12K', expected a range inside region b (0x2000 bytes from offset 0x0)" },
-	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 4K poison\n", "t.mf:4:17: error: found 'poison', expected an advice: hwpoison, soft_offline, hugepage, nohugepage, dontneed, pageout or willneed" },
+	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 4K poison\n", "t.mf:4:17: error: found 'poison', expected an advice: hwpoison, soft_offline, hugepage, nohugepage, dontneed, pageout, willneed or collapse" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 4K dontneed as P\n", "t.mf:4:26: error: found 'as', expected end of line" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: fill b 8K pattern\n", "t.mf:4:14: error: found 'pattern', expected a pattern: index or a byte 0xNN" },
 	{ "scenario \"x\"\ntask A\nA: prctl mce_kill sometimes\n", "t.mf:3:19: error: found 'sometimes', expected early, late or clear" },
