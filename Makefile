@@ -26,7 +26,7 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 JSON_LIBS := -ljson-c
 
-.PHONY: all check unit scenarios demo bench clean deps conformance
+.PHONY: all check unit scenarios demo bench clean deps conformance conformance-dax
 all: $(O)/libmemfail.a $(O)/memfail
 
 # Debian packages the build needs; installed when missing (root) or named (others).

@@ -409,8 +409,10 @@ static int model_resolve(struct mf_backend *be, const struct mf_pageref *ref, ui
 		struct page *page;
 		bool hwp;
 		if (!r || !p->leader->mm || !(vma = find_vma(p->leader->mm, r->addr + ref->addr.off)) ||
-		    !(page = follow_page(vma, r->addr + ref->addr.off, &hwp))) {
-			snprintf(msg, len, "nothing is mapped at %s:%s+%#llx", ref->task, ref->addr.region,
+		    !(page = follow_page(vma, r->addr + ref->addr.off, &hwp)) ||
+		    (hwp && (vma->vm_flags & VM_HUGETLB))) {
+			/* pagemap shows a hugetlb hwpoison entry as nothing (fs/proc_task_mmu.c) */
+			snprintf(msg, len, "nothing mapped at %s:%s+0x%llx", ref->task, ref->addr.region,
 				 (unsigned long long)ref->addr.off);
 			return -1;
 		}

@@ -21,4 +21,9 @@ build/memfail-linux: $(LB_OBJ) $(LB_DRV_OBJ)
 conformance: deps build/memfail-linux build/memfail
 	@./conformance/run.sh
 
+# The filesystem-DAX scenarios: one boot each (a DAX scenario changes the pmem
+# filesystem; only a boot restores the image). About 15 s per scenario.
+conformance-dax: deps build/memfail-linux build/memfail
+	@./conformance/pmem-run.sh
+
 -include $(LB_OBJ:.o=.d)

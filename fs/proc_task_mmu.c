@@ -30,6 +30,9 @@ uint64_t pagemap_entry(struct machine *m, struct mm_struct *mm, uint64_t addr)
 			e |= PM_FILE;
 		if (pfn != m->zero_pfn && page->_mapcount == 1)
 			e |= PM_MMAP_EXCLUSIVE;
+	} else if (vma->vm_flags & VM_HUGETLB) {
+		/* 6.1 pagemap_hugetlb_range reports only present huge PTEs: a hwpoison
+		 * entry there reads as nothing mapped (checked on 6.1) */
 	} else if (pte_is_swp(*p)) {
 		/* swap type in the low bits, offset (or pfn for hwpoison) above them */
 		e = PM_SWAP | swp_type(*p) | ((swp_offset(*p) << PM_SWAP_TYPE_BITS) & PM_PFRAME_MASK);
