@@ -114,7 +114,7 @@ struct page *alloc_huge_page(struct machine *m, bool reserved)
 	return head;
 }
 
-/* The last reference is gone: back to the free list, or to buddy if surplus. */
+/* The last reference is gone: back to the free list, or to buddy if temporary or surplus. */
 void free_huge_page(struct machine *m, struct page *head)
 {
 	struct hstate *h = &m->hstate;
@@ -126,6 +126,12 @@ void free_huge_page(struct machine *m, struct page *head)
 	*compound_mapcount_ptr(head) = 0;
 	ClearPageFlag(head, PG_dirty);
 	ClearPageFlag(head, PG_uptodate);
+	if (head->private & HPG_TEMPORARY) {
+		head->private = 0;
+		h->nr_huge_pages--;
+		update_and_free_page(m, head);
+		return;
+	}
 	if (h->surplus_huge_pages) {
 		h->surplus_huge_pages--;
 		h->nr_huge_pages--;
@@ -133,6 +139,30 @@ void free_huge_page(struct machine *m, struct page *head)
 		return;
 	}
 	enqueue_huge_page(m, head);
+}
+
+/*
+ * alloc_huge_page_nodemask, migration's target: a free folio the pool can
+ * spare (not promised to a reservation), else a fresh temporary one that
+ * counts in nr_huge_pages while it lives but never as surplus, whatever the
+ * overcommit limit (6.1 alloc_migrate_huge_page). Refcount 1, or NULL.
+ */
+struct page *alloc_huge_page_nodemask(struct machine *m)
+{
+	struct hstate *h = &m->hstate;
+	struct page *head = NULL;
+
+	if (h->free_huge_pages > h->resv_huge_pages)
+		head = dequeue_huge_page(m);
+	if (!head) {
+		head = alloc_fresh_huge_page(m);
+		if (!head)
+			return NULL;
+		h->nr_huge_pages++;
+		head->private = HPG_TEMPORARY;
+	}
+	head->_refcount = 1;
+	return head;
 }
 
 /* 0 when page is (now) not a hugetlb page; -EBUSY when it is in use or reserved. */

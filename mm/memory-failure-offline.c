@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Soft offline (move the data away from a page that is still good but
- * suspect, then retire the frame) and unpoison (the testing tool that undoes a
- * software injection), as Linux 6.1 does them, messages included.
+ * Soft offline: move the data away from a page that is still good but
+ * suspect, then retire the frame, as Linux 6.1 does it, messages included. An
+ * anon THP is split first and only the base page is moved; a hugetlb folio is
+ * moved whole (mm/migrate_hugetlb.c), then dissolved so that only the base
+ * page is retired and the other 511 go back to buddy.
  *
  * Seed 001 is about the two steps that end a successful soft offline: drop the
  * last reference of the old frame and set PG_hwpoison on it. Both orders are
@@ -10,10 +12,7 @@
  * memfail.soft_offline_order (6.1's poison_then_put by default); the model-only
  * memfail.soft_offline_pause stops the next soft offline between the two so a
  * scenario can run an allocation in that window (docs/scenario-language.md).
- *
- * Unpoison is a testing tool, as in the kernel: it only undoes what software
- * injected, never a real hardware error, and it restores only the frame and
- * the counter, not lost data nor the hwpoison entries already in page tables.
+ * Unpoison is in mm/memory-failure-unpoison.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -275,7 +274,7 @@ out:
 /* isolate_page: takes the isolation reference and drops get_any_page's, either way. */
 static bool isolate_page(struct machine *m, struct page *page)
 {
-	bool isolated = isolate_lru_page(m, page);
+	bool isolated = PageHuge(page) ? isolate_hugetlb(page) : isolate_lru_page(m, page);
 
 	put_page(m, page);
 	return isolated;
@@ -283,17 +282,14 @@ static bool isolate_page(struct machine *m, struct page *page)
 
 static int soft_offline_in_use_page(struct machine *m, struct page *page)
 {
+	static const char *const msg_page[] = { "page", "hugepage" };
 	uint64_t pfn = page_to_pfn(m, page);
 	struct page *hpage = compound_head_page(page), *np;
+	bool huge = PageHuge(page);
 	char type[192];
 	long ret = 0;
 
-	if (PageHuge(page)) {
-		/* in-use hugetlb: migrating a huge page is not modelled yet (mm/hugetlb.c) */
-		put_page(m, hpage);
-		return -EBUSY;
-	}
-	if (PageTransHuge(hpage)) {
+	if (!huge && PageTransHuge(hpage)) {
 		/* try_to_split_thp_page(): the reference moves to page; dropped on failure */
 		lock_page(m, hpage);
 		ret = split_huge_page(m, page);
@@ -305,17 +301,17 @@ static int soft_offline_in_use_page(struct machine *m, struct page *page)
 		}
 		hpage = page;
 	}
-	lock_page(m, page);
+	lock_page(m, hpage);	/* the folio's lock */
 	/* write-back is synchronous in the model: nothing to wait for */
 	if (PageFlag(page, PG_hwpoison)) {
-		unlock_page(m, page);
-		put_page(m, page);
+		unlock_page(m, hpage);
+		put_page(m, hpage);
 		printk(m, KERN_INFO, "soft offline: %#llx page already poisoned", PFN(pfn));
 		return 0;
 	}
-	if (PageFlag(page, PG_lru) && !PageFlag(page, PG_swapcache))
+	if (!huge && PageFlag(page, PG_lru) && !PageFlag(page, PG_swapcache))
 		ret = invalidate_inode_page(page);	/* clean, unmapped page cache */
-	unlock_page(m, page);
+	unlock_page(m, hpage);
 	if (ret) {
 		printk(m, KERN_INFO, "soft_offline: %#llx: invalidated", PFN(pfn));
 		page_handle_poison(m, page, false, true);
@@ -323,19 +319,27 @@ static int soft_offline_in_use_page(struct machine *m, struct page *page)
 	}
 	if (!isolate_page(m, hpage)) {
 		page_flags_format(m, page, type, sizeof(type));
-		printk(m, KERN_INFO, "soft offline: %#llx: page isolation failed, page count %d, type %s",
-		       PFN(pfn), page->_refcount, type);
+		printk(m, KERN_INFO, "soft offline: %#llx: %s isolation failed, page count %d, type %s",
+		       PFN(pfn), msg_page[huge], hpage->_refcount, type);
 		return -EBUSY;
 	}
-	ret = migrate_pages(m, hpage, &np);
+	ret = huge ? migrate_huge_page(m, hpage, &np) : migrate_pages(m, hpage, &np);
 	if (!ret) {
-		if (!page_handle_poison(m, page, false, true))
+		/*
+		 * A hugetlb folio was freed when its isolation reference went: back
+		 * in the pool it is dissolved here, and only the raw page is retired.
+		 */
+		if (!page_handle_poison(m, page, huge, !huge))
 			ret = -EBUSY;
 		return (int)ret;
 	}
-	putback_lru_page(m, hpage);
+	if (huge)
+		put_page(m, hpage);	/* folio_putback_hugetlb */
+	else
+		putback_lru_page(m, hpage);
 	page_flags_format(m, page, type, sizeof(type));
-	printk(m, KERN_INFO, "soft offline: %#llx: page migration failed %ld, type %s", PFN(pfn), ret, type);
+	printk(m, KERN_INFO, "soft offline: %#llx: %s migration failed %ld, type %s", PFN(pfn),
+	       msg_page[huge], ret, type);
 	return ret > 0 ? -EBUSY : (int)ret;
 }
 
@@ -390,104 +394,5 @@ retry:
 		ret = -EBUSY;
 	}
 	mf_mutex_unlock(m);
-	return ret;
-}
-
-/* ---- unpoison -------------------------------------------------------------------------- */
-
-/*
- * 6.1 prints these through a rate limit (10 per 5 s) that the model does not
- * model; scenarios keep to 10 unpoison steps.
- */
-#define unpoison_pr_info(m, fmt, pfn) printk(m, KERN_INFO, fmt, PFN(pfn))
-
-/* __get_unpoison_page: -EHWPOISON for a page taken off buddy, else 1 with a reference or 0. */
-static int get_unpoison_page(struct page *p)
-{
-	if (PageFlag(p, PG_hwpoison) && p->private == MAGIC_HWPOISON)
-		return -EHWPOISON;
-	if (p->_refcount > 0) {
-		get_page(p);
-		return 1;
-	}
-	return 0;
-}
-
-/* page_mapping(): the file, or the swap space for a swap-cache page; NULL for anon. */
-static bool has_mapping(const struct page *page)
-{
-	return page_mapping_file(page) || PageFlag(page, PG_swapcache);
-}
-
-int unpoison_memory(struct machine *m, uint64_t pfn)
-{
-	struct page *p, *page;
-	int ret = -EBUSY;
-	bool freeit = false;
-
-	if (!pfn_valid(m, pfn))
-		return -EIO;
-	p = pfn_to_page(m, pfn);
-	if (m->zones[p->zone].type == ZONE_DEVICE)
-		return -EIO;
-	page = compound_head_page(p);
-	soft_offline_resume(m);
-	mf_mutex_lock(m);
-	if (m->hw_memory_failure) {
-		unpoison_pr_info(m, "Unpoison: Disabled after HW memory failure %#llx", pfn);
-		ret = -EOPNOTSUPP;
-		goto unlock;
-	}
-	/* no huge zero page in the model */
-	if (!PageFlag(p, PG_hwpoison)) {
-		unpoison_pr_info(m, "Unpoison: Page was already unpoisoned %#llx", pfn);
-		goto unlock;
-	}
-	if (page->_refcount > 1) {
-		unpoison_pr_info(m, "Unpoison: Someone grabs the hwpoison page %#llx", pfn);
-		goto unlock;
-	}
-	if (page_mapped(page) || (PageFlag(page, PG_head) && total_mapcount(page) > 0)) {
-		unpoison_pr_info(m, "Unpoison: Someone maps the hwpoison page %#llx", pfn);
-		goto unlock;
-	}
-	if (has_mapping(page)) {
-		unpoison_pr_info(m, "Unpoison: the hwpoison page has non-NULL mapping %#llx", pfn);
-		goto unlock;
-	}
-	if (PageFlag(page, PG_slab) || PageFlag(page, PG_table) || PageFlag(page, PG_reserved) ||
-	    PageFlag(page, PG_zero))
-		goto unlock;
-	if (PageHuge(p))	/* the raw error list is mm/hugetlb.c's: not wired up yet */
-		goto unlock;
-	ret = get_unpoison_page(p);
-	if (!ret) {
-		/*
-		 * Nobody holds the page: memory_failure could not take a reference
-		 * (e.g. a kernel page), and the page was freed later, which kept it
-		 * out of the allocator. 6.1 clears the flag and nothing more: the
-		 * frame is lost until reboot. The marker tells the invariant checker.
-		 */
-		ret = TestClearPageFlag(p, PG_hwpoison) ? 0 : -EBUSY;
-		if (!ret && !is_free_buddy_page(m, p))
-			p->private = MAGIC_UNPOISON_LEAKED;
-	} else if (ret == -EHWPOISON) {
-		ret = put_page_back_buddy(m, p) ? 0 : -EBUSY;	/* merges with its buddies */
-	} else if (ret < 0) {
-		unpoison_pr_info(m, "Unpoison: failed to grab page %#llx", pfn);
-	} else {
-		freeit = TestClearPageFlag(p, PG_hwpoison);
-		put_page(m, page);
-		if (freeit) {
-			put_page(m, page);	/* the reference memory_failure/soft offline kept */
-			ret = 0;
-		}
-	}
-unlock:
-	mf_mutex_unlock(m);
-	if (!ret || freeit) {
-		m->num_poisoned_pages--;
-		unpoison_pr_info(m, "Unpoison: Software-unpoisoned page %#llx", pfn);
-	}
 	return ret;
 }

@@ -18,6 +18,8 @@ struct task_struct *task_early_kill(struct machine *m, struct task_struct *tsk, 
 void mf_trace_event(struct machine *m, const struct mf_trace_rec *rec);
 /* mm/migrate.c: 0 (*newpage set, NULL if the page was freed meanwhile), N pages not migrated, -ENOMEM */
 int migrate_pages(struct machine *m, struct page *page, struct page **newpage);
+/* mm/migrate_hugetlb.c: the same for an isolated hugetlb folio (head) */
+int migrate_huge_page(struct machine *m, struct page *hpage, struct page **newpage);
 static inline bool TestClearPageFlag(struct page *p, int b)
 {
 	bool was = PageFlag(p, b);

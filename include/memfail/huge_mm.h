@@ -60,11 +60,19 @@ unsigned long deferred_split_scan(struct machine *m);
 /* mm/khugepaged.c: MADV_COLLAPSE of [start, end) within vma; 0 or -errno */
 int madvise_collapse(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 
+/*
+ * 6.1 keeps a hugetlb folio's own state in its head's private. Only
+ * HPageTemporary is modelled: a folio allocated for a migration outside the
+ * pool's accounting, dissolved instead of enqueued when it is freed.
+ */
+#define HPG_TEMPORARY 1UL
+
 /* mm/hugetlb.c */
 int hugetlb_set_pool(struct machine *m, uint64_t nr, uint64_t overcommit);
 struct page *alloc_huge_page(struct machine *m, bool reserved);
 void free_huge_page(struct machine *m, struct page *head);	/* refcount reached 0 */
 int dissolve_free_huge_page(struct machine *m, struct page *page);
+struct page *alloc_huge_page_nodemask(struct machine *m);
 int hugetlb_reserve_pages(struct machine *m, uint64_t nr);
 void hugetlb_unreserve_pages(struct machine *m, uint64_t nr);
 uint64_t hugetlb_mmap_reserve(struct machine *m, struct file *file, uint64_t off, uint64_t len,
@@ -82,5 +90,8 @@ bool is_raw_hwpoison_page_in_hugepage(struct page *page);
 /* fs/hugetlbfs.c */
 struct page *hugetlbfs_get_page(struct inode *inode, uint64_t idx);
 struct file *hugetlb_file_setup(struct machine *m, const char *prefix, uint64_t size);
+
+/* mm/migrate_hugetlb.c (migrate_huge_page itself is in mm/mf-internal.h) */
+bool isolate_hugetlb(struct page *head);
 
 #endif

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Unpoison, as Linux 6.1 does it, messages included. It is a testing tool, as
+ * in the kernel: it only undoes what software injected, never a real hardware
+ * error, and it restores only the frame and the counter, not lost data nor the
+ * hwpoison entries already in page tables nor a dissolved huge page.
+ *
+ * Hugetlb (6.1): only the head of a poisoned folio carries PG_hwpoison, so
+ * only the head's pfn can be unpoisoned; that empties the folio's raw error
+ * list and takes all of its pages off HardwareCorrupted at once. A free
+ * poisoned folio (one that could not be dissolved) becomes usable in the pool
+ * again; an in-use one nobody else holds (a hugetlbfs folio after its hole was
+ * punched) is freed to the pool. The raw page a dissolved folio left behind
+ * is an ordinary page taken off buddy and goes back to buddy.
+ */
+#include <errno.h>
+
+#include "memfail/huge_mm.h"
+#include "memfail/locking.h"
+#include "mf-internal.h"
+
+#define PFN(x) ((unsigned long long)(x))
+
+/*
+ * 6.1 prints these through a rate limit (10 per 5 s) that the model does not
+ * model; scenarios keep to 10 unpoison steps.
+ */
+#define unpoison_pr_info(m, fmt, pfn) printk(m, KERN_INFO, fmt, PFN(pfn))
+
+/*
+ * __get_unpoison_page: a hugetlb folio gives 0 when free, else 1 with a
+ * reference (get_hwpoison_huge_page); otherwise -EHWPOISON for a page taken
+ * off buddy, else 1 with a reference or 0.
+ */
+static int get_unpoison_page(struct page *p)
+{
+	struct page *head = compound_head_page(p);
+
+	if (PageHuge(head)) {
+		if (!head->_refcount)
+			return 0;
+		get_page(head);
+		return 1;
+	}
+	if (PageFlag(p, PG_hwpoison) && p->private == MAGIC_HWPOISON)
+		return -EHWPOISON;
+	if (p->_refcount > 0) {
+		get_page(p);
+		return 1;
+	}
+	return 0;
+}
+
+/* free_raw_hwp_pages(move_flag=false): forget the folio's raw error pages; how many there were. */
+static unsigned long free_raw_hwp_pages(struct machine *m, struct page *head)
+{
+	uint64_t pfn = page_to_pfn(m, head), i;
+	unsigned long count = 0;
+
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		if (TestClearPageFlag(&m->pages[pfn + i], PG_raw_hwp))
+			count++;
+	return count;
+}
+
+/* page_mapping(): the file, or the swap space for a swap-cache page; NULL for anon. */
+static bool has_mapping(const struct page *page)
+{
+	return page_mapping_file(page) || PageFlag(page, PG_swapcache);
+}
+
+int unpoison_memory(struct machine *m, uint64_t pfn)
+{
+	struct page *p, *page;
+	unsigned long count = 1;
+	int ret = -EBUSY;
+	bool freeit = false;
+
+	if (!pfn_valid(m, pfn))
+		return -EIO;
+	p = pfn_to_page(m, pfn);
+	if (m->zones[p->zone].type == ZONE_DEVICE)
+		return -EIO;
+	page = compound_head_page(p);
+	soft_offline_resume(m);
+	mf_mutex_lock(m);
+	if (m->hw_memory_failure) {
+		unpoison_pr_info(m, "Unpoison: Disabled after HW memory failure %#llx", pfn);
+		ret = -EOPNOTSUPP;
+		goto unlock;
+	}
+	/* no huge zero page in the model */
+	if (!PageFlag(p, PG_hwpoison)) {
+		unpoison_pr_info(m, "Unpoison: Page was already unpoisoned %#llx", pfn);
+		goto unlock;
+	}
+	if (page->_refcount > 1) {
+		unpoison_pr_info(m, "Unpoison: Someone grabs the hwpoison page %#llx", pfn);
+		goto unlock;
+	}
+	if (page_mapped(page) || (PageFlag(page, PG_head) && total_mapcount(page) > 0)) {
+		unpoison_pr_info(m, "Unpoison: Someone maps the hwpoison page %#llx", pfn);
+		goto unlock;
+	}
+	if (has_mapping(page)) {
+		unpoison_pr_info(m, "Unpoison: the hwpoison page has non-NULL mapping %#llx", pfn);
+		goto unlock;
+	}
+	if (PageFlag(page, PG_slab) || PageFlag(page, PG_table) || PageFlag(page, PG_reserved) ||
+	    PageFlag(page, PG_zero))
+		goto unlock;
+	ret = get_unpoison_page(p);
+	if (!ret) {
+		if (PageHuge(p)) {
+			/* a free poisoned folio the pool kept: usable again */
+			count = free_raw_hwp_pages(m, page);
+			ret = count && TestClearPageFlag(page, PG_hwpoison) ? 0 : -EBUSY;
+			goto unlock;
+		}
+		/*
+		 * Nobody holds the page: memory_failure could not take a reference
+		 * (e.g. a kernel page), and the page was freed later, which kept it
+		 * out of the allocator. 6.1 clears the flag and nothing more: the
+		 * frame is lost until reboot. The marker tells the invariant checker.
+		 */
+		ret = TestClearPageFlag(p, PG_hwpoison) ? 0 : -EBUSY;
+		if (!ret && !is_free_buddy_page(m, p))
+			p->private = MAGIC_UNPOISON_LEAKED;
+	} else if (ret == -EHWPOISON) {
+		ret = put_page_back_buddy(m, p) ? 0 : -EBUSY;	/* merges with its buddies */
+	} else if (ret < 0) {
+		unpoison_pr_info(m, "Unpoison: failed to grab page %#llx", pfn);
+	} else {
+		if (PageHuge(p)) {
+			count = free_raw_hwp_pages(m, page);
+			if (!count) {
+				put_page(m, page);
+				ret = -EBUSY;
+				goto unlock;
+			}
+		}
+		freeit = TestClearPageFlag(p, PG_hwpoison);
+		put_page(m, page);
+		if (freeit) {
+			put_page(m, page);	/* the reference memory_failure/soft offline kept */
+			ret = 0;
+		}
+	}
+unlock:
+	mf_mutex_unlock(m);
+	if (!ret || freeit) {
+		m->num_poisoned_pages -= count;
+		unpoison_pr_info(m, "Unpoison: Software-unpoisoned page %#llx", pfn);
+	}
+	return ret;
+}
