@@ -140,9 +140,12 @@ fi
 
 # ---- build ----------------------------------------------------------------------------
 [[ $RAW == 1 ]] && KONLY=1
-if [[ ! -x $RUNNER || ( $KONLY != 1 && ! -x $MEMFAIL ) ]]; then
+# Always (incrementally) rebuilt: a stale runner would test old code. An explicit
+# MEMFAIL_LINUX is used as given.
+if [[ -z ${MEMFAIL_LINUX:-} ]]; then
 	make -s -C "$ROOT" build/memfail-linux $([[ $KONLY == 1 ]] || echo build/memfail) >&2 || die "build failed"
 fi
+[[ -x $RUNNER ]] || die "no runner at $RUNNER"
 readelf -l "$RUNNER" 2>/dev/null | grep -q 'Requesting program interpreter' && die "$RUNNER is not static"
 
 # ---- initramfs: cached base (busybox, init, modules) + per-run overlay --------------------
