@@ -97,11 +97,6 @@ static int model_start(struct mf_backend *be, const struct mf_scenario *sc, stru
 	struct machine_config cfg = { sc->machine.memory, sc->machine.swap, sc->machine.nodes, be->seed };
 	int i;
 
-	if (sc->machine.shmem_thp) {
-		res->kind = MF_RES_ERROR;
-		snprintf(res->msg, sizeof(res->msg), "machine: shmem THP is not supported yet");
-		return -1;
-	}
 	if (machine_create(&cfg, &mo->m, res->msg, sizeof(res->msg))) {
 		res->kind = MF_RES_ERROR;
 		return -1;
@@ -111,6 +106,7 @@ static int model_start(struct mf_backend *be, const struct mf_scenario *sc, stru
 		return -1;
 	}
 	mo->m->thp.enabled = sc->machine.thp;
+	mo->m->thp.shmem_huge = sc->machine.shmem_thp;	/* never, advise, within_size, always */
 	if (hugetlb_set_pool(mo->m, (uint64_t)sc->machine.hugepages, (uint64_t)sc->machine.overcommit)) {
 		res->kind = MF_RES_ERROR;
 		snprintf(res->msg, sizeof(res->msg), "machine hugepages=%ld: not enough memory",
@@ -432,6 +428,8 @@ static int model_resolve(struct mf_backend *be, const struct mf_pageref *ref, ui
 				 (unsigned long long)ref->file_off);
 			return -1;
 		}
+		if (PageTransHuge(page))	/* a shmem THP: the 4K page of that offset */
+			page += (ref->file_off >> PAGE_SHIFT) - page->index;
 		*pfn = page_to_pfn(m, page);
 		return 0;
 	}

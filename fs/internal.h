@@ -35,6 +35,15 @@ static inline uint64_t cache_page_nr(const struct page *head)
 	return PageFlag(head, PG_head) ? 1ULL << head->order : 1;
 }
 
+/*
+ * References the page cache holds on an entry: one per 4K page, as 6.1's
+ * __filemap_add_folio takes folio_nr_pages(); hugetlbfs folios hold one.
+ */
+static inline int cache_refs(const struct address_space *mapping, const struct page *head)
+{
+	return hugetlbfs_mapping(mapping) ? 1 : (int)cache_page_nr(head);
+}
+
 /* Bytes of file one cache entry covers. */
 static inline uint64_t cache_entry_bytes(const struct address_space *mapping,
 					 const struct page *head)
@@ -51,10 +60,10 @@ static inline bool inode_has_disk(const struct inode *inode)
 /*
  * The 4K page holding byte pos, with a reference on its head; NULL with
  * *err == 0 is a hole (reads as zeroes). create: allocate (and read from
- * disk) on a miss.
+ * disk) on a miss; vma is the faulting mapping (shmem's huge page advice) or NULL.
  */
 struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
-				   bool create, int *err);
+				   bool create, struct vm_area_struct *vma, int *err);
 void pagecache_put(struct machine *m, struct page *page);	/* drop that reference */
 void set_page_dirty_cache(struct address_space *mapping, struct page *head);
 
@@ -63,5 +72,6 @@ void unmap_mapping_span(struct address_space *mapping, uint64_t start, uint64_t 
 			bool even_cows);
 void disk_punch_range(struct inode *inode, uint64_t start, uint64_t end);
 void pagecache_drop_all(struct address_space *mapping);
+void pagecache_zero_range(struct address_space *mapping, uint64_t lstart, uint64_t lend);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* /proc/kpageflags: the stable flag word user space sees for each pfn. */
+#include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 
@@ -17,7 +18,8 @@ uint64_t stable_page_flags(struct machine *m, uint64_t pfn)
 	if (m->zones[p->zone].type == ZONE_DEVICE)
 		return KPF(KPF_NOPAGE);	/* 6.1: not an online page (pmem) */
 	f = p->flags;
-	if (p->mapping && page_mapped(p))
+	/* 6.1 page_mapped() is folio_mapped(): every page of a mapped THP shows mmap */
+	if (PageCompound(p) ? folio_mapped(p) : p->mapping && page_mapped(p))
 		u |= KPF(KPF_MMAP);
 	if (PageAnon(p))
 		u |= KPF(KPF_ANON);

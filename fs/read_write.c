@@ -50,7 +50,7 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 
 		if (n > len - done)
 			n = len - done;
-		page = pagecache_get_subpage(mapping, pos, create, &err);
+		page = pagecache_get_subpage(mapping, pos, create, NULL, &err);
 		if (!err && page && PageFlag(page, PG_hwpoison))
 			err = -EIO;
 		if (!err && page && hugetlbfs_mapping(mapping) && PageFlag(page_head(m, page), PG_hwpoison)) {
@@ -105,7 +105,7 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 
 		if (n > len - done)
 			n = len - done;
-		page = pagecache_get_subpage(mapping, pos, true, &err);
+		page = pagecache_get_subpage(mapping, pos, true, NULL, &err);
 		if (!err && PageFlag(page, PG_hwpoison))
 			err = -EIO;
 		if (err) {
@@ -170,7 +170,7 @@ static void zero_partial(struct inode *inode, uint64_t from, uint64_t to)
 {
 	if (from >= to)
 		return;
-	truncate_inode_pages_range(&inode->i_data, from, to - 1);
+	pagecache_zero_range(&inode->i_data, from, to - 1);
 	if (inode_has_disk(inode))
 		disk_punch_range(inode, from, to);
 }

@@ -12,6 +12,7 @@
 #include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
+#include "../fs/internal.h"
 
 struct ck {
 	struct machine *m;
@@ -147,7 +148,13 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 				maps[pfn]++;
 				if (compound_head_page(p)->_refcount <= 0 || PageFlag(p, PG_buddy))
 					fail(c, "%s: PTE maps free pfn %#llx", t->comm, (unsigned long long)pfn);
-				if (PageFlag(p, PG_hwpoison))
+				/*
+				 * 6.1 leaves a THP that could not be split mapped, and a later
+				 * PMD split (munmap, COW) PTE-maps every subpage, the poisoned
+				 * one too; only a successful split replaces that PTE.
+				 */
+				if (PageFlag(p, PG_hwpoison) && !(PageCompound(p) &&
+				    PageFlag(&compound_head_page(p)[1], PG_has_hwpoisoned)))
 					fail(c, "%s: can read hwpoison pfn %#llx without being told", t->comm,
 					     (unsigned long long)pfn);
 			} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
@@ -253,6 +260,22 @@ static void check_pages(struct ck *c, const int32_t *maps, const uint8_t *seen)
 	}
 }
 
+/* A page-cache THP: every page names its file and index; the cache holds a reference per page. */
+static void check_cache_folio(struct ck *c, struct inode *inode, struct page *head, unsigned long index)
+{
+	struct machine *m = c->m;
+	uint64_t i, nr = cache_page_nr(head);
+
+	if (head->_refcount < cache_refs(&inode->i_data, head) + total_mapcount(head))
+		fail(c, "%s: page-cache THP pfn %#llx has refcount %d, below %d (cache) + %d (mapcount)",
+		     inode->name, (unsigned long long)page_to_pfn(m, head), head->_refcount,
+		     cache_refs(&inode->i_data, head), total_mapcount(head));
+	for (i = 1; i < nr; i++)
+		if (page_mapping_file(&head[i]) != &inode->i_data || head[i].index != index + i)
+			fail(c, "%s: page %llu of the THP at entry %lu names another file/index",
+			     inode->name, (unsigned long long)i, index);
+}
+
 static void check_page_cache(struct ck *c)
 {
 	struct machine *m = c->m;
@@ -272,7 +295,11 @@ static void check_page_cache(struct ck *c)
 			if (p->_refcount < 1)
 				fail(c, "%s: page-cache pfn %#llx has no reference", m->inodes[i]->name,
 				     (unsigned long long)page_to_pfn(m, p));
-			n += PageFlag(p, PG_hugetlb) ? HPAGE_PMD_NR : 1;	/* a folio counts its pages */
+			if (PageTransHuge(p))
+				check_cache_folio(c, m->inodes[i], p, index);
+			else if (PageFlag(p, PG_tail))
+				fail(c, "%s: page-cache entry %lu is a tail page", m->inodes[i]->name, index);
+			n += cache_page_nr(p);	/* a folio counts its pages */
 		}
 		if (n != mapping->nrpages)
 			fail(c, "%s: nrpages %llu but %llu pages cached", m->inodes[i]->name,

@@ -3,15 +3,17 @@
  * The page cache: lookup, insertion and removal of file pages, write-back to
  * the modelled disk, and write-back error recording (mapping_set_error).
  *
- * References: the cache holds one reference on each entry's head page (the
- * one alloc_pages returned). Lookups take another on the head; callers drop
- * it with put_page on the head (pagecache_put for a subpage).
+ * References: the cache holds one reference per 4K page of an entry on its
+ * head (the first is the one alloc_pages returned; a hugetlbfs folio holds
+ * one). Lookups take another on the head; callers drop it with put_page on
+ * the head (pagecache_put for a subpage).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memfail/dax.h"
+#include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 #include "../fs/internal.h"
 
@@ -51,6 +53,7 @@ struct page *find_get_page(struct address_space *mapping, uint64_t index)
 int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index)
 {
 	unsigned order = 0;
+	uint64_t i, nr;
 	int ret;
 
 	/* hugetlbfs indexes in huge pages: one slot per huge page. */
@@ -59,8 +62,13 @@ int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t
 	ret = xa_insert_order(&mapping->i_pages, index, order, page);
 	if (ret)
 		return ret == -EBUSY ? -EEXIST : ret;
-	page->mapping = (uintptr_t)mapping;
-	page->index = index;
+	/* Every subpage of a large folio knows its file and index, so rmap walks work on any. */
+	nr = 1ULL << order;
+	for (i = 0; i < nr; i++) {
+		page[i].mapping = (uintptr_t)mapping;
+		page[i].index = index + i;
+	}
+	page->_refcount += cache_refs(mapping, page) - 1;	/* folio_ref_add(nr) */
 	if (shmem_mapping(mapping))
 		SetPageFlag(page, PG_swapbacked);
 	if (PageFlag(page, PG_dirty))
@@ -69,18 +77,22 @@ int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t
 	return 0;
 }
 
-/* Remove page (a head) from its cache and drop the cache's reference. */
+/* Remove page (a head) from its cache and drop the cache's references. */
 void delete_from_page_cache(struct page *page)
 {
 	struct address_space *mapping = page_mapping_file(page);
 	struct machine *m;
+	uint64_t i, nr;
 
 	if (!mapping)
 		return;
 	m = mapping_machine(mapping);
 	xa_erase(&mapping->i_pages, page->index);
-	mapping->nrpages -= cache_page_nr(page);
-	page->mapping = 0;
+	nr = cache_page_nr(page);
+	mapping->nrpages -= nr;
+	page->_refcount -= cache_refs(mapping, page) - 1;
+	for (i = 0; i < (hugetlbfs_mapping(mapping) ? 1 : nr); i++)
+		page[i].mapping = 0;
 	put_page(m, page);
 }
 
@@ -97,10 +109,10 @@ static void read_from_disk(struct inode *inode, struct page *head, uint64_t firs
 }
 
 struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
-				   bool create, int *err)
+				   bool create, struct vm_area_struct *vma, int *err)
 {
 	struct machine *m = mapping_machine(mapping);
-	uint64_t index = pos >> mapping_index_shift(mapping);
+	uint64_t index = pos >> mapping_index_shift(mapping), first = index;
 	void *entry = xa_load(&mapping->i_pages, index);
 	struct page *page;
 	int ret;
@@ -120,7 +132,9 @@ struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
 	/* hugetlbfs pages come only from hugetlb faults. */
 	if (!create || hugetlbfs_mapping(mapping))
 		return NULL;
-	page = alloc_pages(m, 0);
+	/* shmem may answer with a 2M folio starting at first (shmem_get_folio_gfp) */
+	page = shmem_mapping(mapping) ? shmem_alloc_folio(mapping, index, vma, &first) :
+					alloc_pages(m, 0);
 	if (!page) {
 		*err = -ENOMEM;
 		return NULL;
@@ -128,7 +142,7 @@ struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
 	SetPageFlag(page, PG_uptodate);
 	if (inode_has_disk(mapping->host))
 		read_from_disk(mapping->host, page, index, 1);
-	ret = add_to_page_cache(page, mapping, index);
+	ret = add_to_page_cache(page, mapping, first);
 	if (ret) {
 		put_page(m, page);
 		*err = ret;
@@ -136,7 +150,7 @@ struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
 	}
 	get_page(page);		/* the caller's */
 	lru_cache_add(m, page);
-	return page;
+	return entry_subpage(mapping, page, index);
 }
 
 void pagecache_put(struct machine *m, struct page *page)
@@ -148,11 +162,12 @@ void pagecache_put(struct machine *m, struct page *page)
  * The fault path's lookup: the page at index, created (and read from disk)
  * on a miss, with a reference on its head. A PG_hwpoison page is returned
  * like any other: the caller tests PG_hwpoison (VM_FAULT_HWPOISON, or evict
- * and retry when clean, as __do_fault does). Errors: -EFAULT beyond EOF (the
+ * and retry when clean, as __do_fault does); vma is the faulting mapping. Errors: -EFAULT beyond EOF (the
  * fault is a SIGBUS), -EIO for a swapped-out shmem entry, -ENOMEM. hugetlbfs
  * returns NULL with *err == 0 for a hole (hugetlb faults allocate).
  */
-struct page *filemap_get_page(struct address_space *mapping, uint64_t index, int *err)
+struct page *filemap_get_page(struct address_space *mapping, uint64_t index,
+			      struct vm_area_struct *vma, int *err)
 {
 	unsigned shift = mapping_index_shift(mapping);
 
@@ -163,7 +178,7 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index, int
 	}
 	if (IS_DAX(mapping->host))	/* a private COW of a DAX file copies the pmem page */
 		return dax_cow_source(mapping, index, err);
-	return pagecache_get_subpage(mapping, index << shift, true, err);
+	return pagecache_get_subpage(mapping, index << shift, true, vma, err);
 }
 
 void set_page_dirty_cache(struct address_space *mapping, struct page *head)

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Transparent huge pages for anonymous memory: the PMD fault, PMD COW, fork's
- * copy, PMD zap and split (a PMD mapping becomes 512 PTE mappings), and
- * split_huge_page, which fails exactly when 6.1's can_split_folio() does: when
- * a reference other than the mappings, the page cache's and the caller's one
- * pins the folio. Partially unmapped THPs wait on the deferred split queue.
+ * Transparent huge pages: for anonymous memory the PMD fault, PMD COW, fork's
+ * copy, PMD zap and split (a PMD mapping becomes 512 PTE mappings); for
+ * page-cache (shmem) THPs the PMD mapping of a cached folio (a split PMD is
+ * dropped, the pages refault); and split_huge_page, which fails exactly when
+ * 6.1's can_split_folio() does: when a reference other than the mappings, the
+ * page cache's and the caller's one pins the folio. Partially unmapped anon
+ * THPs wait on the deferred split queue.
  *
  * A PMD mapping is 512 PTE_HUGE entries (see docs/architecture.md): it holds
  * one reference on the head and one count in the compound mapcount.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
@@ -29,6 +32,24 @@ int total_mapcount(struct page *head)
 	return n;
 }
 
+/* folio_mapped(): a large folio is mapped while a PMD or any PTE maps any of its pages. */
+bool folio_mapped(struct page *page)
+{
+	struct page *head = compound_head_page(page);
+
+	if (!PageFlag(head, PG_head))
+		return page_mapped(head);
+	return total_mapcount(head) > 0;
+}
+
+/* 6.1 transhuge_vma_suitable(): the PMD lies inside vma, and file offsets line up with it. */
+bool transhuge_vma_suitable(struct vm_area_struct *vma, uint64_t haddr)
+{
+	if (vma->vm_file && ((vma->vm_start >> PAGE_SHIFT) - vma->vm_pgoff) % HPAGE_PMD_NR)
+		return false;
+	return haddr >= vma->vm_start && haddr + HPAGE_PMD_SIZE <= vma->vm_end;
+}
+
 /* transhuge_vma_suitable + the sysfs "enabled" policy (6.1 hugepage_vma_check). */
 bool thp_vma_suitable(struct vm_area_struct *vma, uint64_t haddr)
 {
@@ -38,7 +59,7 @@ bool thp_vma_suitable(struct vm_area_struct *vma, uint64_t haddr)
 		return false;
 	if (m->thp.enabled == 0 || (m->thp.enabled == 1 && !(vma->vm_flags & VM_HUGEPAGE)))
 		return false;
-	return haddr >= vma->vm_start && haddr + HPAGE_PMD_SIZE <= vma->vm_end;
+	return transhuge_vma_suitable(vma, haddr);
 }
 
 static bool pmd_none_range(struct mm_struct *mm, uint64_t haddr)
@@ -113,8 +134,39 @@ static bool pmd_dirty_range(struct mm_struct *mm, uint64_t haddr)
 }
 
 /*
+ * do_set_pmd(): map the page-cache THP head at addr's PMD; the caller's
+ * reference becomes the mapping's. A THP with a poisoned subpage is only
+ * ever mapped by PTEs, so the poisoned one cannot be reached silently.
+ */
+int do_set_pmd(struct vm_area_struct *vma, uint64_t addr, struct page *head, bool write)
+{
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
+
+	if (!transhuge_vma_suitable(vma, haddr) || head->order != HPAGE_PMD_ORDER)
+		return VM_FAULT_FALLBACK;
+	if (PageFlag(&head[1], PG_has_hwpoisoned) || !pmd_none_range(vma->vm_mm, haddr))
+		return VM_FAULT_FALLBACK;
+	if ((vma->vm_flags & VM_LOCKED) && !PageFlag(head, PG_mlocked)) {
+		SetPageFlag(head, PG_mlocked);
+		page_lru_update(vma_machine(vma), head);
+	}
+	/*
+	 * A shared mapping of a file without dirty accounting (shmem) needs no
+	 * write notification: its PMD is writable from the start, and stores
+	 * only dirty the PMD until it is unmapped (vma_wants_writenotify).
+	 */
+	map_huge_pmd(vma, haddr, head, write || ((vma->vm_flags & (VM_SHARED | VM_WRITE)) ==
+				 (VM_SHARED | VM_WRITE) && !mapping_can_writeback(page_mapping_file(head))),
+		     write);
+	if (write)
+		SetPageFlag(head, PG_dirty);	/* fault_dirty_shared_page */
+	return VM_FAULT_OK;
+}
+
+/*
  * __split_huge_pmd_locked: the PMD becomes 512 PTEs, each holding a reference
  * on the folio and a mapcount on its subpage; a dirty PMD dirties the folio.
+ * A PMD of a file or shmem object is only dropped: its pages refault.
  */
 void split_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
 {
@@ -125,6 +177,10 @@ void split_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
 
 	if (!p || !pte_huge(*p))
 		return;
+	if (vma->vm_file) {
+		zap_huge_pmd(vma, haddr);
+		return;
+	}
 	head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
 	if (pmd_dirty_range(vma->vm_mm, haddr))
 		SetPageFlag(head, PG_dirty);
@@ -168,8 +224,8 @@ int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64
 	struct page *head;
 	uint64_t i;
 
-	if (!p || !pte_huge(*p))
-		return 0;
+	if (!p || !pte_huge(*p) || dst->vm_file)
+		return 0;	/* a file THP is not copied: the child refaults it */
 	head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
 	get_page(head);
 	(*compound_mapcount_ptr(head))++;
@@ -184,9 +240,10 @@ int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64
 }
 
 /*
- * A write to a write-protected PMD: reuse an exclusive anonymous THP, else
- * split the PMD and let the PTE fault copy one 4K page (6.1 falls back the
- * same way rather than copying 2M).
+ * A write to a write-protected PMD: reuse an exclusive anonymous THP, or
+ * make a shared file PMD writable; else split the PMD
+ * and let the PTE fault copy one 4K page (6.1 falls back the same way rather
+ * than copying 2M).
  */
 int do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr)
 {
@@ -195,7 +252,9 @@ int do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr)
 	pte_t *p = pte_lookup(vma->vm_mm, haddr);
 	struct page *head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
 
-	if (PageAnon(head) && head->_refcount == 1 && total_mapcount(head) == 1) {
+	/* a shared file PMD write-protected by mprotect: writable again, dirty bit only */
+	if ((vma->vm_file && (vma->vm_flags & VM_SHARED)) ||
+	    (PageAnon(head) && head->_refcount == 1 && total_mapcount(head) == 1)) {
 		for (i = 0; i < HPAGE_PMD_NR; i++)
 			*pte_lookup(vma->vm_mm, haddr + (i << PAGE_SHIFT)) |= PTE_WRITE | PTE_DIRTY;
 		return VM_FAULT_OK;
@@ -213,7 +272,7 @@ bool can_split_huge_page(struct machine *m, struct page *head, int *pextra_pins)
 	if (PageAnon(head))
 		extra_pins = PageFlag(head, PG_swapcache) ? HPAGE_PMD_NR : 0;
 	else
-		extra_pins = 1;	/* the model's page cache holds one reference per entry */
+		extra_pins = HPAGE_PMD_NR;	/* the page cache's, one per page */
 	if (pextra_pins)
 		*pextra_pins = extra_pins;
 	return total_mapcount(head) == head->_refcount - extra_pins - 1;
@@ -259,40 +318,20 @@ static bool poison_pte_one(struct page *page, struct vm_area_struct *vma, uint64
 #define SPLIT_FLAGS (PGF(PG_mlocked) | PGF(PG_swapbacked) | PGF(PG_referenced) | PGF(PG_uptodate) | \
 		     PGF(PG_active) | PGF(PG_workingset) | PGF(PG_dirty) | PGF(PG_unevictable))
 
-/*
- * Split the THP holding page into 512 order-0 pages; the caller's reference
- * (and lock) stay with page. 0, or -EBUSY when something else pins it.
- */
-int split_huge_page(struct machine *m, struct page *page)
+/* __split_huge_page_tail for every tail: order-0 pages with the head's flags, on its LRU list. */
+static void split_folio_pages(struct machine *m, struct page *head)
 {
-	struct page *head = compound_head_page(page);
-	struct split_walk w = { m, head };
-	uint64_t pfn = page_to_pfn(m, head), i;
-	bool lru;
+	bool lru = PageFlag(head, PG_lru);
+	uint64_t i;
 
-	if (!PageTransHuge(head))
-		return 0;
-	if (PageAnon(head) ? !page_anon_vma(head) : !head->mapping)
-		return -EBUSY;	/* anon_vma gone, or a truncated file folio */
-	if (!can_split_huge_page(m, head, NULL))
-		return -EBUSY;
-	for (i = 0; i < HPAGE_PMD_NR; i++)
-		if (PageFlag(&head[i], PG_hwpoison) && head[i]._mapcount)
-			rmap_walk(m, &head[i], poison_pte_one, m);
-	/* unmap_folio with TTU_SPLIT_HUGE_PMD, then remap_page: PTE-map every PMD. */
-	rmap_walk(m, head, split_pmd_one, &w);
-	lru = PageFlag(head, PG_lru);
-	for (i = 0; i < HPAGE_PMD_NR; i++) {
-		struct page *t = &m->pages[pfn + i];
-		if (i) {
-			t->flags |= head->flags & (uint32_t)SPLIT_FLAGS;
-			ClearPageFlag(t, PG_tail);
-			t->compound_head = (uint32_t)(pfn + i);
-			t->lru_prev = t->lru_next = NO_PFN;
-			t->private = 0;
-		}
-		t->_refcount = t->_mapcount + (t == page ? 1 : 0);
-		if (lru && i) {
+	for (i = 1; i < HPAGE_PMD_NR; i++) {
+		struct page *t = &head[i];
+		t->flags |= head->flags & (uint32_t)SPLIT_FLAGS;
+		ClearPageFlag(t, PG_tail);
+		t->compound_head = (uint32_t)page_to_pfn(m, t);
+		t->lru_prev = t->lru_next = NO_PFN;
+		t->private = 0;
+		if (lru) {
 			t->lru_list = head->lru_list;
 			page_list_add(m, &m->lruvec.lists[t->lru_list], t);
 			SetPageFlag(t, PG_lru);
@@ -301,14 +340,122 @@ int split_huge_page(struct machine *m, struct page *page)
 	ClearPageFlag(head, PG_head);
 	ClearPageFlag(&head[1], PG_has_hwpoisoned);
 	head->order = 0;
+}
+
+/* A page that lost its last reference in the split goes back to the allocator. */
+static void free_if_unused(struct machine *m, struct page *t)
+{
+	if (t->_refcount == 0) {
+		t->_refcount = 1;
+		put_page(m, t);
+	}
+}
+
+static void split_anon_thp(struct machine *m, struct page *head, struct page *page)
+{
+	struct split_walk w = { m, head };
+	uint64_t i;
+
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		if (PageFlag(&head[i], PG_hwpoison) && head[i]._mapcount)
+			rmap_walk(m, &head[i], poison_pte_one, m);
+	/* unmap_folio with TTU_SPLIT_HUGE_PMD, then remap_page: PTE-map every PMD. */
+	rmap_walk(m, head, split_pmd_one, &w);
+	split_folio_pages(m, head);
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		head[i]._refcount = head[i]._mapcount + (&head[i] == page ? 1 : 0);
 	/* Subpages nobody maps are freed now (the unmapped part of a partially mapped THP). */
-	for (i = 0; i < HPAGE_PMD_NR; i++) {
-		struct page *t = &m->pages[pfn + i];
-		if (t->_refcount == 0) {
-			t->_refcount = 1;
-			put_page(m, t);
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		free_if_unused(m, &head[i]);
+}
+
+/*
+ * unmap_folio() of a page-cache THP: file mappings are simply dropped (the
+ * pages refault later), a PMD whole; a PTE of a poisoned subpage becomes a
+ * hwpoison entry, as try_to_unmap_one() does. Mlocked mappings go too.
+ */
+static void unmap_file_folio(struct machine *m, struct page *head)
+{
+	struct address_space *mapping = page_mapping_file(head);
+	uint64_t pfn = page_to_pfn(m, head), i;
+	int v;
+
+	for (v = 0; v < mapping->nr_mmap; v++) {
+		struct vm_area_struct *vma = mapping->i_mmap[v];
+		for (i = 0; i < HPAGE_PMD_NR; i++) {
+			uint64_t a = vma_address(&head[i], vma);
+			pte_t *p = a == UINT64_MAX ? NULL : pte_lookup(vma->vm_mm, a);
+			if (!p || !pte_present(*p) || pte_pfn(*p) != pfn + i)
+				continue;
+			if (pte_huge(*p)) {
+				zap_huge_pmd(vma, a & HPAGE_PMD_MASK);
+				continue;
+			}
+			if (*p & PTE_DIRTY)
+				SetPageFlag(head, PG_dirty);
+			if (PageFlag(&head[i], PG_hwpoison))
+				*p = mk_swp_pte(SWP_HWPOISON, pfn + i);
+			else
+				pte_clear(vma->vm_mm, a);
+			page_remove_rmap(m, &head[i], vma);
+			put_page(m, head);
 		}
 	}
+}
+
+/*
+ * A page-cache THP becomes 512 order-0 cache entries, each holding one of
+ * the cache's references; pages wholly beyond EOF leave the cache (6.1
+ * __split_huge_page). The split unmapped everything, so only the cache and
+ * the caller hold the pages.
+ */
+static void split_file_thp(struct machine *m, struct page *head, struct page *page)
+{
+	struct address_space *mapping = page_mapping_file(head);
+	uint64_t end = (mapping->host->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT, i;
+	bool dirty = PageFlag(head, PG_dirty);
+
+	unmap_file_folio(m, head);
+	xa_erase(&mapping->i_pages, head->index);
+	split_folio_pages(m, head);
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		struct page *t = &head[i];
+		t->_refcount = 1 + (t == page ? 1 : 0);
+		if (t->index >= end) {
+			ClearPageFlag(t, PG_dirty);
+			t->mapping = 0;
+			mapping->nrpages--;
+			t->_refcount--;
+			continue;
+		}
+		if (xa_is_err(xa_store(&mapping->i_pages, t->index, t)))
+			abort();	/* host out of memory */
+		if (dirty)
+			xa_set_mark(&mapping->i_pages, t->index, XA_MARK_DIRTY);
+	}
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		free_if_unused(m, &head[i]);
+}
+
+/*
+ * Split the THP holding page into 512 order-0 pages; the caller's reference
+ * (and lock) stay with page. 0, or -EBUSY when something else pins it, or
+ * when the folio is under write-back or was truncated.
+ */
+int split_huge_page(struct machine *m, struct page *page)
+{
+	struct page *head = compound_head_page(page);
+
+	if (!PageTransHuge(head))
+		return 0;
+	if (PageAnon(head) ? !page_anon_vma(head) : !head->mapping)
+		return -EBUSY;	/* anon_vma gone, or a truncated file folio */
+	if (PageFlag(head, PG_writeback) || !can_split_huge_page(m, head, NULL))
+		return -EBUSY;
+	if (PageAnon(head))
+		split_anon_thp(m, head, page);
+	else
+		split_file_thp(m, head, page);
 	return 0;
 }
 

@@ -113,7 +113,7 @@ static int do_file_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 		return dax_iomap_fault(vma, addr, flags);	/* pmem mapped directly (fs/dax.c) */
 	if (pgoff << PAGE_SHIFT >= ((mapping->host->i_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)))
 		return VM_FAULT_SIGBUS;	/* beyond EOF */
-	page = filemap_get_page(mapping, pgoff, &err);
+	page = filemap_get_page(mapping, pgoff, vma, &err);
 	if (!page)
 		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	if (PageFlag(page, PG_hwpoison)) {
@@ -132,10 +132,14 @@ static int do_file_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 		map_page(vma, addr, copy, true, true);
 		return VM_FAULT_OK;
 	}
+	/* finish_fault: a page-cache THP gets a PMD where the VMA allows one */
+	if (PageTransHuge(compound_head_page(page)) &&
+	    do_set_pmd(vma, addr, compound_head_page(page), write) == VM_FAULT_OK)
+		return VM_FAULT_OK;
 	page_add_file_rmap(page);
 	map_page(vma, addr, page, write, write);
 	if (write)
-		SetPageFlag(page, PG_dirty);
+		SetPageFlag(compound_head_page(page), PG_dirty);
 	return VM_FAULT_OK;
 }
 
@@ -166,8 +170,9 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 		int ret = do_huge_pmd_wp_page(vma, addr);
 		if (ret != VM_FAULT_FALLBACK)
 			return ret;
-		ptep = pte_lookup(mm, addr);	/* PTE-mapped now: COW one 4K page */
-		pte = *ptep;
+		/* PTE-mapped now (COW one 4K page), or a file PMD dropped (refault) */
+		ptep = pte_lookup(mm, addr);
+		pte = ptep ? *ptep : 0;
 	}
 	if (pte_none(pte)) {
 		if (vma->vm_file)
@@ -238,7 +243,7 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 	if (vma->vm_flags & VM_SHARED) {
 		/* page_mkwrite: a shared file page becomes dirty when first written */
 		*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
-		SetPageFlag(page, PG_dirty);
+		SetPageFlag(compound_head_page(page), PG_dirty);
 		return VM_FAULT_OK;
 	}
 	/*
@@ -268,7 +273,7 @@ static void zap_pte(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
 			goto out;
 		page = pfn_to_page(m, pte_pfn(pte));
 		if ((pte & PTE_DIRTY) && !PageAnon(page))
-			SetPageFlag(page, PG_dirty);
+			SetPageFlag(compound_head_page(page), PG_dirty);
 		page_remove_rmap(m, page, vma);
 		put_page(m, page);
 	} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
@@ -298,7 +303,10 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 				a = haddr + HPAGE_PMD_SIZE - PAGE_SIZE;
 				continue;
 			}
-			split_huge_pmd(vma, haddr);	/* a partial zap PTE-maps the THP */
+			split_huge_pmd(vma, haddr);	/* a partial zap PTE-maps an anon THP */
+			p = pte_lookup(vma->vm_mm, a);	/* a file PMD is gone altogether */
+			if (!p)
+				continue;
 		}
 		head = pte_present(*p) && !is_zero_pfn(vma_machine(vma), pte_pfn(*p)) ?
 		       compound_head_page(pfn_to_page(vma_machine(vma), pte_pfn(*p))) : NULL;
@@ -330,6 +338,11 @@ void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t
 			pte_t *p = pte_lookup(vma->vm_mm, addr);
 			if (!p)
 				continue;
+			if (pte_huge(*p)) {
+				/* zap_pmd_range: any part of a file PMD drops all of it */
+				zap_huge_pmd(vma, addr & HPAGE_PMD_MASK);
+				continue;
+			}
 			if (!even_cows) {
 				/* keep private COW copies and their hwpoison entries */
 				if (!pte_present(*p))

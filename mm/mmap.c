@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "memfail/dax.h"
+#include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 
 #define MMAP_TOP 0x7f0000000000ULL
@@ -105,9 +106,10 @@ static int split_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 	return 0;
 }
 
-static uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t align)
+/* Top down; the address is offset modulo align. */
+static uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t align, uint64_t offset)
 {
-	uint64_t addr = (mm->mmap_base - len) & ~(align - 1);
+	uint64_t addr = ((mm->mmap_base - len - offset) & ~(align - 1)) + offset;
 
 	/* Leave a guard page between regions so a stray offset faults. */
 	mm->mmap_base = addr - PAGE_SIZE;
@@ -119,7 +121,7 @@ long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct
 {
 	struct mm_struct *mm = t->mm;
 	struct vm_area_struct *vma;
-	uint64_t addr, align = (vm_flags & (VM_HUGEPAGE | VM_HUGETLB)) ? PMD_SIZE : PAGE_SIZE;
+	uint64_t addr, offset = 0, align = (vm_flags & (VM_HUGEPAGE | VM_HUGETLB)) ? PMD_SIZE : PAGE_SIZE;
 
 	if (!mm)
 		return -EINVAL;
@@ -140,7 +142,10 @@ long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct
 		fput(file);
 		return ret;
 	}
-	addr = get_unmapped_area(mm, len, align);
+	/* shmem_get_unmapped_area: line shmem huge pages up with PMDs */
+	if (file && align == PAGE_SIZE && shmem_mapping(file_mapping(file)))
+		align = shmem_mapping_align(t->m, len, pgoff, &offset);
+	addr = get_unmapped_area(mm, len, align, offset);
 	vma = vma_alloc();
 	if (!vma)
 		return -ENOMEM;

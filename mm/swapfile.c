@@ -152,6 +152,9 @@ int reclaim_page(struct machine *m, struct page *page)
 	lru_add_drain(m);
 	if (PageFlag(page, PG_hwpoison) || PageFlag(page, PG_mlocked) || !PageFlag(page, PG_lru))
 		return -EAGAIN;
+	/* A shmem THP would have to be split first (shmem_writepage): not modelled, it stays. */
+	if (PageFlag(page, PG_head) && !PageAnon(page))
+		return -EAGAIN;
 	if (!isolate_lru_page(m, page))
 		return -EAGAIN;
 	if (PageAnon(page) && !PageFlag(page, PG_swapcache) && add_to_swap(m, page))

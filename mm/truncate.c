@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "memfail/dax.h"
+#include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 #include "../fs/internal.h"
 
@@ -85,11 +86,37 @@ static void zero_entry_range(struct address_space *mapping, struct page *head,
 }
 
 /*
+ * A shmem THP that straddles the edge of a truncated range: 6.1
+ * truncate_inode_partial_folio() zeroes the part in range and splits the
+ * folio, so that its 4K pages inside the range can go. When the split fails,
+ * a dirty folio stays zeroed and a clean one goes whole. Returns false when
+ * the folio stays as it is.
+ */
+static bool truncate_partial_thp(struct address_space *mapping, struct page *head,
+				 uint64_t start, uint64_t end)
+{
+	struct machine *m = mapping_machine(mapping);
+	int ret;
+
+	zero_entry_range(mapping, head, start, end);
+	get_page(head);		/* the truncation's reference: the split's caller */
+	ret = split_huge_page(m, head);
+	put_page(m, head);
+	if (!ret)
+		return true;
+	if (PageFlag(head, PG_dirty))
+		return false;
+	truncate_one(mapping, head);
+	return false;
+}
+
+/*
  * Remove the cache entries lying wholly in bytes [lstart, lend] (lend
  * inclusive, UINT64_MAX for "to the end") and zero the parts of the entries
- * that straddle either edge. Dirty data in the range is lost.
+ * that straddle either edge; with split, a straddling shmem THP is split so
+ * that its pages in range go too. Dirty data in the range is lost.
  */
-void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart, uint64_t lend)
+static void truncate_range(struct address_space *mapping, uint64_t lstart, uint64_t lend, bool split)
 {
 	unsigned shift = mapping_index_shift(mapping);
 	unsigned long index;
@@ -113,12 +140,32 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart, 
 			continue;
 		}
 		last = first + cache_entry_bytes(mapping, head) - 1;
+		if ((first < lstart || last > lend) && split && PageTransHuge(head)) {
+			if (!truncate_partial_thp(mapping, head, first > lstart ? first : lstart,
+						  (last < lend ? last : lend) + 1))
+				continue;
+			/* split: head is a 4K entry now, the walk goes on to its old tails */
+			if (page_mapping_file(head) != mapping)
+				continue;
+			last = first + PAGE_SIZE - 1;
+		}
 		if (first >= lstart && last <= lend)
 			truncate_one(mapping, head);
 		else
 			zero_entry_range(mapping, head, first > lstart ? first : lstart,
 					 (last < lend ? last : lend) + 1);
 	}
+}
+
+void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart, uint64_t lend)
+{
+	truncate_range(mapping, lstart, lend, true);
+}
+
+/* Zero bytes [lstart, lend] of cached pages, removing and splitting nothing. */
+void pagecache_zero_range(struct address_space *mapping, uint64_t lstart, uint64_t lend)
+{
+	truncate_range(mapping, lstart, lend, false);
 }
 
 /* Teardown/final iput: drop every entry (no mappings remain). */
@@ -213,11 +260,11 @@ int mapping_evict_page(struct address_space *mapping, struct page *page)
 	/* Mapped pages carry a reference per PTE; test it outright too. */
 	if (page_mapped(page))
 		return 0;
-	if (page->_refcount > 1 + 1 + (PageFlag(page, PG_private) ? 1 : 0))
+	if (page->_refcount > 1 + cache_refs(mapping, page) + (PageFlag(page, PG_private) ? 1 : 0))
 		return 0;
 	release_private(m, page);
 	/* remove_mapping(): only the caller's and the cache's references may remain. */
-	if (page->_refcount != 2)
+	if (page->_refcount != 1 + cache_refs(mapping, page))
 		return 0;
 	delete_from_page_cache(page);
 	return 1;

@@ -105,7 +105,8 @@ struct page *bdev_read_metadata(struct machine *m, bool busy);
 
 /* mm/filemap.c: the page cache */
 struct page *find_get_page(struct address_space *mapping, uint64_t index);
-struct page *filemap_get_page(struct address_space *mapping, uint64_t index, int *err);
+struct page *filemap_get_page(struct address_space *mapping, uint64_t index,
+			      struct vm_area_struct *vma, int *err);
 int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index);
 void delete_from_page_cache(struct page *page);
 int filemap_write_page(struct page *page);

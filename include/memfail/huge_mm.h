@@ -41,9 +41,22 @@ static inline bool pte_huge(pte_t p) { return pte_present(p) && (p & PTE_HUGE); 
 void prep_compound_page(struct machine *m, struct page *head, unsigned order);
 void destroy_compound_page(struct machine *m, struct page *head);
 
+/* The shmem_thp policies, in the order of struct thp_state (the kernel numbers them otherwise). */
+enum { SHMEM_HUGE_NEVER, SHMEM_HUGE_ADVISE, SHMEM_HUGE_WITHIN_SIZE, SHMEM_HUGE_ALWAYS };
+
+/* mm/shmem.c */
+bool shmem_is_huge(struct vm_area_struct *vma, struct inode *inode, uint64_t index);
+struct page *shmem_alloc_folio(struct address_space *mapping, uint64_t index,
+			       struct vm_area_struct *vma, uint64_t *first);
+uint64_t shmem_mapping_align(struct machine *m, uint64_t len, uint64_t pgoff, uint64_t *offset);
+
 /* mm/huge_memory.c */
 int total_mapcount(struct page *head);
+bool folio_mapped(struct page *page);	/* page: any page of the folio */
 bool thp_vma_suitable(struct vm_area_struct *vma, uint64_t haddr);
+bool transhuge_vma_suitable(struct vm_area_struct *vma, uint64_t haddr);
+/* Map a page-cache THP with a PMD (6.1 do_set_pmd); VM_FAULT_FALLBACK for PTEs. */
+int do_set_pmd(struct vm_area_struct *vma, uint64_t addr, struct page *head, bool write);
 /* VM_FAULT_OK when a THP was mapped, VM_FAULT_FALLBACK to fault a 4K page. */
 #define VM_FAULT_FALLBACK 0x800
 int do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr);

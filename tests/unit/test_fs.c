@@ -342,11 +342,11 @@ static void test_tmpfs_poison(void **state)
 	/* The fault path gets the page and tests PG_hwpoison itself. */
 	{
 		int err;
-		struct page *fp = filemap_get_page(file_mapping(f), 1, &err);
+		struct page *fp = filemap_get_page(file_mapping(f), 1, NULL, &err);
 		assert_int_equal(err, 0);
 		assert_ptr_equal(fp, p);
 		put_page(m, fp);
-		assert_null(filemap_get_page(file_mapping(f), 3, &err));
+		assert_null(filemap_get_page(file_mapping(f), 3, NULL, &err));
 		assert_int_equal(err, -EFAULT);
 	}
 
