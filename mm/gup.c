@@ -17,16 +17,34 @@ static int gup_one(struct task_struct *t, uint64_t addr, bool write, struct page
 	if (!vma)
 		return -EFAULT;
 	p = pte_lookup(t->mm, addr);
-	if (!p || !pte_present(*p) || (write && !(*p & PTE_WRITE))) {
-		if (handle_mm_fault(vma, addr, write ? FAULT_FLAG_WRITE : 0) != VM_FAULT_OK)
-			return -EFAULT;
-		p = pte_lookup(t->mm, addr);
-		if (!p || !pte_present(*p))
-			return -EFAULT;
+	if (p && pte_present(*p) && (!write || (*p & PTE_WRITE))) {
+		/* the lockless fast path only sets PG_referenced (6.1 gup_pte_range) */
+		*out = pfn_to_page(t->m, pte_pfn(*p));
+		if (pte_pfn(*p) != t->m->zero_pfn)
+			SetPageFlag(*out, PG_referenced);
+		get_page(*out);
+		return 0;
 	}
+	if (handle_mm_fault(vma, addr, write ? FAULT_FLAG_WRITE : 0) != VM_FAULT_OK)
+		return -EFAULT;
+	p = pte_lookup(t->mm, addr);
+	if (!p || !pte_present(*p))
+		return -EFAULT;
 	*out = pfn_to_page(t->m, pte_pfn(*p));
+	follow_page_touch(vma, addr);
 	get_page(*out);
 	return 0;
+}
+
+/* The slow path's FOLL_TOUCH (follow_page_pte): the page just faulted in is marked accessed. */
+void follow_page_touch(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct machine *m = vma->vm_mm->owner->m;
+	pte_t *p = pte_lookup(vma->vm_mm, addr);
+
+	if (!p || !pte_present(*p) || pte_pfn(*p) == m->zero_pfn || (vma->vm_flags & VM_HUGETLB))
+		return;
+	mark_page_accessed(m, pfn_to_page(m, pte_pfn(*p)));
 }
 
 int get_user_pages_fast(struct task_struct *t, uint64_t start, int nr_pages, bool write,

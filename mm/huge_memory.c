@@ -113,6 +113,7 @@ int do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr)
 	prep_compound_page(m, head, HPAGE_PMD_ORDER);
 	SetPageFlag(head, PG_swapbacked);
 	SetPageFlag(head, PG_uptodate);
+	SetPageFlag(head, PG_anon_exclusive);
 	thp_add_anon_rmap(head, vma, haddr);
 	if (vma->vm_flags & VM_LOCKED)
 		SetPageFlag(head, PG_mlocked);
@@ -188,6 +189,9 @@ void split_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
 		pte_t *q = pte_lookup(vma->vm_mm, haddr + (i << PAGE_SHIFT));
 		*q &= ~PTE_HUGE;
 		head[i]._mapcount++;
+		/* an exclusive PMD leaves every PTE's page exclusive */
+		if (PageFlag(head, PG_anon_exclusive))
+			SetPageFlag(&head[i], PG_anon_exclusive);
 	}
 	head->_refcount += HPAGE_PMD_NR - 1;
 	(*compound_mapcount_ptr(head))--;
@@ -229,6 +233,7 @@ int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64
 	head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
 	get_page(head);
 	(*compound_mapcount_ptr(head))++;
+	ClearPageFlag(head, PG_anon_exclusive);	/* page_try_dup_anon_rmap */
 	for (i = 0; i < HPAGE_PMD_NR; i++) {
 		uint64_t a = haddr + (i << PAGE_SHIFT);
 		pte_t *q = pte_lookup(src->vm_mm, a);
@@ -257,6 +262,8 @@ int do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr)
 	    (PageAnon(head) && head->_refcount == 1 && total_mapcount(head) == 1)) {
 		for (i = 0; i < HPAGE_PMD_NR; i++)
 			*pte_lookup(vma->vm_mm, haddr + (i << PAGE_SHIFT)) |= PTE_WRITE | PTE_DIRTY;
+		if (PageAnon(head))
+			SetPageFlag(head, PG_anon_exclusive);	/* page_move_anon_rmap */
 		return VM_FAULT_OK;
 	}
 	split_huge_pmd(vma, haddr);

@@ -221,6 +221,7 @@ static void collapse_copy(struct vm_area_struct *vma, uint64_t haddr, struct pag
 	}
 	SetPageFlag(hpage, PG_swapbacked);
 	SetPageFlag(hpage, PG_uptodate);
+	SetPageFlag(hpage, PG_anon_exclusive);
 	if (vma->vm_flags & VM_LOCKED)
 		SetPageFlag(hpage, PG_mlocked);
 	lru_cache_add(m, hpage);

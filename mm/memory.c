@@ -63,6 +63,7 @@ static struct page *new_anon_page(struct vm_area_struct *vma, uint64_t addr)
 		return NULL;
 	SetPageFlag(page, PG_swapbacked);
 	SetPageFlag(page, PG_uptodate);
+	SetPageFlag(page, PG_anon_exclusive);	/* page_add_new_anon_rmap */
 	page_add_anon_rmap(page, vma, addr);
 	if (vma->vm_flags & VM_LOCKED)
 		SetPageFlag(page, PG_mlocked);
@@ -208,6 +209,7 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 					    m->swap->swap_map[page->private] == 1)
 						delete_from_swap_cache(m, page);
 					*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
+					SetPageFlag(page, PG_anon_exclusive);
 				}
 			}
 			return ret;
@@ -253,6 +255,7 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 	 */
 	if (anon_page_reusable(m, page)) {
 		*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
+		SetPageFlag(page, PG_anon_exclusive);	/* page_move_anon_rmap */
 		return VM_FAULT_OK;
 	}
 	return do_wp_copy(vma, addr, page);
@@ -383,6 +386,8 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 			if (!(src->vm_flags & VM_SHARED)) {
 				pte &= ~PTE_WRITE;
 				*p = pte;
+				if (PageAnon(page))	/* page_try_dup_anon_rmap */
+					ClearPageFlag(page, PG_anon_exclusive);
 			}
 			get_page(page);
 			page->_mapcount++;

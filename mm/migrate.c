@@ -92,11 +92,22 @@ static void move_to_new_page(struct machine *m, struct page *page, struct page *
 	if (PageAnon(page)) {
 		anon_vma_put(page_anon_vma(page));
 		page->mapping = 0;
+		ClearPageFlag(page, PG_anon_exclusive);	/* try_to_migrate shared it */
 	}
 	ClearPageFlag(page, PG_mlocked);
 	ClearPageFlag(page, PG_dirty);
 	ClearPageFlag(page, PG_active);
 	ClearPageFlag(page, PG_unevictable);
+}
+
+static bool mark_dirty_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
+{
+	pte_t *p = pte_lookup(vma->vm_mm, addr);
+
+	if (p && pte_present(*p) && pte_pfn(*p) == page_to_pfn((struct machine *)arg, page) &&
+	    (*p & PTE_DIRTY))
+		SetPageFlag(page, PG_dirty);
+	return true;
 }
 
 /*
@@ -120,8 +131,15 @@ int migrate_pages(struct machine *m, struct page *page, struct page **out)
 	for (pass = 0; pass < NR_MIGRATE_PASSES; pass++)
 		if (page->_refcount <= expected_refs(page))
 			break;
-	if (pass == NR_MIGRATE_PASSES)
+	if (pass == NR_MIGRATE_PASSES) {
+		/*
+		 * Each pass unmapped the page first (try_to_migrate moves a dirty
+		 * PTE's bit to the page) and restored the mappings after the
+		 * reference check failed.
+		 */
+		rmap_walk(m, page, mark_dirty_one, m);
 		return 1;
+	}
 	np = alloc_pages(m, 0);
 	if (!np)
 		return -ENOMEM;

@@ -165,9 +165,12 @@ long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct
 		uint64_t a;
 		/* MAP_POPULATE writes only into writable private mappings (COW). */
 		unsigned fl = (vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ? FAULT_FLAG_WRITE : 0;
-		for (a = addr; a < addr + len; a += PAGE_SIZE)
+		/* __mm_populate: GUP with FOLL_TOUCH marks every page it finds accessed */
+		for (a = addr; a < addr + len; a += PAGE_SIZE) {
 			if (!pte_lookup(mm, a))
 				handle_mm_fault(vma, a, fl);
+			follow_page_touch(vma, a);
+		}
 	}
 	return 0;
 }

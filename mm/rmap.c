@@ -202,6 +202,7 @@ static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma, uint
 		}
 		swap_duplicate(m, page->private);
 		*p = mk_swp_pte(SWP_SWAPFILE, page->private);
+		ClearPageFlag(page, PG_anon_exclusive);	/* page_try_share_anon_rmap */
 	} else {
 		pte_clear(vma->vm_mm, addr);
 	}

@@ -79,13 +79,33 @@ bool isolate_lru_page(struct machine *m, struct page *page)
 	return true;
 }
 
+/* 6.1 putback_lru_page: back through the per-CPU add batch (PG_lru comes at the drain). */
 void putback_lru_page(struct machine *m, struct page *page)
 {
-	add_page_to_lru(m, page);
+	lru_cache_add(m, page);
 	put_page(m, page);
 }
 
 /* mlock/munlock changed PG_mlocked: move the page between evictable and unevictable. */
+/*
+ * folio_mark_accessed (classic LRU): the first access sets PG_referenced, a
+ * second one activates the page (at once while it waits in the add batch,
+ * else by moving it to the active list) and clears PG_referenced.
+ */
+void mark_page_accessed(struct machine *m, struct page *page)
+{
+	page = compound_head_page(page);
+	if (!PageFlag(page, PG_referenced)) {
+		SetPageFlag(page, PG_referenced);
+		return;
+	}
+	if (PageFlag(page, PG_unevictable) || PageFlag(page, PG_active))
+		return;
+	SetPageFlag(page, PG_active);
+	page_lru_update(m, page);
+	ClearPageFlag(page, PG_referenced);
+}
+
 void page_lru_update(struct machine *m, struct page *page)
 {
 	if (!PageFlag(page, PG_lru))

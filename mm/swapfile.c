@@ -217,6 +217,12 @@ int do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
 		lru_cache_add(m, page);
 		get_page(page);	/* ... and the PTE one of its own */
 	}
+	/*
+	 * 6.1 maps the page exclusive when the swap PTE carried the exclusive
+	 * marker: no other PTE shares the slot (the cache holds one count).
+	 */
+	if (m->swap->swap_map[slot] - (PageFlag(page, PG_swapcache) ? 1 : 0) == 1)
+		SetPageFlag(page, PG_anon_exclusive);
 	swap_entry_free(m, slot);	/* the PTE's use of the slot */
 	page->_mapcount++;
 	set_pte(vma->vm_mm, addr, (page_to_pfn(m, page) << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG);

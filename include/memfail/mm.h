@@ -263,6 +263,7 @@ bool isolate_lru_page(struct machine *m, struct page *page);	/* takes a ref on s
 void putback_lru_page(struct machine *m, struct page *page);	/* drops that ref */
 void del_page_from_lru(struct machine *m, struct page *page);
 void page_lru_update(struct machine *m, struct page *page);	/* re-file after mlock change */
+void mark_page_accessed(struct machine *m, struct page *page);
 bool page_in_pagevec(struct machine *m, struct page *page);
 void page_list_add(struct machine *m, struct page_list *l, struct page *page);
 void page_list_del(struct machine *m, struct page_list *l, struct page *page);
@@ -311,6 +312,7 @@ int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 /* mm/gup.c: a reference on each page, faulting in; pages taken, or -errno if none */
 int get_user_pages_fast(struct task_struct *t, uint64_t start, int nr_pages, bool write,
 			struct page **pages);
+void follow_page_touch(struct vm_area_struct *vma, uint64_t addr);	/* FOLL_TOUCH */
 
 /* mm/mmap.c, mm/mlock.c, mm/madvise.c */
 struct mm_struct *mm_alloc(void);

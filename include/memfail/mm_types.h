@@ -32,6 +32,12 @@ enum pageflags {
 	__NR_PAGEFLAGS
 };
 #define PGF(b) (1ULL << (b))
+/*
+ * 6.1 reuses PG_mappedtodisk on anonymous pages as PG_anon_exclusive: the
+ * page is mapped by one process only, so a write may reuse it. It shows in
+ * %pGp and kpageflags as "mappedtodisk".
+ */
+#define PG_anon_exclusive PG_mappedtodisk
 
 enum zone_type { ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE, ZONE_DEVICE, MAX_NR_ZONES };
 
