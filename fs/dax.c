@@ -179,16 +179,6 @@ static pte_t devmap_pte(uint64_t pfn, bool write)
 	return write ? p | PTE_WRITE | PTE_DIRTY : p;
 }
 
-static bool pmd_none_range(struct mm_struct *mm, uint64_t start)
-{
-	uint64_t a;
-
-	for (a = start; a < start + PMD_BYTES; a += PAGE_SIZE)
-		if (pte_lookup(mm, a))
-			return false;
-	return true;
-}
-
 #define FALLBACK 0x1000
 
 static int dax_pmd_fault(struct vm_area_struct *vma, uint64_t addr, uint64_t pgoff, bool write)

@@ -62,16 +62,6 @@ bool thp_vma_suitable(struct vm_area_struct *vma, uint64_t haddr)
 	return transhuge_vma_suitable(vma, haddr);
 }
 
-static bool pmd_none_range(struct mm_struct *mm, uint64_t haddr)
-{
-	uint64_t a;
-
-	for (a = haddr; a < haddr + HPAGE_PMD_SIZE; a += PAGE_SIZE)
-		if (pte_lookup(mm, a))
-			return false;
-	return true;
-}
-
 void map_huge_pmd(struct vm_area_struct *vma, uint64_t haddr, struct page *head, bool write, bool dirty)
 {
 	struct machine *m = vma_machine(vma);

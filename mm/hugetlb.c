@@ -166,6 +166,15 @@ struct page *alloc_huge_page_nodemask(struct machine *m)
 }
 
 /* 0 when page is (now) not a hugetlb page; -EBUSY when it is in use or reserved. */
+/* get_hwpoison_huge_page: 0 for a free pool page, else 1 with a reference taken. */
+int get_hwpoison_huge_page(struct page *head)
+{
+	if (!head->_refcount)
+		return 0;
+	get_page(head);
+	return 1;
+}
+
 int dissolve_free_huge_page(struct machine *m, struct page *page)
 {
 	struct hstate *h = &m->hstate;
@@ -455,7 +464,8 @@ int copy_hugetlb_page_range(struct vm_area_struct *dst, struct vm_area_struct *s
 }
 
 /* try_to_unmap of a hugetlb folio: each huge PTE becomes hwpoison entries, or none. */
-bool hugetlb_try_to_unmap(struct machine *m, struct page *head, bool hwpoison)
+/* Calls fn for every VMA whose huge PTE maps the hugetlb folio head, with its address. */
+void hugetlb_rmap_walk(struct machine *m, struct page *head, hugetlb_rmap_fn fn, void *arg)
 {
 	struct vm_area_struct **vmas;
 	uint64_t pfn = page_to_pfn(m, head);
@@ -468,23 +478,35 @@ bool hugetlb_try_to_unmap(struct machine *m, struct page *head, bool hwpoison)
 		vmas = page_mapping_file(head)->i_mmap;
 		nr = page_mapping_file(head)->nr_mmap;
 	} else {
-		return true;
+		return;
 	}
 	for (i = 0; i < nr; i++) {
 		struct vm_area_struct *vma = vmas[i];
-		uint64_t a = hugetlb_vma_address(head, vma), j;
+		uint64_t a = hugetlb_vma_address(head, vma);
 		pte_t *p;
 		if (a == UINT64_MAX || !(vma->vm_flags & VM_HUGETLB))
 			continue;
 		p = pte_lookup(vma->vm_mm, a);
-		if (!p || !pte_present(*p) || pte_pfn(*p) != pfn)
-			continue;
-		get_page(head);
-		hugetlb_unmap_one(vma, a, head);
-		if (hwpoison)
-			for (j = 0; j < HPAGE_PMD_NR; j++)
-				set_pte(vma->vm_mm, a + (j << PAGE_SHIFT), mk_swp_pte(SWP_HWPOISON, pfn + j));
-		put_page(m, head);
+		if (p && pte_present(*p) && pte_pfn(*p) == pfn)
+			fn(vma, a, head, arg);
 	}
+}
+
+static void unmap_hwpoison_one(struct vm_area_struct *vma, uint64_t a, struct page *head, void *arg)
+{
+	struct machine *m = vma_machine(vma);
+	uint64_t pfn = page_to_pfn(m, head), j;
+
+	get_page(head);
+	hugetlb_unmap_one(vma, a, head);
+	if (*(bool *)arg)
+		for (j = 0; j < HPAGE_PMD_NR; j++)
+			set_pte(vma->vm_mm, a + (j << PAGE_SHIFT), mk_swp_pte(SWP_HWPOISON, pfn + j));
+	put_page(m, head);
+}
+
+bool hugetlb_try_to_unmap(struct machine *m, struct page *head, bool hwpoison)
+{
+	hugetlb_rmap_walk(m, head, unmap_hwpoison_one, &hwpoison);
 	return *compound_mapcount_ptr(head) == 0;
 }

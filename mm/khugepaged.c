@@ -74,17 +74,6 @@ static bool collapse_vma_check(struct vm_area_struct *vma)
 	return vma->anon_vma;
 }
 
-/* Whether any PTE of the 2M range exists: the model's stand-in for "a page table is there". */
-static bool pmd_has_table(struct mm_struct *mm, uint64_t haddr)
-{
-	uint64_t a;
-
-	for (a = haddr; a < haddr + HPAGE_PMD_SIZE; a += PAGE_SIZE)
-		if (pte_lookup(mm, a))
-			return true;
-	return false;
-}
-
 static enum scan_result scan_pmd(struct vm_area_struct *vma, uint64_t haddr, int *unmapped)
 {
 	struct mm_struct *mm = vma->vm_mm;
@@ -323,7 +312,7 @@ static enum scan_result collapse_file(struct vm_area_struct *vma, uint64_t haddr
 {
 	struct machine *m = vma_machine(vma);
 	struct page *iso[HPAGE_PMD_NR], *hpage;
-	bool had_table = pmd_has_table(vma->vm_mm, haddr);
+	bool had_table = !pmd_none_range(vma->vm_mm, haddr);	/* a page table is there */
 	enum scan_result r = SCAN_SUCCEED;
 	unsigned long first = start;
 	int n = 0, i;

@@ -203,13 +203,8 @@ static int __get_hwpoison_page(struct machine *m, struct page *page)
 {
 	struct page *head = compound_head_page(page);
 
-	if (PageHuge(head)) {
-		/* get_hwpoison_huge_page: a free pool page is 0, one in use gets a reference */
-		if (!head->_refcount)
-			return 0;
-		get_page(head);
-		return 1;
-	}
+	if (PageHuge(head))
+		return get_hwpoison_huge_page(head);
 	if (!handlable(m, page))
 		return -EBUSY;
 	if (head->_refcount > 0) {

@@ -36,12 +36,8 @@ static int get_unpoison_page(struct page *p)
 {
 	struct page *head = compound_head_page(p);
 
-	if (PageHuge(head)) {
-		if (!head->_refcount)
-			return 0;
-		get_page(head);
-		return 1;
-	}
+	if (PageHuge(head))
+		return get_hwpoison_huge_page(head);
 	if (PageFlag(p, PG_hwpoison) && p->private == MAGIC_HWPOISON)
 		return -EHWPOISON;
 	if (p->_refcount > 0) {

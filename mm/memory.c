@@ -25,6 +25,20 @@ void set_pte(struct mm_struct *mm, uint64_t addr, pte_t pte)
 		u64map_put(&mm->pt, addr >> PAGE_SHIFT, pte);
 }
 
+/*
+ * No PTE in the 2M range at haddr: the model's "pmd_none" (it keeps no page
+ * tables, only entries, so a range whose PTEs were all zapped reads as none).
+ */
+bool pmd_none_range(struct mm_struct *mm, uint64_t haddr)
+{
+	uint64_t a;
+
+	for (a = haddr; a < haddr + (HPAGE_PMD_NR << PAGE_SHIFT); a += PAGE_SIZE)
+		if (pte_lookup(mm, a))
+			return false;
+	return true;
+}
+
 void pte_clear(struct mm_struct *mm, uint64_t addr)
 {
 	u64map_del(&mm->pt, addr >> PAGE_SHIFT);

@@ -48,37 +48,20 @@ static int expected_huge_refs(struct page *head)
 }
 
 /* remove_migration_ptes: every huge PTE that mapped old maps new, reference and mapcount with it. */
-static void move_huge_ptes(struct machine *m, struct page *old, struct page *new)
+static void move_huge_pte(struct vm_area_struct *vma, uint64_t a, struct page *old, void *arg)
 {
-	uint64_t opfn = page_to_pfn(m, old), npfn = page_to_pfn(m, new);
-	struct vm_area_struct **vmas;
-	int i, nr;
+	struct page *new = arg;
+	struct machine *m = vma->vm_mm->owner->m;
+	uint64_t npfn = page_to_pfn(m, new), j;
 
-	if (PageAnon(old)) {
-		vmas = page_anon_vma(old)->vmas;
-		nr = page_anon_vma(old)->nr;
-	} else {
-		vmas = page_mapping_file(old)->i_mmap;
-		nr = page_mapping_file(old)->nr_mmap;
+	for (j = 0; j < HPAGE_PMD_NR; j++) {
+		pte_t *p = pte_lookup(vma->vm_mm, a + (j << PAGE_SHIFT));
+		*p = (*p & ((1ULL << PTE_PFN_SHIFT) - 1)) | ((npfn + j) << PTE_PFN_SHIFT);
 	}
-	for (i = 0; i < nr; i++) {
-		struct vm_area_struct *vma = vmas[i];
-		uint64_t a = hugetlb_vma_address(old, vma), j;
-		pte_t *p;
-		if (a == UINT64_MAX || !(vma->vm_flags & VM_HUGETLB))
-			continue;
-		p = pte_lookup(vma->vm_mm, a);
-		if (!p || !pte_present(*p) || pte_pfn(*p) != opfn)
-			continue;
-		for (j = 0; j < HPAGE_PMD_NR; j++) {
-			p = pte_lookup(vma->vm_mm, a + (j << PAGE_SHIFT));
-			*p = (*p & ((1ULL << PTE_PFN_SHIFT) - 1)) | ((npfn + j) << PTE_PFN_SHIFT);
-		}
-		(*compound_mapcount_ptr(old))--;
-		put_page(m, old);	/* never the last: the isolation holds one */
-		(*compound_mapcount_ptr(new))++;
-		get_page(new);
-	}
+	(*compound_mapcount_ptr(old))--;
+	put_page(m, old);	/* never the last: the isolation holds one */
+	(*compound_mapcount_ptr(new))++;
+	get_page(new);
 }
 
 /*
@@ -114,7 +97,7 @@ int migrate_huge_page(struct machine *m, struct page *hpage, struct page **out)
 	new->index = hpage->index;
 	if (PageAnon(hpage))
 		page_anon_vma(hpage)->refcount++;	/* the new folio's; free_huge_page drops the old one's */
-	move_huge_ptes(m, hpage, new);
+	hugetlb_rmap_walk(m, hpage, move_huge_pte, new);
 	if (mapping) {
 		/* the page cache's reference moves with the slot */
 		xa_store(&mapping->i_pages, hpage->index, new);

@@ -85,6 +85,9 @@ int hugetlb_set_pool(struct machine *m, uint64_t nr, uint64_t overcommit);
 struct page *alloc_huge_page(struct machine *m, bool reserved);
 void free_huge_page(struct machine *m, struct page *head);	/* refcount reached 0 */
 int dissolve_free_huge_page(struct machine *m, struct page *page);
+int get_hwpoison_huge_page(struct page *head);
+typedef void (*hugetlb_rmap_fn)(struct vm_area_struct *vma, uint64_t addr, struct page *head, void *arg);
+void hugetlb_rmap_walk(struct machine *m, struct page *head, hugetlb_rmap_fn fn, void *arg);
 struct page *alloc_huge_page_nodemask(struct machine *m);
 int hugetlb_reserve_pages(struct machine *m, uint64_t nr);
 void hugetlb_unreserve_pages(struct machine *m, uint64_t nr);

@@ -291,6 +291,7 @@ void mapping_del_vma(struct address_space *mapping, struct vm_area_struct *vma);
 pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr);	/* NULL when none */
 void set_pte(struct mm_struct *mm, uint64_t addr, pte_t pte);
 void pte_clear(struct mm_struct *mm, uint64_t addr);
+bool pmd_none_range(struct mm_struct *mm, uint64_t haddr);	/* no PTE in the 2M at haddr */
 #define FAULT_FLAG_WRITE 0x1
 #define VM_FAULT_OK 0
 #define VM_FAULT_SIGBUS 0x2
