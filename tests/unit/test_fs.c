@@ -14,16 +14,13 @@
 
 #include <cmocka.h>
 
+#include "mm_test.h"
+
 #include "memfail/mm.h"
 
 static struct machine *mk(void)
 {
-	struct machine_config cfg = { .memory = 16ULL << 20, .swap = 0, .nodes = 1, .seed = 1 };
-	struct machine *m;
-	char err[128];
-
-	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
-	return m;
+	return mk_machine(16);
 }
 
 /* End of a test: the machine must be consistent, then goes. */

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "mm_test.h"
+
 #include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
@@ -24,17 +26,7 @@
 
 static struct machine *mk(void)
 {
-	struct machine_config cfg = { .memory = 64ULL << 20, .nodes = 1, .seed = 1 };
-	struct machine *m;
-	char err[128];
-
-	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
-	return m;
-}
-
-static void ok(struct machine *m)
-{
-	assert_int_equal(check_invariants(m, stderr), 0);
+	return mk_machine(64);
 }
 
 static uint64_t map(struct task_struct *t, uint64_t len, unsigned long flags)
@@ -43,28 +35,6 @@ static uint64_t map(struct task_struct *t, uint64_t len, unsigned long flags)
 
 	assert_int_equal(do_mmap(t, len, flags, NULL, 0, false, &addr), 0);
 	return addr;
-}
-
-static void store(struct task_struct *t, uint64_t addr, uint8_t v)
-{
-	assert_int_equal(access_user(t, addr, &v, true), 0);
-}
-
-static uint8_t load(struct task_struct *t, uint64_t addr)
-{
-	uint8_t v = 0;
-
-	assert_int_equal(access_user(t, addr, &v, false), 0);
-	return v;
-}
-
-static struct page *page_at(struct task_struct *t, uint64_t addr)
-{
-	pte_t *p = pte_lookup(t->mm, addr);
-
-	assert_non_null(p);
-	assert_true(pte_present(*p));
-	return pfn_to_page(t->m, pte_pfn(*p));
 }
 
 /* Fill a THP region with one byte per 4K page. */

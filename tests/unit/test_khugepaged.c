@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "mm_test.h"
+
 #include "memfail/fs.h"
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
@@ -21,35 +23,10 @@
 
 static struct machine *mk(int thp)
 {
-	struct machine_config cfg = { .memory = 64ULL << 20, .nodes = 1, .seed = 1 };
-	struct machine *m;
-	char err[128];
+	struct machine *m = mk_machine(64);
 
-	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
 	m->thp.enabled = thp;
 	return m;
-}
-
-static void store(struct task_struct *t, uint64_t addr, uint8_t v)
-{
-	assert_int_equal(access_user(t, addr, &v, true), 0);
-}
-
-static uint8_t load(struct task_struct *t, uint64_t addr)
-{
-	uint8_t v = 0;
-
-	assert_int_equal(access_user(t, addr, &v, false), 0);
-	return v;
-}
-
-static struct page *page_at(struct task_struct *t, uint64_t addr)
-{
-	pte_t *p = pte_lookup(t->mm, addr);
-
-	assert_non_null(p);
-	assert_true(pte_present(*p));
-	return pfn_to_page(t->m, pte_pfn(*p));
 }
 
 /* A 2M-aligned anonymous region of base pages (THP off), one byte per page. */

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "mm_test.h"
+
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 
@@ -22,36 +24,13 @@
 
 static struct machine *mk(void)
 {
-	struct machine_config cfg = { .memory = 64ULL << 20, .swap = 0, .nodes = 1, .seed = 1 };
-	struct machine *m;
-	char err[128];
-
-	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
-	return m;
-}
-
-static void ok(struct machine *m)
-{
-	assert_int_equal(check_invariants(m, stderr), 0);
+	return mk_machine(64);
 }
 
 static void done(struct machine *m)
 {
 	ok(m);
 	machine_destroy(m);
-}
-
-static void store(struct task_struct *t, uint64_t addr, uint8_t v)
-{
-	assert_int_equal(access_user(t, addr, &v, true), 0);
-}
-
-static uint8_t load(struct task_struct *t, uint64_t addr)
-{
-	uint8_t v = 0xee;
-
-	assert_int_equal(access_user(t, addr, &v, false), 0);
-	return v;
 }
 
 /* The pfn addr maps in t now, NO_PFN when nothing is present there. */

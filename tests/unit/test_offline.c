@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "mm_test.h"
+
 #include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
@@ -25,30 +27,7 @@
 
 static struct machine *mk(uint64_t mib)
 {
-	struct machine_config cfg = { .memory = mib << 20, .nodes = 1, .seed = 1 };
-	struct machine *m;
-	char err[128];
-
-	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
-	return m;
-}
-
-static void ok(struct machine *m)
-{
-	assert_int_equal(check_invariants(m, stderr), 0);
-}
-
-static void store(struct task_struct *t, uint64_t addr, uint8_t v)
-{
-	assert_int_equal(access_user(t, addr, &v, true), 0);
-}
-
-static uint8_t load(struct task_struct *t, uint64_t addr)
-{
-	uint8_t v = 0xee;
-
-	assert_int_equal(access_user(t, addr, &v, false), 0);
-	return v;
+	return mk_machine(mib);
 }
 
 static uint64_t pfn_at(struct task_struct *t, uint64_t addr)

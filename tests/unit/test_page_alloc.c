@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "mm_test.h"
+
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 
@@ -30,11 +32,6 @@ static struct machine *mk(uint64_t bytes)
 	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
 	assert_non_null(m);
 	return m;
-}
-
-static void ok(struct machine *m)
-{
-	assert_int_equal(check_invariants(m, stderr), 0);
 }
 
 static void done(struct machine *m)

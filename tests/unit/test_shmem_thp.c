@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "mm_test.h"
+
 #include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
@@ -25,26 +27,10 @@
 
 static struct machine *mk(int shmem_huge)
 {
-	struct machine_config cfg = { .memory = 64ULL << 20, .nodes = 1, .seed = 1 };
-	struct machine *m;
-	char err[128];
+	struct machine *m = mk_machine(64);
 
-	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
 	m->thp.shmem_huge = shmem_huge;
 	return m;
-}
-
-static void ok(struct machine *m)
-{
-	assert_int_equal(check_invariants(m, stderr), 0);
-}
-
-static uint8_t load(struct task_struct *t, uint64_t addr)
-{
-	uint8_t v = 0;
-
-	assert_int_equal(access_user(t, addr, &v, false), 0);
-	return v;
 }
 
 /* A tmpfs file of size bytes, written 4K at a time with page i holding i + 1. */
