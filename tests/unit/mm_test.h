@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Helpers the model's cmocka unit tests share: a small machine, user loads
- * and stores that must not fault, the page a PTE maps, and the invariant
- * checker as an assertion. Include after <cmocka.h>.
+ * Helpers the model's cmocka unit tests share: a small machine, mappings,
+ * user loads and stores that must not fault, the page a PTE maps, the log
+ * ring, and the invariant checker as an assertion. Include after <cmocka.h>.
  */
 #ifndef MEMFAIL_TESTS_MM_TEST_H
 #define MEMFAIL_TESTS_MM_TEST_H
+
+#include <string.h>
 
 #include "memfail/mm.h"
 
@@ -44,6 +46,26 @@ static inline struct page *page_at(struct task_struct *t, uint64_t addr)
 	assert_non_null(p);
 	assert_true(pte_present(*p));
 	return pfn_to_page(t->m, pte_pfn(*p));
+}
+
+static inline uint64_t map(struct task_struct *t, uint64_t len, unsigned long flags)
+{
+	uint64_t addr;
+
+	assert_int_equal(do_mmap(t, len, flags, NULL, 0, false, &addr), 0);
+	return addr;
+}
+
+/* Is there a log line containing s since the last call? */
+static inline bool logged(struct machine *m, const char *s)
+{
+	const char *line;
+	bool found = false;
+	int level;
+
+	while ((line = printk_next_line(m, &level)))
+		found |= strstr(line, s) != NULL;
+	return found;
 }
 
 #endif

@@ -29,14 +29,6 @@ static struct machine *mk(void)
 	return mk_machine(64);
 }
 
-static uint64_t map(struct task_struct *t, uint64_t len, unsigned long flags)
-{
-	uint64_t addr;
-
-	assert_int_equal(do_mmap(t, len, flags, NULL, 0, false, &addr), 0);
-	return addr;
-}
-
 /* Fill a THP region with one byte per 4K page. */
 static uint64_t thp_region(struct task_struct *t)
 {

@@ -32,14 +32,6 @@ static struct machine *mk(void)
 	return mk_machine(64);
 }
 
-static uint64_t map(struct task_struct *t, uint64_t len, unsigned long flags)
-{
-	uint64_t addr;
-
-	assert_int_equal(do_mmap(t, len, flags, NULL, 0, false, &addr), 0);
-	return addr;
-}
-
 static uint64_t pfn_at(struct task_struct *t, uint64_t addr)
 {
 	pte_t *p = pte_lookup(t->mm, addr);
@@ -47,18 +39,6 @@ static uint64_t pfn_at(struct task_struct *t, uint64_t addr)
 	assert_non_null(p);
 	assert_true(pte_present(*p));
 	return pte_pfn(*p);
-}
-
-/* Is there a log line containing s since the last call? */
-static bool logged(struct machine *m, const char *s)
-{
-	const char *line;
-	bool found = false;
-	int level;
-
-	while ((line = printk_next_line(m, &level)))
-		found |= strstr(line, s) != NULL;
-	return found;
 }
 
 /* A 2M private hugetlb region whose page i holds i + 1 at offset i. */

@@ -55,18 +55,6 @@ static int madvise_so(struct machine *m, struct task_struct *t, uint64_t addr)
 	return ret;
 }
 
-/* Is there a log line containing s since the last call? */
-static bool logged(struct machine *m, const char *s)
-{
-	const char *line;
-	bool found = false;
-	int level;
-
-	while ((line = printk_next_line(m, &level)))
-		found |= strstr(line, s) != NULL;
-	return found;
-}
-
 static void free_layout(struct machine *m, uint64_t nr[MAX_ORDER])
 {
 	for (unsigned o = 0; o < MAX_ORDER; o++) {
