@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "model.h"
 
 static struct model *MO(struct mf_backend *be)
@@ -298,6 +299,9 @@ static void exec_system(struct model *mo, const struct mf_stmt *st, const uint64
 		break;
 	case MF_OP_SYNC:
 		sync_all(m);
+		break;
+	case MF_OP_KSM_SCAN:
+		set_errno(res, ksm_run_scans(m, 2) < 0 ? -ENOMEM : 0);
 		break;
 	case MF_OP_DROP_CACHES:
 		lru_add_drain(m);

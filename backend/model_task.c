@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "model.h"
 
 static void errno_res(struct mf_result *res, long ret, bool value)
@@ -350,6 +351,7 @@ static void madvise_step(struct model *mo, struct task_struct *t, struct mb_regi
 		[MF_MADV_HUGEPAGE] = MADV_HUGEPAGE, [MF_MADV_NOHUGEPAGE] = MADV_NOHUGEPAGE,
 		[MF_MADV_DONTNEED] = MADV_DONTNEED, [MF_MADV_PAGEOUT] = MADV_PAGEOUT,
 		[MF_MADV_WILLNEED] = MADV_WILLNEED, [MF_MADV_COLLAPSE] = MADV_COLLAPSE,
+		[MF_MADV_MERGEABLE] = MADV_MERGEABLE, [MF_MADV_UNMERGEABLE] = MADV_UNMERGEABLE,
 	};
 
 	(void)mo;

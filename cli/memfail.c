@@ -64,7 +64,7 @@ static const struct {
 	  "  fill, check, prctl mce_kill early|late|clear, prctl mce_kill_get, exit, open,\n"
 	  "  read, write, fsync, fdatasync, msync, ftruncate, punch, close, unlink\n"
 	  "System steps: corrupt-pfn, unpoison, hard-offline, soft-offline, filter\n"
-	  "  enable|disable, mce srao|srar, sync, drop_caches 1|2|3, reclaim, label\n"
+	  "  enable|disable, mce srao|srar, sync, drop_caches 1|2|3, reclaim, label, ksm-scan\n"
 	  "Page references: T:REGION+OFF, file FS:NAME+OFF, free, free-huge, kernel, slab,\n"
 	  "  LABEL\n"
 	  "Expectations: STEP => RESULT; expect T signals ...|none; expect T alive|killed\n"

@@ -35,6 +35,8 @@
 /* madvise(2) advice numbers (not all libcs define the newer ones). */
 #define LB_MADV_WILLNEED	3
 #define LB_MADV_DONTNEED	4
+#define LB_MADV_MERGEABLE	12
+#define LB_MADV_UNMERGEABLE	13
 #define LB_MADV_HUGEPAGE	14
 #define LB_MADV_NOHUGEPAGE	15
 #define LB_MADV_PAGEOUT		21
@@ -141,6 +143,9 @@ struct lb_task *lb_task_find(struct lb *lb, const char *name);
 /* lb_machine.c: scenario defaults (spec section 2) and clean-up */
 int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_result *res);
 void lb_machine_teardown(struct lb *lb);
+/* lb_ksm.c: ksmd through /sys/kernel/mm/ksm */
+void lb_ksm_reset(void);
+void lb_ksm_scan(struct mf_result *res);
 
 /* lb_sys.c: system steps, /proc readers, kmsg, files */
 int lb_write_file(const char *path, const char *val);

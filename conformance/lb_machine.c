@@ -169,6 +169,7 @@ int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_resu
 	    set_or_fail("/proc/sys/vm/memory_failure_recovery", "1", res))
 		return -1;
 	filter_off();
+	lb_ksm_reset();
 	if (m->thp < 0 || m->thp > 2 || m->shmem_thp < 0 || m->shmem_thp > 3) {
 		res->kind = MF_RES_ERROR;
 		snprintf(res->msg, sizeof(res->msg), "bad thp setting");
@@ -233,6 +234,7 @@ void lb_machine_teardown(struct lb *lb)
 	}
 	lb->tmpfs_mounted = lb->huge_mounted = false;
 	filter_off();
+	lb_ksm_reset();
 	lb_write_file("/proc/sys/vm/memory_failure_early_kill", "0");
 	lb_write_file("/proc/sys/vm/memory_failure_recovery", "1");
 	lb_unpoison_all(lb);

@@ -292,6 +292,8 @@ static int advice_of(enum mf_madv a)
 	case MF_MADV_PAGEOUT: return LB_MADV_PAGEOUT;
 	case MF_MADV_WILLNEED: return LB_MADV_WILLNEED;
 	case MF_MADV_COLLAPSE: return LB_MADV_COLLAPSE;
+	case MF_MADV_MERGEABLE: return LB_MADV_MERGEABLE;
+	case MF_MADV_UNMERGEABLE: return LB_MADV_UNMERGEABLE;
 	}
 	return -1;
 }

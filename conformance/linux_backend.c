@@ -489,7 +489,7 @@ static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint6
 	case MF_OP_CORRUPT_PFN: case MF_OP_UNPOISON: case MF_OP_HARD_OFFLINE:
 	case MF_OP_SOFT_OFFLINE: case MF_OP_FILTER_ENABLE: case MF_OP_FILTER_DISABLE:
 	case MF_OP_MCE_SRAO: case MF_OP_MCE_SRAR: case MF_OP_SYNC: case MF_OP_DROP_CACHES:
-	case MF_OP_LABEL:
+	case MF_OP_LABEL: case MF_OP_KSM_SCAN:
 		lb_system_step(lb, st, pfns, nr, res);
 		break;
 	default:

@@ -2,6 +2,7 @@
 /* /proc/kpageflags: the stable flag word user space sees for each pfn. */
 #include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 #define KPF(b) (1ULL << (b))
@@ -23,6 +24,8 @@ uint64_t stable_page_flags(struct machine *m, uint64_t pfn)
 		u |= KPF(KPF_MMAP);
 	if (PageAnon(p))
 		u |= KPF(KPF_ANON);
+	if (PageKsm(p))
+		u |= KPF(KPF_KSM);
 	if (pfn == m->zero_pfn)
 		u |= KPF(KPF_ZERO_PAGE);
 	if (PageFlag(p, PG_buddy) && p->_refcount == 0)

@@ -10,6 +10,7 @@
 
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 #include "../fs/internal.h"
@@ -153,7 +154,8 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 				 * PMD split (munmap, COW) PTE-maps every subpage, the poisoned
 				 * one too; only a successful split replaces that PTE.
 				 */
-				if (PageFlag(p, PG_hwpoison) && !(PageCompound(p) &&
+				/* 6.1 hwpoison_user_mappings gives up on a KSM page: mapped still */
+				if (PageFlag(p, PG_hwpoison) && !PageKsm(p) && !(PageCompound(p) &&
 				    PageFlag(&compound_head_page(p)[1], PG_has_hwpoisoned)))
 					fail(c, "%s: can read hwpoison pfn %#llx without being told", t->comm,
 					     (unsigned long long)pfn);
@@ -327,6 +329,7 @@ int check_invariants(struct machine *m, FILE *report)
 	check_compound(&c, pmd_slots);
 	free(pmd_slots);
 	check_page_cache(&c);
+	c.bad += ksm_check(m, report);
 	free(seen);
 	free(maps);
 	return c.bad;

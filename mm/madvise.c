@@ -4,6 +4,7 @@
 
 #include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t start, uint64_t end)
@@ -75,6 +76,13 @@ int do_madvise(struct task_struct *t, uint64_t start, uint64_t len, int advice)
 			break;
 		case MADV_WILLNEED:
 			break;
+		case MADV_MERGEABLE:
+		case MADV_UNMERGEABLE: {
+			int ret = ksm_madvise(v, s, e, advice);
+			if (ret)
+				return ret;
+			break;
+		}
 		case MADV_COLLAPSE: {
 			int ret = madvise_collapse(v, s, e);
 			if (ret)

@@ -197,6 +197,11 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int
 		return true;
 	if (!page_mapped(p))
 		return true;
+	/* 6.1 gives up: the KSM page stays mapped (6.3 added collect_procs_ksm) */
+	if (PageKsm(p)) {
+		printk(m, KERN_ERR, "Memory failure: %#llx: can't handle KSM pages.", (unsigned long long)pfn);
+		return false;
+	}
 	if (PageFlag(p, PG_swapcache)) {
 		printk(m, KERN_ERR, "Memory failure: %#llx: keeping poisoned page in swap cache",
 		       (unsigned long long)pfn);

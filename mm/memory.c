@@ -10,6 +10,7 @@
 
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr)
@@ -161,7 +162,8 @@ static int do_file_fault(struct vm_area_struct *vma, uint64_t addr, unsigned fla
 /* An anonymous page mapped once that nobody else holds a reference to. */
 static bool anon_page_reusable(struct machine *m, struct page *page)
 {
-	return PageAnon(page) && page->_mapcount == 1 &&
+	/* 6.1 do_wp_page always copies a KSM page */
+	return PageAnon(page) && !PageKsm(page) && page->_mapcount == 1 &&
 	       page->_refcount == 1 + (PageFlag(page, PG_swapcache) ? 1 : 0) +
 	       (page_in_pagevec(m, page) ? 1 : 0);
 }

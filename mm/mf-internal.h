@@ -3,6 +3,7 @@
 #ifndef MEMFAIL_MF_INTERNAL_H
 #define MEMFAIL_MF_INTERNAL_H
 
+#include "memfail/ksm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 

@@ -62,7 +62,9 @@ static void move_to_new_page(struct machine *m, struct page *page, struct page *
 	np->flags |= page->flags & keep;
 	np->mapping = page->mapping;
 	np->index = page->index;
-	if (PageAnon(page))
+	if (PageKsm(page))
+		ksm_migrate_page(m, np, page);	/* the stable node moves with it: still KSM */
+	else if (PageAnon(page))
 		page_anon_vma(page)->refcount++;
 	/* the mappings first: the rmap walk needs page->mapping */
 	rmap_walk(m, page, remap_one, &a);
@@ -89,7 +91,9 @@ static void move_to_new_page(struct machine *m, struct page *page, struct page *
 		ClearPageFlag(page, PG_private);
 		put_page(m, page);
 	}
-	if (PageAnon(page)) {
+	if (PageKsm(page)) {
+		page->mapping = PAGE_MAPPING_KSM;	/* the stable node went to np */
+	} else if (PageAnon(page)) {
 		anon_vma_put(page_anon_vma(page));
 		page->mapping = 0;
 		ClearPageFlag(page, PG_anon_exclusive);	/* try_to_migrate shared it */

@@ -11,6 +11,7 @@
 
 #include "memfail/dax.h"
 #include "memfail/memory-failure.h"
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 #define MIN_MEMORY (1ULL << 20)
@@ -150,9 +151,10 @@ void machine_destroy(struct machine *m)
 	while (m->nr_inodes)
 		inode_destroy(m->inodes[m->nr_inodes - 1]);
 	pmem_destroy(m);	/* after the inodes: their blocks are its */
+	ksm_destroy(m);		/* after the tasks: KSM pages kept poisoned lose their nodes */
 	/* pages kept forever (poisoned, leaked by design) still hold their anon_vma */
 	for (i = 0; i < m->nr_pages; i++)
-		if (PageAnon(&m->pages[i]))
+		if (page_anon_vma(&m->pages[i]))	/* not a retired KSM page's stale bits */
 			anon_vma_put(page_anon_vma(&m->pages[i]));
 	free(m->inodes);
 	swap_free_all(m);

@@ -6,6 +6,7 @@
 
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 #define MMAP_TOP 0x7f0000000000ULL
@@ -205,6 +206,7 @@ void mmput(struct machine *m, struct mm_struct *mm)
 	(void)m;
 	if (--mm->users > 0)
 		return;
+	ksm_exit(m, mm);
 	while ((v = mm->mmap)) {
 		zap_page_range(v, v->vm_start, v->vm_end);
 		mm->mmap = v->vm_next;
@@ -221,6 +223,7 @@ int dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *c
 	int i;
 
 	(void)child;
+	ksm_fork(dst, src);
 	dst->mmap_base = src->mmap_base;
 	for (v = src->mmap; v; v = v->vm_next) {
 		n = vma_alloc();

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 static struct zone *page_zone(struct machine *m, struct page *page)
@@ -112,10 +113,17 @@ void free_pages(struct machine *m, struct page *page, unsigned order)
 	uint64_t pfn = page_to_pfn(m, page), i;
 
 	for (i = 0; i < (1UL << order); i++) {
-		if (PageAnon(&m->pages[pfn + i]))
+		/* 6.1 free_pages_prepare stops early for a poisoned page: kpageflags still say ksm */
+		bool stale_ksm = PageKsm(&m->pages[pfn + i]) && PageFlag(&m->pages[pfn + i], PG_hwpoison);
+
+		if (PageKsm(&m->pages[pfn + i]))
+			ksm_page_freed(m, &m->pages[pfn + i]);
+		else if (PageAnon(&m->pages[pfn + i]))
 			anon_vma_put(page_anon_vma(&m->pages[pfn + i]));
 		page_data_release(m, &m->pages[pfn + i]);
 		reset_page(&m->pages[pfn + i]);
+		if (stale_ksm)
+			m->pages[pfn + i].mapping = PAGE_MAPPING_KSM;
 		m->pages[pfn + i].compound_head = (uint32_t)(pfn + i);
 		ClearPageFlag(&m->pages[pfn + i], PG_head);
 		ClearPageFlag(&m->pages[pfn + i], PG_tail);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 static int ptr_push(void ***arr, int *nr, int *cap, void *p)
@@ -145,7 +146,10 @@ void rmap_walk(struct machine *m, struct page *page, rmap_one_fn fn, void *arg)
 	struct vm_area_struct **vmas;
 	int i, nr;
 
-	(void)m;
+	if (PageKsm(page)) {
+		rmap_walk_ksm(m, page, fn, arg);
+		return;
+	}
 	if (PageAnon(page)) {
 		struct anon_vma *av = page_anon_vma(page);
 		vmas = av->vmas;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 int swap_init(struct machine *m, uint64_t bytes)
@@ -154,6 +155,9 @@ int reclaim_page(struct machine *m, struct page *page)
 		return -EAGAIN;
 	/* A shmem THP would have to be split first (shmem_writepage): not modelled, it stays. */
 	if (PageFlag(page, PG_head) && !PageAnon(page))
+		return -EAGAIN;
+	/* Swapping a KSM page out (and ksm_might_need_to_copy on the way in): not modelled. */
+	if (PageKsm(page))
 		return -EAGAIN;
 	if (!isolate_lru_page(m, page))
 		return -EAGAIN;

@@ -123,7 +123,7 @@ static const char *const op_names[MF_OP__COUNT] = {
 	[MF_OP_FILTER_DISABLE] = "filter disable", [MF_OP_MCE_SRAO] = "mce srao",
 	[MF_OP_MCE_SRAR] = "mce srar", [MF_OP_SYNC] = "sync",
 	[MF_OP_DROP_CACHES] = "drop_caches", [MF_OP_RECLAIM] = "reclaim",
-	[MF_OP_LABEL] = "label", [MF_OP_REFLINK] = "reflink",
+	[MF_OP_LABEL] = "label", [MF_OP_REFLINK] = "reflink", [MF_OP_KSM_SCAN] = "ksm-scan",
 };
 
 const char *mf_op_name(enum mf_op op)
@@ -156,7 +156,7 @@ int mf_kpf_bit(const char *name)
 
 static const char *const madv_names[] = { "hwpoison", "soft_offline", "hugepage",
 					  "nohugepage", "dontneed", "pageout", "willneed",
-					  "collapse" };
+					  "collapse", "mergeable", "unmergeable" };
 static const char *const kill_names[] = { "early", "late", "clear" };
 static const char *const state_names[] = { "synced", "dirty", "hole", "uncached" };
 

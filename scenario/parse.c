@@ -372,7 +372,7 @@ int p_kpf_flags(struct pctx *p, const struct tok *t, const char *val, uint64_t *
 
 static const char *const system_words[] = {
 	"corrupt-pfn", "unpoison", "hard-offline", "soft-offline", "filter", "mce", "sync",
-	"drop_caches", "reclaim", "label", "reflink", NULL
+	"drop_caches", "reclaim", "label", "reflink", "ksm-scan", NULL
 };
 
 static int p_statement(struct pctx *p, struct mf_stmt *st)

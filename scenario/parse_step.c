@@ -166,7 +166,8 @@ static int p_fdname(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 static int p_task_op(struct pctx *p, struct mf_stmt *st, struct sym_task *tk, struct tok *opt)
 {
 	static const char *const madv[] = { "hwpoison", "soft_offline", "hugepage", "nohugepage",
-					    "dontneed", "pageout", "willneed", "collapse", NULL };
+					    "dontneed", "pageout", "willneed", "collapse", "mergeable",
+					    "unmergeable", NULL };
 	static const char *const kill[] = { "early", "late", "clear", NULL };
 	const char *op = opt->s;
 	struct tok *t, v;
@@ -211,13 +212,14 @@ static int p_task_op(struct pctx *p, struct mf_stmt *st, struct sym_task *tk, st
 		if (p_range(p, st, tk, false))
 			return -1;
 		t = p_word(p, "an advice: hwpoison, soft_offline, hugepage, nohugepage, "
-			   "dontneed, pageout, willneed or collapse");
+			   "dontneed, pageout, willneed, collapse, mergeable or unmergeable");
 		if (!t)
 			return -1;
 		i = word_in(t->s, madv);
 		if (i < 0)
 			return p_err(p, t, "an advice: hwpoison, soft_offline, hugepage, "
-				     "nohugepage, dontneed, pageout, willneed or collapse");
+				     "nohugepage, dontneed, pageout, willneed, collapse, mergeable "
+				     "or unmergeable");
 		st->madv = (enum mf_madv)i;
 		if (i <= MF_MADV_SOFT_OFFLINE)
 			return p_as(p, st->as);
@@ -523,6 +525,8 @@ int p_system_step(struct pctx *p, struct mf_stmt *st)
 			return -1;
 	} else if (!strcmp(op, "sync")) {
 		st->op = MF_OP_SYNC;
+	} else if (!strcmp(op, "ksm-scan")) {
+		st->op = MF_OP_KSM_SCAN;
 	} else if (!strcmp(op, "drop_caches")) {
 		st->op = MF_OP_DROP_CACHES;
 		t = p_next(p);

@@ -46,6 +46,8 @@ static inline pte_t mk_swp_pte(unsigned type, uint64_t off)
 static inline bool is_hwpoison_pte(pte_t p) { return pte_is_swp(p) && swp_type(p) == SWP_HWPOISON; }
 
 /* vpn -> pte, open addressing (lib/u64map.c) */
+struct ksm_state;
+
 struct u64map {
 	uint64_t *keys, *vals;
 	uint64_t cap, nr, tomb;
@@ -187,6 +189,7 @@ struct machine {
 	void *lock_hook_ctx;
 
 	struct hstate hstate;		/* mm/hugetlb.c */
+	struct ksm_state *ksm;		/* mm/ksm.c, allocated on first use */
 	struct thp_state thp;		/* mm/huge_memory.c */
 
 	struct printk_ring log;
@@ -228,7 +231,9 @@ static inline struct page *compound_head_page(struct page *p)
 static inline bool PageAnon(const struct page *p) { return p->mapping & PAGE_MAPPING_ANON; }
 static inline struct anon_vma *page_anon_vma(const struct page *p)
 {
-	return PageAnon(p) ? (struct anon_vma *)(p->mapping & ~PAGE_MAPPING_ANON) : NULL;
+	/* a KSM page (mm/ksm.c) is anonymous too, but its mapping names a stable node */
+	return (p->mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_ANON ?
+	       (struct anon_vma *)(p->mapping & ~PAGE_MAPPING_ANON) : NULL;
 }
 static inline struct address_space *page_mapping_file(const struct page *p)
 {

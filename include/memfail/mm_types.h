@@ -72,6 +72,9 @@ struct page {
 };
 
 #define PAGE_MAPPING_ANON 1UL
+#define PAGE_MAPPING_MOVABLE 2UL
+#define PAGE_MAPPING_KSM (PAGE_MAPPING_ANON | PAGE_MAPPING_MOVABLE)	/* a KSM stable node */
+#define PAGE_MAPPING_FLAGS PAGE_MAPPING_KSM
 #define MAGIC_HWPOISON 0x48575053UL /* "HWPS": set in private when taken off buddy */
 
 /* A doubly linked list of pages through lru_prev/lru_next. */

@@ -97,6 +97,9 @@ static const char FULL[] =
 	"A: madvise buf 16K collapse\n"
 	"A: pin buf+4K 8K => 8K\n"
 	"A: unpin\n"
+	"A: madvise buf 16K mergeable\n"
+	"ksm-scan\n"
+	"A: madvise buf+4K 4K unmergeable\n"
 	"A: exit\n";
 
 static const char *const FULL_CANON[] = {
@@ -174,6 +177,9 @@ static const char *const FULL_CANON[] = {
 	"A: madvise buf+0x0 16K collapse",
 	"A: pin buf+0x1000 8K",
 	"A: unpin",
+	"A: madvise buf+0x0 16K mergeable",
+	"ksm-scan",
+	"A: madvise buf+0x1000 4K unmergeable",
 	"A: exit",
 };
 
@@ -448,7 +454,9 @@ static const struct {
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load b+zz\n", "t.mf:4:9: error: found 'b+zz', expected an address REGION+OFFSET (offset: a number, may end in K, M or G)" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: store b 0x100\n", "t.mf:4:12: error: found '0x100', expected a byte value 0xNN" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 12K hwpoison\n", "t.mf:4:14: error: found '12K', expected a range inside region b (0x2000 bytes from offset 0x0)" },
-	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 4K poison\n", "t.mf:4:17: error: found 'poison', expected an advice: hwpoison, soft_offline, hugepage, nohugepage, dontneed, pageout, willneed or collapse" },
+	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 4K poison\n", "t.mf:4:17: error: found 'poison', expected an advice: hwpoison, soft_offline, hugepage, nohugepage, dontneed, pageout, willneed, collapse, mergeable or unmergeable" },
+	{ "scenario \"x\"\nksm-scan 2\n", "t.mf:2:10: error: found '2', expected end of line" },
+	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 4K mergeable as P\n", "t.mf:4:27: error: found 'as', expected end of line" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 4K dontneed as P\n", "t.mf:4:26: error: found 'as', expected end of line" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: fill b 8K pattern\n", "t.mf:4:14: error: found 'pattern', expected a pattern: index or a byte 0xNN" },
 	{ "scenario \"x\"\ntask A\nA: prctl mce_kill sometimes\n", "t.mf:3:19: error: found 'sometimes', expected early, late or clear" },
