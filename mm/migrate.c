@@ -94,8 +94,13 @@ static void move_to_new_page(struct machine *m, struct page *page, struct page *
 	if (PageKsm(page)) {
 		page->mapping = PAGE_MAPPING_KSM;	/* the stable node went to np */
 	} else if (PageAnon(page)) {
+		/*
+		 * 6.1 leaves the old mapping in place (a poisoned page's free stops
+		 * early), so kpageflags still say "anon": keep the bit, drop the
+		 * anon_vma it named.
+		 */
 		anon_vma_put(page_anon_vma(page));
-		page->mapping = 0;
+		page->mapping = PAGE_MAPPING_ANON;
 		ClearPageFlag(page, PG_anon_exclusive);	/* try_to_migrate shared it */
 	}
 	ClearPageFlag(page, PG_mlocked);

@@ -154,7 +154,7 @@ void machine_destroy(struct machine *m)
 	ksm_destroy(m);		/* after the tasks: KSM pages kept poisoned lose their nodes */
 	/* pages kept forever (poisoned, leaked by design) still hold their anon_vma */
 	for (i = 0; i < m->nr_pages; i++)
-		if (page_anon_vma(&m->pages[i]))	/* not a retired KSM page's stale bits */
+		if (page_anon_vma(&m->pages[i]))	/* not a retired page's stale bits */
 			anon_vma_put(page_anon_vma(&m->pages[i]));
 	free(m->inodes);
 	swap_free_all(m);

@@ -113,17 +113,20 @@ void free_pages(struct machine *m, struct page *page, unsigned order)
 	uint64_t pfn = page_to_pfn(m, page), i;
 
 	for (i = 0; i < (1UL << order); i++) {
-		/* 6.1 free_pages_prepare stops early for a poisoned page: kpageflags still say ksm */
-		bool stale_ksm = PageKsm(&m->pages[pfn + i]) && PageFlag(&m->pages[pfn + i], PG_hwpoison);
+		/*
+		 * 6.1 free_pages_prepare stops early for a poisoned page: its stale
+		 * mapping stays, so kpageflags still say anon (or ksm) on it.
+		 */
+		uintptr_t stale = PageFlag(&m->pages[pfn + i], PG_hwpoison) ?
+				  m->pages[pfn + i].mapping & PAGE_MAPPING_FLAGS : 0;
 
 		if (PageKsm(&m->pages[pfn + i]))
 			ksm_page_freed(m, &m->pages[pfn + i]);
-		else if (PageAnon(&m->pages[pfn + i]))
+		else if (page_anon_vma(&m->pages[pfn + i]))
 			anon_vma_put(page_anon_vma(&m->pages[pfn + i]));
 		page_data_release(m, &m->pages[pfn + i]);
 		reset_page(&m->pages[pfn + i]);
-		if (stale_ksm)
-			m->pages[pfn + i].mapping = PAGE_MAPPING_KSM;
+		m->pages[pfn + i].mapping = stale;
 		m->pages[pfn + i].compound_head = (uint32_t)(pfn + i);
 		ClearPageFlag(&m->pages[pfn + i], PG_head);
 		ClearPageFlag(&m->pages[pfn + i], PG_tail);

@@ -152,6 +152,8 @@ void rmap_walk(struct machine *m, struct page *page, rmap_one_fn fn, void *arg)
 	}
 	if (PageAnon(page)) {
 		struct anon_vma *av = page_anon_vma(page);
+		if (!av)
+			return;	/* a retired page's stale anon bit: nobody maps it */
 		vmas = av->vmas;
 		nr = av->nr;
 	} else if (page_mapping_file(page)) {

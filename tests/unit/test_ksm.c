@@ -14,30 +14,12 @@
 
 #include <cmocka.h>
 
+#include "mm_test.h"
+
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 #define RW (VM_READ | VM_WRITE)
-
-static struct machine *mk(void)
-{
-	struct machine_config cfg = { .memory = 64ULL << 20, .swap = 0, .nodes = 1, .seed = 1 };
-	struct machine *m;
-	char err[128];
-
-	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
-	return m;
-}
-
-static void ok(struct machine *m)
-{
-	assert_int_equal(check_invariants(m, stderr), 0);
-}
-
-static void store(struct task_struct *t, uint64_t addr, uint8_t v)
-{
-	assert_int_equal(access_user(t, addr, &v, true), 0);
-}
 
 static uint64_t pfn_at(struct task_struct *t, uint64_t addr)
 {
@@ -46,7 +28,7 @@ static uint64_t pfn_at(struct task_struct *t, uint64_t addr)
 	return p && pte_present(*p) ? pte_pfn(*p) : NO_PFN;
 }
 
-/* A mergeable private region of n pages, every byte of page i set to v[i]. */
+/* A private region of n pages, every 512th byte of page i set to v[i] (the rest zero). */
 static uint64_t region(struct task_struct *t, int n, const uint8_t *v, bool mergeable)
 {
 	uint64_t addr = 0;
@@ -63,7 +45,7 @@ static uint64_t region(struct task_struct *t, int n, const uint8_t *v, bool merg
 static void test_merge_needs_two_scans(void **state)
 {
 	static const uint8_t same[2] = { 0x5a, 0x5a }, other[1] = { 0x11 };
-	struct machine *m = mk();
+	struct machine *m = mk_machine(64);
 	struct task_struct *a = task_create(m, "a"), *b = task_create(m, "b");
 	uint64_t x = region(a, 2, same, true), y = region(b, 1, same, true);
 	uint64_t z = region(b, 1, other, true), u = region(a, 1, same, false), kpfn;
@@ -97,7 +79,7 @@ static void test_merge_needs_two_scans(void **state)
 static void test_cow_fork_exit(void **state)
 {
 	static const uint8_t same[1] = { 0x77 };
-	struct machine *m = mk();
+	struct machine *m = mk_machine(64);
 	struct task_struct *a = task_create(m, "a"), *b = task_create(m, "b"), *c;
 	uint64_t x = region(a, 1, same, true), y = region(b, 1, same, true), kpfn;
 	struct page *k;
@@ -144,7 +126,7 @@ static bool count_one(struct page *page, struct vm_area_struct *vma, uint64_t ad
 static void test_unmerge_and_rmap(void **state)
 {
 	static const uint8_t same[2] = { 0x33, 0x33 };
-	struct machine *m = mk();
+	struct machine *m = mk_machine(64);
 	struct task_struct *a = task_create(m, "a"), *b = task_create(m, "b");
 	uint64_t x = region(a, 2, same, true), y = region(b, 2, same, true), kpfn;
 	int n = 0;
