@@ -33,6 +33,7 @@
 #define LB_HPAGE	(2ULL << 20)
 
 /* madvise(2) advice numbers (not all libcs define the newer ones). */
+#define BIT(b) (1ULL << (b))
 #define LB_MADV_WILLNEED	3
 #define LB_MADV_DONTNEED	4
 #define LB_MADV_MERGEABLE	12
@@ -174,6 +175,8 @@ int lb_find_kernel(uint64_t *pfn, char *msg, size_t len);
 void lb_note_poison(struct lb *lb, uint64_t pfn);
 void lb_unpoison_all(struct lb *lb);
 void lb_unpoison_wait(int steps);
+int lb_unpoison(uint64_t pfn);		/* debugfs unpoison-pfn: 0 or -errno */
+uint64_t *lb_read_kpageflags(uint64_t *npfn);	/* all of /proc/kpageflags, malloc()ed */
 void lb_set_errno(struct mf_result *res, int err);
 bool lb_in_vm(void);
 
