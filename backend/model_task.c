@@ -56,21 +56,28 @@ static uint8_t pattern_byte(const struct mf_pattern *pat, const struct mb_region
 	return (uint8_t)(page + 1);
 }
 
-/* fill/check a range byte by byte through the page tables, as the CPU would. */
+/* fill/check a range through the page tables, as the CPU would, a page at a time. */
 static void fill_check(struct task_struct *t, struct mb_region *r, uint64_t off, uint64_t len,
 		       const struct mf_pattern *pat, bool check, struct mf_result *res)
 {
 	struct machine *m = t->m;
+	uint8_t want[PAGE_SIZE], buf[PAGE_SIZE];
 	bool ok = true;
-	uint64_t i;
+	uint64_t done, n;
 
-	for (i = 0; i < len; i++) {
-		uint8_t want = pattern_byte(pat, r, off + i), b = want;
-		if (access_user(t, r->addr + off + i, &b, !check)) {
+	for (done = 0; done < len; done += n) {
+		uint64_t a = r->addr + off + done;
+		n = PAGE_SIZE - (a & (PAGE_SIZE - 1));
+		if (n > len - done)
+			n = len - done;
+		/* the pattern is one byte per page: the whole chunk wants the same one */
+		memset(want, pattern_byte(pat, r, off + done), n);
+		memcpy(buf, want, n);
+		if (access_user_page(t, a, buf, n, !check)) {
 			signal_res(m, t, res);
 			return;
 		}
-		if (check && b != want)
+		if (check && memcmp(buf, want, n))
 			ok = false;
 	}
 	if (check) {

@@ -444,6 +444,34 @@ static void hwpoison_fault_kill(struct task_struct *t, uint64_t addr, int lsb)
 	force_sig_mceerr(4 /* BUS_MCEERR_AR */, addr, lsb, t);
 }
 
+/*
+ * access_user for len bytes inside one page: the first byte takes any fault
+ * or signal, the rest go through the PTE that byte left present (nothing
+ * can change it in between). Returns as access_user.
+ */
+int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t len, bool write)
+{
+	uint64_t off = addr & (PAGE_SIZE - 1);
+	struct page *page;
+	pte_t *p;
+	int ret = access_user(t, addr, buf, write);
+
+	if (ret || len <= 1)
+		return ret;
+	p = pte_lookup(t->mm, addr & ~(PAGE_SIZE - 1));
+	page = pfn_to_page(t->m, pte_pfn(*p));
+	if (write) {
+		memcpy(page_data_w(t->m, page) + off + 1, buf + 1, len - 1);
+	} else {
+		const uint8_t *d = page_data(t->m, page);
+		if (d)
+			memcpy(buf + 1, d + off + 1, len - 1);
+		else
+			memset(buf + 1, 0, len - 1);
+	}
+	return 0;
+}
+
 int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 {
 	struct machine *m = t->m;

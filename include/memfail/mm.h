@@ -315,6 +315,8 @@ struct page *follow_page(struct vm_area_struct *vma, uint64_t addr, bool *hwpois
  * with a signal (returns -1 after delivering it) or -EFAULT-style errors.
  */
 int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write);
+/* The same for len bytes that lie in one page (a memcpy through the PTE). */
+int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t len, bool write);
 /* mm/gup.c: a reference on each page, faulting in; pages taken, or -errno if none */
 int get_user_pages_fast(struct task_struct *t, uint64_t start, int nr_pages, bool write,
 			struct page **pages);
