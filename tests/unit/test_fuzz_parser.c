@@ -69,6 +69,20 @@ static const char *const seeds[] = {
 	"label R = free-huge\n"
 	"expect hugepages free=3 total=4\n"
 	"expect A killed SIGBUS\n",
+
+	"scenario \"huge\"\n"
+	"machine thp=never shmem_thp=within_size\n"
+	"file tmpfs:t size=2M fill=index\n"
+	"task A\n"
+	"A: mmap b anon private 2M thp fill=0x5a\n"
+	"A: mmap m file tmpfs:t shared 2M thp populate\n"
+	"A: pin b+4K 8K => 8K\n"
+	"A: madvise b 2M collapse => EAGAIN\n"
+	"A: madvise m 2M collapse\n"
+	"A: madvise b 2M mergeable\n"
+	"ksm-scan\n"
+	"A: unpin\n"
+	"A: madvise b 2M unmergeable\n",
 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
