@@ -160,11 +160,12 @@ void pagecache_put(struct machine *m, struct page *page)
 
 /*
  * The fault path's lookup: the page at index, created (and read from disk)
- * on a miss, with a reference on its head. A PG_hwpoison page is returned
- * like any other: the caller tests PG_hwpoison (VM_FAULT_HWPOISON, or evict
- * and retry when clean, as __do_fault does); vma is the faulting mapping. Errors: -EFAULT beyond EOF (the
- * fault is a SIGBUS), -EIO for a swapped-out shmem entry, -ENOMEM. hugetlbfs
- * returns NULL with *err == 0 for a hole (hugetlb faults allocate).
+ * on a miss, with a reference on its head; vma is the faulting mapping (it
+ * decides shmem's huge page policy). A PG_hwpoison page is returned like any
+ * other: the caller tests PG_hwpoison (VM_FAULT_HWPOISON, or evict and retry
+ * when clean, as __do_fault does). Errors: -EFAULT beyond EOF (the fault is a
+ * SIGBUS), -EIO for a swapped-out shmem entry, -ENOMEM. hugetlbfs returns
+ * NULL with *err == 0 for a hole (hugetlb faults allocate).
  */
 struct page *filemap_get_page(struct address_space *mapping, uint64_t index,
 			      struct vm_area_struct *vma, int *err)
