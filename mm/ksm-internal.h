@@ -4,6 +4,7 @@
 #define MEMFAIL_KSM_INTERNAL_H
 
 #include "memfail/ksm.h"
+#include "memfail/ptr_array.h"
 
 struct ksm_rmap_item {
 	struct mm_struct *mm;
@@ -31,7 +32,6 @@ struct ksm_state {
 	uint64_t seqnr;			/* full scans done */
 };
 
-void ptr_del(void **arr, int *nr, int i);
 struct ksm_mm_slot *mm_slot_lookup(struct ksm_state *ks, const struct mm_struct *mm, int *idx);
 int ksm_enter(struct machine *m, struct mm_struct *mm);
 void remove_rmap_item_from_tree(struct ksm_state *ks, struct ksm_rmap_item *item);

@@ -16,29 +16,8 @@
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
+#include "memfail/ptr_array.h"
 #include "ksm-internal.h"
-
-static int grow(void **arr, int *cap, int nr, size_t elem)
-{
-	void *n;
-	int c;
-
-	if (nr < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 8;
-	n = realloc(*arr, (size_t)c * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = c;
-	return 0;
-}
-
-void ptr_del(void **arr, int *nr, int i)
-{
-	memmove(&arr[i], &arr[i + 1], (size_t)(*nr - i - 1) * sizeof(*arr));
-	(*nr)--;
-}
 
 static struct ksm_state *ksm_state(struct machine *m)
 {
@@ -70,7 +49,7 @@ int ksm_enter(struct machine *m, struct mm_struct *mm)
 	if (mm_slot_lookup(ks, mm, NULL))
 		return 0;
 	slot = calloc(1, sizeof(*slot));
-	if (!slot || grow((void **)&ks->slots, &ks->cap_slots, ks->nr_slots, sizeof(*ks->slots))) {
+	if (!slot || ptr_array_reserve((void ***)&ks->slots, &ks->cap_slots, ks->nr_slots)) {
 		free(slot);
 		return -ENOMEM;
 	}
@@ -103,7 +82,7 @@ void remove_rmap_item_from_tree(struct ksm_state *ks, struct ksm_rmap_item *item
 static int stable_tree_append(struct ksm_rmap_item *item, struct ksm_stable_node *node,
 			      struct vm_area_struct *vma)
 {
-	if (grow((void **)&node->items, &node->cap, node->nr, sizeof(*node->items)))
+	if (ptr_array_reserve((void ***)&node->items, &node->cap, node->nr))
 		return -ENOMEM;
 	memmove(&node->items[1], &node->items[0], (size_t)node->nr * sizeof(*node->items));
 	node->items[0] = item;
@@ -264,7 +243,7 @@ static struct ksm_stable_node *stable_tree_insert(struct machine *m, struct ksm_
 {
 	struct ksm_stable_node *node = calloc(1, sizeof(*node));
 
-	if (!node || grow((void **)&ks->nodes, &ks->cap_nodes, ks->nr_nodes, sizeof(*ks->nodes))) {
+	if (!node || ptr_array_reserve((void ***)&ks->nodes, &ks->cap_nodes, ks->nr_nodes)) {
 		free(node);
 		return NULL;
 	}
@@ -289,7 +268,7 @@ static struct ksm_rmap_item *unstable_tree_search_insert(struct machine *m, stru
 			return u;
 		}
 	}
-	if (!grow((void **)&ks->unstable, &ks->cap_unstable, ks->nr_unstable, sizeof(*ks->unstable))) {
+	if (!ptr_array_reserve((void ***)&ks->unstable, &ks->cap_unstable, ks->nr_unstable)) {
 		ks->unstable[ks->nr_unstable++] = item;
 		item->unstable = true;
 	}
@@ -349,7 +328,7 @@ static struct ksm_rmap_item *get_rmap_item(struct ksm_mm_slot *slot, uint64_t ad
 		if (slot->items[i]->address == addr)
 			return slot->items[i];
 	item = calloc(1, sizeof(*item));
-	if (!item || grow((void **)&slot->items, &slot->cap, slot->nr, sizeof(*slot->items))) {
+	if (!item || ptr_array_reserve((void ***)&slot->items, &slot->cap, slot->nr)) {
 		free(item);
 		return NULL;
 	}

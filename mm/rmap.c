@@ -10,35 +10,7 @@
 
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
-
-static int ptr_push(void ***arr, int *nr, int *cap, void *p)
-{
-	if (*nr == *cap) {
-		int c = *cap ? *cap * 2 : 4;
-		void **n = realloc(*arr, (size_t)c * sizeof(void *));
-		if (!n)
-			return -1;
-		*arr = n;
-		*cap = c;
-	}
-	(*arr)[(*nr)++] = p;
-	return 0;
-}
-
-static void ptr_remove(void **arr, int *nr, void *p)
-{
-	int i;
-
-	for (i = 0; i < *nr; i++) {
-		if (arr[i] == p) {
-			/* keep order: rmap walks follow it */
-			for (; i + 1 < *nr; i++)
-				arr[i] = arr[i + 1];
-			(*nr)--;
-			return;
-		}
-	}
-}
+#include "memfail/ptr_array.h"
 
 struct anon_vma *anon_vma_alloc(void)
 {
