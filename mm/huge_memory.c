@@ -154,6 +154,16 @@ int do_set_pmd(struct vm_area_struct *vma, uint64_t addr, struct page *head, boo
 	return VM_FAULT_OK;
 }
 
+/* The folio a huge PMD at haddr maps, or NULL when there is none. */
+static struct page *huge_pmd_head(struct vm_area_struct *vma, uint64_t haddr)
+{
+	pte_t *p = pte_lookup(vma->vm_mm, haddr);
+
+	if (!p || !pte_huge(*p))
+		return NULL;
+	return compound_head_page(pfn_to_page(vma_machine(vma), pte_pfn(*p)));
+}
+
 /*
  * __split_huge_pmd_locked: the PMD becomes 512 PTEs, each holding a reference
  * on the folio and a mapcount on its subpage; a dirty PMD dirties the folio.
@@ -161,18 +171,15 @@ int do_set_pmd(struct vm_area_struct *vma, uint64_t addr, struct page *head, boo
  */
 void split_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
 {
-	struct machine *m = vma_machine(vma);
-	pte_t *p = pte_lookup(vma->vm_mm, haddr);
-	struct page *head;
+	struct page *head = huge_pmd_head(vma, haddr);
 	uint64_t i;
 
-	if (!p || !pte_huge(*p))
+	if (!head)
 		return;
 	if (vma->vm_file) {
 		zap_huge_pmd(vma, haddr);
 		return;
 	}
-	head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
 	if (pmd_dirty_range(vma->vm_mm, haddr))
 		SetPageFlag(head, PG_dirty);
 	for (i = 0; i < HPAGE_PMD_NR; i++) {
@@ -191,13 +198,11 @@ void split_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
 void zap_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
 {
 	struct machine *m = vma_machine(vma);
-	pte_t *p = pte_lookup(vma->vm_mm, haddr);
-	struct page *head;
+	struct page *head = huge_pmd_head(vma, haddr);
 	uint64_t i;
 
-	if (!p || !pte_huge(*p))
+	if (!head)
 		return;
-	head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
 	if (!PageAnon(head) && pmd_dirty_range(vma->vm_mm, haddr))
 		SetPageFlag(head, PG_dirty);
 	for (i = 0; i < HPAGE_PMD_NR; i++)
@@ -213,14 +218,11 @@ void zap_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
 /* fork: the child shares the THP read-only (copy_huge_pmd). */
 int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64_t haddr)
 {
-	struct machine *m = vma_machine(src);
-	pte_t *p = pte_lookup(src->vm_mm, haddr);
-	struct page *head;
+	struct page *head = huge_pmd_head(src, haddr);
 	uint64_t i;
 
-	if (!p || !pte_huge(*p) || dst->vm_file)
+	if (!head || dst->vm_file)
 		return 0;	/* a file THP is not copied: the child refaults it */
-	head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
 	get_page(head);
 	(*compound_mapcount_ptr(head))++;
 	ClearPageFlag(head, PG_anon_exclusive);	/* page_try_dup_anon_rmap */
@@ -242,10 +244,8 @@ int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64
  */
 int do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr)
 {
-	struct machine *m = vma_machine(vma);
 	uint64_t haddr = addr & HPAGE_PMD_MASK, i;
-	pte_t *p = pte_lookup(vma->vm_mm, haddr);
-	struct page *head = compound_head_page(pfn_to_page(m, pte_pfn(*p)));
+	struct page *head = huge_pmd_head(vma, haddr);
 
 	/* a shared file PMD write-protected by mprotect: writable again, dirty bit only */
 	if ((vma->vm_file && (vma->vm_flags & VM_SHARED)) ||
