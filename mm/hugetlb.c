@@ -297,19 +297,26 @@ static void hugetlb_unmap_one(struct vm_area_struct *vma, uint64_t haddr, struct
 	put_page(m, head);
 }
 
+/* alloc_huge_page for a fault in vma: from its reservation while one is left. */
+static struct page *alloc_huge_page_vma(struct vm_area_struct *vma)
+{
+	bool resv = vma->hugetlb_resv > 0;
+	struct page *head = alloc_huge_page(vma_machine(vma), resv);
+
+	if (head && resv)
+		vma->hugetlb_resv--;
+	return head;
+}
+
 static struct page *hugetlb_new_anon(struct vm_area_struct *vma, uint64_t haddr)
 {
-	struct machine *m = vma_machine(vma);
-	bool resv = vma->hugetlb_resv > 0;
 	struct page *head;
 
 	if (anon_vma_prepare(vma))
 		return NULL;
-	head = alloc_huge_page(m, resv);
+	head = alloc_huge_page_vma(vma);
 	if (!head)
 		return NULL;
-	if (resv)
-		vma->hugetlb_resv--;
 	vma->anon_vma->refcount++;
 	head->mapping = (uintptr_t)vma->anon_vma | PAGE_MAPPING_ANON;
 	head->index = vma->vm_pgoff + ((haddr - vma->vm_start) >> PAGE_SHIFT);
@@ -363,14 +370,11 @@ static int hugetlb_no_page(struct vm_area_struct *vma, uint64_t haddr, bool writ
 		return VM_FAULT_HWPOISON_LARGE;
 	}
 	if (!head) {
-		bool resv = vma->hugetlb_resv > 0;
 		if (!shared && write)
 			goto anon;
-		head = alloc_huge_page(m, resv);
+		head = alloc_huge_page_vma(vma);
 		if (!head)
 			return VM_FAULT_SIGBUS;
-		if (resv)
-			vma->hugetlb_resv--;
 		SetPageFlag(head, PG_uptodate);
 		SetPageFlag(head, PG_dirty);	/* hugetlb_add_to_page_cache */
 		if (add_to_page_cache(head, mapping, idx)) {
