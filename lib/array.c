@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The one out-of-memory policy and the allocation wrappers that follow it. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memfail/array.h"
+
+static void oom_default(const char *what)
+{
+	fprintf(stderr, "memfail: out of memory while %s\n", what);
+	exit(3);
+}
+
+static mf_oom_handler_t oom_handler = oom_default;
+
+mf_oom_handler_t mf_set_oom_handler(mf_oom_handler_t fn)
+{
+	mf_oom_handler_t old = oom_handler;
+
+	oom_handler = fn ? fn : oom_default;
+	return old;
+}
+
+_Noreturn void mf_oom(const char *what)
+{
+	oom_handler(what);
+	/* A handler that returns breaks the contract; never go on with a NULL. */
+	abort();
+}
+
+void *xmalloc(size_t size, const char *what)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (!p)
+		mf_oom(what);
+	return p;
+}
+
+void *xcalloc(size_t nmemb, size_t size, const char *what)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (!p)
+		mf_oom(what);
+	return p;
+}
+
+void *xrealloc_array(void *p, size_t nmemb, size_t size, const char *what)
+{
+	void *n;
+
+	if (size && nmemb > SIZE_MAX / size)
+		mf_oom(what);
+	n = realloc(p, nmemb && size ? nmemb * size : 1);
+	if (!n)
+		mf_oom(what);
+	return n;
+}
+
+char *xstrdup(const char *s, const char *what)
+{
+	size_t len = strlen(s) + 1;
+
+	return memcpy(xmalloc(len, what), s, len);
+}
