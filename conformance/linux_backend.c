@@ -382,12 +382,9 @@ static bool model_only(const struct mf_scenario *sc)
 
 		if (st->is_expect)
 			continue;
-		if (st->op == MF_OP_MCE_SRAO || st->op == MF_OP_MCE_SRAR)
+		if (mf_op_flags(st->op) & MF_OPF_MODEL_ONLY)
 			return true;
-		if (mf_pref_model_only(st->ref.kind) &&
-		    (st->op == MF_OP_CORRUPT_PFN || st->op == MF_OP_UNPOISON || st->op == MF_OP_LABEL ||
-		     st->op == MF_OP_HARD_OFFLINE || st->op == MF_OP_SOFT_OFFLINE ||
-		     st->op == MF_OP_RECLAIM))
+		if ((mf_op_flags(st->op) & MF_OPF_PAGEREF) && mf_pref_model_only(st->ref.kind))
 			return true;
 	}
 	return false;
@@ -486,14 +483,12 @@ static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint6
 			lb_set_errno(res, -rc);
 		break;
 	}
-	case MF_OP_CORRUPT_PFN: case MF_OP_UNPOISON: case MF_OP_HARD_OFFLINE:
-	case MF_OP_SOFT_OFFLINE: case MF_OP_FILTER_ENABLE: case MF_OP_FILTER_DISABLE:
-	case MF_OP_MCE_SRAO: case MF_OP_MCE_SRAR: case MF_OP_SYNC: case MF_OP_DROP_CACHES:
-	case MF_OP_LABEL: case MF_OP_KSM_SCAN:
-		lb_system_step(lb, st, pfns, nr, res);
-		break;
 	default:
-		task_step(lb, st, pfns, nr, res);
+		/* the rest of the system steps run in the controller, task steps in the task */
+		if (mf_op_class(st->op) == MF_CLASS_SYSTEM)
+			lb_system_step(lb, st, pfns, nr, res);
+		else
+			task_step(lb, st, pfns, nr, res);
 		break;
 	}
 	collect(lb, st, res, evs);

@@ -14,24 +14,17 @@
 
 static bool is_task_step(const struct mf_stmt *st)
 {
-	return !st->is_expect && st->op >= MF_OP_MMAP && st->op <= MF_OP_UNLINK;
+	return !st->is_expect && mf_op_class(st->op) == MF_CLASS_TASK;
 }
 
 static bool is_decl(const struct mf_stmt *st)
 {
-	return st->op <= MF_OP_SYSCTL;
+	return mf_op_class(st->op) == MF_CLASS_DECL;
 }
 
 static bool has_ref(const struct mf_stmt *st)
 {
-	switch (st->op) {
-	case MF_OP_CORRUPT_PFN: case MF_OP_UNPOISON: case MF_OP_HARD_OFFLINE:
-	case MF_OP_SOFT_OFFLINE: case MF_OP_MCE_SRAO: case MF_OP_MCE_SRAR:
-	case MF_OP_RECLAIM: case MF_OP_LABEL:
-		return true;
-	default:
-		return false;
-	}
+	return !st->is_expect && (mf_op_flags(st->op) & MF_OPF_PAGEREF);
 }
 
 /* Why a statement needs the model, or NULL. */
@@ -44,10 +37,8 @@ static const char *model_only(const struct mf_stmt *st)
 			       "a model-only page reference" : NULL;
 	if (st->op == MF_OP_SYSCTL && !strncmp(st->sysctl_key, "memfail.", 8))
 		return "a memfail.* sysctl";
-	if (st->op == MF_OP_MCE_SRAO)
-		return "mce srao";
-	if (st->op == MF_OP_MCE_SRAR)
-		return "mce srar";
+	if (mf_op_flags(st->op) & MF_OPF_MODEL_ONLY)
+		return mf_op_name(st->op);
 	if (has_ref(st) && mf_pref_model_only(st->ref.kind))
 		return "a model-only page reference";
 	return NULL;
@@ -151,7 +142,7 @@ static int resolve_pages(struct drv *d, const struct mf_stmt *st, uint64_t **pfn
 			free(*pfns);
 			return -1;
 		}
-	} else if (st->op == MF_OP_MADVISE && st->madv <= MF_MADV_SOFT_OFFLINE) {
+	} else if (st->op == MF_OP_MADVISE && mf_madv_injects(st->madv)) {
 		struct mf_pageref ref = { .kind = MF_PREF_TASK, .addr = st->addr };
 
 		strcpy(ref.task, st->task);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "stmt.h"
 
 struct tok *p_peek(struct pctx *p)
 {
@@ -168,10 +168,6 @@ int p_pattern(struct pctx *p, const struct tok *t, struct mf_pattern *pat)
 	return 0;
 }
 
-static const char *const fs_names[] = { "disk", "tmpfs", "hugetlbfs", "pmem-xfs", "pmem-xfs-normap",
-					"pmem-ext4" };
-#define NR_FS (int)(sizeof(fs_names) / sizeof(fs_names[0]))
-
 int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bool declared)
 {
 	const char *c = t && t->kind == T_WORD ? strchr(t->s, ':') : NULL;
@@ -180,11 +176,11 @@ int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bo
 
 	if (!c)
 		return p_err(p, t, "a file disk:NAME, tmpfs:NAME or hugetlbfs:NAME");
-	for (i = 0; i < NR_FS; i++)
-		if ((size_t)(c - t->s) == strlen(fs_names[i]) &&
-		    !strncmp(t->s, fs_names[i], c - t->s))
+	for (i = 0; mf_fs_names[i]; i++)
+		if ((size_t)(c - t->s) == strlen(mf_fs_names[i]) &&
+		    !strncmp(t->s, mf_fs_names[i], c - t->s))
 			break;
-	if (i == NR_FS)
+	if (!mf_fs_names[i])
 		return p_err(p, t, "a file system disk, tmpfs or hugetlbfs before ':'");
 	if (!name_ok(c + 1, MF_PATH_MAX - 1, true))
 		return p_err(p, t, "a file name ([A-Za-z_][A-Za-z0-9_.-]*, at most %d bytes)",
@@ -235,7 +231,12 @@ int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t 
 }
 
 static const char *const reserved_refs[] = { "free", "free-huge", "kernel", "slab", "metadata",
-					     "metadata-busy", "file", "pmem" };
+					     "metadata-busy", "file", "pmem", NULL };
+
+bool p_reserved_ref(const char *name)
+{
+	return word_index(name, reserved_refs) >= 0;
+}
 
 int p_pageref(struct pctx *p, struct mf_pageref *ref)
 {
@@ -325,9 +326,8 @@ static int p_newlabel(struct pctx *p, const struct tok *t, char *out)
 {
 	if (p_name(p, t, "label", out))
 		return -1;
-	for (size_t i = 0; i < sizeof(reserved_refs) / sizeof(reserved_refs[0]); i++)
-		if (!strcmp(out, reserved_refs[i]))
-			return p_err(p, t, "a label name that is not a page-reference keyword");
+	if (p_reserved_ref(out))
+		return p_err(p, t, "a label name that is not a page-reference keyword");
 	if (sym_label(&p->sym, out))
 		return p_err(p, t, "a new label name (%s is already bound)", out);
 	sym_label_add(&p->sym, out);
@@ -370,10 +370,20 @@ int p_kpf_flags(struct pctx *p, const struct tok *t, const char *val, uint64_t *
 	return 0;
 }
 
-static const char *const system_words[] = {
-	"corrupt-pfn", "unpoison", "hard-offline", "soft-offline", "filter", "mce", "sync",
-	"drop_caches", "reclaim", "label", "reflink", "ksm-scan", NULL
-};
+/* Header statements: before the first declaration or step only (sysctl: also after). */
+static const char *const header_words[] = { "kernel", "machine", "requires", "sysctl", NULL };
+
+/* A declaration: file, task, thread, sysctl. */
+static int p_decl(struct pctx *p, struct mf_stmt *st)
+{
+	const char *w = p_next(p)->s;
+	const struct stmt_kind *k;
+	bool known;
+
+	k = stmt_lookup(p, MF_CLASS_DECL, w, &known);
+	st->op = (enum mf_op)(k - stmt_kinds);
+	return k->parse(p, st, NULL);
+}
 
 static int p_statement(struct pctx *p, struct mf_stmt *st)
 {
@@ -387,35 +397,17 @@ static int p_statement(struct pctx *p, struct mf_stmt *st)
 		return p_err(p, t, "a statement");
 	if (!strcmp(w, "scenario"))
 		return p_err(p, t, "a statement (scenario is the first statement only)");
-	if (!strcmp(w, "kernel") || !strcmp(w, "machine") || !strcmp(w, "requires"))
+	if (word_index(w, header_words) >= 0 && strcmp(w, "sysctl"))
 		return p_err(p, t, "a step (%s belongs to the header, before the first "
 			     "declaration or step)", w);
-	if (!strcmp(w, "sysctl")) {
-		p->i++;
-		st->op = MF_OP_SYSCTL;
-		return p_sysctl(p, st->sysctl_key, st->sysctl_val);
-	}
-	if (!strcmp(w, "file")) {
-		p->i++;
-		st->op = MF_OP_FILE;
-		return p_file_decl(p, st);
-	}
-	if (!strcmp(w, "task")) {
-		p->i++;
-		st->op = MF_OP_TASK;
-		return p_task_decl(p, st);
-	}
-	if (!strcmp(w, "thread")) {
-		p->i++;
-		st->op = MF_OP_THREAD;
-		return p_thread_decl(p, st);
-	}
 	if (!strcmp(w, "expect")) {
 		p->i++;
 		st->is_expect = true;
 		return p_expect(p, st);
 	}
-	if (word_index(w, system_words) >= 0)
+	if (stmt_known(MF_CLASS_DECL, w))
+		return p_decl(p, st);
+	if (stmt_known(MF_CLASS_SYSTEM, w))
 		return p_system_step(p, st);
 	if (n > 1 && w[n - 1] == ':')
 		return p_task_step(p, st);
@@ -503,9 +495,7 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 				goto fail;
 			continue;
 		}
-		if (p.header && t->kind == T_WORD &&
-		    (!strcmp(t->s, "kernel") || !strcmp(t->s, "machine") ||
-		     !strcmp(t->s, "requires") || !strcmp(t->s, "sysctl"))) {
+		if (p.header && t->kind == T_WORD && word_index(t->s, header_words) >= 0) {
 			if (p_header(&p, t))
 				goto fail;
 			continue;

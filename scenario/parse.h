@@ -130,17 +130,18 @@ int p_as(struct pctx *p, char *as);
 struct tok *p_more(struct pctx *p);
 int p_kpf_flags(struct pctx *p, const struct tok *t, const char *val, uint64_t *v);
 
+/* "key=VALUE" word t: the value as a token of its own (for error columns). */
+bool tok_kv(const struct tok *t, const char *key, struct tok *val);
+/* A page-reference keyword (free, kernel, file, ...): not a label name. */
+bool p_reserved_ref(const char *name);
+
 /* parse_decl.c */
-int word_index(const char *s, const char *const *words);
 int kv_split(struct pctx *p, const struct tok *t, char *key, size_t klen, const char **val,
 	     const char *what);
 int p_machine(struct pctx *p);
 int p_sysctl(struct pctx *p, char *key, char *val);
-int p_file_decl(struct pctx *p, struct mf_stmt *st);
-int p_task_decl(struct pctx *p, struct mf_stmt *st);
-int p_thread_decl(struct pctx *p, struct mf_stmt *st);
 
-/* parse_step.c, parse_expect.c */
+/* parse_step.c, parse_sys.c, parse_expect.c */
 int p_task_step(struct pctx *p, struct mf_stmt *st);
 int p_system_step(struct pctx *p, struct mf_stmt *st);
 int p_expect(struct pctx *p, struct mf_stmt *st);

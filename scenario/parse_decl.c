@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "stmt.h"
 
 /* ---- header ---- */
 
@@ -19,14 +19,6 @@ int kv_split(struct pctx *p, const struct tok *t, char *key, size_t klen,
 	snprintf(key, klen, "%.*s", (int)(eq - t->s), t->s);
 	*val = eq + 1;
 	return 0;
-}
-
-int word_index(const char *s, const char *const *words)
-{
-	for (int i = 0; words[i]; i++)
-		if (!strcmp(s, words[i]))
-			return i;
-	return -1;
 }
 
 int p_machine(struct pctx *p)
@@ -111,13 +103,13 @@ int p_sysctl(struct pctx *p, char *key, char *val)
 
 /* ---- declarations ---- */
 
-int p_file_decl(struct pctx *p, struct mf_stmt *st)
+int p_file_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
-	static const char *const states[] = { "synced", "dirty", "hole", "uncached", NULL };
 	struct tok *t = p_next(p);
 	struct sym_file *f;
 	bool have_size = false, have_state = false;
 
+	(void)tk;
 	if (p_fsname(p, t, &st->fs, st->file, false))
 		return -1;
 	if (sym_file(&p->sym, st->fs, st->file))
@@ -156,7 +148,7 @@ int p_file_decl(struct pctx *p, struct mf_stmt *st)
 				return -1;
 		} else if (t->kind == T_WORD && !strcmp(t->s, "aligned") && MF_FS_IS_PMEM(st->fs)) {
 			st->aligned = true;	/* 2 MiB-aligned extents: PMD mappings possible */
-		} else if (t->kind == T_WORD && (i = word_index(t->s, states)) >= 0) {
+		} else if (t->kind == T_WORD && (i = word_index(t->s, mf_state_names)) >= 0) {
 			if (have_state)
 				return p_err(p, t, "one state only (synced, dirty, hole or uncached)");
 			if (MF_FS_IS_PMEM(st->fs) && (i == MF_FILE_DIRTY || i == MF_FILE_UNCACHED))
@@ -178,11 +170,12 @@ int p_file_decl(struct pctx *p, struct mf_stmt *st)
 	return 0;
 }
 
-int p_task_decl(struct pctx *p, struct mf_stmt *st)
+int p_task_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
 	struct tok *t = p_next(p);
 	struct sym_task *parent = NULL;
 
+	(void)tk;
 	if (p_name(p, t, "task", st->task))
 		return -1;
 	if (sym_task(&p->sym, st->task))
@@ -208,10 +201,9 @@ int p_task_decl(struct pctx *p, struct mf_stmt *st)
 	return 0;
 }
 
-int p_thread_decl(struct pctx *p, struct mf_stmt *st)
+int p_thread_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
 	struct tok *t = p_word(p, "a thread TASK.NAME");
-	struct sym_task *tk;
 	char *dot;
 	char task[64];
 
@@ -241,3 +233,9 @@ int p_thread_decl(struct pctx *p, struct mf_stmt *st)
 	return p_end(p, NULL);
 }
 
+
+int p_sysctl_stmt(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
+{
+	(void)tk;
+	return p_sysctl(p, st->sysctl_key, st->sysctl_val);
+}

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MF_NAME_MAX 16 /* task/thread/region/fd/label names: at most 15 bytes + NUL */
 #define MF_PATH_MAX 64 /* "disk:data" style file names */
@@ -89,12 +90,27 @@ enum mf_op {
 	MF_OP__COUNT
 };
 
+/* What a statement is (one table of kinds: scenario/stmt_table.c). */
+enum mf_stmt_class {
+	MF_CLASS_DECL,		/* file, task, thread, sysctl */
+	MF_CLASS_TASK,		/* "TASK: op ...": a system call of that task */
+	MF_CLASS_SYSTEM,	/* injections, filters, sync, labels, ... */
+};
+#define MF_OPF_PAGEREF	 0x1u	/* names one page in st->ref, resolved by the driver */
+#define MF_OPF_INJECTS	 0x2u	/* may inject an error (st->as binds the page) */
+#define MF_OPF_MODEL_ONLY 0x4u	/* only the model can run it */
+
+enum mf_stmt_class mf_op_class(enum mf_op op);
+unsigned mf_op_flags(enum mf_op op);
+
 enum mf_mmap_kind { MF_MAP_ANON, MF_MAP_FILE, MF_MAP_FD, MF_MAP_SYSV };
 enum mf_madv {
 	MF_MADV_HWPOISON, MF_MADV_SOFT_OFFLINE, MF_MADV_HUGEPAGE, MF_MADV_NOHUGEPAGE,
 	MF_MADV_DONTNEED, MF_MADV_PAGEOUT, MF_MADV_WILLNEED, MF_MADV_COLLAPSE,
 	MF_MADV_MERGEABLE, MF_MADV_UNMERGEABLE,	/* KSM (MADV_MERGEABLE 12, MADV_UNMERGEABLE 13) */
 };
+/* madvise advice that injects (hwpoison, soft_offline) */
+bool mf_madv_injects(enum mf_madv advice);
 enum mf_mce_kill { MF_MCE_KILL_EARLY, MF_MCE_KILL_LATE, MF_MCE_KILL_CLEAR };
 enum mf_file_state { MF_FILE_SYNCED, MF_FILE_DIRTY, MF_FILE_HOLE, MF_FILE_UNCACHED };
 
@@ -250,6 +266,8 @@ void mf_scenario_free(struct mf_scenario *sc);
 /* Canonical step text (spec section 9) into buf; returns buf. */
 const char *mf_stmt_canonical(const struct mf_stmt *st, char *buf, size_t len);
 const char *mf_op_name(enum mf_op op);
+/* The statement syntax of every kind, by class (for `memfail help statements`). */
+void mf_stmt_help(FILE *f);
 
 /* kpageflags bit number for a page-types name ("hwpoison" -> 19), -1 if unknown. */
 int mf_kpf_bit(const char *name);

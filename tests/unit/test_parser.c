@@ -56,7 +56,7 @@ static const char FULL[] =
 	"A: fsync f => EIO\n"
 	"A: fdatasync f\n"
 	"A: msync m\n"
-	"A: msync m 4K\n"
+	"A: msync m+0 4K\n"
 	"A: ftruncate f 8K\n"
 	"A: punch f 0 4K\n"
 	"A: close f\n"
@@ -136,8 +136,8 @@ static const char *const FULL_CANON[] = {
 	"A: write f 8K 4K fill=0x01",
 	"A: fsync f",
 	"A: fdatasync f",
-	"A: msync m 20K",
-	"A: msync m 4K",
+	"A: msync m+0x0 20K",
+	"A: msync m+0x0 4K",
 	"A: ftruncate f 8K",
 	"A: punch f 0 4K",
 	"A: close f",
