@@ -46,6 +46,15 @@ void perr_at(struct mf_parse_error *err, const char *path, int line, int col,
 void tok_describe(const struct tok *t, char *buf, size_t len);
 
 /* ---- static symbol tables (symtab.c) ---- */
+/* name (+ tag) -> index into an array, open addressing */
+struct strmap_ent {
+	char *key;
+	int tag, idx;
+};
+struct strmap {
+	struct strmap_ent *e;
+	size_t cap, n;
+};
 struct sym_region {
 	char name[MF_NAME_MAX];
 	uint64_t size;
@@ -61,10 +70,10 @@ struct sym_fd {
 struct sym_task {
 	char name[MF_NAME_MAX];
 	bool exited;
-	int nreg, nfd, nthr;
+	int nreg, capreg, nfd, capfd, nthr;
 	struct sym_region *reg;
 	struct sym_fd *fd;
-	char (*thr)[MF_NAME_MAX];
+	struct strmap reg_map, fd_map, thr_map;
 };
 struct sym_file {
 	enum mf_fs fs;
@@ -73,10 +82,11 @@ struct sym_file {
 	bool unlinked;
 };
 struct symtab {
-	int ntask, nfile, nlabel;
+	int ntask, captask, nfile, capfile, nlabel;
 	struct sym_task *task;
 	struct sym_file *file;
-	char (*label)[MF_NAME_MAX];
+	struct strmap task_map, file_map, label_map;
+	int pmem_fs;		/* the pmem file system files were declared on, or 0 */
 };
 
 void sym_free(struct symtab *s);

@@ -115,15 +115,12 @@ int p_file_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 	if (sym_file(&p->sym, st->fs, st->file))
 		return p_err(p, t, "a new file name (%s is already declared)", t->s);
 	if (MF_FS_IS_PMEM(st->fs)) {
-		int i;
-
 		if (!p->sc->machine.pmem)
 			return p_err(p, t, "a file system the machine has (pmem files need machine pmem=)");
-		for (i = 0; i < p->sym.nfile; i++)
-			if (MF_FS_IS_PMEM(p->sym.file[i].fs) && p->sym.file[i].fs != st->fs)
-				return p_err(p, t, "one pmem file system per scenario (%s files are "
-					     "declared)", p->sym.file[i].fs == MF_FS_PMEM_EXT4 ? "pmem-ext4" :
-					     p->sym.file[i].fs == MF_FS_PMEM_XFS ? "pmem-xfs" : "pmem-xfs-normap");
+		if (p->sym.pmem_fs && p->sym.pmem_fs != (int)st->fs)
+			return p_err(p, t, "one pmem file system per scenario (%s files are "
+				     "declared)", mf_fs_names[p->sym.pmem_fs]);
+		p->sym.pmem_fs = (int)st->fs;
 	}
 	st->pat.kind = MF_PAT_INDEX;
 	st->fstate = st->fs == MF_FS_DISK || MF_FS_IS_PMEM(st->fs) ? MF_FILE_SYNCED : MF_FILE_DIRTY;
