@@ -235,7 +235,7 @@ static void task_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *p
 	memset(&rq, 0, sizeof(rq));
 	rq.op = LB_REQ_STEP;
 	rq.st = *st;
-	rq.st.expect.log = NULL;
+	rq.st.expect = NULL;
 	if ((st->op == MF_OP_MMAP && st->mkind == MF_MAP_FILE) || st->op == MF_OP_OPEN ||
 	    st->op == MF_OP_UNLINK)
 		lb_file_path(st->fs, st->file, rq.path, sizeof(rq.path));
@@ -293,7 +293,7 @@ static void reclaim_step(struct lb *lb, const struct mf_stmt *st, struct mf_resu
 	memset(&rq, 0, sizeof(rq));
 	rq.op = LB_REQ_RECLAIM;
 	rq.st = *st;
-	rq.st.expect.log = NULL;
+	rq.st.expect = NULL;
 	if (rpc(&t->thr[0], &rq, &rp, NULL)) {
 		reap(t);
 		res->kind = MF_RES_ERROR;

@@ -119,7 +119,7 @@ static void sig_text(struct sbuf *b, const char *sig, const char *code, bool has
 /* The expectation without "expect ": used in failure messages. */
 void mf_fmt_expect(struct sbuf *b, const struct mf_stmt *st)
 {
-	const struct mf_expect *e = &st->expect;
+	const struct mf_expect *e = st->expect;
 	char s[32];
 
 	switch (e->kind) {

@@ -31,9 +31,10 @@ static bool has_ref(const struct mf_stmt *st)
 static const char *model_only(const struct mf_stmt *st)
 {
 	if (st->is_expect)
-		return (st->expect.kind == MF_EXPECT_PAGE || st->expect.kind == MF_EXPECT_IS ||
-			st->expect.kind == MF_EXPECT_IS_NOT) &&
-		       (mf_pref_model_only(st->expect.ref.kind) || mf_pref_model_only(st->expect.rhs.kind)) ?
+		return (st->expect->kind == MF_EXPECT_PAGE || st->expect->kind == MF_EXPECT_IS ||
+			st->expect->kind == MF_EXPECT_IS_NOT) &&
+		       (mf_pref_model_only(st->expect->ref.kind) ||
+			mf_pref_model_only(st->expect->rhs.kind)) ?
 			       "a model-only page reference" : NULL;
 	if (st->op == MF_OP_SYSCTL && !strncmp(st->sysctl_key, "memfail.", 8))
 		return "a memfail.* sysctl";

@@ -453,6 +453,18 @@ static int p_header(struct pctx *p, struct tok *t)
 	return p_sysctl(p, sc->sysctl[sc->nsysctl - 1].key, sc->sysctl[sc->nsysctl - 1].val);
 }
 
+/* What a statement owns out of line. */
+static void stmt_free(struct mf_stmt *st)
+{
+	if (st->expect)
+		free(st->expect->log);
+	free(st->expect);
+	free(st->expres);
+	free(st->file2);
+	free(st->sysctl_key);
+	free(st->sysctl_val);
+}
+
 static void add_stmt(struct mf_scenario *sc, const struct mf_stmt *st)
 {
 	if ((sc->nstmt & (sc->nstmt - 1)) == 0) {
@@ -506,7 +518,7 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 
 			memset(&st, 0, sizeof(st));
 			if (p_statement(&p, &st)) {
-				free(st.expect.log);
+				stmt_free(&st);
 				goto fail;
 			}
 			add_stmt(sc, &st);
@@ -567,7 +579,7 @@ void mf_scenario_free(struct mf_scenario *sc)
 	if (!sc)
 		return;
 	for (int i = 0; i < sc->nstmt; i++)
-		free(sc->stmt[i].expect.log);
+		stmt_free(&sc->stmt[i]);
 	free(sc->stmt);
 	free(sc->sysctl);
 	free(sc->title);

@@ -7,6 +7,7 @@
 #define MEMFAIL_SCENARIO_PARSE_H
 
 #include <stdarg.h>
+#include "memfail/array.h"
 #include "memfail/scenario.h"
 
 enum tok_kind { T_WORD, T_STR, T_COMMA };

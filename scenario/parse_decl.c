@@ -233,6 +233,12 @@ int p_thread_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 
 int p_sysctl_stmt(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
+	char key[64], val[32];
+
 	(void)tk;
-	return p_sysctl(p, st->sysctl_key, st->sysctl_val);
+	if (p_sysctl(p, key, val))
+		return -1;
+	st->sysctl_key = xstrdup(key, "parsing a sysctl");
+	st->sysctl_val = xstrdup(val, "parsing a sysctl");
+	return 0;
 }

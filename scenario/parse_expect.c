@@ -75,7 +75,7 @@ static int p_signal(struct pctx *p, struct sym_task *tk, char *signame, char *co
 
 int p_expres(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
-	struct mf_expres *e = &st->expres;
+	struct mf_expres *e = st->expres = xcalloc(1, sizeof(*e), "parsing an expected result");
 	struct tok *t = p_word(p, "an expected result");
 	uint64_t v;
 
@@ -142,7 +142,7 @@ static int p_exp_signals(struct pctx *p, struct mf_expect *e, struct sym_task *t
 
 static int p_exp_task(struct pctx *p, struct mf_stmt *st, struct tok *t)
 {
-	struct mf_expect *e = &st->expect;
+	struct mf_expect *e = st->expect;
 	struct sym_task *tk;
 	char who[64];
 	char *dot;
@@ -208,7 +208,7 @@ static int p_exp_task(struct pctx *p, struct mf_stmt *st, struct tok *t)
 
 static int p_exp_is(struct pctx *p, struct mf_stmt *st)
 {
-	struct mf_expect *e = &st->expect;
+	struct mf_expect *e = st->expect;
 	struct tok *t;
 
 	if (p_pageref(p, &e->ref))
@@ -265,7 +265,7 @@ static int p_exp_page(struct pctx *p, struct mf_expect *e)
 
 int p_expect(struct pctx *p, struct mf_stmt *st)
 {
-	struct mf_expect *e = &st->expect;
+	struct mf_expect *e = st->expect = xcalloc(1, sizeof(*e), "parsing an expect statement");
 	struct tok *t = p_word(p, "an expectation");
 
 	if (!t)

@@ -101,6 +101,7 @@ int p_reflink(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 	if (!MF_FS_IS_PMEM(st->fs))
 		return p_err(p, t, "a pmem file (pmem-xfs:NAME ...) to clone");
 	t = p_next(p);
+	st->file2 = xmalloc(MF_PATH_MAX, "parsing reflink");
 	if (p_fsname(p, t, &fs2, st->file2, true))
 		return -1;
 	if (fs2 != st->fs || !strcmp(st->file, st->file2))

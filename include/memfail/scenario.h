@@ -192,7 +192,7 @@ struct mf_stmt {
 				    (MSYNC: 0 = whole region); READ/WRITE length; FTRUNCATE size; PUNCH len */
 	enum mf_file_state fstate; /* FILE */
 	bool aligned;		 /* FILE (pmem): 2 MiB-aligned extents (extent size hint + fallocate) */
-	char file2[MF_PATH_MAX]; /* REFLINK destination (same fs as file) */
+	char *file2;		 /* REFLINK destination (same fs as file), malloc'd */
 	uint64_t offset2;	 /* REFLINK destination offset (source: offset, length: size, 0 = FICLONE) */
 	struct mf_pattern pat;	 /* FILE fill=, MMAP fill=, WRITE fill=, FILL/CHECK pattern */
 
@@ -216,11 +216,13 @@ struct mf_stmt {
 	struct mf_pageref ref;	 /* CORRUPT_PFN/UNPOISON/HARD_OFFLINE/SOFT_OFFLINE/MCE_SRAO/MCE_SRAR/RECLAIM/LABEL */
 	uint64_t flags_mask, flags_value; /* FILTER_ENABLE */
 	int drop_caches;	 /* DROP_CACHES 1|2|3 */
-	char sysctl_key[64];	 /* SYSCTL, e.g. "vm.memory_failure_early_kill" */
-	char sysctl_val[32];
+	char *sysctl_key;	 /* SYSCTL, e.g. "vm.memory_failure_early_kill", malloc'd */
+	char *sysctl_val;
 
-	struct mf_expres expres; /* "=> ..." */
-	struct mf_expect expect; /* when is_expect */
+	/* Out of line (malloc'd): most statements have neither, and a statement
+	 * stays small enough for a million of them. */
+	struct mf_expres *expres; /* "=> ...", or NULL */
+	struct mf_expect *expect; /* when is_expect */
 };
 
 struct mf_machine_cfg {

@@ -265,24 +265,24 @@ static void test_fields(void **state)
 	assert_int_equal(st->op, MF_OP_MADVISE);
 	assert_int_equal(st->madv, MF_MADV_HWPOISON);
 	assert_string_equal(st->as, "P");
-	assert_int_equal(st->expres.kind, MF_EXP_TEXT);
-	assert_string_equal(st->expres.text, "0");
+	assert_int_equal(st->expres->kind, MF_EXP_TEXT);
+	assert_string_equal(st->expres->text, "0");
 	st = find(sc, 28);	/* A.t2: load => SIGBUS AR */
 	assert_string_equal(st->task, "A");
 	assert_string_equal(st->thread, "t2");
-	assert_int_equal(st->expres.kind, MF_EXP_SIGNAL);
-	assert_string_equal(st->expres.text, "SIGBUS");
-	assert_string_equal(st->expres.code, "AR");
-	assert_true(st->expres.has_addr && st->expres.has_lsb);
-	assert_int_equal(st->expres.addr.off, 0x10);
-	assert_int_equal(st->expres.lsb, 12);
+	assert_int_equal(st->expres->kind, MF_EXP_SIGNAL);
+	assert_string_equal(st->expres->text, "SIGBUS");
+	assert_string_equal(st->expres->code, "AR");
+	assert_true(st->expres->has_addr && st->expres->has_lsb);
+	assert_int_equal(st->expres->addr.off, 0x10);
+	assert_int_equal(st->expres->lsb, 12);
 	st = find(sc, 34);	/* read => 2K index */
-	assert_int_equal(st->expres.kind, MF_EXP_SHORT);
-	assert_int_equal(st->expres.short_len, 2048);
-	assert_string_equal(st->expres.text, "index");
+	assert_int_equal(st->expres->kind, MF_EXP_SHORT);
+	assert_int_equal(st->expres->short_len, 2048);
+	assert_string_equal(st->expres->text, "index");
 	st = find(sc, 45);	/* load m+0 => killed SIGBUS */
-	assert_int_equal(st->expres.kind, MF_EXP_KILLED);
-	assert_string_equal(st->expres.text, "SIGBUS");
+	assert_int_equal(st->expres->kind, MF_EXP_KILLED);
+	assert_string_equal(st->expres->text, "SIGBUS");
 	st = find(sc, 21);	/* sysv */
 	assert_int_equal(st->mkind, MF_MAP_SYSV);
 	assert_true(st->shared && st->hugetlb);
@@ -294,10 +294,10 @@ static void test_fields(void **state)
 	assert_string_equal(st->ref.file, "data");
 	st = find(sc, 65);	/* expect A.main signals */
 	assert_true(st->is_expect);
-	assert_string_equal(st->expect.thread, "main");
-	assert_int_equal(st->expect.nsig, 1);
+	assert_string_equal(st->expect->thread, "main");
+	assert_int_equal(st->expect->nsig, 1);
 	st = find(sc, 72);
-	assert_int_equal(st->expect.hwcorrupt_bytes, -8192);
+	assert_int_equal(st->expect->hwcorrupt_bytes, -8192);
 	st = find(sc, 78);	/* madvise collapse */
 	assert_int_equal(st->madv, MF_MADV_COLLAPSE);
 	st = find(sc, 79);	/* pin buf+4K 8K */
@@ -306,12 +306,12 @@ static void test_fields(void **state)
 	assert_int_equal(st->size, 8192);
 	assert_int_equal(find(sc, 80)->op, MF_OP_UNPIN);
 	st = find(sc, 73);
-	assert_int_equal(st->expect.nflags, 2);
-	assert_int_equal(st->expect.flag_bit[0], 19);
-	assert_true(st->expect.flag_set[0]);
-	assert_int_equal(st->expect.flag_bit[1], 10);
-	assert_false(st->expect.flag_set[1]);
-	assert_string_equal(st->expect.label, "P");
+	assert_int_equal(st->expect->nflags, 2);
+	assert_int_equal(st->expect->flag_bit[0], 19);
+	assert_true(st->expect->flag_set[0]);
+	assert_int_equal(st->expect->flag_bit[1], 10);
+	assert_false(st->expect->flag_set[1]);
+	assert_string_equal(st->expect->label, "P");
 	mf_scenario_free(sc);
 }
 
@@ -367,7 +367,7 @@ static void test_lexical(void **state)
 			    "A: mmap b anon private 8K");
 	assert_string_equal(mf_stmt_canonical(&sc->stmt[2], buf, sizeof(buf)),
 			    "A: load b+0x400");
-	assert_string_equal(sc->stmt[3].expect.log, "x,y");
+	assert_string_equal(sc->stmt[3].expect->log, "x,y");
 	mf_scenario_free(sc);
 }
 
