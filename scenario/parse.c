@@ -78,11 +78,10 @@ int p_end(struct pctx *p, const char *what)
 	return 0;
 }
 
-static bool name_ok(const char *s, size_t max, bool dot)
+/* s[0..n) matches [A-Za-z_][A-Za-z0-9_-]* (with dot: also '.'), any length */
+static bool name_okn(const char *s, size_t n, bool dot)
 {
-	size_t n = strlen(s);
-
-	if (!n || n > max || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
 		return false;
 	for (size_t i = 1; i < n; i++) {
 		unsigned char c = s[i];
@@ -95,12 +94,26 @@ static bool name_ok(const char *s, size_t max, bool dot)
 
 int p_name(struct pctx *p, const struct tok *t, const char *what, char *out)
 {
-	if (!t || t->kind != T_WORD || !name_ok(t->s, 1000, false))
+	if (!t || t->kind != T_WORD || !name_okn(t->s, t->len, false))
 		return p_err(p, t, "a %s name ([A-Za-z_][A-Za-z0-9_-]*)", what);
 	if (t->len > MF_NAME_MAX - 1)
 		return p_err(p, t, "a %s name of at most %d bytes", what, MF_NAME_MAX - 1);
 	strcpy(out, t->s);
 	return 0;
+}
+
+int p_name_part(struct pctx *p, const struct tok *t, size_t n, const char *what, char *out)
+{
+	struct tok part = *t;
+	int r;
+
+	part.s = xmalloc(n + 1, "reading a name");
+	memcpy(part.s, t->s, n);
+	part.s[n] = 0;
+	part.len = n;
+	r = p_name(p, &part, what, out);
+	free(part.s);
+	return r;
 }
 
 int p_number(const char *s, bool suffix, uint64_t *v)
@@ -182,9 +195,10 @@ int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bo
 			break;
 	if (!mf_fs_names[i])
 		return p_err(p, t, "a file system disk, tmpfs or hugetlbfs before ':'");
-	if (!name_ok(c + 1, MF_PATH_MAX - 1, true))
-		return p_err(p, t, "a file name ([A-Za-z_][A-Za-z0-9_.-]*, at most %d bytes)",
-			     MF_PATH_MAX - 1);
+	if (!name_okn(c + 1, strlen(c + 1), true))
+		return p_err(p, t, "a file name ([A-Za-z_][A-Za-z0-9_.-]*)");
+	if (strlen(c + 1) > MF_PATH_MAX - 1)
+		return p_err(p, t, "a file name of at most %d bytes", MF_PATH_MAX - 1);
 	*fs = (enum mf_fs)i;
 	strcpy(file, c + 1);
 	if (!declared)
@@ -200,7 +214,7 @@ int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bo
 int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t len,
 	   bool ever, struct mf_addr *a, struct sym_region **rp)
 {
-	char name[64];
+	char name[MF_NAME_MAX];
 	const char *plus;
 	struct sym_region *r;
 	size_t n;
@@ -209,12 +223,13 @@ int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t 
 		return p_err(p, t, "an address REGION+OFFSET");
 	plus = strchr(t->s, '+');
 	n = plus ? (size_t)(plus - t->s) : t->len;
-	if (n >= sizeof(name) || !n)
+	if (!name_okn(t->s, n, false))
 		return p_err(p, t, "an address REGION+OFFSET");
+	if (n > MF_NAME_MAX - 1)
+		return p_err(p, t, "an address REGION+OFFSET with a region name of at most %d bytes",
+			     MF_NAME_MAX - 1);
 	memcpy(name, t->s, n);
 	name[n] = 0;
-	if (!name_ok(name, MF_NAME_MAX - 1, false))
-		return p_err(p, t, "an address REGION+OFFSET");
 	a->off = 0;
 	if (plus && p_number(plus + 1, true, &a->off))
 		return p_err(p, t, "an address REGION+OFFSET (offset: a number, may end in K, M or G)");
@@ -272,7 +287,7 @@ int p_pageref(struct pctx *p, struct mf_pageref *ref)
 				     (unsigned long long)p->sc->machine.pmem);
 	} else if (!strcmp(t->s, "file")) {
 		struct tok *f = p_word(p, "a file FS:NAME+OFFSET");
-		char buf[128];
+		char buf[MF_PATH_MAX + 32];
 		const char *plus;
 		struct tok tmp;
 
@@ -280,7 +295,8 @@ int p_pageref(struct pctx *p, struct mf_pageref *ref)
 			return -1;
 		plus = strchr(f->s, '+');
 		if ((plus ? (size_t)(plus - f->s) : f->len) >= sizeof(buf))
-			return p_err(p, f, "a file FS:NAME+OFFSET");
+			return p_err(p, f, "a file FS:NAME+OFFSET with a name of at most %d bytes",
+				     MF_PATH_MAX - 1);
 		snprintf(buf, sizeof(buf), "%.*s", plus ? (int)(plus - f->s) : (int)f->len, f->s);
 		tmp = *f;
 		tmp.s = buf;
@@ -293,13 +309,14 @@ int p_pageref(struct pctx *p, struct mf_pageref *ref)
 		if (plus && p_number(plus + 1, true, &ref->file_off))
 			return p_err(p, f, "a file offset (a number, may end in K, M or G)");
 	} else if ((c = strchr(t->s, ':'))) {
-		char task[64];
+		char task[MF_NAME_MAX];
 		struct sym_task *tk;
 		struct tok tmp = *t;
 
 		ref->kind = MF_PREF_TASK;
 		if ((size_t)(c - t->s) >= sizeof(task))
-			return p_err(p, t, "%s", what);
+			return p_err(p, t, "a task name of at most %d bytes before ':'",
+				     MF_NAME_MAX - 1);
 		snprintf(task, sizeof(task), "%.*s", (int)(c - t->s), t->s);
 		tk = sym_task(&p->sym, task);
 		if (!tk)

@@ -127,6 +127,8 @@ bool p_accept(struct pctx *p, const char *kw);
 int p_end(struct pctx *p, const char *what);
 
 int p_name(struct pctx *p, const struct tok *t, const char *what, char *out);
+/* The first n bytes of t as a name (TASK of "TASK.THREAD:", ...). */
+int p_name_part(struct pctx *p, const struct tok *t, size_t n, const char *what, char *out);
 int p_number(const char *s, bool suffix, uint64_t *v);
 int p_size(struct pctx *p, const struct tok *t, const char *what, uint64_t align, uint64_t *v);
 int p_pattern(struct pctx *p, const struct tok *t, struct mf_pattern *pat);

@@ -84,6 +84,44 @@ int p_machine(struct pctx *p)
 	return 0;
 }
 
+/* The sysctls a scenario may set, and their values (NULL: a number, ignored). */
+static const struct {
+	const char *key;
+	const char *const vals[3];
+} sysctls[] = {
+	{ "vm.memory_failure_early_kill", { "0", "1" } },
+	{ "vm.memory_failure_recovery", { "0", "1" } },
+	/* accepted and ignored: write-back happens only when a scenario asks */
+	{ "vm.dirty_background_bytes", { NULL } }, { "vm.dirty_background_ratio", { NULL } },
+	{ "vm.dirty_bytes", { NULL } }, { "vm.dirty_ratio", { NULL } },
+	{ "vm.dirty_expire_centisecs", { NULL } }, { "vm.dirty_writeback_centisecs", { NULL } },
+	/* model-only knobs (docs/scenario-language.md, "memfail extensions") */
+	{ "memfail.soft_offline_order", { "poison_then_put", "put_then_poison" } },
+	{ "memfail.soft_offline_pause", { "0", "1" } },
+	{ "memfail.dax_lookup", { "conflict", "load" } },
+};
+
+/* A known sysctl with a value it takes; else an error at t. */
+static int sysctl_known(struct pctx *p, const struct tok *t, const char *key, const char *val)
+{
+	uint64_t v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sysctls); i++) {
+		const char *const *ok = sysctls[i].vals;
+
+		if (strcmp(key, sysctls[i].key))
+			continue;
+		if (!ok[0] ? !p_number(val, false, &v) : !strcmp(val, ok[0]) || !strcmp(val, ok[1]))
+			return 0;
+		if (!ok[0])
+			return p_err(p, t, "%s=N, a number", key);
+		return p_err(p, t, "%s=%s or %s", key, ok[0], ok[1]);
+	}
+	return p_err(p, t, "a sysctl memfail knows (vm.memory_failure_early_kill, "
+		     "vm.memory_failure_recovery, vm.dirty_*, memfail.soft_offline_order, "
+		     "memfail.soft_offline_pause or memfail.dax_lookup): %s is unknown", key);
+}
+
 int p_sysctl(struct pctx *p, char *key, char *val)
 {
 	struct tok *t = p_next(p);
@@ -91,12 +129,10 @@ int p_sysctl(struct pctx *p, char *key, char *val)
 
 	if (kv_split(p, t, key, 64, &v, "KEY=VALUE, e.g. vm.memory_failure_early_kill=1"))
 		return -1;
-	for (const char *c = key; *c; c++)
-		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' &&
-		    *c != '.')
-			return p_err(p, t, "a sysctl key such as vm.memory_failure_early_kill");
 	if (!*v || strlen(v) >= 32)
 		return p_err(p, t, "KEY=VALUE with a value of 1 to 31 bytes");
+	if (sysctl_known(p, t, key, v))
+		return -1;
 	strcpy(val, v);
 	return p_end(p, "end of line after the sysctl");
 }
@@ -202,14 +238,15 @@ int p_thread_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
 	struct tok *t = p_word(p, "a thread TASK.NAME");
 	char *dot;
-	char task[64];
+	char task[MF_NAME_MAX];
 
 	if (!t)
 		return -1;
 	dot = strchr(t->s, '.');
-	if (!dot || (size_t)(dot - t->s) >= sizeof(task))
+	if (!dot)
 		return p_err(p, t, "a thread TASK.NAME");
-	snprintf(task, sizeof(task), "%.*s", (int)(dot - t->s), t->s);
+	if (p_name_part(p, t, (size_t)(dot - t->s), "task", task))
+		return -1;
 	tk = sym_task(&p->sym, task);
 	if (!tk)
 		return p_err(p, t, "a thread of a declared task");

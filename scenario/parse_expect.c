@@ -144,26 +144,17 @@ static int p_exp_task(struct pctx *p, struct mf_stmt *st, struct tok *t)
 {
 	struct mf_expect *e = st->expect;
 	struct sym_task *tk;
-	char who[64];
-	char *dot;
+	const char *dot = strchr(t->s, '.');
 	struct tok n = *t;
 
-	if (t->len >= sizeof(who))
-		return p_err(p, t, "an expectation");
-	strcpy(who, t->s);
-	dot = strchr(who, '.');
-	if (dot)
-		*dot = 0;
-	n.s = who;
-	n.len = strlen(who);
-	if (p_name(p, &n, "task", e->task))
+	if (p_name_part(p, t, dot ? (size_t)(dot - t->s) : t->len, "task", e->task))
 		return -1;
 	tk = sym_task(&p->sym, e->task);
 	if (!tk)
 		return p_err(p, t, "an expectation: log, no-log, hardware-corrupted, page, "
 			     "hugepages, TASK:ADDR is, or a declared task");
 	if (dot) {
-		n.s = dot + 1;
+		n.s = (char *)dot + 1;
 		n.len = strlen(n.s);
 		if (p_name(p, &n, "thread", e->thread))
 			return -1;

@@ -390,23 +390,13 @@ static int p_tail(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 int p_task_step(struct pctx *p, struct mf_stmt *st)
 {
 	struct tok *t = p_next(p), n;
-	char who[64];
-	char *dot;
+	const char *dot = memchr(t->s, '.', t->len - 1);
 	struct sym_task *tk;
 	struct tok *opt;
 	const struct stmt_kind *k;
 	bool known;
 
-	if (t->len >= sizeof(who))
-		return p_err(p, t, "TASK: or TASK.THREAD:");
-	snprintf(who, sizeof(who), "%.*s", (int)t->len - 1, t->s);
-	dot = strchr(who, '.');
-	if (dot)
-		*dot = 0;
-	n = *t;
-	n.s = who;
-	n.len = strlen(who);
-	if (p_name(p, &n, "task", st->task))
+	if (p_name_part(p, t, dot ? (size_t)(dot - t->s) : t->len - 1, "task", st->task))
 		return -1;
 	tk = sym_task(&p->sym, st->task);
 	if (!tk)
@@ -414,9 +404,9 @@ int p_task_step(struct pctx *p, struct mf_stmt *st)
 	if (tk->exited)
 		return p_err(p, t, "a task that has not exited (%s exited)", st->task);
 	if (dot) {
-		n.s = dot + 1;
-		n.len = strlen(n.s);
-		if (p_name(p, &n, "thread", st->thread))
+		n = *t;
+		n.s = (char *)dot + 1;
+		if (p_name_part(p, &n, t->len - 1 - (size_t)(dot + 1 - t->s), "thread", st->thread))
 			return -1;
 		if (!strcmp(st->thread, "main"))
 			st->thread[0] = 0;
