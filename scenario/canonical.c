@@ -41,7 +41,9 @@ void sb_free(struct sbuf *b)
 
 const char *mf_fmt_size(char *buf, size_t len, uint64_t v)
 {
-	if (v && !(v & ((1ull << 30) - 1)))
+	if (v && !(v & ((1ull << 40) - 1)))
+		snprintf(buf, len, "%lluT", (unsigned long long)(v >> 40));
+	else if (v && !(v & ((1ull << 30) - 1)))
 		snprintf(buf, len, "%lluG", (unsigned long long)(v >> 30));
 	else if (v && !(v & ((1ull << 20) - 1)))
 		snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));

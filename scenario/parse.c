@@ -118,21 +118,25 @@ int p_name_part(struct pctx *p, const struct tok *t, size_t n, const char *what,
 
 int p_number(const char *s, bool suffix, uint64_t *v)
 {
+	static const char units[] = "KMGT";	/* 2^10, 2^20, 2^30, 2^40 */
 	uint64_t x = 0, mul = 1;
 	int base = 10;
 	size_t n = strlen(s), i = 0;
 
-	if (suffix && n > 1) {
-		char c = s[n - 1];
-
-		if (c == 'K' || c == 'M' || c == 'G') {
-			mul = c == 'K' ? 1ull << 10 : c == 'M' ? 1ull << 20 : 1ull << 30;
-			n--;
-		}
-	}
 	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		i = 2;
+	}
+	if (suffix && n > 1) {
+		const char *u = strchr(units, s[n - 1]);
+
+		if (s[n - 1] && u) {
+			mul = 1ull << (10 * (u - units + 1));
+			n--;
+		} else if (isalpha((unsigned char)s[n - 1]) &&
+			   !(base == 16 && isxdigit((unsigned char)s[n - 1]))) {
+			return -3;
+		}
 	}
 	if (i >= n)
 		return -1;
@@ -147,19 +151,34 @@ int p_number(const char *s, bool suffix, uint64_t *v)
 		else
 			return -1;
 		if (x > (UINT64_MAX - d) / base)
-			return -1;
+			return -2;
 		x = x * base + d;
 	}
 	if (x > UINT64_MAX / mul)
-		return -1;
+		return -2;
 	*v = x * mul;
 	return 0;
 }
 
+const char *p_number_problem(int rc, const char *s)
+{
+	static char buf[96];
+
+	if (rc == -3)
+		snprintf(buf, sizeof(buf), "'%c' is not a size unit: K, M, G or T", s[strlen(s) - 1]);
+	else if (rc == -2)
+		snprintf(buf, sizeof(buf), "too large for 64 bits");
+	else
+		snprintf(buf, sizeof(buf), "a number, may end in K, M, G or T");
+	return buf;
+}
+
 int p_size(struct pctx *p, const struct tok *t, const char *what, uint64_t align, uint64_t *v)
 {
-	if (!t || t->kind != T_WORD || p_number(t->s, true, v))
-		return p_err(p, t, "%s (a number, may end in K, M or G)", what);
+	int rc = t && t->kind == T_WORD ? p_number(t->s, true, v) : -1;
+
+	if (rc)
+		return p_err(p, t, "%s (%s)", what, p_number_problem(rc, t ? t->s : ""));
 	if (align && *v % align)
 		return p_err(p, t, "%s that is a multiple of %s", what,
 			     align == 4096 ? "4K" : "2M");
@@ -232,7 +251,7 @@ int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t 
 	name[n] = 0;
 	a->off = 0;
 	if (plus && p_number(plus + 1, true, &a->off))
-		return p_err(p, t, "an address REGION+OFFSET (offset: a number, may end in K, M or G)");
+		return p_err(p, t, "an address REGION+OFFSET (offset: a number, may end in K, M, G or T)");
 	r = sym_region(task, name, ever);
 	if (!r)
 		return p_err(p, t, "a region of task %s", task->name);
@@ -281,7 +300,7 @@ int p_pageref(struct pctx *p, struct mf_pageref *ref)
 		if (!p->sc->machine.pmem)
 			return p_err(p, t, "a machine with pmem= before a pmem+OFFSET reference");
 		if (t->s[4] && p_number(t->s + 5, true, &ref->file_off))
-			return p_err(p, t, "pmem+OFFSET (a number, may end in K, M or G)");
+			return p_err(p, t, "pmem+OFFSET (a number, may end in K, M, G or T)");
 		if (ref->file_off >= p->sc->machine.pmem)
 			return p_err(p, t, "an offset inside the pmem (%llu bytes)",
 				     (unsigned long long)p->sc->machine.pmem);
@@ -307,7 +326,7 @@ int p_pageref(struct pctx *p, struct mf_pageref *ref)
 		if (!sym_file(&p->sym, ref->fs, ref->file))
 			return p_err(p, f, "a declared file");
 		if (plus && p_number(plus + 1, true, &ref->file_off))
-			return p_err(p, f, "a file offset (a number, may end in K, M or G)");
+			return p_err(p, f, "a file offset (a number, may end in K, M, G or T)");
 	} else if ((c = strchr(t->s, ':'))) {
 		char task[MF_NAME_MAX];
 		struct sym_task *tk;

@@ -129,7 +129,10 @@ int p_end(struct pctx *p, const char *what);
 int p_name(struct pctx *p, const struct tok *t, const char *what, char *out);
 /* The first n bytes of t as a name (TASK of "TASK.THREAD:", ...). */
 int p_name_part(struct pctx *p, const struct tok *t, size_t n, const char *what, char *out);
+/* 0, or -1 not a number, -2 too large, -3 an unknown unit letter (suffix: K M G T). */
 int p_number(const char *s, bool suffix, uint64_t *v);
+/* What is wrong with s, for p_number's error rc (a static buffer). */
+const char *p_number_problem(int rc, const char *s);
 int p_size(struct pctx *p, const struct tok *t, const char *what, uint64_t align, uint64_t *v);
 int p_pattern(struct pctx *p, const struct tok *t, struct mf_pattern *pat);
 int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bool declared);

@@ -52,13 +52,21 @@ int p_machine(struct pctx *p)
 		}
 		if (!strcmp(key, "pmem")) {
 			/* legacy pmem (memmap=SIZE!1G in the guest), after RAM in the model */
-			if (p_number(val, true, &v) || !v || v % (2ull << 20))
+			int rc = p_number(val, true, &v);
+
+			if (rc)
+				return p_err(p, t, "pmem=SIZE (%s)", p_number_problem(rc, val));
+			if (!v || v % (2ull << 20))
 				return p_err(p, t, "pmem=SIZE, a multiple of 2M");
 			m->pmem = v;
 			continue;
 		}
 		if (!strcmp(key, "memory") || !strcmp(key, "swap")) {
-			if (p_number(val, true, &v) || v % 4096)
+			int rc = p_number(val, true, &v);
+
+			if (rc)
+				return p_err(p, t, "%s=SIZE (%s)", key, p_number_problem(rc, val));
+			if (v % 4096)
 				return p_err(p, t, "%s=SIZE, a multiple of 4K", key);
 			if (key[0] == 'm' && v < (16ull << 20))
 				return p_err(p, t, "memory= of at least 16M");

@@ -379,7 +379,7 @@ static void test_sizes(void **state)
 
 	(void)state;
 	sc = parse("scenario \"s\"\nfile disk:f size=1G\ntask A\nA: open f disk:f rw\n"
-		   "A: read f 1536 6K\nA: read f 0x100000 2049\n", &err);
+		   "A: read f 1536 6K\nA: read f 0x100000 2049\nA: read f 2T 0x1F\n", &err);
 	if (!sc)
 		fail_msg("%s", err.msg);
 	assert_string_equal(mf_stmt_canonical(&sc->stmt[0], buf, sizeof(buf)),
@@ -388,6 +388,9 @@ static void test_sizes(void **state)
 			    "A: read f 1536 6K");
 	assert_string_equal(mf_stmt_canonical(&sc->stmt[4], buf, sizeof(buf)),
 			    "A: read f 1M 2049");
+	/* T is a unit; a hex number may end in the digit F */
+	assert_string_equal(mf_stmt_canonical(&sc->stmt[5], buf, sizeof(buf)),
+			    "A: read f 2T 31");
 	mf_scenario_free(sc);
 }
 
@@ -451,7 +454,7 @@ static const struct {
 	{ "scenario \"x\"\ntask A\nA: mmap b fd f shared 4K\n", "t.mf:3:14: error: found 'f', expected an fd that A opened" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load b+4K\n", "t.mf:4:9: error: found 'b+4K', expected an address inside region b (0x1000 bytes)" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load c\n", "t.mf:4:9: error: found 'c', expected a region of task A" },
-	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load b+zz\n", "t.mf:4:9: error: found 'b+zz', expected an address REGION+OFFSET (offset: a number, may end in K, M or G)" },
+	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load b+zz\n", "t.mf:4:9: error: found 'b+zz', expected an address REGION+OFFSET (offset: a number, may end in K, M, G or T)" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: store b 0x100\n", "t.mf:4:12: error: found '0x100', expected a byte value 0xNN" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 12K hwpoison\n", "t.mf:4:14: error: found '12K', expected a range inside region b (0x2000 bytes from offset 0x0)" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 4K poison\n", "t.mf:4:17: error: found 'poison', expected an advice: hwpoison, soft_offline, hugepage, nohugepage, dontneed, pageout, willneed, collapse, mergeable or unmergeable" },
