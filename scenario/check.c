@@ -24,6 +24,8 @@ int mf_resolve(struct drv *d, const struct mf_pageref *ref, uint64_t *pfn, struc
 	}
 	if (d->be->ops->resolve(d->be, ref, pfn, m, sizeof(m)) == 0)
 		return 0;
+	if (ref->kind == MF_PREF_TASK && mf_failed_mmap(d, ref->task, ref->addr.region, msg))
+		return -1;
 	if (!m[0]) {
 		sb_printf(msg, "page reference ");
 		mf_fmt_pageref(msg, ref);

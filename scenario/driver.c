@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "drv.h"
 
 #define CONTINUE (-1)
@@ -43,6 +44,55 @@ static const char *model_only(const struct mf_stmt *st)
 	if (has_ref(st) && mf_pref_model_only(st->ref.kind))
 		return "a model-only page reference";
 	return NULL;
+}
+
+/* Remember which mmaps failed, and forget a region name mapped again. */
+static void note_mmap(struct drv *d, const struct mf_stmt *st, const struct mf_result *res)
+{
+	struct failed_mmap *f = NULL;
+
+	for (int i = 0; i < d->nfailed && !f; i++)
+		if (!strcmp(d->failed[i].task, st->task) && !strcmp(d->failed[i].region, st->name))
+			f = &d->failed[i];
+	if (res->kind == MF_RES_OK) {
+		if (f)
+			*f = d->failed[--d->nfailed];
+		return;
+	}
+	if (!f) {
+		ARRAY_GROW(d->failed, d->nfailed, d->capfailed, "noting a failed mmap");
+		f = &d->failed[d->nfailed++];
+		snprintf(f->task, sizeof(f->task), "%s", st->task);
+		snprintf(f->region, sizeof(f->region), "%s", st->name);
+	}
+	f->line = st->line;
+}
+
+bool mf_failed_mmap(struct drv *d, const char *task, const char *region, struct sbuf *msg)
+{
+	for (int i = 0; i < d->nfailed; i++) {
+		const struct failed_mmap *f = &d->failed[i];
+
+		if (!strcmp(f->task, task) && !strcmp(f->region, region)) {
+			sb_printf(msg, "%s has no region %s: its mmap at %s:%d failed", task, region,
+				  d->sc->path, f->line);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A task step on the region of a failed mmap: a run-time error naming that mmap. */
+static int check_mapped(struct drv *d, const struct mf_stmt *st)
+{
+	const char *region = st->op == MF_OP_MUNMAP ? st->name : st->addr.region;
+	struct sbuf msg = { 0 };
+
+	if (st->op == MF_OP_MMAP || !region[0] || !mf_failed_mmap(d, st->task, region, &msg))
+		return 0;
+	tr_error(d, st->line, msg.s);
+	sb_free(&msg);
+	return -1;
 }
 
 static void result_text(struct drv *d, const struct mf_result *res, struct sbuf *b)
@@ -268,6 +318,8 @@ static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 		       has_ref(st) && st->ref.kind == MF_PREF_TASK ? st->ref.task : NULL;
 	if ((is_task_step(st) || st->op == MF_OP_THREAD) && check_alive(d, st, st->task))
 		return MF_ERROR;
+	if (is_task_step(st) && check_mapped(d, st))
+		return MF_ERROR;
 	if (st->op == MF_OP_TASK && st->parent[0] && check_alive(d, st, st->parent))
 		return MF_ERROR;
 	if (resolve_pages(d, st, &pfns, &nr))
@@ -290,6 +342,8 @@ static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 		free(pfns);
 		return res.kind == MF_RES_SKIP ? MF_SKIP : MF_ERROR;
 	}
+	if (st->op == MF_OP_MMAP)
+		note_mmap(d, st, &res);
 	bind_labels(d, st, pfns, nr);
 	free(pfns);
 	take_events(d, evs, &ol);
@@ -366,6 +420,7 @@ static void drv_free(struct drv *d)
 	free(d->label);
 	free(d->sig);
 	free(d->cur);
+	free(d->failed);
 }
 
 enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario *sc,

@@ -26,6 +26,12 @@ struct sigrec {
 	uint64_t off;
 };
 
+/* An mmap step that failed: later steps on its region name it. */
+struct failed_mmap {
+	char task[MF_NAME_MAX], region[MF_NAME_MAX];
+	int line;
+};
+
 struct cursor {
 	char key[2 * MF_NAME_MAX + 1];	/* "A" (process) or "A.main", "A.t2" */
 	int pos;
@@ -45,6 +51,8 @@ struct drv {
 	struct sigrec *sig;
 	int ncur;
 	struct cursor *cur;
+	int nfailed, capfailed;
+	struct failed_mmap *failed;
 	int nlog;
 	char **log;			/* kept, normalized log lines */
 	int win_start, win_end, group_end;
@@ -52,6 +60,9 @@ struct drv {
 	uint64_t hwc_base, hwc_prev;
 	bool panicked;
 };
+
+/* driver.c: "A has no region h: its mmap at FILE:LINE failed" into msg; false if it did not fail. */
+bool mf_failed_mmap(struct drv *d, const char *task, const char *region, struct sbuf *msg);
 
 /* normalize.c */
 bool mf_log_kept(const char *line);
