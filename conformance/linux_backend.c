@@ -638,9 +638,16 @@ static void be_destroy(struct mf_backend *be)
 	free(be);
 }
 
+/* fixed tables of the runner (lb.h); the driver refuses more before a scenario starts */
+static const struct mf_limits linux_limits = {
+	.tasks = LB_MAX_TASKS, .threads = LB_MAX_THREADS, .regions = LB_MAX_REGIONS,
+	.fds = LB_MAX_FDS, .pins = LB_MAX_FDS,
+};
+
 static const struct mf_backend_ops linux_ops = {
 	.name = "linux",
 	.model_only_ok = false,
+	.limits = &linux_limits,
 	.start = be_start,
 	.exec = be_exec,
 	.resolve = be_resolve,
@@ -656,6 +663,11 @@ static const struct mf_backend_ops linux_ops = {
 	.dump_state = NULL,
 	.destroy = be_destroy,
 };
+
+const struct mf_limits *mf_linux_limits(void)
+{
+	return &linux_limits;
+}
 
 struct mf_backend *mf_linux_backend_new(void)
 {

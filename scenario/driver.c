@@ -451,6 +451,15 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 			return MF_SKIP;
 		}
 	}
+	if (be->ops->limits) {
+		const struct mf_stmt *bad = mf_check_limits(sc, be->ops->name, be->ops->limits, buf,
+							     sizeof(buf));
+
+		if (bad) {
+			tr_error(&d, bad->line, buf);
+			return MF_ERROR;
+		}
+	}
 	memset(&res, 0, sizeof(res));
 	if (be->ops->start(be, sc, &res)) {
 		if (res.kind == MF_RES_SKIP) {

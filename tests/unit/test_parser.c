@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "memfail/driver.h"
 #include "memfail/scenario.h"
 
 static struct mf_scenario *parse(const char *src, struct mf_parse_error *err)
@@ -532,6 +533,58 @@ static void test_parse_file(void **state)
 	assert_string_equal(err.msg, "/nonexistent/x.mf: error: No such file or directory");
 }
 
+/* Back-end limits: the first statement beyond one is named, with the back end. */
+static void test_limits(void **state)
+{
+	static const struct mf_limits lim = { .tasks = 2, .threads = 2, .regions = 1, .fds = 1,
+					      .pins = 1 };
+	static const struct {
+		const char *src;
+		int line;
+		const char *msg;
+	} cases[] = {
+		{ "task A\ntask B fork A\ntask C\n", 3,
+		  "the test back end runs at most 2 tasks; this statement needs one more" },
+		{ "task A\nthread A.t\nthread A.u\n", 3,
+		  "the test back end runs at most 2 threads of task A; this statement needs one more" },
+		{ "task A\nA: mmap a anon private 4K\nA: munmap a\nA: mmap b anon private 4K\n"
+		  "task B fork A\nB: mmap c anon private 4K\n", 6,
+		  "the test back end runs at most 1 regions mapped at once of task B; this "
+		  "statement needs one more" },
+		{ "file disk:f size=4K\ntask A\nA: open f disk:f rw\nA: close f\nA: open g disk:f ro\n"
+		  "A: open h disk:f ro\n", 6,
+		  "the test back end runs at most 1 fds open at once of task A; this statement "
+		  "needs one more" },
+		{ "task A\nA: mmap a anon private 8K\nA: pin a+0 4K\nA: unpin\nA: pin a+0 4K\n"
+		  "A: pin a+0x1000 4K\n", 6,
+		  "the test back end runs at most 1 pins before an unpin of task A; this statement "
+		  "needs one more" },
+		{ "task A\ntask B\nA: mmap a anon private 4K\n", 0, NULL },
+	};
+	char src[512], msg[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mf_parse_error err;
+		struct mf_scenario *sc;
+		const struct mf_stmt *bad;
+
+		snprintf(src, sizeof(src), "scenario \"l\"\n%s", cases[i].src);
+		sc = parse(src, &err);
+		if (!sc)
+			fail_msg("case %zu: %s", i, err.msg);
+		bad = mf_check_limits(sc, "test", &lim, msg, sizeof(msg));
+		if (!cases[i].msg) {
+			assert_null(bad);
+		} else {
+			assert_non_null(bad);
+			assert_int_equal(bad->line, cases[i].line + 1);
+			assert_string_equal(msg, cases[i].msg);
+		}
+		mf_scenario_free(sc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_kpf),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
