@@ -301,15 +301,9 @@ static void print_records(struct drv *d, const char *recs, bool killed)
 	}
 }
 
-static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
+/* Before a step runs: the stepping task is alive, its region was mapped. */
+static int step_begin(struct drv *d, const struct mf_stmt *st)
 {
-	struct mf_result res;
-	struct out_lines ol = { .nlog0 = d->nlog };
-	struct sbuf rt = { 0 }, msg = { 0 };
-	char text[1024], ctr[32] = "";
-	uint64_t *pfns;
-	int nr, ret = CONTINUE;
-
 	if (d->in_group) {	/* a step ends a group of log expectations */
 		d->group_end = d->win_end;
 		d->in_group = false;
@@ -317,12 +311,49 @@ static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 	d->step_task = is_task_step(st) ? st->task :
 		       has_ref(st) && st->ref.kind == MF_PREF_TASK ? st->ref.task : NULL;
 	if ((is_task_step(st) || st->op == MF_OP_THREAD) && check_alive(d, st, st->task))
-		return MF_ERROR;
+		return -1;
 	if (is_task_step(st) && check_mapped(d, st))
-		return MF_ERROR;
+		return -1;
 	if (st->op == MF_OP_TASK && st->parent[0] && check_alive(d, st, st->parent))
-		return MF_ERROR;
-	if (resolve_pages(d, st, &pfns, &nr))
+		return -1;
+	return 0;
+}
+
+/* The step line and what happened during it (declarations only if something did). */
+static void print_step(struct drv *d, const struct mf_stmt *st, const struct mf_result *res,
+		       const struct out_lines *ol, const char *result)
+{
+	char text[1024], ctr[32] = "";
+
+	if (d->be->ops->hardware_corrupted_kb) {
+		uint64_t now = d->be->ops->hardware_corrupted_kb(d->be);
+
+		if (now != d->hwc_prev)
+			mf_fmt_delta(ctr, sizeof(ctr), ((int64_t)now - (int64_t)d->hwc_base) * 1024);
+		d->hwc_prev = now;
+	}
+	if (is_decl(st) && d->nlog == ol->nlog0 && !ol->sig.len && !ol->killed.len && !ctr[0] &&
+	    !ol->panic && (res->kind == MF_RES_OK || (res->kind == MF_RES_VALUE && !res->value)))
+		return;
+	tr_step(d, st->line, mf_stmt_canonical(st, text, sizeof(text)), result);
+	for (int i = ol->nlog0; i < d->nlog; i++)
+		tr_log(d, d->log[i]);
+	print_records(d, ol->sig.s, false);
+	print_records(d, ol->killed.s, true);
+	if (ctr[0])
+		tr_counter(d, ctr);
+}
+
+static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
+{
+	struct mf_result res;
+	struct out_lines ol = { .nlog0 = d->nlog };
+	struct sbuf rt = { 0 }, msg = { 0 };
+	char text[1024];
+	uint64_t *pfns;
+	int nr, ret = CONTINUE;
+
+	if (step_begin(d, st) || resolve_pages(d, st, &pfns, &nr))
 		return MF_ERROR;
 	memset(&res, 0, sizeof(res));
 	mf_events_clear(evs);
@@ -358,23 +389,7 @@ static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 		sb_printf(&rt, "panic");
 	else
 		result_text(d, &res, &rt);
-	if (d->be->ops->hardware_corrupted_kb) {
-		uint64_t now = d->be->ops->hardware_corrupted_kb(d->be);
-
-		if (now != d->hwc_prev)
-			mf_fmt_delta(ctr, sizeof(ctr), ((int64_t)now - (int64_t)d->hwc_base) * 1024);
-		d->hwc_prev = now;
-	}
-	if (!is_decl(st) || d->nlog > ol.nlog0 || ol.sig.len || ol.killed.len || ctr[0] ||
-	    ol.panic || (res.kind != MF_RES_OK && !(res.kind == MF_RES_VALUE && !res.value))) {
-		tr_step(d, st->line, mf_stmt_canonical(st, text, sizeof(text)), rt.s);
-		for (int i = ol.nlog0; i < d->nlog; i++)
-			tr_log(d, d->log[i]);
-		print_records(d, ol.sig.s, false);
-		print_records(d, ol.killed.s, true);
-		if (ctr[0])
-			tr_counter(d, ctr);
-	}
+	print_step(d, st, &res, &ol, rt.s);
 	if (mf_check_expres(d, st, &res, rt.s, &msg)) {
 		tr_fail(d, st->line, msg.s);
 		ret = MF_FAIL;

@@ -126,6 +126,8 @@ struct tok *p_word(struct pctx *p, const char *what);
 bool p_accept(struct pctx *p, const char *kw);
 int p_end(struct pctx *p, const char *what);
 
+/* s[0..n) matches [A-Za-z_][A-Za-z0-9_-]* (dot: '.' too), whatever its length */
+bool name_okn(const char *s, size_t n, bool dot);
 int p_name(struct pctx *p, const struct tok *t, const char *what, char *out);
 /* The first n bytes of t as a name (TASK of "TASK.THREAD:", ...). */
 int p_name_part(struct pctx *p, const struct tok *t, size_t n, const char *what, char *out);

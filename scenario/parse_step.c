@@ -22,33 +22,23 @@ bool tok_kv(const struct tok *t, const char *key, struct tok *val)
 	return true;
 }
 
-int p_mmap(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
+/* anon | file FS:NAME | fd FD | sysv; *fs_out: the file's, or -1 */
+static int p_map_kind(struct pctx *p, struct mf_stmt *st, struct sym_task *tk, int *fs_out)
 {
-	struct tok *t = p_next(p), v, *szt;
-	struct sym_region *r;
-	bool hugefs = false, tmpfs = false;
-	uint64_t align;
+	struct tok *t = p_word(p, "anon, file FS:NAME, fd FD or sysv");
+	struct sym_fd *f;
 
-	if (p_name(p, t, "region", st->name))
-		return -1;
-	if (sym_region(tk, st->name, false))
-		return p_err(p, t, "a new region name (%s is mapped already in %s)", st->name,
-			     tk->name);
-	t = p_word(p, "anon, file FS:NAME, fd FD or sysv");
+	*fs_out = -1;
 	if (!t)
 		return -1;
 	if (!strcmp(t->s, "anon")) {
 		st->mkind = MF_MAP_ANON;
 	} else if (!strcmp(t->s, "file")) {
 		st->mkind = MF_MAP_FILE;
-		t = p_next(p);
-		if (p_fsname(p, t, &st->fs, st->file, true))
+		if (p_fsname(p, p_next(p), &st->fs, st->file, true))
 			return -1;
-		hugefs = st->fs == MF_FS_HUGETLBFS;
-		tmpfs = st->fs == MF_FS_TMPFS;
+		*fs_out = (int)st->fs;
 	} else if (!strcmp(t->s, "fd")) {
-		struct sym_fd *f;
-
 		st->mkind = MF_MAP_FD;
 		t = p_next(p);
 		if (p_name(p, t, "fd", st->fd))
@@ -58,14 +48,33 @@ int p_mmap(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 			return p_err(p, t, "an fd that %s opened", tk->name);
 		st->fs = f->fs;
 		strcpy(st->file, f->file);
-		hugefs = f->fs == MF_FS_HUGETLBFS;
-		tmpfs = f->fs == MF_FS_TMPFS;
+		*fs_out = (int)f->fs;
 	} else if (!strcmp(t->s, "sysv")) {
 		st->mkind = MF_MAP_SYSV;
 		st->shared = true;
 	} else {
 		return p_err(p, t, "anon, file FS:NAME, fd FD or sysv");
 	}
+	return 0;
+}
+
+int p_mmap(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
+{
+	struct tok *t = p_next(p), v, *szt;
+	struct sym_region *r;
+	bool hugefs, tmpfs;
+	uint64_t align;
+	int fs;
+
+	if (p_name(p, t, "region", st->name))
+		return -1;
+	if (sym_region(tk, st->name, false))
+		return p_err(p, t, "a new region name (%s is mapped already in %s)", st->name,
+			     tk->name);
+	if (p_map_kind(p, st, tk, &fs))
+		return -1;
+	hugefs = fs == MF_FS_HUGETLBFS;
+	tmpfs = fs == MF_FS_TMPFS;
 	if (st->mkind != MF_MAP_SYSV) {
 		t = p_word(p, "private or shared");
 		if (!t)
