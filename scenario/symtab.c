@@ -108,9 +108,11 @@ static void task_copy(struct sym_task *t, const struct sym_task *pt)
 	t->nreg = t->capreg = pt->nreg;
 	t->nfd = t->capfd = pt->nfd;
 	t->reg = xrealloc_array(NULL, pt->nreg + 1, sizeof(*t->reg), "forking a task");
-	memcpy(t->reg, pt->reg, pt->nreg * sizeof(*t->reg));
 	t->fd = xrealloc_array(NULL, pt->nfd + 1, sizeof(*t->fd), "forking a task");
-	memcpy(t->fd, pt->fd, pt->nfd * sizeof(*t->fd));
+	if (pt->nreg)
+		memcpy(t->reg, pt->reg, pt->nreg * sizeof(*t->reg));
+	if (pt->nfd)
+		memcpy(t->fd, pt->fd, pt->nfd * sizeof(*t->fd));
 	for (int i = 0; i < t->nreg; i++)
 		map_put(&t->reg_map, t->reg[i].name, 0, i);
 	for (int i = 0; i < t->nfd; i++)
