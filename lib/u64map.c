@@ -90,15 +90,6 @@ uint64_t *u64map_slot(const struct u64map *mp, uint64_t key)
 	return s ? &mp->vals[s - mp->keys] : NULL;
 }
 
-bool u64map_get(const struct u64map *mp, uint64_t key, uint64_t *val)
-{
-	uint64_t *v = u64map_slot(mp, key);
-
-	if (v && val)
-		*val = *v;
-	return v != NULL;
-}
-
 int u64map_put(struct u64map *mp, uint64_t key, uint64_t val)
 {
 	uint64_t *s;

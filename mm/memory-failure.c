@@ -41,16 +41,6 @@ static const char *const action_page_types[] = {
 	[MF_MSG_UNKNOWN] = "unknown page",
 };
 
-const char *mf_action_page_type_name(enum mf_action_page_type t)
-{
-	return action_page_types[t];
-}
-
-const char *mf_result_name(enum mf_action_result r)
-{
-	return action_name[r];
-}
-
 void action_result(struct machine *m, uint64_t pfn, enum mf_action_page_type type, enum mf_action_result result)
 {
 	struct mf_trace_rec rec = { pfn, type, result };
@@ -336,11 +326,6 @@ static int get_huge_page_for_hwpoison(struct machine *m, struct page *p, int fla
 		return pre;
 	}
 	return ret;
-}
-
-bool is_raw_hwpoison_page_in_hugepage(struct page *page)
-{
-	return PageFlag(compound_head_page(page), PG_hwpoison) && PageFlag(page, PG_raw_hwp);
 }
 
 /* hugetlb_clear_page_hwpoison: the filter rejected it after all. */
