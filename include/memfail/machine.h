@@ -36,6 +36,8 @@ struct mf_trace_rec {		/* ras:memory_failure_event */
 	int type, result;
 };
 
+#define MF_FIFO_SIZE 16
+
 struct machine {
 	uint64_t nr_pages;
 	struct page *pages;
@@ -91,6 +93,13 @@ struct machine {
 	bool soft_offline_pause;	/* the next soft offline stops in its window */
 	bool soft_offline_paused;	/* one is stopped there now, on soft_offline_pfn */
 	uint64_t soft_offline_pfn;
+	/* memory_failure_queue's per-CPU kfifo (6.1: 16 entries), drained by memory_failure_work */
+	struct {
+		unsigned long pfn[MF_FIFO_SIZE];
+		int flags[MF_FIFO_SIZE];
+		int n;
+	} mf_fifo;
+	int mf_sig_base;		/* m->sigs index where this DAX memory_failure began */
 
 	/* kernel/locking.c */
 	bool mf_mutex_held;
