@@ -15,6 +15,7 @@
 
 #include "memfail/array.h"
 #include "memfail/dax.h"
+#include "memfail/printk.h"
 
 #define META_BLOCKS 512		/* superblock, AG headers, btree roots, inodes, log */
 #define OWN_FS UINT64_MAX	/* XFS_RMAP_OWN_FS and friends: not an inode */

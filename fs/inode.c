@@ -12,7 +12,10 @@
 
 #include "memfail/array.h"
 #include "memfail/dax.h"
+#include "memfail/errseq.h"
+#include "memfail/filemap.h"
 #include "memfail/mm.h"
+#include "memfail/pipe.h"
 #include "internal.h"
 
 static struct super_block *fs_sb(struct machine *m, enum fs_type type)

@@ -14,6 +14,8 @@
 
 #include "memfail/array.h"
 #include "memfail/dax.h"
+#include "memfail/errseq.h"
+#include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 #include "../fs/internal.h"

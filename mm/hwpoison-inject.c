@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 
+#include "memfail/kpageflags.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
 int hwpoison_filter(struct machine *m, unsigned long pfn)

@@ -18,6 +18,7 @@
 #include "memfail/array.h"
 #include "memfail/dax.h"
 #include "memfail/locking.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
 struct dax_tk {

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 
 #include "memfail/array.h"
+#include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
 struct to_kill {

@@ -21,8 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
 #include "memfail/locking.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
 enum so_order { SO_POISON_THEN_PUT, SO_PUT_THEN_POISON };

@@ -19,6 +19,7 @@
 
 #include "memfail/huge_mm.h"
 #include "memfail/locking.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
 /*
@@ -43,6 +44,29 @@ static unsigned long free_raw_hwp_pages(struct machine *m, struct page *head)
 static bool has_mapping(const struct page *page)
 {
 	return page_mapping_file(page) || PageFlag(page, PG_swapcache);
+}
+
+/* Nobody holds the poisoned page: a free hugetlb folio the pool kept, or a lost frame. */
+static int unpoison_unheld(struct machine *m, struct page *p, unsigned long *count)
+{
+	struct page *head = compound_head_page(p);
+	int ret;
+
+	if (PageHuge(p)) {
+		/* a free poisoned folio the pool kept: usable again */
+		*count = free_raw_hwp_pages(m, head);
+		return *count && TestClearPageFlag(head, PG_hwpoison) ? 0 : -EBUSY;
+	}
+	/*
+	 * memory_failure could not take a reference (e.g. a kernel page), and
+	 * the page was freed later, which kept it out of the allocator. 6.1
+	 * clears the flag and nothing more: the frame is lost until reboot. The
+	 * marker tells the invariant checker.
+	 */
+	ret = TestClearPageFlag(p, PG_hwpoison) ? 0 : -EBUSY;
+	if (!ret && !is_free_buddy_page(m, p))
+		p->private = MAGIC_UNPOISON_LEAKED;
+	return ret;
 }
 
 int unpoison_memory(struct machine *m, unsigned long pfn)
@@ -87,21 +111,7 @@ int unpoison_memory(struct machine *m, unsigned long pfn)
 		goto unlock;
 	ret = get_hwpoison_page(m, p, MF_UNPOISON);
 	if (!ret) {
-		if (PageHuge(p)) {
-			/* a free poisoned folio the pool kept: usable again */
-			count = free_raw_hwp_pages(m, page);
-			ret = count && TestClearPageFlag(page, PG_hwpoison) ? 0 : -EBUSY;
-			goto unlock;
-		}
-		/*
-		 * Nobody holds the page: memory_failure could not take a reference
-		 * (e.g. a kernel page), and the page was freed later, which kept it
-		 * out of the allocator. 6.1 clears the flag and nothing more: the
-		 * frame is lost until reboot. The marker tells the invariant checker.
-		 */
-		ret = TestClearPageFlag(p, PG_hwpoison) ? 0 : -EBUSY;
-		if (!ret && !is_free_buddy_page(m, p))
-			p->private = MAGIC_UNPOISON_LEAKED;
+		ret = unpoison_unheld(m, p, &count);
 	} else if (ret == -EHWPOISON) {
 		ret = put_page_back_buddy(m, p) ? 0 : -EBUSY;	/* merges with its buddies */
 	} else if (ret < 0) {

@@ -10,9 +10,11 @@
 #include <errno.h>
 
 #include "memfail/dax.h"
+#include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
 static const char *const action_name[] = {
@@ -370,6 +372,22 @@ int get_hwpoison_page(struct machine *m, struct page *p, int flags)
 }
 
 /*
+ * The page was poisoned before: only the consumer of an action-required error
+ * hears of it again. page is the folio (hugetlb) or the page that was hit.
+ */
+static int already_poisoned(struct machine *m, unsigned long pfn, struct page *page, int flags)
+{
+	int res = -EHWPOISON;
+
+	pr_err(m, "%#lx: already hardware poisoned", pfn);
+	if (flags & MF_ACTION_REQUIRED)
+		res = kill_accessing_process(m, m->current, page_to_pfn(m, page), flags);
+	if (flags & MF_COUNT_INCREASED)
+		put_page(m, page);	/* madvise's GUP reference */
+	return res;
+}
+
+/*
  * 6.1 get_huge_page_for_hwpoison + hugetlb_update_hwpoison. Returns the
  * classification; takes a reference for IN_USED unless the caller has one.
  */
@@ -433,15 +451,8 @@ int try_memory_failure_hugetlb(struct machine *m, unsigned long pfn, int flags, 
 		return 0;
 	}
 	head = compound_head_page(p);
-	if (res == MF_HUGETLB_FOLIO_PRE_POISONED || res == MF_HUGETLB_PAGE_PRE_POISONED) {
-		pr_err(m, "%#lx: already hardware poisoned", pfn);
-		res = -EHWPOISON;
-		if (flags & MF_ACTION_REQUIRED)
-			res = kill_accessing_process(m, m->current, page_to_pfn(m, head), flags);
-		if (flags & MF_COUNT_INCREASED)
-			put_page(m, head);	/* madvise's GUP reference */
-		return res;
-	}
+	if (res == MF_HUGETLB_FOLIO_PRE_POISONED || res == MF_HUGETLB_PAGE_PRE_POISONED)
+		return already_poisoned(m, pfn, head, flags);
 	if (hwpoison_filter(m, pfn)) {
 		hugetlb_clear_page_hwpoison(m, head);
 		if (res == MF_HUGETLB_IN_USED)
@@ -476,15 +487,8 @@ try_again:
 	res = try_memory_failure_hugetlb(m, pfn, flags, &hugetlb);
 	if (hugetlb)
 		return res;
-	if (TestSetPageFlag(p, PG_hwpoison)) {
-		pr_err(m, "%#lx: already hardware poisoned", pfn);
-		res = -EHWPOISON;
-		if (flags & MF_ACTION_REQUIRED)
-			res = kill_accessing_process(m, m->current, pfn, flags);
-		if (flags & MF_COUNT_INCREASED)
-			put_page(m, p);
-		return res;
-	}
+	if (TestSetPageFlag(p, PG_hwpoison))
+		return already_poisoned(m, pfn, p, flags);
 	if (!(flags & MF_COUNT_INCREASED)) {
 		res = get_hwpoison_page(m, p, flags);
 		if (!res) {

@@ -92,7 +92,7 @@ struct machine {
 	int soft_offline_order;		/* enum so_order: 0 = 6.1's poison_then_put */
 	bool soft_offline_pause;	/* the next soft offline stops in its window */
 	bool soft_offline_paused;	/* one is stopped there now, on soft_offline_pfn */
-	uint64_t soft_offline_pfn;
+	unsigned long soft_offline_pfn;
 	/* memory_failure_queue's per-CPU kfifo (6.1: 16 entries), drained by memory_failure_work */
 	struct {
 		unsigned long pfn[MF_FIFO_SIZE];
