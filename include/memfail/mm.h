@@ -50,8 +50,6 @@ static inline pte_t mk_swp_pte(unsigned type, uint64_t off)
 }
 static inline bool is_hwpoison_pte(pte_t p) { return pte_is_swp(p) && swp_type(p) == SWP_HWPOISON; }
 
-struct ksm_state;
-
 /* ---- VMAs and address spaces (mm/mmap.c) --------------------------------------------- */
 #define VM_READ 0x1UL
 #define VM_WRITE 0x2UL
