@@ -32,7 +32,6 @@ const char *printk_next_line(struct machine *m, int *level); /* reader for the b
 #define pr_fmt(fmt) fmt
 #endif
 #define pr_err(m, fmt, ...) printk(m, KERN_ERR, pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_warn(m, fmt, ...) printk(m, KERN_WARNING, pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_info(m, fmt, ...) printk(m, KERN_INFO, pr_fmt(fmt), ##__VA_ARGS__)
 
 /*
