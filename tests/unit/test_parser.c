@@ -567,18 +567,18 @@ static void test_limits(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mf_parse_error err;
 		struct mf_scenario *sc;
-		const struct mf_stmt *bad;
+		const struct mf_stmt *over;
 
 		snprintf(src, sizeof(src), "scenario \"l\"\n%s", cases[i].src);
 		sc = parse(src, &err);
 		if (!sc)
 			fail_msg("case %zu: %s", i, err.msg);
-		bad = mf_check_limits(sc, "test", &lim, msg, sizeof(msg));
+		over = mf_check_limits(sc, "test", &lim, msg, sizeof(msg));
 		if (!cases[i].msg) {
-			assert_null(bad);
+			assert_null(over);
 		} else {
-			assert_non_null(bad);
-			assert_int_equal(bad->line, cases[i].line + 1);
+			assert_non_null(over);
+			assert_int_equal(over->line, cases[i].line + 1);
 			assert_string_equal(msg, cases[i].msg);
 		}
 		mf_scenario_free(sc);
