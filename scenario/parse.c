@@ -297,9 +297,6 @@ static void stmt_free(struct mf_stmt *st)
 		free(st->expect->log);
 	free(st->expect);
 	free(st->expres);
-	free(st->file2);
-	free(st->sysctl_key);
-	free(st->sysctl_val);
 }
 
 static void add_stmt(struct mf_scenario *sc, const struct mf_stmt *st)
@@ -418,6 +415,7 @@ void mf_scenario_free(struct mf_scenario *sc)
 	for (int i = 0; i < sc->nstmt; i++)
 		stmt_free(&sc->stmt[i]);
 	free(sc->stmt);
+	sc_strpool_free(sc);
 	free(sc->sysctl);
 	free(sc->title);
 	free(sc->path);

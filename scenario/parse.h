@@ -66,7 +66,7 @@ struct sym_fd {
 	char name[MF_NAME_MAX];
 	bool open;
 	enum mf_fs fs;
-	char file[MF_PATH_MAX];
+	const char *file;	/* a scenario string */
 };
 struct sym_task {
 	char name[MF_NAME_MAX];
@@ -137,7 +137,12 @@ int p_number(const char *s, bool suffix, uint64_t *v);
 const char *p_number_problem(int rc, const char *s);
 int p_size(struct pctx *p, const struct tok *t, const char *what, uint64_t align, uint64_t *v);
 int p_pattern(struct pctx *p, const struct tok *t, struct mf_pattern *pat);
-int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bool declared);
+/* FS:NAME into *fs and *file (a scenario string); declared: a file declared and not unlinked */
+int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, const char **file,
+	     bool declared);
+/* strpool.c: a copy of s that lives as long as sc */
+const char *sc_strdup(struct mf_scenario *sc, const char *s);
+void sc_strpool_free(struct mf_scenario *sc);
 /* REGION[+OFF] of task; len bytes from there must lie inside the region. */
 int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t len,
 	   bool ever, struct mf_addr *a, struct sym_region **rp);

@@ -154,7 +154,7 @@ int p_file_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 	bool have_size = false, have_state = false;
 
 	(void)tk;
-	if (p_fsname(p, t, &st->fs, st->file, false))
+	if (p_fsname(p, t, &st->fs, &st->file, false))
 		return -1;
 	if (sym_file(&p->sym, st->fs, st->file))
 		return p_err(p, t, "a new file name (%s is already declared)", t->s);
@@ -283,7 +283,7 @@ int p_sysctl_stmt(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 	(void)tk;
 	if (p_sysctl(p, key, val))
 		return -1;
-	st->sysctl_key = xstrdup(key, "parsing a sysctl");
-	st->sysctl_val = xstrdup(val, "parsing a sysctl");
+	st->sysctl_key = sc_strdup(p->sc, key);
+	st->sysctl_val = sc_strdup(p->sc, val);
 	return 0;
 }

@@ -6,7 +6,8 @@
 
 #include "stmt.h"
 
-int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bool declared)
+int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, const char **file,
+	     bool declared)
 {
 	const char *c = t && t->kind == T_WORD ? strchr(t->s, ':') : NULL;
 	struct sym_file *f;
@@ -25,10 +26,10 @@ int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bo
 	if (strlen(c + 1) > MF_PATH_MAX - 1)
 		return p_err(p, t, "a file name of at most %d bytes", MF_PATH_MAX - 1);
 	*fs = (enum mf_fs)i;
-	strcpy(file, c + 1);
+	*file = sc_strdup(p->sc, c + 1);
 	if (!declared)
 		return 0;
-	f = sym_file(&p->sym, *fs, file);
+	f = sym_file(&p->sym, *fs, *file);
 	if (!f)
 		return p_err(p, t, "a declared file (declare it with 'file %s size=...')", t->s);
 	if (f->unlinked)
@@ -97,7 +98,7 @@ static int p_fileref(struct pctx *p, struct mf_pageref *ref)
 	tmp.s = buf;
 	tmp.len = strlen(buf);
 	ref->kind = MF_PREF_FILE;
-	if (p_fsname(p, &tmp, &ref->fs, ref->file, false))
+	if (p_fsname(p, &tmp, &ref->fs, &ref->file, false))
 		return -1;
 	if (!sym_file(&p->sym, ref->fs, ref->file))
 		return p_err(p, f, "a declared file");

@@ -35,7 +35,7 @@ static int p_map_kind(struct pctx *p, struct mf_stmt *st, struct sym_task *tk, i
 		st->mkind = MF_MAP_ANON;
 	} else if (!strcmp(t->s, "file")) {
 		st->mkind = MF_MAP_FILE;
-		if (p_fsname(p, p_next(p), &st->fs, st->file, true))
+		if (p_fsname(p, p_next(p), &st->fs, &st->file, true))
 			return -1;
 		*fs_out = (int)st->fs;
 	} else if (!strcmp(t->s, "fd")) {
@@ -47,7 +47,7 @@ static int p_map_kind(struct pctx *p, struct mf_stmt *st, struct sym_task *tk, i
 		if (!f)
 			return p_err(p, t, "an fd that %s opened", tk->name);
 		st->fs = f->fs;
-		strcpy(st->file, f->file);
+		st->file = f->file;
 		*fs_out = (int)f->fs;
 	} else if (!strcmp(t->s, "sysv")) {
 		st->mkind = MF_MAP_SYSV;
@@ -282,7 +282,7 @@ int p_open(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 	if (sym_fd(tk, st->fd, true))
 		return p_err(p, t, "a new fd name (%s is open in %s)", st->fd, tk->name);
 	strcpy(st->name, st->fd);
-	if (p_fsname(p, p_next(p), &st->fs, st->file, true))
+	if (p_fsname(p, p_next(p), &st->fs, &st->file, true))
 		return -1;
 	t = p_word(p, "rw or ro");
 	if (!t)
@@ -293,7 +293,7 @@ int p_open(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 		return p_err(p, t, "rw or ro");
 	f = sym_fd_add(tk, st->fd);
 	f->fs = st->fs;
-	strcpy(f->file, st->file);
+	f->file = st->file;
 	return 0;
 }
 
@@ -382,7 +382,7 @@ int p_msync(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 int p_unlink(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
 	(void)tk;
-	if (p_fsname(p, p_next(p), &st->fs, st->file, true))
+	if (p_fsname(p, p_next(p), &st->fs, &st->file, true))
 		return -1;
 	sym_file(&p->sym, st->fs, st->file)->unlinked = true;
 	return 0;

@@ -96,13 +96,12 @@ int p_reflink(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 	struct sym_file *f;
 
 	(void)tk;
-	if (p_fsname(p, t, &st->fs, st->file, true))
+	if (p_fsname(p, t, &st->fs, &st->file, true))
 		return -1;
 	if (!MF_FS_IS_PMEM(st->fs))
 		return p_err(p, t, "a pmem file (pmem-xfs:NAME ...) to clone");
 	t = p_next(p);
-	st->file2 = xmalloc(MF_PATH_MAX, "parsing reflink");
-	if (p_fsname(p, t, &fs2, st->file2, true))
+	if (p_fsname(p, t, &fs2, &st->file2, true))
 		return -1;
 	if (fs2 != st->fs || !strcmp(st->file, st->file2))
 		return p_err(p, t, "another file of the same filesystem");

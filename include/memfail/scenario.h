@@ -64,7 +64,7 @@ struct mf_pageref {
 	char task[MF_NAME_MAX]; /* MF_PREF_TASK */
 	struct mf_addr addr;	/* MF_PREF_TASK */
 	enum mf_fs fs;		/* MF_PREF_FILE */
-	char file[MF_PATH_MAX]; /* MF_PREF_FILE: name without the "fs:" prefix */
+	const char *file;	/* MF_PREF_FILE: name without the "fs:" prefix */
 	uint64_t file_off;	/* MF_PREF_FILE */
 	char label[MF_NAME_MAX];/* MF_PREF_LABEL */
 };
@@ -187,12 +187,12 @@ struct mf_stmt {
 
 	/* FILE; MMAP file; OPEN; UNLINK */
 	enum mf_fs fs;
-	char file[MF_PATH_MAX];
+	const char *file;	 /* (strings live as long as the scenario) */
 	uint64_t size;		 /* FILE size; MMAP/MLOCK/MUNLOCK/MADVISE/FILL/CHECK/MSYNC length
 				    (MSYNC: 0 = whole region); READ/WRITE length; FTRUNCATE size; PUNCH len */
 	enum mf_file_state fstate; /* FILE */
 	bool aligned;		 /* FILE (pmem): 2 MiB-aligned extents (extent size hint + fallocate) */
-	char *file2;		 /* REFLINK destination (same fs as file), malloc'd */
+	const char *file2;	 /* REFLINK destination (same fs as file) */
 	uint64_t offset2;	 /* REFLINK destination offset (source: offset, length: size, 0 = FICLONE) */
 	struct mf_pattern pat;	 /* FILE fill=, MMAP fill=, WRITE fill=, FILL/CHECK pattern */
 
@@ -216,8 +216,8 @@ struct mf_stmt {
 	struct mf_pageref ref;	 /* CORRUPT_PFN/UNPOISON/HARD_OFFLINE/SOFT_OFFLINE/MCE_SRAO/MCE_SRAR/RECLAIM/LABEL */
 	uint64_t flags_mask, flags_value; /* FILTER_ENABLE */
 	int drop_caches;	 /* DROP_CACHES 1|2|3 */
-	char *sysctl_key;	 /* SYSCTL, e.g. "vm.memory_failure_early_kill", malloc'd */
-	char *sysctl_val;
+	const char *sysctl_key;	 /* SYSCTL, e.g. "vm.memory_failure_early_kill" */
+	const char *sysctl_val;
 
 	/* Out of line (malloc'd): most statements have neither, and a statement
 	 * stays small enough for a million of them. */
@@ -251,6 +251,7 @@ struct mf_scenario {
 	struct mf_sysctl_kv *sysctl;
 	int nstmt;
 	struct mf_stmt *stmt;	 /* declarations and steps, in file order */
+	struct mf_strpool *strings; /* what the statements' string pointers point to */
 };
 
 /* Parse error: "file:line:column: error: found X, expected Y" in msg. */
