@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "stmt.h"
 
 void sb_printf(struct sbuf *b, const char *fmt, ...)
@@ -23,9 +24,7 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 		return;
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
+		b->s = xrealloc_array(b->s, b->cap, 1, "formatting text");
 	}
 	va_start(ap, fmt);
 	vsnprintf(b->s + b->len, n + 1, fmt, ap);

@@ -70,9 +70,7 @@ static int check_signals(struct drv *d, const struct mf_stmt *st, struct sbuf *m
 		if (!strcmp(d->cur[i].key, key))
 			c = &d->cur[i];
 	if (!c) {
-		d->cur = realloc(d->cur, (d->ncur + 1) * sizeof(*d->cur));
-		if (!d->cur)
-			abort();
+		ARRAY_GROW(d->cur, d->ncur, d->capcur, "checking signal expectations");
 		c = &d->cur[d->ncur++];
 		memset(c, 0, sizeof(*c));
 		strcpy(c->key, key);

@@ -137,9 +137,7 @@ static struct sigrec *record_sig(struct drv *d, const char *who, const struct mf
 	const char *dot = strchr(who, '.');
 	size_t pl = dot ? (size_t)(dot - who) : strlen(who);
 
-	d->sig = realloc(d->sig, (d->nsig + 1) * sizeof(*d->sig));
-	if (!d->sig)
-		abort();
+	ARRAY_GROW(d->sig, d->nsig, d->capsig, "recording a signal");
 	r = &d->sig[d->nsig++];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->proc, sizeof(r->proc), "%.*s", (int)(pl < 15 ? pl : 15), who);
@@ -185,7 +183,7 @@ static int resolve_pages(struct drv *d, const struct mf_stmt *st, uint64_t **pfn
 	*nr = 0;
 	*pfns = NULL;
 	if (has_ref(st)) {
-		*pfns = malloc(sizeof(uint64_t));
+		*pfns = xmalloc(sizeof(uint64_t), "resolving a page reference");
 		*nr = 1;
 		if (mf_resolve(d, &st->ref, *pfns, &msg)) {
 			tr_error(d, st->line, msg.s);
@@ -198,7 +196,7 @@ static int resolve_pages(struct drv *d, const struct mf_stmt *st, uint64_t **pfn
 
 		strcpy(ref.task, st->task);
 		*nr = (int)((st->size + 4095) / 4096);
-		*pfns = malloc(*nr * sizeof(uint64_t));
+		*pfns = xrealloc_array(NULL, *nr, sizeof(uint64_t), "resolving a range");
 		for (int i = 0; i < *nr; i++) {
 			ref.addr.off = st->addr.off + (uint64_t)i * 4096;
 			msg.len = 0;
@@ -255,10 +253,8 @@ static void take_events(struct drv *d, const struct mf_events *evs, struct out_l
 			if (!mf_log_kept(e->text))
 				break;
 			mf_norm_log(d, e->text, &t);
-			d->log = realloc(d->log, (d->nlog + 1) * sizeof(*d->log));
-			if (!d->log)
-				abort();
-			d->log[d->nlog++] = strdup(t.s ? t.s : "");
+			ARRAY_PUSH(d->log, d->nlog, d->caplog, xstrdup(t.s ? t.s : "", "keeping the log"),
+				   "keeping the log");
 			break;
 		case MF_EV_SIGNAL: {
 			const char *who = tid_name(d, e->tid);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "memfail/array.h"
 #include "memfail/driver.h"
 #include "text.h"
 
@@ -47,13 +48,13 @@ struct drv {
 
 	int nlabel;
 	struct label *label;
-	int nsig;
+	int nsig, capsig;
 	struct sigrec *sig;
-	int ncur;
+	int ncur, capcur;
 	struct cursor *cur;
 	int nfailed, capfailed;
 	struct failed_mmap *failed;
-	int nlog;
+	int nlog, caplog;
 	char **log;			/* kept, normalized log lines */
 	int win_start, win_end, group_end;
 	bool in_group;

@@ -282,9 +282,8 @@ static int p_header(struct pctx *p, struct tok *t)
 	}
 	/* sysctl */
 	p->i++;
-	sc->sysctl = realloc(sc->sysctl, (sc->nsysctl + 1) * sizeof(*sc->sysctl));
-	if (!sc->sysctl)
-		abort();
+	sc->sysctl = xrealloc_array(sc->sysctl, sc->nsysctl + 1, sizeof(*sc->sysctl),
+				    "parsing a header sysctl");
 	memset(&sc->sysctl[sc->nsysctl], 0, sizeof(sc->sysctl[0]));
 	sc->nsysctl++;
 	return p_sysctl(p, sc->sysctl[sc->nsysctl - 1].key, sc->sysctl[sc->nsysctl - 1].val);
@@ -299,27 +298,23 @@ static void stmt_free(struct mf_stmt *st)
 	free(st->expres);
 }
 
-static void add_stmt(struct mf_scenario *sc, const struct mf_stmt *st)
+static void add_stmt(struct mf_scenario *sc, int *cap, const struct mf_stmt *st)
 {
-	if ((sc->nstmt & (sc->nstmt - 1)) == 0) {
-		sc->stmt = realloc(sc->stmt, (sc->nstmt ? 2 * sc->nstmt : 1) * sizeof(*st));
-		if (!sc->stmt)
-			abort();
-	}
-	sc->stmt[sc->nstmt++] = *st;
+	ARRAY_PUSH(sc->stmt, sc->nstmt, *cap, *st, "parsing a statement");
 }
 
 struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, size_t len,
 					  struct mf_parse_error *err)
 {
-	struct mf_scenario *sc = calloc(1, sizeof(*sc));
+	struct mf_scenario *sc = xcalloc(1, sizeof(*sc), "parsing a scenario");
 	struct lexline ll = { 0 };
+	int cap = 0;
 	struct lexer lx;
 	struct pctx p = { .path = path, .err = err, .ll = &ll, .sc = sc, .header = true };
 	int r;
 
 	memset(err, 0, sizeof(*err));
-	sc->path = strdup(path);
+	sc->path = xstrdup(path, "parsing a scenario");
 	strcpy(sc->kernel, "6.1");
 	sc->machine = (struct mf_machine_cfg){ .memory = 256ull << 20, .thp = 1, .nodes = 1 };
 	lex_init(&lx, path, buf, len);
@@ -336,7 +331,7 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 				p_err(&p, t, "a title string \"...\"");
 				goto fail;
 			}
-			sc->title = strdup(t->s);
+			sc->title = xstrdup(t->s, "parsing a scenario");
 			if (p_end(&p, NULL))
 				goto fail;
 			continue;
@@ -355,7 +350,7 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 				stmt_free(&st);
 				goto fail;
 			}
-			add_stmt(sc, &st);
+			add_stmt(sc, &cap, &st);
 		}
 	}
 	if (r < 0)
@@ -395,9 +390,7 @@ struct mf_scenario *mf_scenario_parse_file(const char *path, struct mf_parse_err
 	do {
 		if (len + 4096 > cap) {
 			cap = cap ? 2 * cap : 65536;
-			buf = realloc(buf, cap);
-			if (!buf)
-				abort();
+			buf = xrealloc_array(buf, cap, 1, "reading a scenario file");
 		}
 		n = fread(buf + len, 1, cap - len, f);
 		len += n;
