@@ -46,7 +46,7 @@ struct drv {
 	const struct mf_stmt *st;	/* running now */
 	const char *step_task;		/* process whose regions name addresses, or NULL */
 
-	int nlabel;
+	int nlabel, caplabel;
 	struct label *label;
 	int nsig, capsig;
 	struct sigrec *sig;

@@ -266,7 +266,7 @@ int p_expect(struct pctx *p, struct mf_stmt *st)
 		t = p_next(p);
 		if (!t || t->kind != T_STR || !t->len)
 			return p_err(p, t, "a non-empty string \"...\"");
-		e->log = strdup(t->s);
+		e->log = xstrdup(t->s, "parsing an expected log line");
 		return p_end(p, NULL);
 	}
 	if (!strcmp(t->s, "hardware-corrupted")) {
