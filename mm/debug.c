@@ -7,7 +7,9 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
@@ -53,16 +55,11 @@ static void check_free_lists(struct ck *c, uint8_t *seen)
 					fail(c, "free block %#x of order %u is not aligned", pfn, o);
 				if (!PageFlag(p, PG_buddy) || p->private != o)
 					fail(c, "pfn %#x on the order-%u free list is not a buddy of that order", pfn, o);
+				/* the frames themselves are checked in check_pages' one pass */
 				for (i = 0; i < (1ULL << o) && pfn + i < m->nr_pages; i++) {
-					struct page *q = &m->pages[pfn + i];
 					if (seen[pfn + i])
 						fail(c, "pfn %#llx is in two free blocks", (unsigned long long)(pfn + i));
 					seen[pfn + i] = 1;
-					if (PageFlag(q, PG_hwpoison))
-						fail(c, "free list holds hwpoison pfn %#llx", (unsigned long long)(pfn + i));
-					if (q->_refcount || q->_mapcount)
-						fail(c, "free pfn %#llx has refcount %d mapcount %d",
-						     (unsigned long long)(pfn + i), q->_refcount, q->_mapcount);
 				}
 				nfree += 1ULL << o;
 			}
@@ -73,10 +70,10 @@ static void check_free_lists(struct ck *c, uint8_t *seen)
 	}
 }
 
-static void check_lru(struct ck *c)
+static void check_lru(struct ck *c, uint64_t flagged)
 {
 	struct machine *m = c->m;
-	uint64_t on_lists = 0, flagged = 0, pfn;
+	uint64_t on_lists = 0;
 	int l;
 
 	for (l = 0; l < NR_LRU_LISTS; l++) {
@@ -87,8 +84,6 @@ static void check_lru(struct ck *c)
 			on_lists++;
 		}
 	}
-	for (pfn = 0; pfn < m->nr_pages; pfn++)
-		flagged += PageFlag(&m->pages[pfn], PG_lru);
 	if (on_lists != flagged)
 		fail(c, "%llu pages have PG_lru but the LRU lists hold %llu", (unsigned long long)flagged,
 		     (unsigned long long)on_lists);
@@ -174,40 +169,44 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 
 /*
  * Compound pages: tails hold no references; the head's covers every PTE and
- * PMD mapping; PMD mappings are whole; the hugetlb pool's counters match its
- * folios and free list.
+ * PMD mapping; PMD mappings are whole.
  */
-static void check_compound(struct ck *c, const int32_t *pmd_slots)
+static void check_compound_page(struct ck *c, uint64_t pfn, const int32_t *pmd_slots, uint64_t *nr_huge)
+{
+	struct machine *m = c->m;
+	struct page *p = &m->pages[pfn];
+	int64_t cm;
+
+	if (PageFlag(p, PG_tail)) {
+		if (p->_refcount)
+			fail(c, "tail pfn %#llx has refcount %d", (unsigned long long)pfn, p->_refcount);
+		if (&m->pages[p->compound_head] != compound_head_page(p))
+			fail(c, "tail pfn %#llx: head pfn and offset disagree", (unsigned long long)pfn);
+		return;
+	}
+	if (!PageFlag(p, PG_head))
+		return;
+	cm = *compound_mapcount_ptr(p);
+	if (pmd_slots[pfn] != cm * (int64_t)HPAGE_PMD_NR)
+		fail(c, "compound pfn %#llx: PMD mapcount %lld but %d PMD slots map it",
+		     (unsigned long long)pfn, (long long)cm, pmd_slots[pfn]);
+	if (p->_refcount < total_mapcount(p))
+		fail(c, "compound pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
+		     p->_refcount, total_mapcount(p));
+	if (PageFlag(p, PG_hugetlb))
+		++*nr_huge;
+	if (PageFlag(p, PG_hugetlb) && !p->_refcount && p->lru_list != LRU_NONE)
+		fail(c, "free hugetlb pfn %#llx is on an LRU list", (unsigned long long)pfn);
+}
+
+/* The hugetlb pool's counters match its folios (counted by check_pages) and free list. */
+static void check_hstate(struct ck *c, uint64_t nr_huge)
 {
 	struct machine *m = c->m;
 	struct hstate *h = &m->hstate;
-	uint64_t pfn, nr_huge = 0, nr_free = 0;
+	uint64_t nr_free = 0;
 	uint32_t f;
 
-	for (pfn = 0; pfn < m->nr_pages; pfn++) {
-		struct page *p = &m->pages[pfn];
-		int64_t cm;
-		if (PageFlag(p, PG_tail)) {
-			if (p->_refcount)
-				fail(c, "tail pfn %#llx has refcount %d", (unsigned long long)pfn, p->_refcount);
-			if (&m->pages[p->compound_head] != compound_head_page(p))
-				fail(c, "tail pfn %#llx: head pfn and offset disagree", (unsigned long long)pfn);
-			continue;
-		}
-		if (!PageFlag(p, PG_head))
-			continue;
-		cm = *compound_mapcount_ptr(p);
-		if (pmd_slots[pfn] != cm * (int64_t)HPAGE_PMD_NR)
-			fail(c, "compound pfn %#llx: PMD mapcount %lld but %d PMD slots map it",
-			     (unsigned long long)pfn, (long long)cm, pmd_slots[pfn]);
-		if (p->_refcount < total_mapcount(p))
-			fail(c, "compound pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
-			     p->_refcount, total_mapcount(p));
-		if (PageFlag(p, PG_hugetlb))
-			nr_huge++;
-		if (PageFlag(p, PG_hugetlb) && !p->_refcount && p->lru_list != LRU_NONE)
-			fail(c, "free hugetlb pfn %#llx is on an LRU list", (unsigned long long)pfn);
-	}
 	for (f = h->freelist.head; f != NO_PFN; f = m->pages[f].lru_next, nr_free++)
 		if (!PageFlag(&m->pages[f], PG_hugetlb) || m->pages[f]._refcount)
 			fail(c, "hugetlb free list holds pfn %#x in use or not hugetlb", f);
@@ -221,14 +220,29 @@ static void check_compound(struct ck *c, const int32_t *pmd_slots)
 		     (unsigned long long)h->surplus_huge_pages, (unsigned long long)h->nr_huge_pages);
 }
 
-static void check_pages(struct ck *c, const int32_t *maps, const uint8_t *seen)
+/* Free frames: what check_free_lists found on the lists. */
+static void check_free_page(struct ck *c, uint64_t pfn, const struct page *q)
+{
+	if (PageFlag(q, PG_hwpoison))
+		fail(c, "free list holds hwpoison pfn %#llx", (unsigned long long)pfn);
+	if (q->_refcount || q->_mapcount)
+		fail(c, "free pfn %#llx has refcount %d mapcount %d", (unsigned long long)pfn, q->_refcount,
+		     q->_mapcount);
+}
+
+/* One pass over every frame (the pass is the checker's main cost: memory bandwidth). */
+static void check_pages(struct ck *c, const int32_t *maps, const int32_t *pmd_slots, const uint8_t *seen)
 {
 	struct machine *m = c->m;
-	uint64_t pfn;
+	uint64_t pfn, nr_lru = 0, nr_huge = 0;
 
 	for (pfn = 0; pfn < m->nr_pages; pfn++) {
 		struct page *p = &m->pages[pfn];
 		struct page *head = compound_head_page(p);
+		nr_lru += PageFlag(p, PG_lru);
+		if (seen[pfn])
+			check_free_page(c, pfn, p);
+		check_compound_page(c, pfn, pmd_slots, &nr_huge);
 		if (PageCompound(p)) {
 			/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
 			if (p->_mapcount < 0 || p->_mapcount != maps[pfn])
@@ -260,6 +274,8 @@ static void check_pages(struct ck *c, const int32_t *maps, const uint8_t *seen)
 		    (!m->swap || p->private >= m->swap->nr_slots || m->swap->cache[p->private] != pfn))
 			fail(c, "pfn %#llx: PG_swapcache but the swap cache does not hold it", (unsigned long long)pfn);
 	}
+	check_lru(c, nr_lru);
+	check_hstate(c, nr_huge);
 }
 
 /* A page-cache THP: every page names its file and index; the cache holds a reference per page. */
@@ -309,29 +325,39 @@ static void check_page_cache(struct ck *c)
 	}
 }
 
+/*
+ * Per-pfn counters for one check: PTEs mapping each pfn, PMD slots mapping
+ * each compound head, and free-list membership. Kept on the machine and
+ * cleared per check: a fresh calloc per step cost a host mmap and its faults.
+ */
+static void *ck_scratch(struct machine *m, int32_t **maps, int32_t **pmd_slots, uint8_t **seen)
+{
+	size_t per = 2 * sizeof(int32_t) + 1;
+
+	if (m->ck_scratch_nr != m->nr_pages) {
+		free(m->ck_scratch);
+		m->ck_scratch = xmalloc(m->nr_pages * per, "the invariant checker");
+		m->ck_scratch_nr = m->nr_pages;
+	}
+	memset(m->ck_scratch, 0, m->nr_pages * per);
+	*maps = m->ck_scratch;
+	*pmd_slots = *maps + m->nr_pages;
+	*seen = (uint8_t *)(*pmd_slots + m->nr_pages);
+	return m->ck_scratch;
+}
+
 int check_invariants(struct machine *m, FILE *report)
 {
 	struct ck c = { m, report, 0 };
-	uint8_t *seen = calloc(m->nr_pages, 1);
-	int32_t *maps = calloc(m->nr_pages, sizeof(*maps));
-	int32_t *pmd_slots = calloc(m->nr_pages, sizeof(*pmd_slots));
+	int32_t *maps, *pmd_slots;
+	uint8_t *seen;
 
-	if (!seen || !maps || !pmd_slots) {
-		free(seen);
-		free(maps);
-		free(pmd_slots);
-		return 0;	/* cannot check: not a violation */
-	}
+	ck_scratch(m, &maps, &pmd_slots, &seen);
 	check_free_lists(&c, seen);
-	check_lru(&c);
 	check_page_tables(&c, maps, pmd_slots);
-	check_pages(&c, maps, seen);
-	check_compound(&c, pmd_slots);
-	free(pmd_slots);
+	check_pages(&c, maps, pmd_slots, seen);
 	check_page_cache(&c);
 	c.bad += ksm_check(m, report);
-	free(seen);
-	free(maps);
 	return c.bad;
 }
 

@@ -377,6 +377,7 @@ static void unmap_file_folio(struct machine *m, struct page *head)
 	uint64_t pfn = page_to_pfn(m, head), i;
 	int v;
 
+	i_mmap_compact(mapping);
 	for (v = 0; v < mapping->nr_mmap; v++) {
 		struct vm_area_struct *vma = mapping->i_mmap[v];
 		for (i = 0; i < HPAGE_PMD_NR; i++) {

@@ -91,6 +91,7 @@ void rmap_walk_ksm(struct machine *m, struct page *page, rmap_one_fn fn, void *a
 		for (int i = 0; i < node->nr; i++) {
 			struct ksm_rmap_item *item = node->items[i];
 			struct anon_vma *av = item->anon_vma;
+			anon_vma_compact(av);
 			for (int j = 0; j < av->nr; j++) {
 				struct vm_area_struct *vma = av->vmas[j];
 				if (item->address < vma->vm_start || item->address >= vma->vm_end)

@@ -339,6 +339,7 @@ void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t
 {
 	int i;
 
+	i_mmap_compact(mapping);
 	for (i = 0; i < mapping->nr_mmap; i++) {
 		struct vm_area_struct *vma = mapping->i_mmap[i];
 		struct machine *m = vma_machine(vma);

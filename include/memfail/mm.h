@@ -72,6 +72,7 @@ uint64_t *u64map_slot(const struct u64map *mp, uint64_t key);	/* value pointer o
 struct anon_vma {
 	struct vm_area_struct **vmas;	/* every VMA whose pages may be in this anon_vma */
 	int nr, cap;
+	int dead;			/* NULL holes in vmas, squeezed out by anon_vma_compact */
 	int refcount;			/* VMAs linked + pages pointing at it */
 };
 
@@ -83,7 +84,9 @@ struct vm_area_struct {
 	struct file *vm_file;		/* file or shmem object */
 	struct anon_vma *anon_vma;	/* where new anon pages of this VMA go */
 	struct anon_vma **avc;		/* every anon_vma this VMA is linked into */
+	int *avc_pos;			/* this VMA's index in avc[i]->vmas */
 	int nr_avc, cap_avc;
+	int i_mmap_pos;			/* index in its file mapping's i_mmap */
 	struct vm_area_struct *vm_next;
 	uint64_t seq;			/* creation order: rmap walk order */
 	uint64_t hugetlb_resv;		/* hugetlb pages reserved at mmap, not yet faulted */
@@ -192,6 +195,9 @@ struct machine {
 	struct ksm_state *ksm;		/* mm/ksm.c, allocated on first use */
 	struct thp_state thp;		/* mm/huge_memory.c */
 
+	void *ck_scratch;		/* mm/debug.c: the checker's per-pfn counters, kept across steps */
+	uint64_t ck_scratch_nr;
+
 	struct printk_ring log;
 	uint64_t clock_ns;		/* the model's clock: advances per printk */
 	uint64_t rng;			/* seeded, for reproducible choices */
@@ -244,6 +250,8 @@ static inline bool page_mapped(const struct page *p) { return p->_mapcount > 0; 
 /* mm/page_alloc.c: the buddy allocator */
 struct page *alloc_pages(struct machine *m, unsigned order);
 void free_pages(struct machine *m, struct page *page, unsigned order);
+/* boot: hand pfns [start, end) (fresh, unreferenced frames) to the buddy allocator */
+void memblock_free_pages(struct machine *m, uint64_t start, uint64_t end);
 void get_page(struct page *page);
 void put_page(struct machine *m, struct page *page);	/* frees at refcount 0 */
 bool is_free_buddy_page(struct machine *m, struct page *page);
@@ -279,6 +287,9 @@ void anon_vma_link(struct vm_area_struct *vma, struct anon_vma *av);
 void anon_vma_put(struct anon_vma *av);
 int anon_vma_prepare(struct vm_area_struct *vma);
 void unlink_anon_vmas(struct vm_area_struct *vma);
+/* Squeeze out removed VMAs (order kept) before walking av->vmas / mapping->i_mmap. */
+void anon_vma_compact(struct anon_vma *av);
+void i_mmap_compact(struct address_space *mapping);
 void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, uint64_t addr);
 void page_add_file_rmap(struct page *page);
 void page_remove_rmap(struct machine *m, struct page *page, struct vm_area_struct *vma);
@@ -367,6 +378,10 @@ uint64_t pagemap_entry(struct machine *m, struct mm_struct *mm, uint64_t addr);
 
 /* mm/debug.c: the invariant checker; returns the number of violations. */
 int check_invariants(struct machine *m, FILE *report);
+/* mm/mm_init.c: the frame array (zeroed host memory; mf_oom when the host has none) */
+struct page *frames_alloc(uint64_t nr);
+struct page *frames_resize(struct page *pages, uint64_t old_nr, uint64_t nr);
+void frames_free(struct page *pages, uint64_t nr);
 void machine_dump_state(struct machine *m, FILE *out);	/* counters and a page-types-like summary */
 
 uint64_t machine_rand(struct machine *m);

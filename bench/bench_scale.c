@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * How the model scales with the number of tasks: fork, kill and exit of
+ * 100,000 processes that share an anonymous page (one anon_vma) and a file
+ * page (one i_mmap), driven through the model's kernel functions. Prints
+ * "bench: <name> <value> [<unit>]" lines (bench/README.md).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memfail/array.h"
+#include "memfail/mm.h"
+
+#include <sys/wait.h>	/* after memfail/sched.h: it defines si_addr as a macro */
+
+#define MiB (1ULL << 20)
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_scale: %s\n", what);
+	exit(1);
+}
+
+struct family {
+	struct machine *m;
+	struct task_struct **kids;
+	int n;
+};
+
+/* A parent with a written private anonymous page and a written shared file page, and n children. */
+static struct family fork_family(int n)
+{
+	struct machine_config cfg = { .memory = 256 * MiB, .nodes = 1, .seed = 1 };
+	struct family f = { .n = n };
+	struct task_struct *p;
+	struct inode *ino;
+	struct file *file;
+	uint64_t anon, shared;
+	uint8_t v = 0x5a;
+	char err[128];
+	int i;
+
+	if (machine_create(&cfg, &f.m, err, sizeof(err)))
+		die(err);
+	p = task_create(f.m, "parent");
+	ino = fs_create(f.m, FS_TMPFS, "shared", PAGE_SIZE);
+	file = ino ? fs_open(ino, FMODE_READ | FMODE_WRITE) : NULL;
+	if (!p || !file || do_mmap(p, PAGE_SIZE, VM_READ | VM_WRITE, NULL, 0, false, &anon) ||
+	    do_mmap(p, PAGE_SIZE, VM_READ | VM_WRITE | VM_SHARED, file, 0, false, &shared) ||
+	    access_user(p, anon, &v, true) || access_user(p, shared, &v, true))
+		die("cannot set up the parent");
+	fput(file);
+	f.kids = xcalloc((size_t)n, sizeof(*f.kids), "children");
+	for (i = 0; i < n; i++)
+		if (!(f.kids[i] = task_fork(p, "child")))
+			die("fork failed");
+	return f;
+}
+
+/* SIGKILL every child in creation order (collect_procs' order) and reap it. */
+static double kill_all(struct family *f)
+{
+	double t = now();
+	int i;
+
+	for (i = 0; i < f->n; i++) {
+		do_exit_group(f->kids[i], SIGKILL, 0);
+		task_release(f->kids[i]);
+	}
+	t = now() - t;
+	if (f->m->nr_threads != 1 || check_invariants(f->m, stderr))
+		die("kill_all left the machine inconsistent");
+	machine_destroy(f->m);
+	free(f->kids);
+	return t;
+}
+
+/* Fork, kill and reap n tasks in a fresh host process, so each size starts from the same heap. */
+static void fork_kill_exit(int n, double *kill_s, double *total_s)
+{
+	double t[2];
+	int fd[2], status;
+	pid_t pid;
+
+	if (pipe(fd) || (pid = fork()) < 0)
+		die("cannot fork the host process");
+	if (pid == 0) {
+		struct family f;
+		t[1] = now();
+		f = fork_family(n);
+		t[0] = kill_all(&f);
+		t[1] = now() - t[1];
+		_exit(write(fd[1], t, sizeof(t)) != sizeof(t));
+	}
+	close(fd[1]);
+	if (read(fd[0], t, sizeof(t)) != sizeof(t) || waitpid(pid, &status, 0) != pid || status)
+		die("the measuring process failed");
+	close(fd[0]);
+	*kill_s = t[0];
+	*total_s = t[1];
+}
+
+static void bench_kill(void)
+{
+	enum { SMALL = 1000, BIG = 100000, REPS = 10 };
+	double t_small = 0, t_big, total, t;
+	int r;
+
+	fork_kill_exit(BIG, &t_big, &total);
+	printf("bench: fork_kill_exit_100k_s %.2f s\n", total);
+	for (r = 0; r < REPS; r++) {
+		fork_kill_exit(SMALL, &t, &total);
+		t_small += t;
+	}
+	printf("bench: kill_all_cost_ratio_100000_vs_1000_tasks %.0f\n", t_big / (t_small / REPS));
+}
+
+int main(void)
+{
+	bench_kill();
+	return 0;
+}
