@@ -118,7 +118,7 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 					continue;
 				if (pte & PTE_DEVMAP) {
 					/* fsdax: no mapcount, and a poisoned pfn may be mapped again */
-					if (m->zones[m->pages[pfn].zone].type != ZONE_DEVICE)
+					if (page_zone(m, &m->pages[pfn])->type != ZONE_DEVICE)
 						fail(c, "%s: DAX PTE maps RAM pfn %#llx", t->comm,
 						     (unsigned long long)pfn);
 					continue;
@@ -180,7 +180,7 @@ static void check_compound_page(struct ck *c, uint64_t pfn, const int32_t *pmd_s
 	if (PageFlag(p, PG_tail)) {
 		if (p->_refcount)
 			fail(c, "tail pfn %#llx has refcount %d", (unsigned long long)pfn, p->_refcount);
-		if (&m->pages[p->compound_head] != compound_head_page(p))
+		if (p - p->head_delta != compound_head_page(p))
 			fail(c, "tail pfn %#llx: head pfn and offset disagree", (unsigned long long)pfn);
 		return;
 	}
@@ -195,7 +195,7 @@ static void check_compound_page(struct ck *c, uint64_t pfn, const int32_t *pmd_s
 		     p->_refcount, total_mapcount(p));
 	if (PageFlag(p, PG_hugetlb))
 		++*nr_huge;
-	if (PageFlag(p, PG_hugetlb) && !p->_refcount && p->lru_list != LRU_NONE)
+	if (PageFlag(p, PG_hugetlb) && !p->_refcount && PageFlag(p, PG_lru))
 		fail(c, "free hugetlb pfn %#llx is on an LRU list", (unsigned long long)pfn);
 }
 
@@ -267,8 +267,7 @@ static void check_pages(struct ck *c, const int32_t *maps, const int32_t *pmd_sl
 		/* MAGIC_UNPOISON_LEAKED: 6.1's unpoison of an unreferenced page loses it (known) */
 		if (!seen[pfn] && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
 		    p->private != MAGIC_UNPOISON_LEAKED &&
-		    !(p->compound_head != pfn && p->compound_head < m->nr_pages &&
-		      m->pages[p->compound_head]._refcount > 0))
+		    !(p->head_delta && p->head_delta <= pfn && p[-(int64_t)p->head_delta]._refcount > 0))
 			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
 		if (PageFlag(p, PG_swapcache) &&
 		    (!m->swap || p->private >= m->swap->nr_slots || m->swap->cache[p->private] != pfn))

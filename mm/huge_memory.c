@@ -325,7 +325,7 @@ static void split_folio_pages(struct machine *m, struct page *head)
 		struct page *t = &head[i];
 		t->flags |= head->flags & (uint32_t)SPLIT_FLAGS;
 		ClearPageFlag(t, PG_tail);
-		t->compound_head = (uint32_t)page_to_pfn(m, t);
+		t->head_delta = 0;
 		t->lru_prev = t->lru_next = NO_PFN;
 		t->private = 0;
 		if (lru) {

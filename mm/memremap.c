@@ -70,16 +70,13 @@ int pmem_create(struct machine *m, uint64_t bytes, char *err, size_t errlen)
 	for (pfn = m->nr_pages; pfn < total; pfn++) {
 		struct page *p = &pages[pfn];
 
-		p->compound_head = (uint32_t)pfn;
 		p->lru_prev = p->lru_next = NO_PFN;
 		p->lru_list = LRU_NONE;
 		p->_refcount = 1;
 		if (pfn < start) {	/* the hole up to the aligned start: firmware-reserved */
 			p->flags = (uint32_t)PGF(PG_reserved);
-			p->zone = 0;
 			continue;
 		}
-		p->zone = (uint8_t)m->nr_zones;
 		p->pgmap = &pmem->pgmap;
 	}
 	m->nr_zones++;

@@ -93,7 +93,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	nr = cfg->memory >> PAGE_SHIFT;
 	m = xcalloc(1, sizeof(*m), "allocating a machine");
 	m->pages = frames_alloc(nr);
-	m->nr_pages = nr;
+	m->nr_pages = m->nr_ram_pages = nr;
 	m->nr_nodes = cfg->nodes;
 	m->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ULL;
 	m->next_pid = 100;
@@ -118,17 +118,11 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	/* Low memory and the kernel image: 1/64 of RAM, at least 64 pages. */
 	reserved = nr / 64 < 64 ? 64 : nr / 64;
 	m->reserved_end = reserved;
-	for (pfn = 0; pfn < nr; pfn++) {
-		struct page *p = &m->pages[pfn];
-		p->compound_head = (uint32_t)pfn;
-		p->lru_prev = p->lru_next = NO_PFN;
-		p->lru_list = LRU_NONE;
-		p->zone = pfn >= DMA32_END_PFN;
-		p->node = (uint8_t)(pfn * (uint64_t)cfg->nodes / nr);
-	}
+	/* only the reserved frames and the free blocks' heads are written */
 	for (pfn = 0; pfn < reserved; pfn++) {
 		m->pages[pfn].flags = (uint32_t)PGF(PG_reserved);
 		m->pages[pfn]._refcount = 1;
+		m->pages[pfn].lru_list = LRU_NONE;
 	}
 	m->zero_pfn = (uint32_t)(reserved - 1);
 	SetPageFlag(&m->pages[m->zero_pfn], PG_zero);
@@ -169,9 +163,13 @@ void machine_destroy(struct machine *m)
 	pmem_destroy(m);	/* after the inodes: their blocks are its */
 	ksm_destroy(m);		/* after the tasks: KSM pages kept poisoned lose their nodes */
 	/* pages kept forever (poisoned, leaked by design) still hold their anon_vma */
-	for (i = 0; i < m->nr_pages; i++)
-		if (page_anon_vma(&m->pages[i]))	/* not a retired page's stale bits */
-			anon_vma_put(page_anon_vma(&m->pages[i]));
+	for (i = 0; i < m->nr_pages; i++) {
+		struct page *p = &m->pages[i];
+		if (PageFlag(p, PG_buddy))	/* a free block: its frames hold nothing */
+			i += (1ULL << p->private) - 1;
+		else if (page_anon_vma(p))	/* not a retired page's stale bits */
+			anon_vma_put(page_anon_vma(p));
+	}
 	free(m->inodes);
 	swap_free_all(m);
 	for (i = 1; i < m->nr_data; i++)

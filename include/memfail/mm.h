@@ -138,6 +138,7 @@ struct machine {
 	struct lruvec lruvec;
 	struct pagevec lru_add_pvec;	/* one modelled CPU's batch */
 	uint64_t reserved_end;		/* pfns [0, reserved_end) are reserved at boot */
+	uint64_t nr_ram_pages;		/* RAM, split evenly over nr_nodes (pmem follows it) */
 	uint32_t zero_pfn;		/* the shared zero page */
 
 	/* page contents: slot 0 reads as zeroes; others are PAGE_SIZE buffers */
@@ -215,6 +216,8 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 void machine_destroy(struct machine *m);
 
 static inline struct page *pfn_to_page(struct machine *m, uint64_t pfn) { return &m->pages[pfn]; }
+struct zone *page_zone(struct machine *m, const struct page *page);
+unsigned page_to_nid(struct machine *m, const struct page *page);
 static inline uint64_t page_to_pfn(struct machine *m, const struct page *p)
 {
 	return (uint64_t)(p - m->pages);
