@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "memfail/array.h"
+#include "memfail/backend.h"
+#include "memfail/driver.h"
 #include "memfail/mm.h"
+#include "memfail/scenario.h"
 
 #include <sys/wait.h>	/* after memfail/sched.h: it defines si_addr as a macro */
 
@@ -126,8 +129,37 @@ static void bench_kill(void)
 	printf("bench: kill_all_cost_ratio_100000_vs_1000_tasks %.0f\n", t_big / (t_small / REPS));
 }
 
+/*
+ * The fixed cost of a scenario in one process: parse, a fresh model with the
+ * checker on, boot (the default 256 MiB machine), one task, teardown.
+ */
+static void bench_empty_scenario(void)
+{
+	static const char text[] = "scenario \"empty\"\nkernel 6.1\ntask A\n";
+	struct mf_run_opts o = { 0 };
+	struct mf_parse_error perr;
+	FILE *out = fopen("/dev/null", "w");
+	enum { N = 200 };
+	double t = now();
+	int i;
+
+	for (i = 0; i < N && out; i++) {
+		struct mf_scenario *sc = mf_scenario_parse_buf("empty.mf", text, sizeof(text) - 1, &perr);
+		struct mf_backend *be = mf_model_backend_new(1, true);
+		if (!sc || !be || mf_run_scenario(be, sc, &o, out) != MF_PASS)
+			die("the empty scenario does not pass");
+		be->ops->destroy(be);
+		mf_scenario_free(sc);
+	}
+	if (!out)
+		die("cannot open /dev/null");
+	fclose(out);
+	printf("bench: empty_scenario_ms %.3f ms\n", (now() - t) * 1e3 / N);
+}
+
 int main(void)
 {
+	bench_empty_scenario();
 	bench_kill();
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "memfail/array.h"
 #include "memfail/dax.h"
@@ -21,6 +23,7 @@ struct ck {
 	struct machine *m;
 	FILE *out;
 	int bad;
+	uint64_t nr_lru, nr_huge, nr_ksm;	/* frames counted by check_pages' pass */
 };
 
 static void fail(struct ck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -231,50 +234,104 @@ static void check_free_page(struct ck *c, uint64_t pfn, const struct page *q)
 }
 
 /* One pass over every frame (the pass is the checker's main cost: memory bandwidth). */
+/*
+ * Frames the host never backed are all zero bytes: the checks below, worked
+ * out for a zero frame, leave only these two (the same messages).
+ */
+static void check_zero_frames(struct ck *c, uint64_t pfn, uint64_t n, const int32_t *maps, const uint8_t *seen)
+{
+	for (; n--; pfn++) {
+		if (maps[pfn])
+			fail(c, "pfn %#llx: mapcount 0 but %d PTEs map it", (unsigned long long)pfn, maps[pfn]);
+		if (!seen[pfn])
+			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
+	}
+}
+
+/*
+ * Which host pages of the frame array hold anything (mincore): the model
+ * writes only frames it uses, so most of a large machine's free memory is
+ * never backed, and reading it would cost a fault per host page per check.
+ */
+static uint64_t frames_per_host_page(void)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+
+	return psz > 0 ? (uint64_t)psz / sizeof(struct page) : 1;
+}
+
+static unsigned char *frames_backed(struct machine *m, uint64_t per)
+{
+	uint64_t n = (m->nr_pages + per - 1) / per;
+	unsigned char *vec = xmalloc(n ? n : 1, "the invariant checker");
+
+	if (mincore(m->pages, n * per * sizeof(struct page), vec))
+		memset(vec, 1, n);	/* cannot tell: read every frame */
+	return vec;
+}
+
+static void check_frame(struct ck *c, uint64_t pfn, const int32_t *maps, const int32_t *pmd_slots,
+			const uint8_t *seen)
+{
+	struct machine *m = c->m;
+	struct page *p = &m->pages[pfn];
+	struct page *head = compound_head_page(p);
+
+	c->nr_lru += PageFlag(p, PG_lru);
+	c->nr_ksm += page_stable_node(p) != NULL;
+	if (seen[pfn])
+		check_free_page(c, pfn, p);
+	check_compound_page(c, pfn, pmd_slots, &c->nr_huge);
+	if (PageCompound(p)) {
+		/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
+		if (p->_mapcount < 0 || p->_mapcount != maps[pfn])
+			fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn,
+			     p->_mapcount, maps[pfn]);
+		if (!head->_refcount && !PageFlag(head, PG_hugetlb))
+			fail(c, "compound pfn %#llx: refcount 0 but not free (leaked)",
+			     (unsigned long long)pfn);
+		return;
+	}
+	if (p->_refcount < 0 || p->_mapcount < 0)
+		fail(c, "pfn %#llx: refcount %d mapcount %d", (unsigned long long)pfn, p->_refcount, p->_mapcount);
+	if (p->_mapcount != maps[pfn])
+		fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn, p->_mapcount,
+		     maps[pfn]);
+	if (p->_refcount < p->_mapcount)
+		fail(c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn, p->_refcount,
+		     p->_mapcount);
+	if (PageFlag(p, PG_buddy) && !seen[pfn])
+		fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
+	/* tails of a live high-order block have refcount 0: the head holds the block */
+	/* MAGIC_UNPOISON_LEAKED: 6.1's unpoison of an unreferenced page loses it (known) */
+	if (!seen[pfn] && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
+	    p->private != MAGIC_UNPOISON_LEAKED &&
+	    !(p->head_delta && p->head_delta <= pfn && p[-(int64_t)p->head_delta]._refcount > 0))
+		fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
+	if (PageFlag(p, PG_swapcache) &&
+	    (!m->swap || p->private >= m->swap->nr_slots || m->swap->cache[p->private] != pfn))
+		fail(c, "pfn %#llx: PG_swapcache but the swap cache does not hold it", (unsigned long long)pfn);
+}
+
+
 static void check_pages(struct ck *c, const int32_t *maps, const int32_t *pmd_slots, const uint8_t *seen)
 {
 	struct machine *m = c->m;
-	uint64_t pfn, nr_lru = 0, nr_huge = 0;
+	uint64_t pfn, per = frames_per_host_page();
+	unsigned char *backed = frames_backed(m, per);
 
 	for (pfn = 0; pfn < m->nr_pages; pfn++) {
-		struct page *p = &m->pages[pfn];
-		struct page *head = compound_head_page(p);
-		nr_lru += PageFlag(p, PG_lru);
-		if (seen[pfn])
-			check_free_page(c, pfn, p);
-		check_compound_page(c, pfn, pmd_slots, &nr_huge);
-		if (PageCompound(p)) {
-			/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
-			if (p->_mapcount < 0 || p->_mapcount != maps[pfn])
-				fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn,
-				     p->_mapcount, maps[pfn]);
-			if (!head->_refcount && !PageFlag(head, PG_hugetlb))
-				fail(c, "compound pfn %#llx: refcount 0 but not free (leaked)",
-				     (unsigned long long)pfn);
+		if (pfn % per == 0 && !(backed[pfn / per] & 1)) {
+			uint64_t n = m->nr_pages - pfn < per ? m->nr_pages - pfn : per;
+			check_zero_frames(c, pfn, n, maps, seen);
+			pfn += n - 1;
 			continue;
 		}
-		if (p->_refcount < 0 || p->_mapcount < 0)
-			fail(c, "pfn %#llx: refcount %d mapcount %d", (unsigned long long)pfn, p->_refcount, p->_mapcount);
-		if (p->_mapcount != maps[pfn])
-			fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn, p->_mapcount,
-			     maps[pfn]);
-		if (p->_refcount < p->_mapcount)
-			fail(c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn, p->_refcount,
-			     p->_mapcount);
-		if (PageFlag(p, PG_buddy) && !seen[pfn])
-			fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
-		/* tails of a live high-order block have refcount 0: the head holds the block */
-		/* MAGIC_UNPOISON_LEAKED: 6.1's unpoison of an unreferenced page loses it (known) */
-		if (!seen[pfn] && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
-		    p->private != MAGIC_UNPOISON_LEAKED &&
-		    !(p->head_delta && p->head_delta <= pfn && p[-(int64_t)p->head_delta]._refcount > 0))
-			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
-		if (PageFlag(p, PG_swapcache) &&
-		    (!m->swap || p->private >= m->swap->nr_slots || m->swap->cache[p->private] != pfn))
-			fail(c, "pfn %#llx: PG_swapcache but the swap cache does not hold it", (unsigned long long)pfn);
+		check_frame(c, pfn, maps, pmd_slots, seen);
 	}
-	check_lru(c, nr_lru);
-	check_hstate(c, nr_huge);
+	free(backed);
+	check_lru(c, c->nr_lru);
+	check_hstate(c, c->nr_huge);
 }
 
 /* A page-cache THP: every page names its file and index; the cache holds a reference per page. */
@@ -347,7 +404,7 @@ static void *ck_scratch(struct machine *m, int32_t **maps, int32_t **pmd_slots, 
 
 int check_invariants(struct machine *m, FILE *report)
 {
-	struct ck c = { m, report, 0 };
+	struct ck c = { .m = m, .out = report };
 	int32_t *maps, *pmd_slots;
 	uint8_t *seen;
 
@@ -356,7 +413,7 @@ int check_invariants(struct machine *m, FILE *report)
 	check_page_tables(&c, maps, pmd_slots);
 	check_pages(&c, maps, pmd_slots, seen);
 	check_page_cache(&c);
-	c.bad += ksm_check(m, report);
+	c.bad += ksm_check(m, report, c.nr_ksm);
 	return c.bad;
 }
 

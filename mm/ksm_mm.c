@@ -122,15 +122,16 @@ void ksm_destroy(struct machine *m)
 	m->ksm = NULL;
 }
 
-int ksm_check(struct machine *m, FILE *out)
+/*
+ * nr_ksm: frames whose mapping names a stable node, counted by the checker's
+ * pass over every frame (a page soft offline retired keeps the KSM bits, not
+ * the node).
+ */
+int ksm_check(struct machine *m, FILE *out, uint64_t nr_ksm)
 {
 	struct ksm_state *ks = m->ksm;
-	uint64_t nr_ksm = 0;
 	int bad = 0;
 
-	/* a page soft offline retired keeps the KSM bits, not the node */
-	for (uint64_t pfn = 0; pfn < m->nr_pages; pfn++)
-		nr_ksm += page_stable_node(&m->pages[pfn]) != NULL;
 	for (int i = 0; ks && i < ks->nr_nodes; i++) {
 		struct ksm_stable_node *node = ks->nodes[i];
 		struct page *kpage = pfn_valid(m, node->kpfn) ? pfn_to_page(m, node->kpfn) : NULL;
