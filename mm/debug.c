@@ -24,7 +24,13 @@ struct ck {
 	FILE *out;
 	int bad;
 	uint64_t nr_lru, nr_huge, nr_ksm;	/* frames counted by check_pages' pass */
+	/* per pfn, kept on the machine (ck_scratch) and all zero between checks */
+	int32_t *maps, *pmd_slots;	/* PTEs mapping it; PMD slots mapping it (heads) */
+	uint64_t *seen, *mapped;	/* bitmaps: on a free list; maps or pmd_slots non-zero */
 };
+
+static bool test_pfn(const uint64_t *bm, uint64_t pfn) { return bm[pfn / 64] >> (pfn % 64) & 1; }
+static void set_pfn(uint64_t *bm, uint64_t pfn) { bm[pfn / 64] |= 1ULL << (pfn % 64); }
 
 static void fail(struct ck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct ck *c, const char *fmt, ...)
@@ -40,7 +46,27 @@ static void fail(struct ck *c, const char *fmt, ...)
 	fputc(' ', c->out);
 }
 
-static void check_free_lists(struct ck *c, uint8_t *seen)
+/* Mark [pfn, pfn + n) free; word at a time where the block covers whole words. */
+static void mark_free(struct ck *c, uint64_t pfn, uint64_t n)
+{
+	uint64_t i;
+
+	if (!(pfn % 64) && !(n % 64)) {
+		for (i = 0; i < n / 64 && !c->seen[pfn / 64 + i]; i++)
+			;
+		if (i == n / 64) {
+			memset(&c->seen[pfn / 64], 0xff, n / 8);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (test_pfn(c->seen, pfn + i))
+			fail(c, "pfn %#llx is in two free blocks", (unsigned long long)(pfn + i));
+		set_pfn(c->seen, pfn + i);
+	}
+}
+
+static void check_free_lists(struct ck *c)
 {
 	struct machine *m = c->m;
 	int zi;
@@ -53,17 +79,12 @@ static void check_free_lists(struct ck *c, uint8_t *seen)
 			uint32_t pfn;
 			for (pfn = z->free_area[o].free_list.head; pfn != NO_PFN; pfn = m->pages[pfn].lru_next) {
 				struct page *p = &m->pages[pfn];
-				uint64_t i;
 				if (pfn & ((1U << o) - 1))
 					fail(c, "free block %#x of order %u is not aligned", pfn, o);
 				if (!PageFlag(p, PG_buddy) || p->private != o)
 					fail(c, "pfn %#x on the order-%u free list is not a buddy of that order", pfn, o);
 				/* the frames themselves are checked in check_pages' one pass */
-				for (i = 0; i < (1ULL << o) && pfn + i < m->nr_pages; i++) {
-					if (seen[pfn + i])
-						fail(c, "pfn %#llx is in two free blocks", (unsigned long long)(pfn + i));
-					seen[pfn + i] = 1;
-				}
+				mark_free(c, pfn, pfn + (1ULL << o) <= m->nr_pages ? 1ULL << o : m->nr_pages - pfn);
 				nfree += 1ULL << o;
 			}
 		}
@@ -93,8 +114,9 @@ static void check_lru(struct ck *c, uint64_t flagged)
 }
 
 /* Every present PTE maps a live frame whose mapcount counts it. */
-static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
+static void check_page_tables(struct ck *c)
 {
+	int32_t *maps = c->maps, *pmd_slots = c->pmd_slots;
 	struct machine *m = c->m;
 	struct task_struct *t;
 
@@ -131,6 +153,7 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 					/* one of the 512 slots of a PMD mapping: counted on the folio */
 					struct page *head = compound_head_page(p);
 					pmd_slots[page_to_pfn(m, head)]++;
+					set_pfn(c->mapped, page_to_pfn(m, head));
 					if (!PageFlag(head, PG_head) || head->_refcount <= 0)
 						fail(c, "%s: PMD slot maps pfn %#llx outside a live compound page",
 						     t->comm, (unsigned long long)pfn);
@@ -145,6 +168,7 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 					continue;
 				}
 				maps[pfn]++;
+				set_pfn(c->mapped, pfn);
 				if (compound_head_page(p)->_refcount <= 0 || PageFlag(p, PG_buddy))
 					fail(c, "%s: PTE maps free pfn %#llx", t->comm, (unsigned long long)pfn);
 				/*
@@ -238,12 +262,14 @@ static void check_free_page(struct ck *c, uint64_t pfn, const struct page *q)
  * Frames the host never backed are all zero bytes: the checks below, worked
  * out for a zero frame, leave only these two (the same messages).
  */
-static void check_zero_frames(struct ck *c, uint64_t pfn, uint64_t n, const int32_t *maps, const uint8_t *seen)
+static void check_zero_frames(struct ck *c, uint64_t pfn, uint64_t n)
 {
+	if (!(pfn % 64) && n == 64 && c->seen[pfn / 64] == ~0ULL && !c->mapped[pfn / 64])
+		return;	/* free and unmapped: the usual case, a word each */
 	for (; n--; pfn++) {
-		if (maps[pfn])
-			fail(c, "pfn %#llx: mapcount 0 but %d PTEs map it", (unsigned long long)pfn, maps[pfn]);
-		if (!seen[pfn])
+		if (c->maps[pfn])
+			fail(c, "pfn %#llx: mapcount 0 but %d PTEs map it", (unsigned long long)pfn, c->maps[pfn]);
+		if (!test_pfn(c->seen, pfn))
 			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
 	}
 }
@@ -270,18 +296,19 @@ static unsigned char *frames_backed(struct machine *m, uint64_t per)
 	return vec;
 }
 
-static void check_frame(struct ck *c, uint64_t pfn, const int32_t *maps, const int32_t *pmd_slots,
-			const uint8_t *seen)
+static void check_frame(struct ck *c, uint64_t pfn)
 {
 	struct machine *m = c->m;
+	const int32_t *maps = c->maps;
+	bool seen = test_pfn(c->seen, pfn);
 	struct page *p = &m->pages[pfn];
 	struct page *head = compound_head_page(p);
 
 	c->nr_lru += PageFlag(p, PG_lru);
 	c->nr_ksm += page_stable_node(p) != NULL;
-	if (seen[pfn])
+	if (seen)
 		check_free_page(c, pfn, p);
-	check_compound_page(c, pfn, pmd_slots, &c->nr_huge);
+	check_compound_page(c, pfn, c->pmd_slots, &c->nr_huge);
 	if (PageCompound(p)) {
 		/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
 		if (p->_mapcount < 0 || p->_mapcount != maps[pfn])
@@ -300,11 +327,11 @@ static void check_frame(struct ck *c, uint64_t pfn, const int32_t *maps, const i
 	if (p->_refcount < p->_mapcount)
 		fail(c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn, p->_refcount,
 		     p->_mapcount);
-	if (PageFlag(p, PG_buddy) && !seen[pfn])
+	if (PageFlag(p, PG_buddy) && !seen)
 		fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
 	/* tails of a live high-order block have refcount 0: the head holds the block */
 	/* MAGIC_UNPOISON_LEAKED: 6.1's unpoison of an unreferenced page loses it (known) */
-	if (!seen[pfn] && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
+	if (!seen && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
 	    p->private != MAGIC_UNPOISON_LEAKED &&
 	    !(p->head_delta && p->head_delta <= pfn && p[-(int64_t)p->head_delta]._refcount > 0))
 		fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
@@ -314,20 +341,21 @@ static void check_frame(struct ck *c, uint64_t pfn, const int32_t *maps, const i
 }
 
 
-static void check_pages(struct ck *c, const int32_t *maps, const int32_t *pmd_slots, const uint8_t *seen)
+static void check_pages(struct ck *c)
 {
 	struct machine *m = c->m;
-	uint64_t pfn, per = frames_per_host_page();
+	uint64_t pfn, hp, per = frames_per_host_page();
 	unsigned char *backed = frames_backed(m, per);
 
-	for (pfn = 0; pfn < m->nr_pages; pfn++) {
-		if (pfn % per == 0 && !(backed[pfn / per] & 1)) {
-			uint64_t n = m->nr_pages - pfn < per ? m->nr_pages - pfn : per;
-			check_zero_frames(c, pfn, n, maps, seen);
-			pfn += n - 1;
+	for (pfn = 0, hp = 0; pfn < m->nr_pages; hp++) {
+		uint64_t end = m->nr_pages - pfn < per ? m->nr_pages : pfn + per;
+		if (!(backed[hp] & 1)) {
+			check_zero_frames(c, pfn, end - pfn);
+			pfn = end;
 			continue;
 		}
-		check_frame(c, pfn, maps, pmd_slots, seen);
+		for (; pfn < end; pfn++)
+			check_frame(c, pfn);
 	}
 	free(backed);
 	check_lru(c, c->nr_lru);
@@ -382,38 +410,51 @@ static void check_page_cache(struct ck *c)
 }
 
 /*
- * Per-pfn counters for one check: PTEs mapping each pfn, PMD slots mapping
- * each compound head, and free-list membership. Kept on the machine and
- * cleared per check: a fresh calloc per step cost a host mmap and its faults.
+ * The per-pfn counters and bitmaps live on the machine and are all zero
+ * between checks: a fresh calloc per step cost a host mmap and its faults,
+ * and clearing only what a check set keeps a large machine's check cheap.
  */
-static void *ck_scratch(struct machine *m, int32_t **maps, int32_t **pmd_slots, uint8_t **seen)
+static void ck_scratch_get(struct ck *c)
 {
-	size_t per = 2 * sizeof(int32_t) + 1;
+	struct machine *m = c->m;
+	uint64_t words = (m->nr_pages + 63) / 64;
 
 	if (m->ck_scratch_nr != m->nr_pages) {
 		free(m->ck_scratch);
-		m->ck_scratch = xmalloc(m->nr_pages * per, "the invariant checker");
+		m->ck_scratch = xcalloc(1, m->nr_pages * 2 * sizeof(int32_t) + words * 2 * sizeof(uint64_t),
+					"the invariant checker");
 		m->ck_scratch_nr = m->nr_pages;
 	}
-	memset(m->ck_scratch, 0, m->nr_pages * per);
-	*maps = m->ck_scratch;
-	*pmd_slots = *maps + m->nr_pages;
-	*seen = (uint8_t *)(*pmd_slots + m->nr_pages);
-	return m->ck_scratch;
+	c->seen = m->ck_scratch;
+	c->mapped = c->seen + words;
+	c->maps = (int32_t *)(c->mapped + words);
+	c->pmd_slots = c->maps + m->nr_pages;
+}
+
+static void ck_scratch_put(struct ck *c)
+{
+	uint64_t w, words = (c->m->nr_pages + 63) / 64;
+
+	for (w = 0; w < words; w++) {
+		for (uint64_t bits = c->mapped[w]; bits; bits &= bits - 1) {
+			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			c->maps[pfn] = c->pmd_slots[pfn] = 0;
+		}
+	}
+	memset(c->seen, 0, 2 * words * sizeof(uint64_t));
 }
 
 int check_invariants(struct machine *m, FILE *report)
 {
 	struct ck c = { .m = m, .out = report };
-	int32_t *maps, *pmd_slots;
-	uint8_t *seen;
 
-	ck_scratch(m, &maps, &pmd_slots, &seen);
-	check_free_lists(&c, seen);
-	check_page_tables(&c, maps, pmd_slots);
-	check_pages(&c, maps, pmd_slots, seen);
+	ck_scratch_get(&c);
+	check_free_lists(&c);
+	check_page_tables(&c);
+	check_pages(&c);
 	check_page_cache(&c);
 	c.bad += ksm_check(m, report, c.nr_ksm);
+	ck_scratch_put(&c);
 	return c.bad;
 }
 
