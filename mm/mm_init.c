@@ -175,6 +175,8 @@ void machine_destroy(struct machine *m)
 	for (i = 1; i < m->nr_data; i++)
 		free(m->data[i]);
 	free(m->data);
+	for (i = 0; i < ARRAY_SIZE(m->uniform); i++)
+		free(m->uniform[i]);
 	free(m->free_slots);
 	free(m->all_threads);
 	free(m->sigs);

@@ -141,7 +141,8 @@ struct machine {
 	uint64_t nr_ram_pages;		/* RAM, split evenly over nr_nodes (pmem follows it) */
 	uint32_t zero_pfn;		/* the shared zero page */
 
-	/* page contents: slot 0 reads as zeroes; others are PAGE_SIZE buffers */
+	/* page contents: slot 0 reads as zeroes; others are PAGE_SIZE buffers (mm/page_data.c) */
+	uint8_t *uniform[256];		/* shared images of uniform pages, by byte */
 	uint8_t **data;
 	uint32_t nr_data, cap_data;
 	uint32_t *free_slots;
@@ -269,6 +270,8 @@ struct page *slab_alloc_page(struct machine *m);
 /* mm/page_data.c: page contents */
 const uint8_t *page_data(struct machine *m, struct page *page);	/* NULL = all zero */
 uint8_t *page_data_w(struct machine *m, struct page *page);
+/* write len bytes at off (keeps uniform pages bufferless) */
+void page_data_set(struct machine *m, struct page *page, size_t off, const uint8_t *buf, size_t len);
 void page_data_copy(struct machine *m, struct page *dst, struct page *src);
 void page_data_release(struct machine *m, struct page *page);
 
