@@ -4,8 +4,8 @@
 # Whole-process costs of the memfail command (bench/README.md):
 #   checker_overhead_ratio: the scenario catalogue with the invariant checker
 #     after every step, divided by the catalogue without it (best of 3 each);
-#   empty_scenario_ms: one `memfail run` of a scenario with one task and no
-#     steps, process start and exit included (best of 3 rounds of 50).
+#   empty_scenario_process_ms: one `memfail run` of a scenario with one task
+#     and no steps, process start and exit included (best of 3 rounds of 50).
 # Usage: bench/catalogue.sh build/memfail
 MEMFAIL=${1:-build/memfail}
 tmp=$(mktemp -d)
@@ -40,4 +40,4 @@ printf 'scenario "empty"\nkernel 6.1\ntask A\n' >"$tmp/empty.mf"
 on=$(best catalogue)
 off=$(best catalogue --no-check-invariants)
 echo "bench: checker_overhead_ratio $(awk "BEGIN { printf \"%.2f\", $on / $off }")"
-echo "bench: empty_scenario_ms $(awk "BEGIN { printf \"%.2f\", $(best empty_round) / 50 }") ms"
+echo "bench: empty_scenario_process_ms $(awk "BEGIN { printf \"%.2f\", $(best empty_round) / 50 }") ms"
