@@ -136,17 +136,15 @@ int ksm_check(struct machine *m, FILE *out, uint64_t nr_ksm)
 		struct ksm_stable_node *node = ks->nodes[i];
 		struct page *kpage = pfn_valid(m, node->kpfn) ? pfn_to_page(m, node->kpfn) : NULL;
 		if (!kpage || page_stable_node(kpage) != node) {
-			fprintf(out, "KSM stable node %d does not own pfn %#llx; ", i,
-				(unsigned long long)node->kpfn);
+			fprintf(out, "KSM stable node %d does not own pfn %#lx; ", i, node->kpfn);
 			bad++;
 		} else if (kpage->_refcount < 1 || PageCompound(kpage)) {
-			fprintf(out, "KSM pfn %#llx is free or compound; ", (unsigned long long)node->kpfn);
+			fprintf(out, "KSM pfn %#lx is free or compound; ", node->kpfn);
 			bad++;
 		}
 	}
-	if (nr_ksm != (uint64_t)(ks ? ks->nr_nodes : 0)) {
-		fprintf(out, "%llu KSM pages but %d stable nodes; ", (unsigned long long)nr_ksm,
-			ks ? ks->nr_nodes : 0);
+	if (nr_ksm != (unsigned long)(ks ? ks->nr_nodes : 0)) {
+		fprintf(out, "%lu KSM pages but %d stable nodes; ", nr_ksm, ks ? ks->nr_nodes : 0);
 		bad++;
 	}
 	return bad;
