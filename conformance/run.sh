@@ -60,7 +60,7 @@ PROFILE=${PROFILE:-}
 SAVE=${CONFORMANCE_SAVE:-}
 GOLDEN=${CONFORMANCE_GOLDEN:-}
 TAP=${CONFORMANCE_TAP:-0}
-PKGS=(qemu-system-x86 busybox-static e2fsprogs cpio kmod)
+PKGS=(qemu-system-x86 busybox-static e2fsprogs cpio kmod xz-utils)
 MODULES=(crc32c_generic virtio_pci virtio_blk ext4 hwpoison-inject)
 PMEM=${CONFORMANCE_PMEM:-}
 if [[ -n $PMEM ]]; then
