@@ -18,7 +18,6 @@
 #include "memfail/linux_backend.h"
 #include "lb.h"
 
-int lb_raw_run(const char *path);
 
 static struct mf_backend *make_backend(void *ctx)
 {
