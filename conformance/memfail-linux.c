@@ -18,7 +18,6 @@
 #include "memfail/linux_backend.h"
 #include "lb.h"
 
-
 static struct mf_backend *make_backend(void *ctx)
 {
 	(void)ctx;
