@@ -17,6 +17,11 @@ static struct model *MO(struct mf_backend *be)
 	return be->priv;
 }
 
+struct machine *mf_model_machine(struct mf_backend *be)
+{
+	return be->priv ? MO(be)->m : NULL;
+}
+
 enum fs_type mb_fs_type(int fs)
 {
 	if (MF_FS_IS_PMEM(fs))
@@ -380,7 +385,8 @@ static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const ui
 	else
 		exec_system(mo, st, pfns, res);
 	collect_events(mo, st, 0, res, evs);
-	if (mo->check && res->kind != MF_RES_ERROR) {
+	/* mid-block the other contexts may be half-way: the block checks at its end */
+	if (mo->check && res->kind != MF_RES_ERROR && !mf_sched_active()) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);

@@ -94,6 +94,8 @@ static int cmd_help(int argc, char **argv)
 	return usage(stderr, MF_EXIT_USAGE);
 }
 
+int cmd_explore(int argc, char **argv);
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -149,6 +151,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "explore"))	/* cli/explore.c */
+		return cmd_explore(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check")) {
 		if (argc < 3) {
 			fprintf(stderr, "memfail check: no scenario file\n");

@@ -62,6 +62,12 @@ struct drv {
 	bool panicked;
 };
 
+#define DRV_CONTINUE (-1)	/* a statement's outcome when the scenario goes on */
+/* driver.c: run one step (label, exec, events, trace, its expected result). */
+int drv_run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *evs);
+/* concurrent.c: a concurrently block statement and its contexts. */
+int drv_run_conc(struct drv *d, const struct mf_stmt *st, struct mf_events *evs);
+
 /* driver.c: "A has no region h: its mmap at FILE:LINE failed" into msg; false if it did not fail. */
 bool mf_failed_mmap(struct drv *d, const char *task, const char *region, struct sbuf *msg);
 

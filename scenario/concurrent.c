@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Running a concurrently block (memfail/explore.h): each step is a coroutine
+ * (ucontext) on one model machine; the model's scheduling points call hook(),
+ * which takes a decision and switches contexts. Decisions come from the
+ * explorer (mf_run_opts.conc), else from the block's schedule, else the
+ * default: the running context goes on while it can, then the lowest-numbered
+ * one that can run. Without a schedule or explorer the steps simply run one
+ * after the other in listed order, on any back end.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "drv.h"
+#include "memfail/dax.h"
+#include "memfail/explore.h"
+#include "memfail/machine.h"
+
+#define CONC_STACK (1u << 20)
+
+struct cctx {
+	ucontext_t uc;
+	char *stack;
+	const struct mf_stmt *st;
+	const char *step_task;
+	struct task_struct *current;
+	const void *wait;	/* blocked on this lock's object, or NULL */
+	uint32_t points;
+	int ret;
+	bool done;
+	struct mf_events evs;
+};
+
+struct crun {
+	struct drv *d;
+	struct machine *m;
+	struct mf_conc_ctl *ctl, local;
+	int n, cur;
+	struct cctx c[MF_CONC_MAX];
+	ucontext_t main;
+};
+
+static struct crun *active;	/* makecontext passes ints only */
+
+static unsigned runnable(const struct crun *r)
+{
+	unsigned mask = 0;
+
+	for (int i = 0; i < r->n; i++)
+		if (!r->c[i].done && !r->c[i].wait)
+			mask |= 1u << i;
+	return mask;
+}
+
+/* The next context at a point of kind what (cur -1: the start); -1: none can run. */
+static int decide(struct crun *r, int cur, enum mf_sp what)
+{
+	struct mf_conc_ctl *ctl = r->ctl;
+	unsigned mask = runnable(r);
+	struct mf_decision dc = { .runnable = (uint8_t)mask, .cur = (int8_t)cur,
+				  .what = (uint8_t)what };
+	uint32_t pts[MF_CONC_MAX] = { 0 };
+	int def = -1;
+
+	if (!mask)
+		return -1;
+	if (cur >= 0 && (mask & (1u << cur)))
+		def = cur;
+	for (int i = 0; def < 0 && i < r->n; i++)
+		if (mask & (1u << i))
+			def = i;
+	dc.def = dc.chosen = (int8_t)def;
+	if (ctl->ndec < ctl->nforced && (mask & (1u << ctl->forced[ctl->ndec])))
+		dc.chosen = ctl->forced[ctl->ndec];
+	dc.preempt = def == cur && dc.chosen != cur;
+	for (int i = 0; i < r->n; i++)
+		pts[i] = r->c[i].done ? UINT32_MAX : r->c[i].points;
+	if (ctl->at_point)
+		ctl->at_point(ctl->ctx, r->m, &dc, pts, r->n);
+	ARRAY_PUSH(ctl->dec, ctl->ndec, ctl->capdec, dc, "recording a schedule");
+	return dc.chosen;
+}
+
+static void switch_to(struct crun *r, int next)
+{
+	struct cctx *from = &r->c[r->cur], *to = &r->c[next];
+
+	if (next == r->cur)
+		return;
+	from->current = r->m->current;
+	from->step_task = r->d->step_task;
+	r->cur = next;
+	r->m->current = to->current;
+	r->d->st = to->st;
+	r->d->step_task = to->step_task;
+	swapcontext(&from->uc, &to->uc);
+}
+
+/* The running context gives up the CPU for good (finished, or every context is blocked). */
+static void leave(struct crun *r)
+{
+	setcontext(&r->main);
+}
+
+static void hook(struct machine *m, enum mf_sp what, const void *obj, void *ctx)
+{
+	struct crun *r = ctx;
+	struct cctx *c = &r->c[r->cur];
+	int next;
+
+	(void)m;
+	c->points++;
+	/* a waiter looks again whenever someone else moved: no wake-up is lost */
+	for (int i = 0; i < r->n; i++)
+		if (i != r->cur)
+			r->c[i].wait = NULL;
+	if (what == MF_SP_WAIT)
+		c->wait = obj;
+	next = decide(r, r->cur, what);
+	if (next < 0) {
+		r->ctl->deadlock = true;
+		leave(r);
+	}
+	switch_to(r, next);
+}
+
+static void entry(void)
+{
+	struct crun *r = active;
+	struct cctx *c = &r->c[r->cur];
+	int next;
+
+	c->current = r->m->current;
+	c->ret = drv_run_step(r->d, c->st, &c->evs);
+	c->done = true;
+	next = decide(r, r->cur, MF_SP__COUNT);
+	if (next < 0)
+		leave(r);
+	switch_to(r, next);	/* never comes back: done contexts are not chosen */
+}
+
+static void start(struct crun *r)
+{
+	int first;
+
+	for (int i = 0; i < r->n; i++) {
+		struct cctx *c = &r->c[i];
+
+		c->stack = xmalloc(CONC_STACK, "a context's stack");
+		getcontext(&c->uc);
+		c->uc.uc_stack.ss_sp = c->stack;
+		c->uc.uc_stack.ss_size = CONC_STACK;
+		c->uc.uc_link = NULL;
+		makecontext(&c->uc, entry, 0);
+		c->current = r->m->current;
+	}
+	first = decide(r, -1, MF_SP__COUNT);
+	r->cur = first;
+	r->d->st = r->c[first].st;
+	active = r;
+	mf_set_sched_hook(hook, r);
+	swapcontext(&r->main, &r->c[first].uc);
+	mf_set_sched_hook(NULL, NULL);
+	active = NULL;
+}
+
+/* A race the model saw during the block: the scenario fails even if nothing else does. */
+static const char *race_seen(struct machine *m, unsigned long erased0)
+{
+	if (m->pmem && m->pmem->erased_locked != erased0)
+		return "a locked DAX entry was replaced while its owner held it (6.1: BUG_ON in "
+		       "dax_unlock_entry)";
+	return NULL;
+}
+
+/* The invariant checker, skipped inside the block (mid-operation states), runs here. */
+static int check_after(struct drv *d, const struct mf_stmt *st, struct machine *m)
+{
+	char *buf = NULL, msg[600];
+	size_t len = 0;
+	FILE *f;
+	int bad;
+
+	if (!d->be->check_invariants)
+		return DRV_CONTINUE;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		mf_oom("checking invariants");
+	bad = check_invariants(m, f);
+	fclose(f);
+	if (bad) {
+		snprintf(msg, sizeof(msg), "invariant violated: %s", buf);
+		tr_error(d, st->line, msg);
+	}
+	free(buf);
+	return bad ? MF_ERROR : DRV_CONTINUE;
+}
+
+static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct machine *m)
+{
+	struct crun r = { .d = d, .m = m, .n = st->nctx };
+	unsigned long erased0 = m->pmem ? m->pmem->erased_locked : 0;
+	struct task_struct *cur0 = m->current;
+	const char *race;
+	int ret = DRV_CONTINUE;
+
+	r.ctl = d->o->conc ? d->o->conc : &r.local;
+	if (!d->o->conc)
+		r.local.nforced = mf_schedule_decode(st->schedule, (int8_t **)&r.local.forced);
+	for (int i = 0; i < r.n; i++)
+		r.c[i].st = st + 1 + i;
+	start(&r);
+	m->current = cur0;
+	for (int i = 0; i < r.n; i++) {
+		if (ret == DRV_CONTINUE && r.c[i].done && r.c[i].ret != DRV_CONTINUE)
+			ret = r.c[i].ret;
+		free(r.c[i].stack);
+		free(r.c[i].evs.ev);
+	}
+	if (!d->o->conc) {
+		free((void *)r.local.forced);
+		free(r.local.dec);
+	}
+	race = r.ctl->deadlock ? "deadlock: every unfinished context waits for a lock" :
+	       race_seen(m, erased0);
+	if (race) {
+		snprintf(r.ctl->violation, sizeof(r.ctl->violation), "%s", race);
+		tr_error(d, st->line, race);
+		return MF_ERROR;
+	}
+	return ret == DRV_CONTINUE ? check_after(d, st, m) : ret;
+}
+
+int drv_run_conc(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
+{
+	struct machine *m = NULL;
+	int r;
+
+	if (st->schedule || d->o->conc) {
+		if (CONC_ASAN_BUILD) {
+			tr_skip(d, st->line, "a concurrently schedule switches stacks (ucontext), "
+				"which this AddressSanitizer build does not support: use a plain build");
+			return MF_SKIP;
+		}
+		if (strcmp(d->be->ops->name, "model") || !(m = mf_model_machine(d->be))) {
+			tr_error(d, st->line, "a concurrently schedule needs the model back end");
+			return MF_ERROR;
+		}
+		return run_coroutines(d, st, m);
+	}
+	for (int i = 1; i <= st->nctx; i++) {	/* listed order, each step to its end */
+		d->st = st + i;
+		r = drv_run_step(d, st + i, evs);
+		if (r != DRV_CONTINUE)
+			return r;
+	}
+	return DRV_CONTINUE;
+}
