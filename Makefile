@@ -16,7 +16,7 @@ CFLAGS  ?= -O2 -g
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
-LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c scenario/*.c backend/*.c))
+LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c scenario/*.c backend/*.c snapshot/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 CLI_SRC := $(sort $(wildcard cli/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
@@ -25,12 +25,14 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 JSON_LIBS := -ljson-c
+# snapshot/: zstd compression, cairo plots, capture threads
+JSON_LIBS += -lzstd -lcairo -lpthread
 
 .PHONY: all check unit scenarios demo bench clean deps conformance conformance-dax
 all: $(O)/libmemfail.a $(O)/memfail
 
 # Debian packages the build needs; installed when missing (root) or named (others).
-DEPS := libcmocka-dev libjson-c-dev
+DEPS := libcmocka-dev libjson-c-dev libzstd-dev libcairo2-dev
 deps:
 	@./tools/need-packages $(DEPS)
 
