@@ -26,7 +26,7 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 JSON_LIBS := -ljson-c
 # snapshot/: zstd compression, cairo plots, capture threads
-JSON_LIBS += -lzstd -lcairo -lpthread
+SNAP_LIBS := -lzstd -lcairo -lpthread
 
 .PHONY: all check unit scenarios demo bench clean deps conformance conformance-dax
 all: $(O)/libmemfail.a $(O)/memfail
@@ -45,15 +45,15 @@ $(O)/libmemfail.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(O)/memfail: $(CLI_OBJ) $(O)/libmemfail.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(SNAP_LIBS)
 
 $(O)/tests/%: tests/unit/%.c $(O)/libmemfail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a -lcmocka $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a -lcmocka $(JSON_LIBS) $(SNAP_LIBS)
 
 $(O)/bench/%: bench/%.c $(O)/libmemfail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a $(JSON_LIBS) $(SNAP_LIBS)
 
 # One closing line "N passed, N failed" over unit tests and scenarios.
 check: deps all $(UNIT_BIN)

@@ -22,7 +22,7 @@ static void print_missing(const struct snapshot *s)
 	for (const char *l = s->missing; l && *l;) {
 		size_t n = strcspn(l, "\n");
 
-		fprintf(stderr, "memfail snapshot: could not read %.*s\n", (int)n, l);
+		fprintf(stderr, "memfail snapshot: not read: %.*s\n", (int)n, l);
 		l += n + (l[n] == '\n');
 	}
 }

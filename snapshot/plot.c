@@ -56,42 +56,48 @@ static int block_class(const struct exposure *e, uint64_t from, uint64_t to)
 static double draw_map(cairo_t *cr, const struct exposure *e, double y)
 {
 	uint64_t per = (e->nr_pfns + MAP_COLS * MAP_ROWS - 1) / (MAP_COLS * MAP_ROWS);
-	uint64_t rows = (e->nr_pfns + per * MAP_COLS - 1) / (per * MAP_COLS);
-	char s[256];
+	uint64_t cells, cols, rows;
+	double cw, rh;
+	char s[256], sz[32];
 
 	per = per ? per : 1;
-	snprintf(s, sizeof(s), "Physical memory map: one cell = %llu pages (%.1f MiB), "
-		 "coloured by its most common outcome", (unsigned long long)per,
-		 (double)per * 4096 / (1 << 20));
+	cells = (e->nr_pfns + per - 1) / per;
+	cols = cells < MAP_COLS ? (cells ? cells : 1) : MAP_COLS;
+	rows = (cells + cols - 1) / cols;
+	/* small machines (and test snapshots) get bigger cells */
+	cw = (double)MAP_COLS * CELL / (double)cols;
+	rh = rows * CELL >= 320 ? CELL : 320.0 / (double)rows > 24 ? 24 : 320.0 / (double)rows;
+	snprintf(s, sizeof(s), "Physical memory map: one cell = %s, coloured by its most "
+		 "common outcome", snap_size(per, sz, sizeof(sz)));
 	text(cr, MARGIN, y, 14, true, s);
 	y += 10;
 	for (uint64_t r = 0; r < rows; r++) {
-		uint64_t base = r * MAP_COLS * per;
+		uint64_t base = r * cols * per;
 
-		if (r % 20 == 0) {
+		if (r % (uint64_t)(40 / rh > 1 ? 40 / rh : 1) == 0) {
 			snprintf(s, sizeof(s), "%.1f GiB", (double)base * 4096 / (1ULL << 30));
-			text(cr, MARGIN, y + r * CELL + 9, 10, false, s);
+			text(cr, MARGIN, y + (double)r * rh + 9, 10, false, s);
 		}
-		for (int col = 0, start = 0, cur = -1; col <= MAP_COLS; col++) {
-			int c = col < MAP_COLS ? block_class(e, base + col * per,
-							     base + (col + 1) * per) : -1;
+		for (uint64_t col = 0, start = 0; col < cols;) {
+			int c = block_class(e, base + col * per, base + (col + 1) * per);
 
-			if (c == cur)
-				continue;
-			if (cur >= 0) /* one rectangle per run keeps the SVG small */
-				fill(cr, cur, MARGIN + 80 + start * CELL, y + r * CELL,
-				     (col - start) * CELL, CELL);
-			cur = c, start = col;
+			/* one rectangle per run keeps the SVG small */
+			for (start = col++; col < cols; col++)
+				if (block_class(e, base + col * per, base + (col + 1) * per) != c)
+					break;
+			if (base + start * per < e->nr_pfns)
+				fill(cr, c, MARGIN + 80 + (double)start * cw, y + (double)r * rh,
+				     (double)(col - start) * cw, rh);
 		}
 	}
-	return y + rows * CELL + 30;
+	return y + (double)rows * rh + 30;
 }
 
 static double draw_ram_bar(cairo_t *cr, const struct exposure *e, double y)
 {
 	uint64_t ram = e->nr_pfns - e->count[EXP_NOT_RAM];
 	double x = MARGIN, width = W - 2 * MARGIN, lx = MARGIN, ly = y + 48;
-	char s[128];
+	char s[160], sz[32];
 
 	text(cr, MARGIN, y, 14, true, "RAM by outcome of an uncorrected error");
 	for (int c = 1; c < EXP_NR_CLASSES && ram; c++) {
@@ -103,8 +109,8 @@ static double draw_ram_bar(cairo_t *cr, const struct exposure *e, double y)
 	for (int c = 0; c < EXP_NR_CLASSES; c++) {
 		if (!e->count[c])
 			continue;
-		snprintf(s, sizeof(s), "%s %.2f GiB%s", exp_classes[c].label,
-			 (double)e->count[c] * 4096 / (1ULL << 30),
+		snprintf(s, sizeof(s), "%s %s%s", exp_classes[c].label,
+			 snap_size(e->count[c], sz, sizeof(sz)),
 			 exp_classes[c].kills ? " (SIGBUS)" :
 			 c >= EXP_RESERVED && c <= EXP_KERNEL ? " (kernel: fatal)" : "");
 		if (lx + 330 > W - MARGIN)
@@ -132,7 +138,7 @@ static double draw_procs(cairo_t *cr, const struct exposure *e, double y)
 	const struct exp_proc **top = xcalloc(e->nr_procs + 1, sizeof(*top), "plot");
 	size_t n = 0;
 	double width = W - 2 * MARGIN - 220 - 320;
-	char s[160];
+	char s[160], name[24], sz[2][32];
 
 	for (size_t i = 0; i < e->nr_procs; i++)
 		if (e->procs[i].resident)
@@ -144,14 +150,15 @@ static double draw_procs(cairo_t *cr, const struct exposure *e, double y)
 	for (size_t i = 0; i < n && i < NPROC; i++, y += BAR_H + 6) {
 		double x = MARGIN + 220, scale = width / (double)top[0]->resident;
 
-		snprintf(s, sizeof(s), "%.22s (%d)", top[i]->p->comm, top[i]->p->pid);
+		snprintf(s, sizeof(s), "%s (%d)", snap_printable(top[i]->p->comm, name, sizeof(name)),
+			 top[i]->p->pid);
 		text(cr, MARGIN, y + 12, 12, false, s);
 		for (int c = 0; c < EXP_NR_CLASSES; c++) {
 			fill(cr, c, x, y, scale * (double)top[i]->pages[c], BAR_H);
 			x += scale * (double)top[i]->pages[c];
 		}
-		snprintf(s, sizeof(s), "%.1f MiB, %.1f MiB fatal%s",
-			 (double)top[i]->resident / 256, (double)top[i]->fatal / 256,
+		snprintf(s, sizeof(s), "%s, %s fatal%s", snap_size(top[i]->resident, sz[0], 32),
+			 snap_size(top[i]->fatal, sz[1], 32),
 			 top[i]->p->sigcgt & SNAP_SIGBUS_BIT ? ", catches SIGBUS" : "");
 		text(cr, x + 8, y + 12, 12, false, s);
 	}

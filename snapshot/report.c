@@ -12,7 +12,7 @@ static double gib(uint64_t pages) { return (double)pages * 4096.0 / (1ULL << 30)
 static double mib(uint64_t pages) { return (double)pages * 4096.0 / (1ULL << 20); }
 
 /* Names come from the machine: no control characters into a terminal. */
-static const char *printable(const char *s, char *buf, size_t len)
+const char *snap_printable(const char *s, char *buf, size_t len)
 {
 	size_t i = 0;
 
@@ -22,13 +22,26 @@ static const char *printable(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-enum verdict { V_MACHINE, V_PROCESS, V_HARMLESS, V_NR };
+const char *snap_size(uint64_t pages, char *buf, size_t len)
+{
+	if (pages < 256)
+		snprintf(buf, len, "%llu page%s", (unsigned long long)pages, pages == 1 ? "" : "s");
+	else if (pages < 256 * 1024)
+		snprintf(buf, len, "%.1f MiB", mib(pages));
+	else
+		snprintf(buf, len, "%.2f GiB", gib(pages));
+	return buf;
+}
+
+enum verdict { V_MACHINE, V_PROCESS, V_HARMLESS, V_UNKNOWN, V_NR };
 
 static enum verdict verdict(enum exp_class c)
 {
 	switch (c) {
 	case EXP_RESERVED: case EXP_SLAB: case EXP_PGTABLE: case EXP_KERNEL:
 		return V_MACHINE;
+	case EXP_UNKNOWN:
+		return V_UNKNOWN;
 	default:
 		return exp_classes[c].kills ? V_PROCESS : V_HARMLESS;
 	}
@@ -90,6 +103,9 @@ static void print_summary(const struct exposure *e, FILE *out)
 		100.0 * (double)v[V_PROCESS] / (double)ram);
 	fprintf(out, "  %6.2f%%  retired without harm (free, clean cache, unmapped hugetlb)\n",
 		100.0 * (double)v[V_HARMLESS] / (double)ram);
+	if (v[V_UNKNOWN])
+		fprintf(out, "  %6.2f%%  unknown: no page flags were read\n",
+			100.0 * (double)v[V_UNKNOWN] / (double)ram);
 }
 
 static void print_procs(const struct exposure *e, FILE *out)
@@ -106,7 +122,7 @@ static void print_procs(const struct exposure *e, FILE *out)
 			continue;
 		shown++;
 		fprintf(out, "%7d %-16.16s %4d %10.1f %10.1f %5.1f%% %-8s %s\n", ep->p->pid,
-			printable(ep->p->comm, name, sizeof(name)), ep->p->threads, mib(ep->resident), mib(ep->fatal),
+			snap_printable(ep->p->comm, name, sizeof(name)), ep->p->threads, mib(ep->resident), mib(ep->fatal),
 			100.0 * (double)ep->fatal / (double)ep->resident,
 			sigbus_disposition(ep->p), on_error(e, ep->p));
 	}
@@ -127,7 +143,7 @@ static void print_files(const struct exposure *e, FILE *out)
 	for (size_t i = 0; i < e->nr_files && shown < TOP; i++, shown++)
 		fprintf(out, "%10.1f %10.1f %7llu  %s\n", mib(e->files[i].resident),
 			mib(e->files[i].dirty), (unsigned long long)e->files[i].mappers,
-			printable(e->files[i].path, path, sizeof(path)));
+			snap_printable(e->files[i].path, path, sizeof(path)));
 	fprintf(out, "dirty page cache and tmpfs not mapped by any process: %.1f MiB (/proc "
 		     "does not tell its files)\n", mib(e->dirty_unmapped));
 }

@@ -171,6 +171,10 @@ void exposure_count(struct exposure *e);
 void exposure_free(struct exposure *e);
 
 /* snapshot/report.c */
+/* s with control characters as '?', in buf */
+const char *snap_printable(const char *s, char *buf, size_t len);
+/* "N pages", "X MiB" or "X GiB" */
+const char *snap_size(uint64_t pages, char *buf, size_t len);
 void exposure_print(const struct exposure *e, FILE *out, bool procs);
 int exposure_print_json(const struct exposure *e, FILE *out);
 /* snapshot/plot.c: PNG or SVG by the file name's extension */
