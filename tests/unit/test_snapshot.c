@@ -371,6 +371,13 @@ static void test_saved_machine(void **state)
 	check_golden("tests/snapshots/dev-vm-6.18.snap", "tests/snapshots/dev-vm-6.18.expected");
 }
 
+/* Debian's 6.1 in the conformance guest: hugetlb pool, tmpfs, clean and dirty ext4 files */
+static void test_saved_guest(void **state)
+{
+	(void)state;
+	check_golden("tests/snapshots/guest-6.1.snap", "tests/snapshots/guest-6.1.expected");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_anonymize),
 		cmocka_unit_test(test_saved_synthetic),
 		cmocka_unit_test(test_saved_machine),
+		cmocka_unit_test(test_saved_guest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
