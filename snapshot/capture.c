@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@
 #include "memfail/array.h"
 #include "memfail/snapshot.h"
 #include "capture.h"
+
+#define HPAGE (2UL << 20)
 
 char *snap_slurp(const char *path)
 {
@@ -220,6 +223,19 @@ struct kpage_job {
 	int err;
 };
 
+/* Huge pages where the host allows them: the arrays are 8 bytes per pfn, and
+ * 4 KiB faults on them were a tenth of `exposure --live`. */
+static uint64_t *kpage_array(uint64_t nr)
+{
+	size_t len = (nr * 8 + HPAGE - 1) / HPAGE * HPAGE;
+	void *p;
+
+	if (posix_memalign(&p, HPAGE, len))
+		mf_oom("kpage array");
+	madvise(p, len, MADV_HUGEPAGE);
+	return p;
+}
+
 static void *read_kpage(void *arg)
 {
 	struct kpage_job *j = arg;
@@ -230,7 +246,7 @@ static void *read_kpage(void *arg)
 		j->err = errno;
 		return NULL;
 	}
-	j->out = xmalloc(j->nr * 8 + 8, "kpage array");
+	j->out = kpage_array(j->nr);
 	while (done < j->nr) {
 		size_t want = (j->nr - done) * 8 < SNAP_CHUNK ? (j->nr - done) * 8 : SNAP_CHUNK;
 		ssize_t n = pread(fd, j->out + done, want, (off_t)(done * 8));
@@ -247,20 +263,6 @@ static void *read_kpage(void *arg)
 	/* past max_pfn the file ends: those pfns have no struct page */
 	for (; done < j->nr; done++)
 		j->out[done] = strstr(j->path, "flags") ? 1ULL << 20 : 0;
-	return NULL;
-}
-
-struct kpage_jobs {
-	struct kpage_job *job;
-	int nr;
-};
-
-static void *read_kpages(void *arg)
-{
-	struct kpage_jobs *j = arg;
-
-	for (int i = 0; i < j->nr; i++)
-		read_kpage(&j->job[i]);
 	return NULL;
 }
 
@@ -386,9 +388,9 @@ void snapshot_capture(struct snapshot *s, const struct snap_capture_opts *o)
 		{ .path = "/proc/kpagecount" },
 		{ .path = "/proc/kpagecgroup" },
 	};
-	struct kpage_jobs jobs = { job, o->with_cgroup ? 3 : 2 };
-	bool started;
-	pthread_t th;
+	int nr = o->with_cgroup ? 3 : 2;
+	bool started[3];
+	pthread_t th[3];
 
 	memset(s, 0, sizeof(*s));
 	s->version = SNAP_FORMAT_VERSION;
@@ -397,12 +399,13 @@ void snapshot_capture(struct snapshot *s, const struct snap_capture_opts *o)
 	capture_info(s);
 	capture_ranges(s);
 	s->nr_pfns = pfn_limit(s);
-	for (int i = 0; i < jobs.nr; i++)
+	/* a reader per file: the kernel's side of these reads is most of the time */
+	for (int i = 0; i < nr; i++) {
 		job[i].nr = s->nr_pfns;
-	/* one reader: on a busy machine parallel reads of /proc/kpage* gain nothing */
-	started = !pthread_create(&th, NULL, read_kpages, &jobs);
-	if (!started)
-		read_kpages(&jobs);
+		started[i] = !pthread_create(&th[i], NULL, read_kpage, &job[i]);
+		if (!started[i])
+			read_kpage(&job[i]);
+	}
 	capture_text(s, &s->meminfo, "/proc/meminfo", "no memory totals");
 	capture_text(s, &s->buddyinfo, "/proc/buddyinfo", "no free-list orders (informational)");
 	capture_text(s, &s->zoneinfo, "/proc/zoneinfo", "no zones (informational)");
@@ -411,9 +414,10 @@ void snapshot_capture(struct snapshot *s, const struct snap_capture_opts *o)
 	capture_hugepages(s);
 	if (o->with_procs)
 		snap_capture_procs(s);
-	if (started)
-		pthread_join(th, NULL);
-	kpage_collect(s, job, jobs.nr);
+	for (int i = 0; i < nr; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	kpage_collect(s, job, nr);
 	if (o->anonymize) {
 		uint8_t key[16];
 
