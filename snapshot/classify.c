@@ -29,9 +29,9 @@ const struct exp_class_info exp_classes[EXP_NR_CLASSES] = {
 		       "it the machine panics", false, false, { .55, .08, .08 } },
 	[EXP_PGTABLE] = { "pgtable", "kernel: page table", "unhandlable: ignored; if the "
 			  "kernel consumes it the machine panics", false, false, { .70, .15, .10 } },
-	[EXP_KERNEL] = { "kernel", "kernel: other", "unhandlable (\"unknown page\"): ignored; "
-			 "if the kernel consumes it the machine panics", false, false,
-			 { .85, .25, .20 } },
+	[EXP_KERNEL] = { "kernel", "kernel: other", "in use: unhandlable, ignored, fatal if "
+			 "the kernel consumes it; a free page on a per-CPU list looks the "
+			 "same and is retired", false, false, { .85, .25, .20 } },
 	[EXP_FREE] = { "free", "free", "free buddy page: taken off the free lists, silently "
 		       "retired (Recovered)", false, false, { .55, .85, .55 } },
 	[EXP_HUGETLB_FREE] = { "hugetlb_unmapped", "hugetlb, unmapped", "free huge page "
