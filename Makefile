@@ -28,7 +28,7 @@ JSON_LIBS := -ljson-c
 # snapshot/: zstd compression, cairo plots, capture threads
 SNAP_LIBS := -lzstd -lcairo -lpthread
 
-.PHONY: all check unit scenarios demo bench clean deps conformance conformance-dax
+.PHONY: all check unit scenarios demo bench clean deps conformance conformance-dax conformance-exposure
 all: $(O)/libmemfail.a $(O)/memfail
 
 # Debian packages the build needs; installed when missing (root) or named (others).
@@ -64,6 +64,10 @@ demo: deps all
 
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+# memfail exposure's predictions against Debian's 6.1 in the conformance guest (docs/exposure.md)
+conformance-exposure: deps all
+	@./conformance/exposure-run.sh
 
 clean:
 	rm -rf build build-san

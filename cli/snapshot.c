@@ -72,6 +72,7 @@ usage:
 struct exp_opts {
 	const char *snap, *plot;
 	bool live, json, summary;
+	unsigned sample;
 };
 
 static int exposure_run(const struct exp_opts *o)
@@ -93,7 +94,9 @@ static int exposure_run(const struct exp_opts *o)
 		snapshot_free(&s);
 		return 1;
 	}
-	if (o->json)
+	if (o->sample)
+		exposure_print_sample(&e, o->sample, stdout);
+	else if (o->json)
 		exposure_print_json(&e, stdout);
 	else
 		exposure_print(&e, stdout, !o->summary);
@@ -114,6 +117,7 @@ int memfail_cmd_exposure(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "plot", required_argument, NULL, 'p' },
 		{ "summary", no_argument, NULL, 's' },
+		{ "sample", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct exp_opts o = { 0 };
@@ -126,6 +130,11 @@ int memfail_cmd_exposure(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'p': o.plot = optarg; break;
 		case 's': o.summary = true; break;
+		case 'S':
+			o.sample = (unsigned)strtoul(optarg, NULL, 10);
+			if (!o.sample)
+				goto usage;
+			break;
 		case 'k':
 			if (strcmp(optarg, "6.1")) {
 				fprintf(stderr, "memfail exposure: no '%s' profile; this memfail "
@@ -144,6 +153,6 @@ int memfail_cmd_exposure(int argc, char **argv)
 	return exposure_run(&o);
 usage:
 	fprintf(stderr, "usage: memfail exposure SNAPSHOT|--live [--kernel 6.1] [--json] "
-			"[--summary] [--plot FILE.png|FILE.svg]\n");
+			"[--summary] [--sample K] [--plot FILE.png|FILE.svg]\n");
 	return MF_EXIT_USAGE;
 }

@@ -370,6 +370,7 @@ static void capture_info(struct snapshot *s)
 	snap_info_add(s, "page_size", "%ld", sysconf(_SC_PAGESIZE));
 	snap_info_add(s, "time", "%lld", (long long)time(NULL));
 	snap_info_add(s, "euid", "%d", (int)geteuid());
+	snap_info_add(s, "capture_pid", "%d", (int)getpid());
 	snap_info_add(s, "cap_sys_admin", "%d", has_cap_sys_admin());
 	capture_sysctl(s, "memory_failure_early_kill");
 	capture_sysctl(s, "memory_failure_recovery");
@@ -417,6 +418,8 @@ void snapshot_capture(struct snapshot *s, const struct snap_capture_opts *o)
 	for (int i = 0; i < nr; i++)
 		if (started[i])
 			pthread_join(th[i], NULL);
+	if (o->with_procs)
+		snap_capture_self(s);
 	kpage_collect(s, job, nr);
 	if (o->anonymize) {
 		uint8_t key[16];

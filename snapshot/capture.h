@@ -10,6 +10,8 @@
 
 /* A whole /proc or /sys file as a string, or NULL with errno set. */
 char *snap_slurp(const char *path);
+/* Every process but memfail itself, then memfail itself. */
 void snap_capture_procs(struct snapshot *s);
+void snap_capture_self(struct snapshot *s);
 
 #endif

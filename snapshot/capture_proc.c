@@ -192,12 +192,23 @@ static void capture_proc(struct snapshot *s, int pid, uint64_t *buf, struct proc
 	ARRAY_PUSH(s->procs, s->nr_procs, s->cap_procs, p, "snapshot processes");
 }
 
+/* memfail itself, after its pfn arrays are filled: its pages are in them. */
+void snap_capture_self(struct snapshot *s)
+{
+	uint64_t *buf = xmalloc(SNAP_CHUNK, "pagemap buffer");
+	struct proc_stats st = { 0 };
+
+	capture_proc(s, getpid(), buf, &st);
+	free(buf);
+}
+
 void snap_capture_procs(struct snapshot *s)
 {
 	uint64_t *buf = xmalloc(SNAP_CHUNK, "pagemap buffer");
 	struct proc_stats st = { 0 };
 	DIR *d = opendir("/proc");
 	struct dirent *de;
+	int self = getpid();
 
 	if (!d) {
 		snap_missing_add(s, "/proc: %s: no processes", strerror(errno));
@@ -205,7 +216,7 @@ void snap_capture_procs(struct snapshot *s)
 		return;
 	}
 	while ((de = readdir(d)))
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && atoi(de->d_name) != self)
 			capture_proc(s, atoi(de->d_name), buf, &st);
 	closedir(d);
 	free(buf);

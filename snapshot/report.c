@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `memfail exposure` output: tables for people, JSON for programs. */
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "memfail/array.h"
@@ -249,4 +250,51 @@ int exposure_print_json(const struct exposure *e, FILE *out)
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	return 0;
+}
+
+/* Private pages of the capturing process: they are freed as soon as it exits. */
+static uint8_t *capture_pages(const struct exposure *e)
+{
+	const char *v = snapshot_info(e->s, "capture_pid");
+	uint8_t *skip = xcalloc(e->nr_pfns + 1, 1, "sample");
+	int pid = v ? atoi(v) : 0;
+
+	for (size_t i = 0; i < e->s->nr_procs; i++) {
+		const struct snap_proc *p = &e->s->procs[i];
+
+		for (size_t j = 0; p->pid == pid && j < p->nr_ptes; j++) {
+			uint64_t pfn = p->ptes[j].entry & PM_PFN_MASK;
+
+			if (pfn < e->nr_pfns && (e->cls[pfn] == EXP_ANON || e->cls[pfn] == EXP_THP))
+				skip[pfn] = 1;
+		}
+	}
+	return skip;
+}
+
+/* An error anywhere in a huge page changes all of it: one sample per huge page. */
+static bool eligible(const struct exposure *e, const uint8_t *skip, uint64_t pfn)
+{
+	bool huge = e->cls[pfn] == EXP_HUGETLB || e->cls[pfn] == EXP_HUGETLB_FREE;
+
+	return !skip[pfn] && !(huge && e->s->kpageflags[pfn] & (1ULL << 16)); /* tail */
+}
+
+/* Up to k pfns of each RAM class, spread evenly over the class. */
+void exposure_print_sample(const struct exposure *e, unsigned k, FILE *out)
+{
+	uint8_t *skip = capture_pages(e);
+	uint64_t n[EXP_NR_CLASSES] = { 0 };
+
+	for (uint64_t pfn = 0; pfn < e->nr_pfns; pfn++)
+		n[e->cls[pfn]] += eligible(e, skip, pfn);
+	for (int c = 1; c < EXP_NR_CLASSES; c++) {
+		uint64_t step = n[c] / k ? n[c] / k : 1, seen = 0;
+
+		for (uint64_t pfn = 0; pfn < e->nr_pfns && n[c]; pfn++)
+			if (e->cls[pfn] == c && eligible(e, skip, pfn) &&
+			    seen++ % step == step / 2 && seen <= step * k)
+				fprintf(out, "%llu %s\n", (unsigned long long)pfn, exp_classes[c].name);
+	}
+	free(skip);
 }
