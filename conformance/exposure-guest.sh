@@ -25,7 +25,8 @@ HOME=/tmp /mf/memfail snapshot -o /tmp/guest.snap 2>&1
 /mf/memfail exposure /tmp/guest.snap --summary
 /mf/memfail exposure /tmp/guest.snap --sample "$per" > /tmp/samples
 kill -STOP $PPID
-exec $BB sh -c '
+# a new process: this shell's own pages are in the snapshot, and it only waits
+$BB sh -c '
 BB=$1
 # in memory: the file is tmpfs, which the injections poison
 S=$($BB cat /tmp/samples)

@@ -18,7 +18,8 @@ if [[ ! -s $VMLINUZ || -z $(base) ]]; then	# run.sh downloads the kernel, builds
 fi
 [[ -s $VMLINUZ && -n $(base) ]] || { echo "exposure-run: no conformance guest cache" >&2; exit 2; }
 RUN=$(mktemp -d "$CACHE/exposure.XXXXXX")
-trap 'rm -rf "$RUN"' EXIT
+# KEEP=1 keeps the run directory (results.log: the guest's whole output)
+trap '[[ ${KEEP:-0} == 1 ]] && echo "kept $RUN" >&2 || rm -rf "$RUN"' EXIT
 mkdir -p "$RUN/ov/mf/root"
 # static: the guest has no libraries
 cc -static -o "$RUN/ov/mf/memfail" build/cli/*.o build/libmemfail.a -ljson-c \
