@@ -32,13 +32,16 @@ BB=$1
 S=$($BB cat /tmp/samples)
 # kernel pages last: they stay poisoned while in use
 for pass in user kernel; do
-	echo "$S" | while read -r pfn cls; do
+	echo "$S" | while read -r pfn cls then; do
 		case $cls in reserved|slab|pgtable|kernel|zero_page) k=kernel ;; *) k=user ;; esac
 		[ $k = $pass ] || continue
 		x=$(printf "0x%x" "$pfn")
+		# the flags now, as little-endian bytes: the host tells changed pages apart
+		now=$($BB dd if=/proc/kpageflags bs=8 skip="$pfn" count=1 2>/dev/null |
+			$BB od -A n -t x1 | $BB tr -d " \n")
 		echo "$pfn" > /sys/kernel/debug/hwpoison/corrupt-pfn 2>/dev/null
 		msg=$($BB dmesg | $BB grep "$x[: ]" | $BB sed "s/^\[[^]]*\] //" | $BB tr "\n" "|")
-		echo "@@INJ $cls $x :: $msg"
+		echo "@@INJ $cls $x $then $now :: $msg"
 	done
 done
 echo "@@INJ-DONE@@"

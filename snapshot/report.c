@@ -294,7 +294,9 @@ void exposure_print_sample(const struct exposure *e, unsigned k, FILE *out)
 		for (uint64_t pfn = 0; pfn < e->nr_pfns && n[c]; pfn++)
 			if (e->cls[pfn] == c && eligible(e, skip, pfn) &&
 			    seen++ % step == step / 2 && seen <= step * k)
-				fprintf(out, "%llu %s\n", (unsigned long long)pfn, exp_classes[c].name);
+				fprintf(out, "%llu %s %llx\n", (unsigned long long)pfn,
+					exp_classes[c].name,
+					(unsigned long long)e->s->kpageflags[pfn]);
 	}
 	free(skip);
 }

@@ -177,7 +177,7 @@ const char *snap_printable(const char *s, char *buf, size_t len);
 const char *snap_size(uint64_t pages, char *buf, size_t len);
 void exposure_print(const struct exposure *e, FILE *out, bool procs);
 int exposure_print_json(const struct exposure *e, FILE *out);
-/* "PFN CLASS" lines: up to k pfns per class, for injection experiments */
+/* "PFN CLASS KPAGEFLAGS" lines: up to k pfns per class, for injection experiments */
 void exposure_print_sample(const struct exposure *e, unsigned k, FILE *out);
 /* snapshot/plot.c: PNG or SVG by the file name's extension */
 int exposure_plot(const struct exposure *e, const char *path, char *err, size_t errlen);
