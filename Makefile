@@ -64,6 +64,7 @@ demo: deps all
 
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@./bench/catalogue.sh $(O)/memfail
 
 # memfail exposure's predictions against Debian's 6.1 in the conformance guest (docs/exposure.md)
 conformance-exposure: deps all
