@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libFuzzer target: parse, then run on the model back end as `memfail run`
+ * does, with the invariant checker after every statement. A violated
+ * invariant aborts, so the fuzzer keeps it as a crash.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memfail/driver.h"
+
+/*
+ * The invariant checker walks every page after every statement, so a big
+ * machine makes the fuzzer slow (256M: 8 runs a second): memory is cut to
+ * 32M plus the hugetlb pool. Odd answers (ENOMEM) are fine; crashes and
+ * broken invariants are what this target looks for.
+ */
+#define FUZZ_MEMORY (32ULL << 20)
+#define FUZZ_MEMORY_MAX (512ULL << 20)
+#define FUZZ_STMT_MAX 2000
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mf_parse_error err;
+	struct mf_run_opts o = { .log = true, .state = true };
+	struct mf_scenario *sc;
+	struct mf_backend *be;
+	char *trace = NULL;
+	size_t n = 0;
+	FILE *out;
+
+	memset(&err, 0, sizeof(err));
+	sc = mf_scenario_parse_buf("fuzz.mf", (const char *)data, size, &err);
+	if (!sc)
+		return 0;
+	if (sc->machine.hugepages > 64 || sc->machine.pmem > FUZZ_MEMORY_MAX ||
+	    sc->machine.swap > FUZZ_MEMORY_MAX || sc->nstmt > FUZZ_STMT_MAX) {
+		mf_scenario_free(sc);
+		return 0;
+	}
+	if (sc->machine.memory > FUZZ_MEMORY + ((uint64_t)sc->machine.hugepages << 21))
+		sc->machine.memory = FUZZ_MEMORY + ((uint64_t)sc->machine.hugepages << 21);
+	out = open_memstream(&trace, &n);
+	o.err = out;
+	be = mf_model_backend_new(1, true);
+	if (!out || !be)
+		abort();
+	mf_run_scenario(be, sc, &o, out);
+	be->ops->destroy(be);
+	fclose(out);
+	if (strstr(trace, "invariant violated")) {
+		fputs(trace, stderr);
+		abort();
+	}
+	free(trace);
+	mf_scenario_free(sc);
+	return 0;
+}
