@@ -105,14 +105,14 @@ fuzz-run: $(FUZZ_BIN)
 	@O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh $(FUZZ_BIN)
 
 # Line coverage of the test suite per folder; uncovered lines of mm/ fs/
-# kernel/ in build-cov/coverage.txt (tools/coverage.sh).
+# kernel/ in build-cov/coverage.txt (tests/coverage.sh).
 coverage:
 	@./tools/need-packages gcovr $(DEPS)
 	@rm -rf build-cov
 	@$(MAKE) --no-print-directory COV=1 check >build-cov.log 2>&1 || \
 		{ tail -n 30 build-cov.log; exit 1; }
 	@mv build-cov.log build-cov/check.log
-	@./tools/coverage.sh build-cov
+	@./tests/coverage.sh build-cov
 
 demo: deps all
 	$(O)/memfail run examples/*.mf
