@@ -2,7 +2,8 @@
 /*
  * libFuzzer target: parse, then run on the model back end as `memfail run`
  * does, with the invariant checker after every statement. A violated
- * invariant aborts, so the fuzzer keeps it as a crash.
+ * invariant aborts, so the fuzzer keeps it as a crash: the model's exec is
+ * wrapped to look at each result (the trace may quote any text).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,20 @@
 #define FUZZ_STMT_MAX 2000
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct mf_backend_ops ops;
+static void (*model_exec)(struct mf_backend *be, const struct mf_stmt *st, const uint64_t *pfns,
+			  int nr, struct mf_result *res, struct mf_events *evs);
+
+static void checked_exec(struct mf_backend *be, const struct mf_stmt *st, const uint64_t *pfns,
+			 int nr, struct mf_result *res, struct mf_events *evs)
+{
+	model_exec(be, st, pfns, nr, res, evs);
+	if (res->kind == MF_RES_ERROR && !strncmp(res->msg, "invariant violated", 18)) {
+		fprintf(stderr, "line %d: %s\n", st->line, res->msg);
+		abort();
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,13 +64,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	be = mf_model_backend_new(1, true);
 	if (!out || !be)
 		abort();
+	if (!model_exec) {
+		ops = *be->ops;
+		model_exec = ops.exec;
+		ops.exec = checked_exec;
+	}
+	be->ops = &ops;
 	mf_run_scenario(be, sc, &o, out);
 	be->ops->destroy(be);
 	fclose(out);
-	if (strstr(trace, "invariant violated")) {
-		fputs(trace, stderr);
-		abort();
-	}
 	free(trace);
 	mf_scenario_free(sc);
 	return 0;
