@@ -7,7 +7,7 @@
 CC      ?= cc
 SAN     ?= 0
 O       := build
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -MMD -MP
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Iinclude -MMD -MP
 ifeq ($(FUZZ),1)
 # clang's libFuzzer: the library is built with coverage hooks, the targets link it
 O       := build-fuzz
