@@ -2,8 +2,8 @@
 /*
  * MADV_COLLAPSE (mm/khugepaged.c) losing a race: through the locking seam a
  * second context acts the moment the collapse takes its first page lock,
- * after the scan found the range fit. A page pinned, locked or taken off the
- * LRU in that window makes the collapse give every isolated page back and
+ * after the scan found the range fit. A page pinned, locked or moved to a
+ * per-CPU LRU batch in that window makes the collapse give every isolated page back and
  * answer EAGAIN, as 6.1's __collapse_huge_page_isolate does; the range is
  * left as it was and collapses once the other context is done.
  */
@@ -23,7 +23,12 @@
 #include "memfail/locking.h"
 #include "memfail/mm.h"
 
-enum race { RACE_PIN, RACE_LOCK, RACE_ISOLATE };
+/*
+ * PIN: a GUP reference; LOCK: the page lock; BATCH: the page moved to a
+ * per-CPU LRU batch (off the LRU lists, no extra reference), where
+ * isolate_lru_page cannot take it.
+ */
+enum race { RACE_PIN, RACE_LOCK, RACE_BATCH };
 
 struct racer {
 	enum race what;
@@ -43,7 +48,11 @@ static void racer_hook(struct machine *m, enum mf_lock_kind kind, const void *ob
 	switch (r->what) {
 	case RACE_PIN: get_page(r->victim); break;
 	case RACE_LOCK: SetPageFlag(r->victim, PG_locked); break;
-	case RACE_ISOLATE: assert_true(isolate_lru_page(m, r->victim)); break;
+	case RACE_BATCH:
+		del_page_from_lru(m, r->victim);
+		lru_cache_add(m, r->victim);
+		assert_false(PageFlag(r->victim, PG_lru));
+		break;
 	}
 }
 
@@ -52,7 +61,7 @@ static void racer_undo(struct machine *m, struct racer *r)
 	switch (r->what) {
 	case RACE_PIN: put_page(m, r->victim); break;
 	case RACE_LOCK: ClearPageFlag(r->victim, PG_locked); break;
-	case RACE_ISOLATE: putback_lru_page(m, r->victim); break;
+	case RACE_BATCH: lru_add_drain(m); break;
 	}
 }
 
@@ -110,10 +119,10 @@ static void test_race_lock(void **state)
 	race(RACE_LOCK);
 }
 
-static void test_race_isolate(void **state)
+static void test_race_batch(void **state)
 {
 	(void)state;
-	race(RACE_ISOLATE);
+	race(RACE_BATCH);
 }
 
 /* Found by the scan itself: a locked page or one off the LRU is EAGAIN too. */
@@ -148,7 +157,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_race_pin),
 		cmocka_unit_test(test_race_lock),
-		cmocka_unit_test(test_race_isolate),
+		cmocka_unit_test(test_race_batch),
 		cmocka_unit_test(test_scan_busy),
 	};
 
