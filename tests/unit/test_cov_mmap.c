@@ -120,6 +120,33 @@ static void test_access_user_page(void **state)
 	machine_destroy(m);
 }
 
+/*
+ * A fault on a PTE that already allows the access (another thread won the
+ * race): only the young and dirty bits change.
+ */
+static void test_spurious_fault(void **state)
+{
+	struct machine *m = mk_machine(16);
+	struct task_struct *t = task_create(m, "A");
+	uint64_t addr = map(t, PAGE_SIZE, RW);
+	struct vm_area_struct *v;
+	pte_t *p, before;
+
+	(void)state;
+	store(t, addr, 9);
+	v = find_vma(t->mm, addr);
+	p = pte_lookup(t->mm, addr);
+	*p &= ~(PTE_YOUNG | PTE_DIRTY);
+	before = *p;
+	assert_int_equal(handle_mm_fault(v, addr, 0), VM_FAULT_OK);
+	assert_int_equal(*p, before | PTE_YOUNG);
+	assert_int_equal(handle_mm_fault(v, addr, FAULT_FLAG_WRITE), VM_FAULT_OK);
+	assert_int_equal(*p, before | PTE_YOUNG | PTE_DIRTY);
+	assert_int_equal(load(t, addr), 9);
+	ok(m);
+	machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_mprotect),
 		cmocka_unit_test(test_access_no_vma),
 		cmocka_unit_test(test_access_user_page),
+		cmocka_unit_test(test_spurious_fault),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
