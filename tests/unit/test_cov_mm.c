@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Small entry points of mm/ and kernel/ that no scenario reaches through the
- * back end: pid lookup, the memory-failure name tables, madvise argument
- * checks, the hugetlb overcommit pool and reclaim of pages it must keep.
+ * Small entry points of mm/ that no scenario reaches through the back end:
+ * madvise argument checks, the hugetlb overcommit pool and reclaim of pages
+ * it must keep.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,33 +17,10 @@
 #include "mm_test.h"
 
 #include "memfail/huge_mm.h"
-#include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 #include "memfail/sched.h"
 
 #define RW (VM_READ | VM_WRITE)
-
-static void test_find_task_by_pid(void **state)
-{
-	struct machine *m = mk_machine(16);
-	struct task_struct *a = task_create(m, "A"), *b = task_create(m, "B");
-
-	(void)state;
-	assert_ptr_equal(find_task_by_pid(m, a->pid), a);
-	assert_ptr_equal(find_task_by_pid(m, b->pid), b);
-	assert_null(find_task_by_pid(m, a->pid + b->pid + 100));
-	machine_destroy(m);
-}
-
-/* The words 6.1 prints in "recovery action for %s: %s". */
-static void test_names(void **state)
-{
-	(void)state;
-	assert_string_equal(mf_action_page_type_name(MF_MSG_DIRTY_LRU), "dirty LRU page");
-	assert_string_equal(mf_action_page_type_name(MF_MSG_BUDDY), "free buddy page");
-	assert_string_equal(mf_result_name(MF_IGNORED), "Ignored");
-	assert_string_equal(mf_result_name(MF_RECOVERED), "Recovered");
-}
 
 static void test_madvise_args(void **state)
 {
@@ -106,8 +83,6 @@ static void test_reclaim_keeps(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find_task_by_pid),
-		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_madvise_args),
 		cmocka_unit_test(test_hugetlb_surplus),
 		cmocka_unit_test(test_reclaim_keeps),
