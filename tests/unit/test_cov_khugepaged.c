@@ -5,7 +5,8 @@
  * after the scan found the range fit. A page pinned, locked or moved to a
  * per-CPU LRU batch in that window makes the collapse give every isolated page back and
  * answer EAGAIN, as 6.1's __collapse_huge_page_isolate does; the range is
- * left as it was and collapses once the other context is done.
+ * left as it was and collapses once the other context is done. Anonymous
+ * memory (__collapse_huge_page_isolate) and tmpfs (collapse_file) alike.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 
 #include "mm_test.h"
 
+#include "memfail/fs.h"
 #include "memfail/huge_mm.h"
 #include "memfail/locking.h"
 #include "memfail/mm.h"
@@ -125,6 +127,62 @@ static void test_race_batch(void **state)
 	race(RACE_BATCH);
 }
 
+/* The same races on a tmpfs file, whose page cache is what collapses (collapse_file). */
+static void race_shmem(enum race what)
+{
+	struct machine *m = mk_machine(64);
+	struct task_struct *t = task_create(m, "A");
+	struct inode *inode = fs_create(m, FS_TMPFS, "t", 0);
+	struct file *f = fs_open(inode, FMODE_READ | FMODE_WRITE);
+	static uint8_t buf[PAGE_SIZE];
+	struct racer r = { .what = what };
+	struct vm_area_struct *vma;
+	uint64_t addr;
+
+	for (uint64_t i = 0; i < HPAGE_PMD_NR; i++) {
+		memset(buf, (uint8_t)i, sizeof(buf));
+		assert_int_equal(fs_pwrite(f, buf, PAGE_SIZE, i * PAGE_SIZE), PAGE_SIZE);
+	}
+	lru_add_drain(m);
+	assert_int_equal(do_mmap(t, HPAGE_PMD_SIZE, VM_READ | VM_WRITE | VM_SHARED | VM_HUGEPAGE, f,
+				 0, false, &addr), 0);
+	assert_int_equal(load(t, addr + PAGE_SIZE), 1);	/* a page table under the range */
+	vma = find_vma(t->mm, addr);
+	r.victim = xa_load(&inode->i_data.i_pages, 100);
+	mf_set_lock_hook(m, racer_hook, &r);
+	assert_int_equal(madvise_collapse(vma, addr, addr + HPAGE_PMD_SIZE), -EAGAIN);
+	mf_set_lock_hook(m, NULL, NULL);
+	assert_true(r.done);
+	assert_false(PageFlag((struct page *)xa_load(&inode->i_data.i_pages, 0), PG_head));
+	racer_undo(m, &r);
+	ok(m);
+	assert_int_equal(load(t, addr + 100 * PAGE_SIZE), 100);
+	assert_int_equal(madvise_collapse(vma, addr, addr + HPAGE_PMD_SIZE), 0);
+	assert_true(PageFlag((struct page *)xa_load(&inode->i_data.i_pages, 0), PG_head));
+	assert_int_equal(load(t, addr + 100 * PAGE_SIZE), 100);
+	ok(m);
+	fput(f);
+	machine_destroy(m);
+}
+
+static void test_shmem_race_pin(void **state)
+{
+	(void)state;
+	race_shmem(RACE_PIN);
+}
+
+static void test_shmem_race_lock(void **state)
+{
+	(void)state;
+	race_shmem(RACE_LOCK);
+}
+
+static void test_shmem_race_batch(void **state)
+{
+	(void)state;
+	race_shmem(RACE_BATCH);
+}
+
 /* Found by the scan itself: a locked page or one off the LRU is EAGAIN too. */
 static void test_scan_busy(void **state)
 {
@@ -159,6 +217,9 @@ int main(void)
 		cmocka_unit_test(test_race_lock),
 		cmocka_unit_test(test_race_batch),
 		cmocka_unit_test(test_scan_busy),
+		cmocka_unit_test(test_shmem_race_pin),
+		cmocka_unit_test(test_shmem_race_lock),
+		cmocka_unit_test(test_shmem_race_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
