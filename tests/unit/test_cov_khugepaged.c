@@ -3,10 +3,10 @@
  * MADV_COLLAPSE (mm/khugepaged.c) losing a race: through the locking seam a
  * second context acts the moment the collapse takes its first page lock,
  * after the scan found the range fit. A page pinned, locked or moved to a
- * per-CPU LRU batch in that window makes the collapse give every isolated page back and
- * answer EAGAIN, as 6.1's __collapse_huge_page_isolate does; the range is
- * left as it was and collapses once the other context is done. Anonymous
- * memory (__collapse_huge_page_isolate) and tmpfs (collapse_file) alike.
+ * per-CPU LRU batch in that window makes the collapse give every isolated
+ * page back and answer EAGAIN, as 6.1 does for anonymous memory
+ * (__collapse_huge_page_isolate) and tmpfs (collapse_file); the range is left
+ * as it was and collapses once the other context is done.
  */
 #include <errno.h>
 #include <setjmp.h>
