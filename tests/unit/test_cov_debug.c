@@ -82,9 +82,9 @@ static void test_free_lists(void **state)
 	p->private = order + 1;
 	bad(m, "is not a buddy of that order");
 	p->private = order;
-	m->zones[p->zone].nr_free++;
+	page_zone(m, p)->nr_free++;
 	bad(m, "free pages, its lists hold");
-	m->zones[p->zone].nr_free--;
+	page_zone(m, p)->nr_free--;
 	ok(m);
 	machine_destroy(m);
 }
