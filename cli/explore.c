@@ -6,7 +6,6 @@
 #include "memfail/driver.h"
 #include "memfail/explore.h"
 
-int cmd_explore(int argc, char **argv);
 
 static int explore_usage(void)
 {
@@ -23,7 +22,7 @@ static int number(const char *s, long *v)
 	return *s && !*end && *v >= 0 ? 0 : -1;
 }
 
-int cmd_explore(int argc, char **argv)
+int memfail_cmd_explore(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "preemptions", required_argument, NULL, 'p' },

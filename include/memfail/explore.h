@@ -80,5 +80,7 @@ struct mf_explore_result {
 /* Explore one scenario file; the report goes to out. Exit code as memfail run's. */
 int mf_explore_file(const char *path, const struct mf_explore_opts *o, FILE *out,
 		    struct mf_explore_result *res);
+/* `memfail explore` (cli/explore.c). */
+int memfail_cmd_explore(int argc, char **argv);
 
 #endif
