@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* memfail explore FILE [--preemptions K] [--max-states N] [--json] [-o CEX] (docs/explore.md) */
+/* memfail explore FILE [--preemptions K] [--max-states N] [--json] [-o PREFIX] (docs/explore.md) */
 #include <getopt.h>
 #include <stdlib.h>
 
@@ -10,7 +10,7 @@
 static int explore_usage(void)
 {
 	fprintf(stderr, "usage: memfail explore FILE [--preemptions K] [--max-states N] [--json] "
-		"[-o COUNTEREXAMPLE.mf]\n");
+		"[-o PREFIX]\n");
 	return MF_EXIT_USAGE;
 }
 
@@ -50,7 +50,7 @@ int memfail_cmd_explore(int argc, char **argv)
 			o.max_states = v;
 			break;
 		case 'j': o.json = true; break;
-		case 'o': o.cex_path = optarg; break;
+		case 'o': o.cex_prefix = optarg; break;
 		default: return explore_usage();
 		}
 	}

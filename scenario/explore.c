@@ -178,7 +178,7 @@ static double now_s(void)
 }
 
 /* The scenario file with its concurrently line replaced by one with the schedule. */
-static int write_cex(const char *path, const char *out, int line, const char *sched)
+static int write_cex(const char *path, const char *out, int line, const struct mf_violation *v)
 {
 	FILE *in = fopen(path, "r"), *f = fopen(out, "w");
 	char *buf = NULL;
@@ -194,7 +194,10 @@ static int write_cex(const char *path, const char *out, int line, const char *sc
 	}
 	while (getline(&buf, &cap, in) > 0) {
 		if (++ln == line)
-			fprintf(f, "concurrently schedule %s\n", sched);
+			fprintf(f, "# memfail explore: %d preemption%s, then %s\n"
+				"concurrently schedule %s\n", v->preemptions,
+				v->preemptions == 1 ? "" : "s", v->what,
+				v->schedule[0] ? v->schedule : "1");
 		else
 			fputs(buf, f);
 	}
@@ -379,20 +382,19 @@ static void describe(FILE *out, struct xp *x, const struct mf_scenario *sc, cons
 static void write_cexes(const char *path, const struct mf_explore_opts *o, const struct mf_stmt *c,
 			struct mf_explore_result *res)
 {
-	size_t n = strlen(path);
+	const char *base = o->cex_prefix ? o->cex_prefix : path;
+	size_t n = strlen(base);
 
-	if (n > 3 && !strcmp(path + n - 3, ".mf"))
+	if (!o->cex_prefix && n > 3 && !strcmp(base + n - 3, ".mf"))
 		n -= 3;
 	for (int i = 0; i < res->violations; i++) {
 		struct mf_violation *v = &res->v[i];
 
-		if (o->cex_path && !i)
-			snprintf(v->cex, sizeof(v->cex), "%s", o->cex_path);
-		else if (i)
-			snprintf(v->cex, sizeof(v->cex), "%.*s.cex%d.mf", (int)n, path, i + 1);
+		if (i)
+			snprintf(v->cex, sizeof(v->cex), "%.*s.cex%d.mf", (int)n, base, i + 1);
 		else
-			snprintf(v->cex, sizeof(v->cex), "%.*s.cex.mf", (int)n, path);
-		if (write_cex(path, v->cex, c->line, v->schedule[0] ? v->schedule : "1"))
+			snprintf(v->cex, sizeof(v->cex), "%.*s.cex.mf", (int)n, base);
+		if (write_cex(path, v->cex, c->line, v))
 			v->cex[0] = 0;
 	}
 }

@@ -61,7 +61,8 @@ struct mf_explore_opts {
 	int preemptions;	/* bound (default 2) */
 	long max_states;	/* stop after this many distinct states (0: no bound) */
 	bool json;
-	const char *cex_path;	/* where to write the counterexample (NULL: FILE.cex.mf) */
+	/* counterexamples go to PREFIX.cex.mf, PREFIX.cex2.mf, ... (NULL: FILE without .mf) */
+	const char *cex_prefix;
 };
 #define MF_EXPLORE_MAX_VIOLATIONS 8
 struct mf_violation {
