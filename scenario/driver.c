@@ -334,8 +334,10 @@ static void print_step(struct drv *d, const struct mf_stmt *st, const struct mf_
 	    !ol->panic && (res->kind == MF_RES_OK || (res->kind == MF_RES_VALUE && !res->value)))
 		return;
 	tr_step(d, st->line, mf_stmt_canonical(st, text, sizeof(text)), result);
-	for (int i = ol->nlog0; i < d->nlog; i++)
+	/* concurrent contexts: a line belongs to the first step that ends after it */
+	for (int i = ol->nlog0 > d->log_printed ? ol->nlog0 : d->log_printed; i < d->nlog; i++)
 		tr_log(d, d->log[i]);
+	d->log_printed = d->nlog;
 	print_records(d, ol->sig.s, false);
 	print_records(d, ol->killed.s, true);
 	if (ctr[0])

@@ -56,6 +56,7 @@ struct drv {
 	struct failed_mmap *failed;
 	int nlog, caplog;
 	char **log;			/* kept, normalized log lines */
+	int log_printed;		/* lines before it are in the trace already */
 	int win_start, win_end, group_end;
 	bool in_group;
 	uint64_t hwc_base, hwc_prev;

@@ -206,12 +206,16 @@ static int write_cex(const char *path, const char *out, int line, const struct m
 	return fclose(f) ? -1 : 0;
 }
 
-static const struct mf_stmt *conc_stmt(const struct mf_scenario *sc)
+/* The one concurrently block; NULL if none or several (*n: how many). */
+static const struct mf_stmt *conc_stmt(const struct mf_scenario *sc, int *n)
 {
+	const struct mf_stmt *c = NULL;
+
+	*n = 0;
 	for (int i = 0; i < sc->nstmt; i++)
-		if (!sc->stmt[i].is_expect && sc->stmt[i].op == MF_OP_CONCURRENTLY)
-			return &sc->stmt[i];
-	return NULL;
+		if (!sc->stmt[i].is_expect && sc->stmt[i].op == MF_OP_CONCURRENTLY && !(*n)++)
+			c = &sc->stmt[i];
+	return *n == 1 ? c : NULL;
 }
 
 /* The switches of a schedule, for people: "1 -> 2 at set PG_hwpoison (point 7 of 1)". */
@@ -402,14 +406,16 @@ static void write_cexes(const char *path, const struct mf_explore_opts *o, const
 static int explore_sc(const char *path, const struct mf_scenario *sc, const struct mf_explore_opts *o,
 		      FILE *out, struct mf_explore_result *res)
 {
-	const struct mf_stmt *c = conc_stmt(sc);
 	struct mf_conc_ctl ctl = { .at_point = at_point };
 	struct xp x = { .o = o, .ctl = &ctl };
 	double t0 = now_s();
+	int nblocks;
+	const struct mf_stmt *c = conc_stmt(sc, &nblocks);
 
 	ctl.ctx = &x;
 	if (!c) {
-		fprintf(stderr, "memfail: %s has no concurrently block: nothing to explore\n", path);
+		fprintf(stderr, "memfail: %s has %s concurrently block: explore takes exactly one\n",
+			path, nblocks ? "more than one" : "no");
 		return MF_EXIT_USAGE;
 	}
 	for (x.bound = 0; x.bound <= o->preemptions; x.bound++) {
