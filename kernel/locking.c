@@ -16,10 +16,15 @@ void mf_set_lock_hook(struct machine *m, mf_lock_hook_fn fn, void *ctx)
 	m->lock_hook_ctx = ctx;
 }
 
+/* Sleeping locks taken with mf_lock_obj while contexts interleave. */
+static const void *held[32];
+static int nheld;
+
 void mf_set_sched_hook(mf_sched_hook_fn fn, void *ctx)
 {
 	sched_hook = fn;
 	sched_hook_ctx = ctx;
+	nheld = 0;	/* a run that ended in a deadlock left its holders here */
 }
 
 void mf_preempt_disable(void)
@@ -83,6 +88,48 @@ static void wait_for(struct machine *m, const void *obj, const char *what)
 	sched_hook(m, MF_SP_WAIT, obj, sched_hook_ctx);
 }
 
+static int held_index(const void *obj)
+{
+	for (int i = 0; i < nheld; i++)
+		if (held[i] == obj)
+			return i;
+	return -1;
+}
+
+/* Take obj for the running context, waiting while another holds it. */
+static void track_acquire(struct machine *m, const void *obj, const char *what)
+{
+	if (!sched_hook)
+		return;		/* one context: never contended, nothing to track */
+	while (held_index(obj) >= 0)
+		wait_for(m, obj, what);
+	if (nheld == (int)(sizeof(held) / sizeof(held[0]))) {
+		fprintf(stderr, "memfail: more than %d sleeping locks held at once\n", nheld);
+		abort();
+	}
+	held[nheld++] = obj;
+}
+
+static void track_release(const void *obj)
+{
+	int i = held_index(obj);
+
+	if (i >= 0)
+		held[i] = held[--nheld];
+}
+
+void mf_lock_obj(struct machine *m, const void *obj, const char *what)
+{
+	mf_sched_point(m, MF_SP_LOCK, obj);
+	track_acquire(m, obj, what);
+}
+
+void mf_unlock_obj(struct machine *m, const void *obj)
+{
+	track_release(obj);
+	mf_sched_point(m, MF_SP_UNLOCK, obj);
+}
+
 void mf_mutex_lock(struct machine *m)
 {
 	point(m, MF_LOCK_MF_MUTEX, m, true);
@@ -123,10 +170,12 @@ void unlock_page(struct machine *m, struct page *page)
 void i_mmap_lock(struct machine *m, struct address_space *mapping)
 {
 	point(m, MF_LOCK_I_MMAP, mapping, true);
+	track_acquire(m, mapping, "i_mmap_rwsem");
 }
 
 void i_mmap_unlock(struct machine *m, struct address_space *mapping)
 {
+	track_release(mapping);
 	point(m, MF_LOCK_I_MMAP, mapping, false);
 }
 

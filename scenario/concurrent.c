@@ -112,7 +112,7 @@ static void hook(struct machine *m, enum mf_sp what, const void *obj, void *ctx)
 	(void)m;
 	c->points++;
 	/* a waiter looks again whenever someone else moved: no wake-up is lost */
-	for (int i = 0; i < r->n; i++)
+	for (int i = 0; i < r->n && what != MF_SP_WAIT; i++)
 		if (i != r->cur)
 			r->c[i].wait = NULL;
 	if (what == MF_SP_WAIT)

@@ -32,6 +32,14 @@ void unlock_page(struct machine *m, struct page *page);
 bool trylock_page(struct machine *m, struct page *page);
 void i_mmap_lock(struct machine *m, struct address_space *mapping);
 void i_mmap_unlock(struct machine *m, struct address_space *mapping);
+/*
+ * A sleeping lock on any object, for the locks only concurrent contexts need:
+ * a mm's mmap_lock (taken as a mutex: mmap, munmap, the fault path of a user
+ * access), an inode's i_rwsem (write, truncate, hole punch). Without a
+ * scheduler it is a scheduling point and nothing else.
+ */
+void mf_lock_obj(struct machine *m, const void *obj, const char *what);
+void mf_unlock_obj(struct machine *m, const void *obj);
 /* Acquisitions so far, per kind (for tests and front ends; no trace prints them). */
 uint64_t mf_lock_count(struct machine *m, enum mf_lock_kind kind);
 
