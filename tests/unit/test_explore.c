@@ -154,6 +154,15 @@ static void test_seed003_conflict(void **state)
 	explore("seed003-conflict", 0, NULL, 2);
 }
 
+/* Other paths of the issue, 6.1 throughout: nothing within 2 preemptions. */
+static void test_more_61(void **state)
+{
+	(void)state;
+	explore("unpoison-vs-soft-offline", 0, NULL, 2);
+	explore("unpoison-vs-munmap", 0, NULL, 2);
+	explore("tmpfs-hwpoison-truncate-fault", 0, NULL, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_seed001_61),
 		cmocka_unit_test(test_seed003_load),
 		cmocka_unit_test(test_seed003_conflict),
+		cmocka_unit_test(test_more_61),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
