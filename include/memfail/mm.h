@@ -47,6 +47,7 @@ static inline bool is_hwpoison_pte(pte_t p) { return pte_is_swp(p) && swp_type(p
 
 /* vpn -> pte, open addressing (lib/u64map.c) */
 struct ksm_state;
+struct kernel_profile;
 
 struct u64map {
 	uint64_t *keys, *vals;
@@ -193,6 +194,10 @@ struct machine {
 	struct thp_state thp;		/* mm/huge_memory.c */
 
 	struct printk_ring log;
+	const struct kernel_profile *profile;	/* the kernel version followed (kernel/profile.c) */
+	/* called as each process dies (the API's death ledger, kernel/sys_task.c) */
+	void (*exit_hook)(void *ctx, struct task_struct *leader);
+	void *exit_hook_ctx;
 	uint64_t clock_ns;		/* the model's clock: advances per printk */
 	uint64_t rng;			/* seeded, for reproducible choices */
 };
