@@ -229,7 +229,22 @@ struct fd_args {
 	void *buf;
 	uint64_t len, off;
 	int mode;
+	bool scratch;	/* a replayed pread: read into a buffer of our own */
 };
+
+/* pread into the caller's buffer, or (replaying) into a scratch one. */
+static long do_pread(struct file *f, const struct fd_args *a)
+{
+	void *buf = a->scratch ? xmalloc(a->len, "replaying a read") : a->buf;
+	long ret;
+
+	if (!buf && a->len)
+		return -EFAULT;
+	ret = fs_pread(f, buf, a->len, a->off);
+	if (a->scratch)
+		free(buf);
+	return ret;
+}
 
 static long fd_call(struct mf_machine *mm, int op, int tid, int fd, const struct fd_args *a)
 {
@@ -242,7 +257,7 @@ static long fd_call(struct mf_machine *mm, int op, int tid, int fd, const struct
 		return -EBADF;
 	switch (op) {
 	case F_PREAD:
-		return a->buf || !a->len ? fs_pread(f, a->buf, a->len, a->off) : -EFAULT;
+		return do_pread(f, a);
 	case F_PWRITE:
 		return a->buf || !a->len ? fs_pwrite(f, a->buf, a->len, a->off) : -EFAULT;
 	case F_FSYNC:
@@ -271,23 +286,20 @@ static long fd_rec(struct mf_machine *mm, int op, int tid, int fd, const struct 
 
 static void replay_fd(struct mf_machine *mm, const struct sys_rec *r)
 {
-	struct fd_args a = { r->blob, (uint64_t)r->a[3], (uint64_t)r->a[4], (int)r->a[5] };
+	struct fd_args a = { r->blob, (uint64_t)r->a[3], (uint64_t)r->a[4], (int)r->a[5],
+			     r->a[0] == F_PREAD };
 
-	if (r->a[0] == F_PREAD)
-		a.buf = xmalloc(a.len, "replaying a read");
 	fd_rec(mm, (int)r->a[0], (int)r->a[1], (int)r->a[2], &a);
-	if (r->a[0] == F_PREAD)
-		free(a.buf);
 }
 
 long mf_pread(struct mf_machine *mm, int tid, int fd, void *buf, uint64_t len, uint64_t off)
 {
-	return fd_rec(mm, F_PREAD, tid, fd, &(struct fd_args){ buf, len, off, 0 });
+	return fd_rec(mm, F_PREAD, tid, fd, &(struct fd_args){ buf, len, off, 0, false });
 }
 
 long mf_pwrite(struct mf_machine *mm, int tid, int fd, const void *buf, uint64_t len, uint64_t off)
 {
-	return fd_rec(mm, F_PWRITE, tid, fd, &(struct fd_args){ (void *)buf, len, off, 0 });
+	return fd_rec(mm, F_PWRITE, tid, fd, &(struct fd_args){ (void *)buf, len, off, 0, false });
 }
 
 int mf_fsync(struct mf_machine *mm, int tid, int fd)
@@ -302,17 +314,17 @@ int mf_fdatasync(struct mf_machine *mm, int tid, int fd)
 
 int mf_ftruncate(struct mf_machine *mm, int tid, int fd, uint64_t size)
 {
-	return (int)fd_rec(mm, F_FTRUNCATE, tid, fd, &(struct fd_args){ NULL, size, 0, 0 });
+	return (int)fd_rec(mm, F_FTRUNCATE, tid, fd, &(struct fd_args){ NULL, size, 0, 0, false });
 }
 
 int mf_fallocate(struct mf_machine *mm, int tid, int fd, int mode, uint64_t off, uint64_t len)
 {
-	return (int)fd_rec(mm, F_FALLOCATE, tid, fd, &(struct fd_args){ NULL, len, off, mode });
+	return (int)fd_rec(mm, F_FALLOCATE, tid, fd, &(struct fd_args){ NULL, len, off, mode, false });
 }
 
 long mf_vmsplice(struct mf_machine *mm, int tid, int fd, uint64_t addr, uint64_t len)
 {
-	return fd_rec(mm, F_VMSPLICE, tid, fd, &(struct fd_args){ NULL, len, addr, 0 });
+	return fd_rec(mm, F_VMSPLICE, tid, fd, &(struct fd_args){ NULL, len, addr, 0, false });
 }
 
 /* ---- names, pipes, whole filesystems ---------------------------------------------------- */

@@ -265,6 +265,39 @@ static void test_checkpoint_restore(void **state)
 	assert_int_equal(mf_restore(NULL, &r), -EINVAL);
 }
 
+/* Under ASan a failed huge malloc returns NULL, as glibc's does. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+
+/*
+ * The host out of memory inside a call: the call unwinds with
+ * -ENOTRECOVERABLE and the process goes on. A pread of 2^60 bytes from a 4K
+ * file reads 4K; replaying it needs a 2^60-byte buffer, which malloc refuses.
+ */
+static void test_out_of_memory(void **state)
+{
+	struct mf_file_init init = { MF_PAGE_SIZE, MF_FILE_INIT_SYNCED, { MF_FILL_BYTE, 1, 0, 0 }, false };
+	struct mf_machine *m = new_machine(16), *r = (void *)1;
+	struct mf_checkpoint *cp;
+	char buf[2 * MF_PAGE_SIZE];
+	int pid, fd;
+
+	(void)state;
+	pid = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
+	assert_int_equal(mf_file_create(m, "disk:f", &init), 0);
+	fd = mf_open(m, pid, "disk:f", MF_O_RDONLY);
+	assert_int_equal(mf_pread(m, pid, fd, buf, 1ULL << 60, 0), MF_PAGE_SIZE);
+	assert_int_equal(mf_checkpoint(m, &cp), 0);
+	assert_int_equal(mf_restore(cp, &r), -ENOTRECOVERABLE);
+	assert_null(r);
+	assert_int_equal(mf_close(m, pid, fd), 0);	/* the original is untouched */
+	mf_checkpoint_free(cp);
+	mf_machine_destroy(m);
+}
+
 #define NTASKS 10000
 
 /* Ten thousand processes share one tmpfs page; an early-kill error kills them all. */
@@ -307,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_checkpoint_restore),
 		cmocka_unit_test(test_ten_thousand_tasks),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
