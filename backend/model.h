@@ -73,6 +73,12 @@ int mb_tid(struct model *mo, const char *task, const char *thread);	/* -1 if non
 /* "disk:NAME" etc. for a scenario file name */
 void mb_path(char *buf, size_t len, int fs, const char *file);
 void mb_set_errno(struct mf_result *res, long ret, bool value);
+/* backend/model_decl.c: declarations (the exec table's entries) */
+void mb_decl_file(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, struct mf_result *res);
+void mb_decl_task(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, struct mf_result *res);
+void mb_decl_thread(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, struct mf_result *res);
+void mb_decl_sysctl(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, struct mf_result *res);
+void mb_sysctl_msg(struct mf_result *res, const char *key, const char *val, int err);
 void mb_exec_task_step(struct model *mo, const struct mf_stmt *st, struct mf_result *res);
 void mb_exec_file_step(struct model *mo, struct mb_proc *p, int tid, const struct mf_stmt *st,
 		       struct mf_result *res);
