@@ -8,6 +8,9 @@
 #include "memfail/huge_mm.h"
 #include "sys-internal.h"
 
+/* The x86-64 user address space: ranges beyond it are refused before any work. */
+#define TASK_SIZE (1ULL << 47)
+
 #define MAP_KNOWN (MF_MAP_SHARED | MF_MAP_PRIVATE | MF_MAP_ANONYMOUS | MF_MAP_LOCKED | \
 		   MF_MAP_POPULATE | MF_MAP_HUGETLB | MF_MAP_THP)
 
@@ -69,6 +72,8 @@ static int sys_mmap(struct mf_machine *mm, int tid, uint64_t len, int prot, int 
 
 	if (!t)
 		return -ESRCH;
+	if (len > TASK_SIZE)
+		return -ENOMEM;
 	if (!addr || (flags & ~MAP_KNOWN) || shared == !!(flags & MF_MAP_PRIVATE) ||
 	    (prot & ~(MF_PROT_READ | MF_PROT_WRITE)) || !len || (offset & (PAGE_SIZE - 1)))
 		return -EINVAL;
@@ -224,6 +229,8 @@ static int range_call(struct mf_machine *mm, int op, int tid, uint64_t addr, uin
 
 	if (!t)
 		return -ESRCH;
+	if (len > TASK_SIZE || addr > TASK_SIZE - len)
+		return -EINVAL;
 	switch (op) {
 	case R_MUNMAP:
 		return do_munmap(t, addr, len);
