@@ -351,7 +351,7 @@ static void test_ten_thousand_tasks(void **state)
 	struct mf_file_init init = { MF_PAGE_SIZE, MF_FILE_INIT_DIRTY, { MF_FILL_BYTE, 0x5a, 0, 0 }, false };
 	struct mf_death d;
 	uint64_t addr, pfn;
-	int i, pid, fd, deaths = 0;
+	int i, pid, fd, deaths = 0, last = 0;
 
 	(void)state;
 	assert_int_equal(mf_sysctl_set(m, "vm.memory_failure_early_kill", "1"), 0);
@@ -369,6 +369,8 @@ static void test_ten_thousand_tasks(void **state)
 	assert_int_equal(mf_corrupt_pfn(m, pfn), 0);
 	while (mf_death_next(m, &d) == 1) {
 		assert_int_equal(d.signo, MF_SIGBUS);
+		assert_true(d.pid > last);	/* creation order */
+		last = d.pid;
 		deaths++;
 	}
 	assert_int_equal(deaths, NTASKS);
