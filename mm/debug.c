@@ -66,6 +66,31 @@ static void mark_free(struct ck *c, uint64_t pfn, uint64_t n)
 	}
 }
 
+/*
+ * A free-list walk entering a section nothing touched (SECTION_FREE): its
+ * blocks follow as boot linked them, down to the section's first; mark them
+ * without backing the section and return the next pfn on the list (read as
+ * usual: it is in another section).
+ */
+static uint32_t free_section_walk(struct ck *c, uint32_t pfn, uint64_t *nfree)
+{
+	uint64_t first = pfn - pfn % PAGES_PER_SECTION, n = pfn + (1ULL << (MAX_ORDER - 1)) - first;
+	uint32_t next;
+
+	mark_free(c, first, n);
+	*nfree += n;
+	next = sparse_boot_next(c->m, first);
+	/* the list goes on with the next block in a section nothing touched either */
+	while (next != NO_PFN && sparse_section_state(c->m, next) == SECTION_FREE &&
+	       next % PAGES_PER_SECTION == PAGES_PER_SECTION - (1U << (MAX_ORDER - 1))) {
+		first = next - next % PAGES_PER_SECTION;
+		mark_free(c, first, PAGES_PER_SECTION);
+		*nfree += PAGES_PER_SECTION;
+		next = sparse_boot_next(c->m, first);
+	}
+	return next;
+}
+
 static void check_free_lists(struct ck *c)
 {
 	struct machine *m = c->m;
@@ -78,7 +103,14 @@ static void check_free_lists(struct ck *c)
 		for (o = 0; o < MAX_ORDER; o++) {
 			uint32_t pfn;
 			for (pfn = z->free_area[o].free_list.head; pfn != NO_PFN; pfn = m->pages[pfn].lru_next) {
-				struct page *p = &m->pages[pfn];
+				struct page *p;
+				if (o == MAX_ORDER - 1 && !(pfn % (1U << o)) &&
+				    sparse_section_state(m, pfn) == SECTION_FREE) {
+					pfn = free_section_walk(c, pfn, &nfree);
+					if (pfn == NO_PFN)
+						break;
+				}
+				p = &m->pages[pfn];
 				if (pfn & ((1U << o) - 1))
 					fail(c, "free block %#x of order %u is not aligned", pfn, o);
 				if (!PageFlag(p, PG_buddy) || p->private != o)
@@ -275,25 +307,15 @@ static void check_zero_frames(struct ck *c, uint64_t pfn, uint64_t n)
 }
 
 /*
- * Which host pages of the frame array hold anything (mincore): the model
- * writes only frames it uses, so most of a large machine's free memory is
- * never backed, and reading it would cost a fault per host page per check.
+ * Which host pages of a section hold anything (mincore): the model writes
+ * only frames it uses, so reading the others would cost a fault per host
+ * page per check.
  */
 static uint64_t frames_per_host_page(void)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 
 	return psz > 0 ? (uint64_t)psz / sizeof(struct page) : 1;
-}
-
-static unsigned char *frames_backed(struct machine *m, uint64_t per)
-{
-	uint64_t n = (m->nr_pages + per - 1) / per;
-	unsigned char *vec = xmalloc(n ? n : 1, "the invariant checker");
-
-	if (mincore(m->pages, n * per * sizeof(struct page), vec))
-		memset(vec, 1, n);	/* cannot tell: read every frame */
-	return vec;
 }
 
 static void check_frame(struct ck *c, uint64_t pfn)
@@ -341,23 +363,61 @@ static void check_frame(struct ck *c, uint64_t pfn)
 }
 
 
-static void check_pages(struct ck *c)
+/* A section nothing touched: what boot left there, checked word by word from the bitmaps. */
+static void check_untouched_section(struct ck *c, uint64_t pfn, uint64_t end)
+{
+	enum section_state st = sparse_section_state(c->m, pfn);
+	uint64_t free_word = st == SECTION_RESERVED ? 0 : ~0ULL;
+
+	if (st == SECTION_ZERO) {
+		for (; pfn < end; pfn += 64)
+			check_zero_frames(c, pfn, end - pfn < 64 ? end - pfn : 64);
+		return;
+	}
+	for (; pfn < end; pfn += 64) {
+		uint64_t i;
+		if (c->seen[pfn / 64] == free_word && !c->mapped[pfn / 64])
+			continue;
+		/* something disagrees: read the frames (this backs the section) */
+		for (i = pfn; i < pfn + 64; i++)
+			check_frame(c, i);
+	}
+}
+
+/* A backed section: host pages of it the host never backed hold zero frames. */
+static void check_section(struct ck *c, uint64_t pfn, uint64_t end, uint64_t per)
 {
 	struct machine *m = c->m;
-	uint64_t pfn, hp, per = frames_per_host_page();
-	unsigned char *backed = frames_backed(m, per);
+	uint64_t n = (end - pfn + per - 1) / per, hp;
+	unsigned char *backed = xmalloc(n, "the invariant checker");
 
-	for (pfn = 0, hp = 0; pfn < m->nr_pages; hp++) {
-		uint64_t end = m->nr_pages - pfn < per ? m->nr_pages : pfn + per;
+	if (mincore(&m->pages[pfn], n * per * sizeof(struct page), backed))
+		memset(backed, 1, n);	/* cannot tell: read every frame */
+	for (hp = 0; pfn < end; hp++) {
+		uint64_t to = end - pfn < per ? end : pfn + per;
 		if (!(backed[hp] & 1)) {
-			check_zero_frames(c, pfn, end - pfn);
-			pfn = end;
+			check_zero_frames(c, pfn, to - pfn);
+			pfn = to;
 			continue;
 		}
-		for (; pfn < end; pfn++)
+		for (; pfn < to; pfn++)
 			check_frame(c, pfn);
 	}
 	free(backed);
+}
+
+static void check_pages(struct ck *c)
+{
+	struct machine *m = c->m;
+	uint64_t pfn, per = frames_per_host_page();
+
+	for (pfn = 0; pfn < m->nr_pages; pfn += PAGES_PER_SECTION) {
+		uint64_t end = m->nr_pages - pfn < PAGES_PER_SECTION ? m->nr_pages : pfn + PAGES_PER_SECTION;
+		if (sparse_section_state(m, pfn) == SECTION_PRESENT)
+			check_section(c, pfn, end, per);
+		else
+			check_untouched_section(c, pfn, end);
+	}
 	check_lru(c, c->nr_lru);
 	check_hstate(c, c->nr_huge);
 }

@@ -112,8 +112,8 @@ int p_number(const char *s, bool suffix, uint64_t *v)
 	if (suffix && n > 1) {
 		char c = s[n - 1];
 
-		if (c == 'K' || c == 'M' || c == 'G') {
-			mul = c == 'K' ? 1ull << 10 : c == 'M' ? 1ull << 20 : 1ull << 30;
+		if (c == 'K' || c == 'M' || c == 'G' || c == 'T') {
+			mul = c == 'K' ? 1ull << 10 : c == 'M' ? 1ull << 20 : c == 'G' ? 1ull << 30 : 1ull << 40;
 			n--;
 		}
 	}
