@@ -9,6 +9,7 @@
 #                       and the model back end (backend/), which reaches the
 #                       model only through memfail.h. It holds no model code:
 #                       the real-kernel runner links it alone (conformance.mk).
+#                       It also carries lib/array.c, the allocation helpers.
 
 CC      ?= cc
 SAN     ?= 0
@@ -26,7 +27,9 @@ ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
-LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c))
+# lib/array.c (allocation helpers, one out-of-memory policy) is in both archives:
+# the language needs it without the model; a link takes the first copy it meets.
+LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c) lib/array.c)
 LANG_OBJ := $(LANG_SRC:%.c=$(O)/%.o)
 LIBS := $(O)/libmfscenario.a $(O)/libmemfail.a
 CLI_SRC := $(sort $(wildcard cli/*.c))
