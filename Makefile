@@ -27,9 +27,10 @@ ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+# snapshot/ (live-machine snapshots) uses the language and the model: it is in the second.
 # lib/array.c (allocation helpers, one out-of-memory policy) is in both archives:
 # the language needs it without the model; a link takes the first copy it meets.
-LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c) lib/array.c)
+LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c snapshot/*.c) lib/array.c)
 LANG_OBJ := $(LANG_SRC:%.c=$(O)/%.o)
 LIBS := $(O)/libmfscenario.a $(O)/libmemfail.a
 CLI_SRC := $(sort $(wildcard cli/*.c))
@@ -39,12 +40,14 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 JSON_LIBS := -ljson-c
+# snapshot/: zstd compression, cairo plots, capture threads
+SNAP_LIBS := -lzstd -lcairo -lpthread
 
-.PHONY: all check unit scenarios demo bench clean deps install conformance conformance-dax
+.PHONY: all check unit scenarios demo bench clean deps install conformance conformance-dax conformance-exposure
 all: $(LIBS) $(O)/memfail
 
 # Debian packages the build needs; installed when missing (root) or named (others).
-DEPS := libcmocka-dev libjson-c-dev pkg-config
+DEPS := libcmocka-dev libjson-c-dev pkg-config libzstd-dev libcairo2-dev
 deps:
 	@./tools/need-packages $(DEPS)
 
@@ -61,15 +64,15 @@ $(O)/libmfscenario.a: $(LANG_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(O)/memfail: $(CLI_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(SNAP_LIBS)
 
 $(O)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(JSON_LIBS) $(SNAP_LIBS)
 
 $(O)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS) $(SNAP_LIBS)
 
 # One closing line "N passed, N failed" over unit tests, scenarios and the
 # API example built against an installed copy (tests/api-example.sh).
@@ -93,6 +96,10 @@ demo: deps all
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@./bench/catalogue.sh $(O)/memfail
+
+# memfail exposure's predictions against Debian's 6.1 in the conformance guest (docs/exposure.md)
+conformance-exposure: deps all
+	@./conformance/exposure-run.sh
 
 clean:
 	rm -rf build build-san

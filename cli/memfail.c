@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "memfail/driver.h"
+#include "memfail/snapshot.h"
 
 #define VERSION "0.1.0"
 
@@ -74,6 +75,8 @@ static int usage(FILE *f, int code)
 {
 	fprintf(f, "usage: memfail run [OPTIONS] FILE...\n"
 		   "       memfail check FILE...\n"
+		   "       memfail snapshot [-o FILE] [--anonymize]\n"
+		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1] [--json] [--plot FILE]\n"
 		   "       memfail help [run|check|language|statements|trace]\n"
 		   "       memfail --version\n");
 	return code;
@@ -156,6 +159,10 @@ int main(int argc, char **argv)
 		}
 		return mf_check_files(argv + 2, argc - 2, stderr);
 	}
+	if (!strcmp(argv[1], "snapshot"))
+		return memfail_cmd_snapshot(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "exposure"))
+		return memfail_cmd_exposure(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
 	fprintf(stderr, "memfail: unknown command '%s'\n", argv[1]);
