@@ -1,17 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # memfail: plain GNU Make. `make` builds the two archives and build/memfail;
-# `make check` runs every test; `make check SAN=1` does the same under ASan+UBSan;
+# `make check` runs every test; `make check SAN=1` does the same under ASan+UBSan.
+# `make fuzz FUZZ_SECONDS=N` runs the libFuzzer targets (tests/fuzz/), `make
+# coverage` the tests with --coverage and a per-folder line report.
 # `make install PREFIX=DIR` installs the library, its header, the man page, the
 # command and a pkg-config file.
 #
-# build/libmemfail.a    the model and its API (lib/ mm/ fs/ kernel/, memfail.h)
+# build/libmemfail.a    the model and its API (lib/ mm/ fs/ kernel/, memfail.h),
+#                       and snapshot/ (live-machine snapshots, exposure)
 # build/libmfscenario.a the scenario language: parser, driver, trace (scenario/)
 #                       and the model back end (backend/), which reaches the
 #                       model only through memfail.h. It holds no model code:
 #                       the real-kernel runner links it alone (conformance.mk).
 #                       It also carries lib/array.c, the allocation helpers.
-# `make fuzz FUZZ_SECONDS=N` runs the libFuzzer targets (tests/fuzz/), `make
-# coverage` the tests with --coverage and a per-folder line report.
 
 CC      ?= cc
 SAN     ?= 0
@@ -39,12 +40,11 @@ CFLAGS  ?= -O2 -g
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
-LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c))
+LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c snapshot/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
-# snapshot/ (live-machine snapshots) uses the language and the model: it is in the second.
 # lib/array.c (allocation helpers, one out-of-memory policy) is in both archives:
 # the language needs it without the model; a link takes the first copy it meets.
-LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c snapshot/*.c) lib/array.c)
+LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c) lib/array.c)
 LANG_OBJ := $(LANG_SRC:%.c=$(O)/%.o)
 LIBS := $(O)/libmfscenario.a $(O)/libmemfail.a
 CLI_SRC := $(sort $(wildcard cli/*.c))
@@ -64,7 +64,7 @@ all: $(LIBS) $(O)/memfail
 # Debian packages the build needs; installed when missing (root) or named (others).
 # Every compile and link waits for them (order-only: `make -j2 demo` on a fresh
 # machine must not compile before the headers are there).
-DEPS := libcmocka-dev libjson-c-dev pkg-config libzstd-dev libcairo2-dev
+DEPS := libcmocka-dev libjson-c-dev libzstd-dev libcairo2-dev pkg-config
 deps:
 	@./tools/need-packages $(DEPS)
 
@@ -99,7 +99,8 @@ $(O)/bench/%: bench/%.c $(LIBS)
 # A fuzz target with a plain main(): `make check` replays tests/fuzz/regressions/.
 $(O)/replay/%: tests/fuzz/%.c $(O)/tests/fuzz/replay.o $(LIBS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/fuzz/replay.o $(LIBS) $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/fuzz/replay.o $(LIBS) \
+		$(JSON_LIBS)
 
 $(O)/fuzz/%: tests/fuzz/%.c $(LIBS)
 	@mkdir -p $(dir $@)
@@ -107,16 +108,27 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIBS)
 
 .SECONDARY: $(O)/tests/fuzz/replay.o
 
-# One closing line "N passed, N failed" over unit tests, scenarios, CLI tests,
-# fuzz regressions and the API example built against an installed copy
-# (tests/api-example.sh).
+# One closing line "N passed, N failed" over unit tests, scenarios, CLI tests
+# (tests/cli/api-example.sh builds examples/api against an installed copy:
+# MAKE, CC, SAN, COV and LDFLAGS go to it) and fuzz regressions.
 $(O)/tests/jsonlines: tests/cli/jsonlines.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(JSON_LIBS)
 
 check: deps all $(UNIT_BIN) $(REPLAY_BIN) $(O)/tests/jsonlines
-	@O=$(O) MAKE="$(MAKE)" CC="$(CC)" SAN=$(SAN) REPLAY="$(REPLAY_BIN)" ./tests/run-all.sh \
-		$(UNIT_BIN) -- tests/api-example.sh
+	@O=$(O) REPLAY="$(REPLAY_BIN)" MAKE="$(MAKE)" CC="$(CC)" SAN=$(SAN) COV=$(COV) \
+		LDFLAGS="$(LDFLAGS)" ./tests/run-all.sh $(UNIT_BIN)
+
+# The library, the one public header, the man page, the command, memfail.pc.
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/memfail \
+		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(O)/libmemfail.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/memfail/memfail.h $(DESTDIR)$(PREFIX)/include/memfail/
+	install -m 755 $(O)/memfail $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 docs/memfail.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	sed 's|@PREFIX@|$(PREFIX)|' tools/memfail.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/memfail.pc
 
 # libFuzzer needs clang (Debian's), installed here and only for this target.
 fuzz:
@@ -135,17 +147,6 @@ coverage:
 		{ tail -n 30 build-cov.log; exit 1; }
 	@mv build-cov.log build-cov/check.log
 	@./tests/coverage.sh build-cov
-
-# The library, the one public header, the man page, the command, memfail.pc.
-PREFIX ?= /usr/local
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/memfail \
-		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 $(O)/libmemfail.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/memfail/memfail.h $(DESTDIR)$(PREFIX)/include/memfail/
-	install -m 755 $(O)/memfail $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 docs/memfail.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	sed 's|@PREFIX@|$(PREFIX)|' tools/memfail.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/memfail.pc
 
 demo: deps all
 	$(O)/memfail run examples/*.mf
