@@ -13,9 +13,9 @@
 #include <ucontext.h>
 
 #include "drv.h"
-#include "memfail/dax.h"
 #include "memfail/explore.h"
-#include "memfail/machine.h"
+#include "memfail/memfail.h"
+#include "memfail/sched_explore.h"
 
 #define CONC_STACK (1u << 20)
 
@@ -24,7 +24,7 @@ struct cctx {
 	char *stack;
 	const struct mf_stmt *st;
 	const char *step_task;
-	struct task_struct *current;
+	void *current;		/* the task making its system call (mf_ctx_save) */
 	const void *wait;	/* blocked on this lock's object, or NULL */
 	uint32_t points;
 	int ret;
@@ -34,7 +34,7 @@ struct cctx {
 
 struct crun {
 	struct drv *d;
-	struct machine *m;
+	struct mf_machine *mm;
 	struct mf_conc_ctl *ctl, local;
 	int n, cur;
 	struct cctx c[MF_CONC_MAX];
@@ -77,7 +77,7 @@ static int decide(struct crun *r, int cur, enum mf_sp what)
 	for (int i = 0; i < r->n; i++)
 		pts[i] = r->c[i].done ? UINT32_MAX : r->c[i].points;
 	if (ctl->at_point)
-		ctl->at_point(ctl->ctx, r->m, &dc, pts, r->n);
+		ctl->at_point(ctl->ctx, r->mm, &dc, pts, r->n);
 	ARRAY_PUSH(ctl->dec, ctl->ndec, ctl->capdec, dc, "recording a schedule");
 	return dc.chosen;
 }
@@ -88,10 +88,10 @@ static void switch_to(struct crun *r, int next)
 
 	if (next == r->cur)
 		return;
-	from->current = r->m->current;
+	from->current = mf_ctx_save(r->mm);
 	from->step_task = r->d->step_task;
 	r->cur = next;
-	r->m->current = to->current;
+	mf_ctx_restore(r->mm, to->current);
 	r->d->st = to->st;
 	r->d->step_task = to->step_task;
 	swapcontext(&from->uc, &to->uc);
@@ -131,7 +131,7 @@ static void entry(void)
 	struct cctx *c = &r->c[r->cur];
 	int next;
 
-	c->current = r->m->current;
+	c->current = mf_ctx_save(r->mm);
 	c->ret = drv_run_step(r->d, c->st, &c->evs);
 	c->done = true;
 	next = decide(r, r->cur, MF_SP__COUNT);
@@ -153,7 +153,7 @@ static void start(struct crun *r)
 		c->uc.uc_stack.ss_size = CONC_STACK;
 		c->uc.uc_link = NULL;
 		makecontext(&c->uc, entry, 0);
-		c->current = r->m->current;
+		c->current = mf_ctx_save(r->mm);
 	}
 	first = decide(r, -1, MF_SP__COUNT);
 	r->cur = first;
@@ -166,42 +166,36 @@ static void start(struct crun *r)
 }
 
 /* A race the model saw during the block: the scenario fails even if nothing else does. */
-static const char *race_seen(struct machine *m, unsigned long erased0)
+static const char *race_seen(struct mf_machine *mm, unsigned long erased0)
 {
-	if (m->pmem && m->pmem->erased_locked != erased0)
+	if (mf_dax_lock_losses(mm) != erased0)
 		return "a locked DAX entry was replaced while its owner held it (6.1: BUG_ON in "
 		       "dax_unlock_entry)";
 	return NULL;
 }
 
 /* The invariant checker, skipped inside the block (mid-operation states), runs here. */
-static int check_after(struct drv *d, const struct mf_stmt *st, struct machine *m)
+static int check_after(struct drv *d, const struct mf_stmt *st, struct mf_machine *mm)
 {
-	char *buf = NULL, msg[600];
-	size_t len = 0;
-	FILE *f;
+	char *report = NULL, msg[600];
 	int bad;
 
 	if (!d->be->check_invariants)
 		return DRV_CONTINUE;
-	f = open_memstream(&buf, &len);
-	if (!f)
-		mf_oom("checking invariants");
-	bad = check_invariants(m, f);
-	fclose(f);
+	bad = mf_check_invariants(mm, &report);
 	if (bad) {
-		snprintf(msg, sizeof(msg), "invariant violated: %s", buf);
+		snprintf(msg, sizeof(msg), "invariant violated: %s", report ? report : "?");
 		tr_error(d, st->line, msg);
 	}
-	free(buf);
+	free(report);
 	return bad ? MF_ERROR : DRV_CONTINUE;
 }
 
-static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct machine *m)
+static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct mf_machine *mm)
 {
-	struct crun r = { .d = d, .m = m, .n = st->nctx };
-	unsigned long erased0 = m->pmem ? m->pmem->erased_locked : 0;
-	struct task_struct *cur0 = m->current;
+	struct crun r = { .d = d, .mm = mm, .n = st->nctx };
+	unsigned long erased0 = mf_dax_lock_losses(mm);
+	void *cur0 = mf_ctx_save(mm);
 	const char *race;
 	int ret = DRV_CONTINUE;
 
@@ -211,7 +205,7 @@ static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct machin
 	for (int i = 0; i < r.n; i++)
 		r.c[i].st = st + 1 + i;
 	start(&r);
-	m->current = cur0;
+	mf_ctx_restore(mm, cur0);
 	for (int i = 0; i < r.n; i++) {
 		if (ret == DRV_CONTINUE && r.c[i].done && r.c[i].ret != DRV_CONTINUE)
 			ret = r.c[i].ret;
@@ -223,18 +217,18 @@ static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct machin
 		free(r.local.dec);
 	}
 	race = r.ctl->deadlock ? "deadlock: every unfinished context waits for a lock" :
-	       race_seen(m, erased0);
+	       race_seen(mm, erased0);
 	if (race) {
 		snprintf(r.ctl->violation, sizeof(r.ctl->violation), "%s", race);
 		tr_error(d, st->line, race);
 		return MF_ERROR;
 	}
-	return ret == DRV_CONTINUE ? check_after(d, st, m) : ret;
+	return ret == DRV_CONTINUE ? check_after(d, st, mm) : ret;
 }
 
 int drv_run_conc(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
 {
-	struct machine *m = NULL;
+	struct mf_machine *mm = NULL;
 	int r;
 
 	if (st->schedule || d->o->conc) {
@@ -243,11 +237,11 @@ int drv_run_conc(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
 				"which this AddressSanitizer build does not support: use a plain build");
 			return MF_SKIP;
 		}
-		if (strcmp(d->be->ops->name, "model") || !(m = mf_model_machine(d->be))) {
+		if (strcmp(d->be->ops->name, "model") || !(mm = mf_model_machine(d->be))) {
 			tr_error(d, st->line, "a concurrently schedule needs the model back end");
 			return MF_ERROR;
 		}
-		return run_coroutines(d, st, m);
+		return run_coroutines(d, st, mm);
 	}
 	for (int i = 1; i <= st->nctx; i++) {	/* listed order, each step to its end */
 		d->st = st + i;

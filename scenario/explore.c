@@ -15,7 +15,6 @@
 
 #include "drv.h"
 #include "memfail/explore.h"
-#include "memfail/machine.h"
 #include "memfail/u64map.h"
 
 int mf_schedule_decode(const char *s, int8_t **out)
@@ -75,18 +74,8 @@ static uint64_t mix(uint64_t h, uint64_t w)
 	return (h ^ w) * 0x100000001b3ULL + (h >> 29);
 }
 
-static uint64_t machine_hash(struct machine *m)
-{
-	const uint64_t *w = (const uint64_t *)m->pages;
-	size_t n = m->nr_pages * sizeof(*m->pages) / sizeof(*w);
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = mix(h, w[i]);
-	return mix(h, m->num_poisoned_pages);
-}
-
-static void at_point(void *ctx, struct machine *m, struct mf_decision *d, const uint32_t *pts, int n)
+static void at_point(void *ctx, struct mf_machine *mm, struct mf_decision *d, const uint32_t *pts,
+		     int n)
 {
 	struct xp *x = ctx;
 	uint64_t h, *slot, left;
@@ -100,7 +89,7 @@ static void at_point(void *ctx, struct machine *m, struct mf_decision *d, const 
 		d->pruned = true;
 		return;
 	}
-	h = mix(machine_hash(m), ((uint64_t)d->runnable << 8) | (uint8_t)d->cur);
+	h = mix(mf_state_hash(mm), ((uint64_t)d->runnable << 8) | (uint8_t)d->cur);
 	for (int i = 0; i < n; i++)
 		h = mix(h, pts[i]);
 	left = (uint64_t)(x->bound - x->preempts + 1);

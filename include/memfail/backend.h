@@ -147,6 +147,6 @@ struct mf_backend {
 /* The model back end. */
 struct mf_backend *mf_model_backend_new(uint64_t seed, bool check_invariants);
 /* Its machine (the race explorer's scheduler and state hashing); NULL for other back ends. */
-struct machine *mf_model_machine(struct mf_backend *be);
+struct mf_machine *mf_model_machine(struct mf_backend *be);
 
 #endif

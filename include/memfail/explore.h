@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "memfail/locking.h"
+#include "memfail/sched_explore.h"
 
 #define MF_CONC_MAX 3
 
@@ -42,8 +42,8 @@ struct mf_conc_ctl {
 	const int8_t *forced;	/* decisions to take first (context indices) */
 	int nforced;
 	/* At each decision (after it is made): hash or check the state; may set d->pruned. */
-	void (*at_point)(void *ctx, struct machine *m, struct mf_decision *d, const uint32_t *points,
-			 int n);
+	void (*at_point)(void *ctx, struct mf_machine *mm, struct mf_decision *d,
+			 const uint32_t *points, int n);
 	void *ctx;
 	/* Filled by the run: every decision taken, in order. */
 	struct mf_decision *dec;

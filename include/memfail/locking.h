@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memfail/sched_explore.h"
+
 struct machine;
 struct page;
 struct address_space;
@@ -44,25 +46,6 @@ void mf_unlock_obj(struct machine *m, const void *obj);
 uint64_t mf_lock_count(struct machine *m, enum mf_lock_kind kind);
 
 /*
- * Scheduling points for a race explorer (kernel/sched_explore.c): every lock
- * point above, plus the atomics the kernel uses between locks (refcount drops,
- * PG_hwpoison, the zone lock of the buddy allocator, XArray entry stores).
- * The hook is process-wide, set only while an explorer or a `schedule` runs a
- * concurrently block; without it the points cost one test of a pointer.
- */
-enum mf_sp {
-	MF_SP_LOCK,		/* before taking a lock (obj: the lock's object) */
-	MF_SP_UNLOCK,		/* after releasing one */
-	MF_SP_WAIT,		/* the lock is held by another context: block until released */
-	MF_SP_REF,		/* before a refcount drop (put_page) */
-	MF_SP_FLAG,		/* before setting PG_hwpoison */
-	MF_SP_ZONE,		/* before the buddy allocator takes its zone lock */
-	MF_SP_XA,		/* before a DAX XArray entry store (lock, unlock, replace) */
-	MF_SP__COUNT
-};
-typedef void (*mf_sched_hook_fn)(struct machine *m, enum mf_sp what, const void *obj, void *ctx);
-void mf_set_sched_hook(mf_sched_hook_fn fn, void *ctx);
-/*
  * No scheduling point between these (the kernel's per-CPU sections: the model
  * has one LRU add batch where the kernel has one per CPU under a local lock).
  */
@@ -75,8 +58,6 @@ void mf_preempt_enable(void);
 bool mf_sched_wait(struct machine *m, const void *obj);
 /* A scheduling point (m may be NULL). */
 void mf_sched_point(struct machine *m, enum mf_sp what, const void *obj);
-const char *mf_sp_name(enum mf_sp what);
-/* Contexts are interleaved now: a state between two points may be mid-operation. */
-bool mf_sched_active(void);
+
 
 #endif
