@@ -196,6 +196,12 @@ static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct mf_mac
 	struct crun r = { .d = d, .mm = mm, .n = st->nctx };
 	unsigned long erased0 = mf_dax_lock_losses(mm);
 	void *cur0 = mf_ctx_save(mm);
+	/*
+	 * API calls arm and disarm the out-of-memory unwinding in a nest; contexts
+	 * interleave their calls, so the nest is put back by hand afterwards. (An
+	 * out-of-memory inside the block unwinds into whichever call armed last.)
+	 */
+	mf_oom_handler_t oom0 = mf_set_oom_handler(NULL);
 	const char *race;
 	int ret = DRV_CONTINUE;
 
@@ -204,7 +210,9 @@ static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct mf_mac
 		r.local.nforced = mf_schedule_decode(st->schedule, (int8_t **)&r.local.forced);
 	for (int i = 0; i < r.n; i++)
 		r.c[i].st = st + 1 + i;
+	mf_set_oom_handler(oom0);
 	start(&r);
+	mf_set_oom_handler(oom0);
 	mf_ctx_restore(mm, cur0);
 	for (int i = 0; i < r.n; i++) {
 		if (ret == DRV_CONTINUE && r.c[i].done && r.c[i].ret != DRV_CONTINUE)
