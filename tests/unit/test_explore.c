@@ -154,6 +154,35 @@ static void test_seed003_conflict(void **state)
 	explore("seed003-conflict", 0, NULL, 2);
 }
 
+static void test_json(void **state)
+{
+	struct mf_explore_opts o = { .preemptions = 1, .json = true };
+	struct mf_explore_result res;
+	char prefix[64], *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	int rc;
+
+	(void)state;
+	snprintf(prefix, sizeof(prefix), "/tmp/mf-explore-json-%d", (int)getpid());
+	o.cex_prefix = prefix;
+	rc = mf_explore_file("tests/explore/seed003-load.mf", &o, f, &res);
+	fclose(f);
+	if (rc == MF_EXIT_SKIP) {
+		free(out);
+		skip();
+	}
+	assert_int_equal(rc, MF_EXIT_FAIL);
+	assert_non_null(strstr(out, "{\"file\": \"tests/explore/seed003-load.mf\", "
+				     "\"preemption_bound\": 1, \"interleavings\": "));
+	assert_non_null(strstr(out, "\"exhaustive\": true, \"violations\": [{\"what\": \"line 14: "
+				     "error: a locked DAX entry was replaced"));
+	assert_non_null(strstr(out, "\"preemptions\": 1, \"schedule\": \"1x5 2\""));
+	assert_int_equal(strchr(out, '\n') - out + 1, (long)len);	/* one line */
+	unlink(res.v[0].cex);
+	free(out);
+}
+
 /* Other paths of the issue, 6.1 throughout: nothing within 2 preemptions. */
 static void test_more_61(void **state)
 {
@@ -173,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_seed003_load),
 		cmocka_unit_test(test_seed003_conflict),
 		cmocka_unit_test(test_more_61),
+		cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
