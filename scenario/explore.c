@@ -117,7 +117,6 @@ static enum mf_outcome run_once(struct xp *x, const struct mf_scenario *sc, stru
 		mf_oom("opening a memory stream");
 	ctl->ndec = 0;
 	ctl->deadlock = false;
-	ctl->violation[0] = 0;
 	x->preempts = 0;
 	x->pruning = false;
 	r = mf_run_scenario(be, sc, &ro, f);
@@ -208,8 +207,7 @@ static const struct mf_stmt *conc_stmt(const struct mf_scenario *sc, int *n)
 }
 
 /* The switches of a schedule, for people: "1 -> 2 at set PG_hwpoison (point 7 of 1)". */
-static void print_switches(FILE *out, const struct mf_scenario *sc, const struct mf_stmt *c,
-			   const struct mf_conc_ctl *ctl)
+static void print_switches(FILE *out, const struct mf_stmt *c, const struct mf_conc_ctl *ctl)
 {
 	uint32_t pts[MF_CONC_MAX] = { 0 };
 	char text[256];
@@ -226,7 +224,6 @@ static void print_switches(FILE *out, const struct mf_scenario *sc, const struct
 			pts[d->cur], mf_sp_name((enum mf_sp)d->what), d->chosen + 1,
 			mf_stmt_canonical(c + 1 + d->chosen, text + 128, 128));
 	}
-	(void)sc;
 }
 
 /* A failing run's first failure or error line ("PATH:LINE: ..."), without the path. */
@@ -365,7 +362,7 @@ static void describe(FILE *out, struct xp *x, const struct mf_scenario *sc, cons
 	fprintf(out, "VIOLATION (%d preemption%s): %s\n", v->preemptions,
 		v->preemptions == 1 ? "" : "s", v->what);
 	fprintf(out, "  schedule: %s\n", v->schedule[0] ? v->schedule : "(listed order)");
-	print_switches(out, sc, c, &ctl);
+	print_switches(out, c, &ctl);
 	fprintf(out, "  counterexample: %s\n", v->cex[0] ? v->cex : "(could not be written)");
 	free(text);
 	free(forced);
@@ -427,8 +424,10 @@ static int explore_sc(const char *path, const struct mf_scenario *sc, const stru
 			fprintf(out, "no violation within %d preemption%s%s\n", o->preemptions,
 				o->preemptions == 1 ? "" : "s",
 				res->exhaustive ? " (exhaustive)" : " (stopped at --max-states)");
+		u64map_init(&x.seen);	/* the replays hash their states too */
 		for (int i = 0; i < res->violations; i++)
 			describe(out, &x, sc, c, &res->v[i]);
+		u64map_free(&x.seen);
 	}
 	return res->violations ? MF_EXIT_FAIL : MF_EXIT_OK;
 }
@@ -441,11 +440,6 @@ int mf_explore_file(const char *path, const struct mf_explore_opts *o, FILE *out
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (CONC_ASAN_BUILD) {
-		fprintf(stderr, "memfail: explore switches stacks with ucontext, which this "
-			"AddressSanitizer build does not support: use a plain build\n");
-		return MF_EXIT_SKIP;
-	}
 	sc = mf_scenario_parse_file(path, &err);
 	if (!sc) {
 		fprintf(stderr, "%s\n", err.msg);

@@ -19,7 +19,7 @@
 
 #define MF_CONC_MAX 3
 
-/* ASan does not follow swapcontext() stack switches: contexts cannot run there. */
+/* ASan must be told of every swapcontext() stack switch (scenario/concurrent.c). */
 #if defined(__SANITIZE_ADDRESS__)
 #define CONC_ASAN_BUILD 1
 #else
@@ -49,7 +49,6 @@ struct mf_conc_ctl {
 	struct mf_decision *dec;
 	int ndec, capdec;
 	bool deadlock;		/* every unfinished context was blocked */
-	char violation[256];	/* a race the model detected during the block ("" none) */
 };
 
 /* "1x4 2 1" into context indices (0-based); returns the count, -1 on a bad word. */
