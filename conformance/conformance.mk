@@ -11,9 +11,9 @@ build/conformance/%.o: conformance/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -O2 -g -c -o $@ $<
 
-# The runner needs the parser and the driver, not the model: it links those
+# The runner needs the parser, the driver and lib/array.c, not the model: it links those
 # objects only.
-LB_DRV_OBJ := $(patsubst %.c,build/%.o,$(sort $(wildcard scenario/*.c)))
+LB_DRV_OBJ := $(patsubst %.c,build/%.o,$(sort $(wildcard scenario/*.c)) lib/array.c)
 
 build/memfail-linux: $(LB_OBJ) $(LB_DRV_OBJ)
 	$(CC) -static -o $@ $(LB_OBJ) $(LB_DRV_OBJ) $(JSON_LIBS) -lpthread

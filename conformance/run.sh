@@ -80,9 +80,16 @@ else
 	shopt -u nullglob
 fi
 ((${#FILES[@]})) || die "no scenarios"
+# Each scenario's path inside the guest (GUEST[i] for FILES[i]): a path below the repository
+# keeps its name; any other (absolute, or climbing with ..) goes to ext/N/ under its base name.
+GUEST=()
 for f in "${FILES[@]}"; do
 	[[ -f $f ]] || die "no such scenario: $f"
-	[[ $f != /* && $f != *..* ]] || die "scenario paths must be relative to the repository: $f"
+	if [[ $f != /* && $f != *..* ]]; then
+		GUEST+=("$f")
+	else
+		GUEST+=("ext/${#GUEST[@]}/$(basename "$f")")
+	fi
 done
 
 # ---- packages, kernel, disk image (idempotent) ------------------------------------------
@@ -178,12 +185,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$RUN/ov/mf/root" "$RUN/out"
 install -m 0755 "$RUNNER" "$RUN/ov/mf/memfail-linux"
-printf '%s\n' "${FILES[@]}" > "$RUN/ov/mf/list"
+printf '%s\n' "${GUEST[@]}" > "$RUN/ov/mf/list"
 echo "$STEP_TIMEOUT" > "$RUN/ov/mf/step-timeout"
 [[ $RAW == 1 ]] && echo "--raw" > "$RUN/ov/mf/args"
 [[ -n $PMEM ]] && echo "$PMEM" > "$RUN/ov/mf/pmem"
-for f in "${FILES[@]}"; do
-	mkdir -p "$RUN/ov/mf/root/$(dirname "$f")" && cp "$f" "$RUN/ov/mf/root/$f"
+for i in "${!FILES[@]}"; do
+	g=${GUEST[$i]}
+	mkdir -p "$RUN/ov/mf/root/$(dirname "$g")" && cp "${FILES[$i]}" "$RUN/ov/mf/root/$g"
 done
 (cd "$RUN/ov" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$RUN/ov.cpio"
 cat "$BASE" "$RUN/ov.cpio" > "$RUN/initrd"
@@ -238,8 +246,9 @@ awk -v dir="$RUN/out" '
 	log "slowest in the guest (s): $(sort -rn "$RUN/out/times" | head -n 3 | tr '\n' ' ')"
 
 if [[ $KONLY == 1 ]]; then
-	for f in "${FILES[@]}"; do
-		k=$RUN/out/${f//\//%}
+	for i in "${!FILES[@]}"; do
+		f=${FILES[$i]} g=${GUEST[$i]}
+		k=$RUN/out/${g//\//%}
 		echo "=== $f (linux $KVER$([[ $RAW == 1 ]] && echo ", raw")) rc=$(cat "$k.rc" 2>/dev/null || echo none)"
 		cat "$k.kernel" 2>/dev/null
 	done
@@ -252,8 +261,9 @@ m0=$(date +%s.%N)
 m1=$(date +%s.%N)
 MSECS=$(awk -v a="$m0" -v b="$m1" 'BEGIN{printf "%.4f", b-a}')
 pass=0 fail=0 skip=0
-for f in "${FILES[@]}"; do
-	k=$RUN/out/${f//\//%}
+for i in "${!FILES[@]}"; do
+	f=${FILES[$i]} g=${GUEST[$i]}
+	k=$RUN/out/${g//\//%}
 	"$MEMFAIL" run "$f" > "$k.model" 2>&1
 	mrc=$?
 	krc=$(cat "$k.rc" 2>/dev/null || echo none)

@@ -83,6 +83,7 @@ int madvise_collapse(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 /* mm/hugetlb.c */
 int hugetlb_set_pool(struct machine *m, uint64_t nr, uint64_t overcommit);
 struct page *alloc_huge_page(struct machine *m, bool reserved);
+void clear_huge_page(struct machine *m, struct page *head);
 void free_huge_page(struct machine *m, struct page *head);	/* refcount reached 0 */
 int dissolve_free_huge_page(struct machine *m, struct page *page);
 int get_hwpoison_huge_page(struct page *head);
