@@ -124,7 +124,7 @@ static int model_start(struct mf_backend *be, const struct mf_scenario *sc, stru
 	return 0;
 }
 
-static void fill_file(struct model *mo, const struct mf_stmt *st, struct inode *inode)
+static void fill_file(struct model *mo, const struct mf_stmt *st, struct inode *inode, struct mf_result *res)
 {
 	struct file *f = fs_open(inode, FMODE_READ | FMODE_WRITE);
 	uint8_t buf[PAGE_SIZE];
@@ -136,7 +136,13 @@ static void fill_file(struct model *mo, const struct mf_stmt *st, struct inode *
 		for (off = 0; off < st->size; off += PAGE_SIZE) {
 			uint8_t b = st->pat.kind == MF_PAT_BYTE ? st->pat.byte : (uint8_t)((off >> PAGE_SHIFT) + 1);
 			memset(buf, b, sizeof(buf));
-			fs_pwrite(f, buf, st->size - off < PAGE_SIZE ? st->size - off : PAGE_SIZE, off);
+			long n = fs_pwrite(f, buf, st->size - off < PAGE_SIZE ? st->size - off : PAGE_SIZE, off);
+			if (n < 0) {	/* e.g. ENOSPC: the tmpfs size limit; the runner's write fails too */
+				res->kind = MF_RES_ERRNO;
+				res->err = (int)-n;
+				fput(f);
+				return;
+			}
 		}
 	}
 	if (st->fstate == MF_FILE_SYNCED || st->fstate == MF_FILE_UNCACHED)
@@ -189,7 +195,7 @@ static void exec_decl(struct model *mo, const struct mf_stmt *st, struct mf_resu
 		if (st->fs == MF_FS_HUGETLBFS)
 			fill_hugetlbfs(st, inode, res);
 		else
-			fill_file(mo, st, inode);
+			fill_file(mo, st, inode, res);
 		return;
 	}
 	case MF_OP_TASK: {
@@ -380,6 +386,13 @@ static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const ui
 	else
 		exec_system(mo, st, pfns, res);
 	collect_events(mo, st, 0, res, evs);
+	if (mo->m->oom_stop) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg),
+			 "out of modelled memory in %s: Linux would reclaim or run the OOM killer, which the model does not (give the machine more memory=)",
+			 mo->m->oom_stop);
+		return;
+	}
 	if (mo->check && res->kind != MF_RES_ERROR) {
 		char *buf = NULL;
 		size_t len = 0;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -449,7 +450,18 @@ static void classify_read(const uint8_t *buf, uint64_t off, long n, uint64_t wan
 	}
 }
 
-static uint8_t iobuf[4 << 20];
+/* A buffer of the statement's size (no cap: a read or write is one system call). */
+static uint8_t *io_buffer(uint64_t len, struct mf_result *res)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+
+	if (!buf) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "cannot allocate a %llu-byte buffer",
+			 (unsigned long long)len);
+	}
+	return buf;
+}
 
 static void op_file(const struct lb_req *rq, struct mf_result *res)
 {
@@ -487,21 +499,25 @@ static void op_file(const struct lb_req *rq, struct mf_result *res)
 		break;
 	}
 	case MF_OP_READ: {
-		uint64_t len = st->size < sizeof(iobuf) ? st->size : sizeof(iobuf);
-		long n = pread(f->fd, iobuf, len, (off_t)st->offset);
+		uint8_t *buf = io_buffer(st->size, res);
+		long n = buf ? pread(f->fd, buf, st->size, (off_t)st->offset) : 0;
 
 		if (n < 0)
 			lb_set_errno(res, errno);
-		else
-			classify_read(iobuf, st->offset, n, len, res);
+		else if (buf)
+			classify_read(buf, st->offset, n, st->size, res);
+		free(buf);
 		break;
 	}
 	case MF_OP_WRITE: {
-		uint64_t len = st->size < sizeof(iobuf) ? st->size : sizeof(iobuf);
+		uint8_t *buf = io_buffer(st->size, res);
 
-		for (uint64_t i = 0; i < len; i++)
-			iobuf[i] = lb_pattern_byte(&st->pat, (st->offset + i) / LB_PAGE);
-		res_value(res, pwrite(f->fd, iobuf, len, (off_t)st->offset));
+		if (!buf)
+			break;
+		for (uint64_t i = 0; i < st->size; i++)
+			buf[i] = lb_pattern_byte(&st->pat, (st->offset + i) / LB_PAGE);
+		res_value(res, pwrite(f->fd, buf, st->size, (off_t)st->offset));
+		free(buf);
 		break;
 	}
 	case MF_OP_FSYNC:

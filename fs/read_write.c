@@ -55,6 +55,8 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 		if (n > len - done)
 			n = len - done;
 		page = pagecache_get_subpage(mapping, pos, create, NULL, &err);
+		if (err == -ENOMEM)
+			out_of_memory(m, "a read");
 		if (!err && page && PageFlag(page, PG_hwpoison))
 			err = -EIO;
 		if (!err && page && hugetlbfs_mapping(mapping) && PageFlag(page_head(m, page), PG_hwpoison)) {
@@ -112,6 +114,8 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 		if (n > len - done)
 			n = len - done;
 		page = pagecache_get_subpage(mapping, pos, true, NULL, &err);
+		if (err == -ENOMEM)
+			out_of_memory(m, "a write");
 		if (!err && PageFlag(page, PG_hwpoison))
 			err = -EIO;
 		if (err) {

@@ -47,7 +47,7 @@ enum { SHMEM_HUGE_NEVER, SHMEM_HUGE_ADVISE, SHMEM_HUGE_WITHIN_SIZE, SHMEM_HUGE_A
 /* mm/shmem.c */
 bool shmem_is_huge(struct vm_area_struct *vma, struct inode *inode, uint64_t index);
 struct page *shmem_alloc_folio(struct address_space *mapping, uint64_t index,
-			       struct vm_area_struct *vma, uint64_t *first);
+			       struct vm_area_struct *vma, uint64_t *first, int *err);
 uint64_t shmem_mapping_align(struct machine *m, uint64_t len, uint64_t pgoff, uint64_t *offset);
 
 /* mm/huge_memory.c */
