@@ -348,7 +348,7 @@ static void sort_by_sendlog(const struct mf_events *log, struct mf_events *sigs)
 }
 
 /* after every statement: signals of every live process, deaths, kernel log */
-static void collect(struct lb *lb, const struct mf_stmt *st, const struct mf_result *res,
+static void collect(struct lb *lb, const struct mf_stmt *st, struct mf_result *res,
 		    struct mf_events *evs)
 {
 	struct mf_events late = { 0 };
@@ -387,6 +387,8 @@ static void collect(struct lb *lb, const struct mf_stmt *st, const struct mf_res
 				e.sig.lsb = rp.sig[k].lsb;
 				mf_events_push(&late, &e);
 			}
+			if (rp.res.kind == MF_RES_ERROR)	/* the ring overflowed: never drop quietly */
+				*res = rp.res;
 			t->sigcur = rp.first + rp.nsig;
 			if (rp.nsig < LB_MAX_SIG || t->sigcur >= rp.total)
 				break;
