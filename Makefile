@@ -5,7 +5,7 @@
 CC      ?= cc
 SAN     ?= 0
 O       := build
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -MMD -MP
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Iinclude -MMD -MP
 ifeq ($(SAN),1)
 O       := build-san
 CFLAGS  ?= -O1 -g -fno-omit-frame-pointer

@@ -13,7 +13,6 @@
 #include "memfail/driver.h"
 #include "memfail/linux_backend.h"
 
-int lb_raw_run(const char *path);
 
 static struct mf_backend *make_backend(void *ctx)
 {

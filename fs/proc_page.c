@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* /proc/kpageflags: the stable flag word user space sees for each pfn. */
 #include "memfail/huge_mm.h"
-#include "memfail/memory-failure.h"
+#include "memfail/kpageflags.h"
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 #define KPF(b) (1ULL << (b))
 
-uint64_t stable_page_flags(struct machine *m, uint64_t pfn)
+uint64_t stable_page_flags(struct machine *m, unsigned long pfn)
 {
 	struct page *p;
 	uint64_t u = 0;

@@ -125,12 +125,3 @@ struct task_struct *thread_create(struct task_struct *leader, const char *comm)
 	return t;
 }
 
-struct task_struct *find_task_by_pid(struct machine *m, int pid)
-{
-	int i;
-
-	for (i = 0; i < m->nr_threads; i++)
-		if (m->all_threads[i]->pid == pid)
-			return m->all_threads[i];
-	return NULL;
-}

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
@@ -343,7 +344,7 @@ void machine_dump_state(struct machine *m, FILE *out)
 		{ KPF_SWAPCACHE, "swapcache" }, { KPF_UNEVICTABLE, "unevictable" },
 		{ KPF_SLAB, "slab" }, { KPF_RESERVED, "reserved" },
 	};
-	uint64_t counts[sizeof(names) / sizeof(names[0])] = { 0 }, pfn;
+	uint64_t counts[ARRAY_SIZE(names)] = { 0 }, pfn;
 	size_t i;
 
 	fprintf(out, "MemTotal:       %8llu kB\n", (unsigned long long)(m->nr_pages * 4));
@@ -351,10 +352,10 @@ void machine_dump_state(struct machine *m, FILE *out)
 	fprintf(out, "HardwareCorrupted: %5llu kB\n", (unsigned long long)(m->num_poisoned_pages * 4));
 	for (pfn = 0; pfn < m->nr_pages; pfn++) {
 		uint64_t f = stable_page_flags(m, pfn);
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(names); i++)
 			counts[i] += (f >> names[i].bit) & 1;
 	}
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		fprintf(out, "pages %-12s %llu\n", names[i].name, (unsigned long long)counts[i]);
 	fprintf(out, "memory_failure results: Ignored %llu, Failed %llu, Delayed %llu, Recovered %llu\n",
 		(unsigned long long)m->mf_results[MF_IGNORED], (unsigned long long)m->mf_results[MF_FAILED],

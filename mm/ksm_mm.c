@@ -124,27 +124,25 @@ void ksm_destroy(struct machine *m)
 int ksm_check(struct machine *m, FILE *out)
 {
 	struct ksm_state *ks = m->ksm;
-	uint64_t nr_ksm = 0;
+	unsigned long nr_ksm = 0;
 	int bad = 0;
 
 	/* a page soft offline retired keeps the KSM bits, not the node */
-	for (uint64_t pfn = 0; pfn < m->nr_pages; pfn++)
+	for (unsigned long pfn = 0; pfn < m->nr_pages; pfn++)
 		nr_ksm += page_stable_node(&m->pages[pfn]) != NULL;
 	for (int i = 0; ks && i < ks->nr_nodes; i++) {
 		struct ksm_stable_node *node = ks->nodes[i];
 		struct page *kpage = pfn_valid(m, node->kpfn) ? pfn_to_page(m, node->kpfn) : NULL;
 		if (!kpage || page_stable_node(kpage) != node) {
-			fprintf(out, "KSM stable node %d does not own pfn %#llx; ", i,
-				(unsigned long long)node->kpfn);
+			fprintf(out, "KSM stable node %d does not own pfn %#lx; ", i, node->kpfn);
 			bad++;
 		} else if (kpage->_refcount < 1 || PageCompound(kpage)) {
-			fprintf(out, "KSM pfn %#llx is free or compound; ", (unsigned long long)node->kpfn);
+			fprintf(out, "KSM pfn %#lx is free or compound; ", node->kpfn);
 			bad++;
 		}
 	}
-	if (nr_ksm != (uint64_t)(ks ? ks->nr_nodes : 0)) {
-		fprintf(out, "%llu KSM pages but %d stable nodes; ", (unsigned long long)nr_ksm,
-			ks ? ks->nr_nodes : 0);
+	if (nr_ksm != (unsigned long)(ks ? ks->nr_nodes : 0)) {
+		fprintf(out, "%lu KSM pages but %d stable nodes; ", nr_ksm, ks ? ks->nr_nodes : 0);
 		bad++;
 	}
 	return bad;

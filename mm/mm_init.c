@@ -72,7 +72,6 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 		goto nomem;
 	m->nr_pages = nr;
 	m->nr_nodes = cfg->nodes;
-	m->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ULL;
 	m->next_pid = 100;
 	m->sysctl_memory_failure_recovery = 1;
 	m->filter.dev_major = m->filter.dev_minor = ~0U;
@@ -129,15 +128,6 @@ nomem:
 	snprintf(err, errlen, "memory=%llu: not enough host memory to model it",
 		 (unsigned long long)cfg->memory);
 	return -ENOMEM;
-}
-
-uint64_t machine_rand(struct machine *m)
-{
-	/* xorshift64*: reproducible for a given seed */
-	m->rng ^= m->rng >> 12;
-	m->rng ^= m->rng << 25;
-	m->rng ^= m->rng >> 27;
-	return m->rng * 0x2545f4914f6cdd1dULL;
 }
 
 void machine_destroy(struct machine *m)

@@ -5,30 +5,28 @@
  * the child's VMAs into the parent's anon_vmas); file pages through the
  * mapping's list of VMAs. Neither walk looks at unrelated tasks.
  */
-#include <errno.h>
 #include <stdlib.h>
 
+#include "memfail/array.h"
 #include "memfail/ksm.h"
+#include "memfail/locking.h"
 #include "memfail/mm.h"
 #include "memfail/ptr_array.h"
 
 struct anon_vma *anon_vma_alloc(void)
 {
-	struct anon_vma *av = calloc(1, sizeof(*av));
+	struct anon_vma *av = xcalloc(1, sizeof(*av), "allocating an anon_vma");
 
-	if (av)
-		av->refcount = 1;
+	av->refcount = 1;
 	return av;
 }
 
-/* anon_vma_prepare: the first anonymous page of a VMA gives it an anon_vma. */
+/* anon_vma_prepare: the first anonymous page of a VMA gives it an anon_vma; 0 (6.1 shape). */
 int anon_vma_prepare(struct vm_area_struct *vma)
 {
 	if (vma->anon_vma)
 		return 0;
 	vma->anon_vma = anon_vma_alloc();
-	if (!vma->anon_vma)
-		return -ENOMEM;
 	anon_vma_link(vma, vma->anon_vma);
 	anon_vma_put(vma->anon_vma);	/* the link holds it now */
 	return 0;
@@ -44,12 +42,8 @@ void anon_vma_put(struct anon_vma *av)
 
 void anon_vma_link(struct vm_area_struct *vma, struct anon_vma *av)
 {
-	if (ptr_push((void ***)&av->vmas, &av->nr, &av->cap, vma))
-		return;
-	if (ptr_push((void ***)&vma->avc, &vma->nr_avc, &vma->cap_avc, av)) {
-		av->nr--;
-		return;
-	}
+	ptr_push((void ***)&av->vmas, &av->nr, &av->cap, vma, "linking a VMA to an anon_vma");
+	ptr_push((void ***)&vma->avc, &vma->nr_avc, &vma->cap_avc, av, "linking a VMA to an anon_vma");
 	av->refcount++;
 }
 
@@ -67,7 +61,8 @@ void unlink_anon_vmas(struct vm_area_struct *vma)
 
 void mapping_add_vma(struct address_space *mapping, struct vm_area_struct *vma)
 {
-	ptr_push((void ***)&mapping->i_mmap, &mapping->nr_mmap, &mapping->cap_mmap, vma);
+	ptr_push((void ***)&mapping->i_mmap, &mapping->nr_mmap, &mapping->cap_mmap, vma,
+		 "adding a VMA to a file's i_mmap");
 }
 
 void mapping_del_vma(struct address_space *mapping, struct vm_area_struct *vma)
@@ -112,33 +107,35 @@ uint64_t vma_address(const struct page *page, const struct vm_area_struct *vma)
 	return vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
 }
 
-/* Calls fn for every VMA that could map page, with the address it would be at. */
-void rmap_walk(struct machine *m, struct page *page, rmap_one_fn fn, void *arg)
+static void rmap_walk_vmas(struct page *page, struct vm_area_struct **vmas, int nr, rmap_one_fn fn,
+			   void *arg)
 {
-	struct vm_area_struct **vmas;
-	int i, nr;
+	int i;
 
-	if (PageKsm(page)) {
-		rmap_walk_ksm(m, page, fn, arg);
-		return;
-	}
-	if (PageAnon(page)) {
-		struct anon_vma *av = page_anon_vma(page);
-		if (!av)
-			return;	/* a retired page's stale anon bit: nobody maps it */
-		vmas = av->vmas;
-		nr = av->nr;
-	} else if (page_mapping_file(page)) {
-		struct address_space *mapping = page_mapping_file(page);
-		vmas = mapping->i_mmap;
-		nr = mapping->nr_mmap;
-	} else {
-		return;
-	}
 	for (i = 0; i < nr; i++) {
 		uint64_t addr = vma_address(page, vmas[i]);
 		if (addr != UINT64_MAX && !fn(page, vmas[i], addr, arg))
 			break;
+	}
+}
+
+/* Calls fn for every VMA that could map page, with the address it would be at. */
+void rmap_walk(struct machine *m, struct page *page, rmap_one_fn fn, void *arg)
+{
+	struct address_space *mapping;
+
+	if (PageKsm(page)) {
+		rmap_walk_ksm(m, page, fn, arg);
+	} else if (PageAnon(page)) {
+		struct anon_vma *av = page_anon_vma(page);
+		/* no anon_vma: a retired page's stale anon bit, nobody maps it */
+		if (av)
+			rmap_walk_vmas(page, av->vmas, av->nr, fn, arg);
+	} else if ((mapping = page_mapping_file(page))) {
+		/* rmap_walk_file: the mapping's VMA list is read under i_mmap_rwsem */
+		i_mmap_lock(m, mapping);
+		rmap_walk_vmas(page, mapping->i_mmap, mapping->nr_mmap, fn, arg);
+		i_mmap_unlock(m, mapping);
 	}
 }
 

@@ -75,7 +75,7 @@ static inline bool is_zone_device_page(struct machine *m, const struct page *p)
 int dax_holder_notify_failure(struct dax_device *dax_dev, uint64_t off, uint64_t len, int mf_flags);
 
 /* mm/memory-failure-dax.c */
-int memory_failure_dev_pagemap(struct machine *m, uint64_t pfn, int flags, struct dev_pagemap *pgmap);
+int memory_failure_dev_pagemap(struct machine *m, unsigned long pfn, int flags, struct dev_pagemap *pgmap);
 int mf_dax_kill_procs(struct address_space *mapping, uint64_t index, uint64_t count, int mf_flags);
 
 /* ---- fs/dax.c: DAX entries in the XArray ------------------------------------ */

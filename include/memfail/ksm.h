@@ -20,7 +20,7 @@ struct ksm_rmap_item;
 
 /* One KSM page: where it is and which (mm, address) pairs were merged into it. */
 struct ksm_stable_node {
-	uint64_t kpfn;
+	unsigned long kpfn;
 	struct ksm_rmap_item **items;	/* newest first, as 6.1's hlist_add_head */
 	int nr, cap;
 };

@@ -22,4 +22,7 @@ bool mf_linux_guest_ok(char *why, unsigned long len);
 /* One-time machine setup: subreaper, printk ratelimits, mounts. 0 or -1. */
 int mf_linux_setup(char *why, unsigned long len);
 
+/* Raw mode (run.sh -r): the back end's facts for one file, no driver. Exit status. */
+int lb_raw_run(const char *path);
+
 #endif
