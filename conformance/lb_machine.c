@@ -170,6 +170,18 @@ int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_resu
 		return -1;
 	filter_off();
 	lb_ksm_reset();
+	/*
+	 * The guest's RAM is fixed (CONFORMANCE_MEM): a scenario may ask for less
+	 * (its tmpfs limit is then mounted to match) but not for more, as the
+	 * commit limit and the memory the tasks can fill would differ.
+	 */
+	if (m->memory > lb_meminfo("MemTotal") << 10) {
+		res->kind = MF_RES_SKIP;
+		snprintf(res->msg, sizeof(res->msg), "machine memory=%lluM: the guest has only %lluM",
+			 (unsigned long long)(m->memory >> 20),
+			 (unsigned long long)(lb_meminfo("MemTotal") >> 10));
+		return -1;
+	}
 	if (m->thp < 0 || m->thp > 2 || m->shmem_thp < 0 || m->shmem_thp > 3) {
 		res->kind = MF_RES_ERROR;
 		snprintf(res->msg, sizeof(res->msg), "bad thp setting");
