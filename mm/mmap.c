@@ -132,7 +132,8 @@ static uint64_t commit_limit_pages(const struct machine *m)
 	int i;
 
 	for (i = 0; i < m->nr_zones; i++)
-		pages += m->zones[i].managed;
+		if (m->zones[i].type != ZONE_DEVICE)	/* pmem is not RAM */
+			pages += m->zones[i].managed;
 	return pages;
 }
 

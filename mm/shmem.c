@@ -33,18 +33,21 @@ struct file *shmem_kernel_file_setup(struct machine *m, const char *prefix, uint
 static bool shmem_acct_block(struct address_space *mapping, uint64_t pages)
 {
 	struct machine *m = mapping_machine(mapping);
-	uint64_t used = 0, max = m->nr_pages / 2;
+	uint64_t used = 0, ram = 0;
 	int i;
 
 	if (mapping->host->shm_internal)
 		return true;
+	for (i = 0; i < m->nr_zones; i++)
+		if (m->zones[i].type != ZONE_DEVICE)	/* pmem is not RAM */
+			ram += m->zones[i].end_pfn - m->zones[i].start_pfn;
 	for (i = 0; i < m->nr_inodes; i++) {
 		struct inode *inode = m->inodes[i];
 
 		if (inode->i_sb == &m->tmpfs_sb && !inode->shm_internal)
 			used += inode->i_data.nrpages;
 	}
-	return used + pages <= max;
+	return used + pages <= ram / 2;
 }
 
 /*
