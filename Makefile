@@ -62,6 +62,7 @@ demo: deps all
 
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@./bench/catalogue.sh $(O)/memfail
 
 clean:
 	rm -rf build build-san

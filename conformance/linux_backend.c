@@ -21,6 +21,8 @@
 
 #define LB(be) ((struct lb *)(be)->priv)
 
+const char *lb_kernel;
+
 struct lb_task *lb_task_find(struct lb *lb, const char *name)
 {
 	for (int i = 0; i < lb->ntask; i++)
@@ -414,6 +416,7 @@ static void collect(struct lb *lb, const struct mf_stmt *st, struct mf_result *r
 		mf_events_push(&late, &e);
 	}
 	lb_kmsg_drain(lb, evs);
+	lb_oops_report(lb);
 	sort_by_sendlog(evs, &late);
 	for (int i = 0; i < late.n; i++)
 		mf_events_push(evs, &late.ev[i]);
@@ -457,7 +460,9 @@ static int start_fail(struct mf_result *res, enum mf_res_kind kind, const char *
 static int be_start(struct mf_backend *be, const struct mf_scenario *sc, struct mf_result *res)
 {
 	struct lb *lb = LB(be);
+	const char *want = lb_kernel ? lb_kernel : sc->kernel;
 	struct utsname u;
+	char why[160];
 
 	lb->sc = sc;
 	res->kind = MF_RES_OK;
@@ -465,16 +470,18 @@ static int be_start(struct mf_backend *be, const struct mf_scenario *sc, struct 
 		return start_fail(res, MF_RES_SKIP, "requires model");
 	if (model_only(sc))
 		return start_fail(res, MF_RES_SKIP, "model-only statement (mce, slab)");
-	if (uname(&u) || strncmp(u.release, "6.1.", 4))
-		return start_fail(res, MF_RES_SKIP, "not a Linux 6.1 kernel");
+	/* "6.1" must not accept 6.12: the release goes on with '.' or '-' */
+	if (uname(&u) || strncmp(u.release, want, strlen(want)) ||
+	    !strchr(".-", u.release[strlen(want)])) {
+		snprintf(why, sizeof(why), "not a Linux %s kernel", want);
+		return start_fail(res, MF_RES_SKIP, why);
+	}
+	if (lb_tainted_by_oops())
+		return start_fail(res, MF_RES_SKIP, "the kernel oopsed earlier in this boot");
 	if (sc->machine.nodes > 1)
 		return start_fail(res, MF_RES_SKIP, "machine nodes>1: the guest has one node");
-	{
-		char why[160];
-
-		if (lb_dax_check(sc, why, sizeof(why)))
-			return start_fail(res, MF_RES_SKIP, why);
-	}
+	if (lb_dax_check(sc, why, sizeof(why)))
+		return start_fail(res, MF_RES_SKIP, why);
 	if (lb_machine_setup(lb, sc, res))
 		return -1;
 	for (int i = 0; i < sc->nsysctl; i++) {
@@ -500,7 +507,7 @@ static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint6
 
 	memset(res, 0, sizeof(*res));
 	res->kind = MF_RES_OK;
-	if (st->is_expect) {
+	if (st->is_expect || lb_oops_blocks(lb, st, res)) {
 		collect(lb, st, res, evs);
 		return;
 	}

@@ -16,7 +16,7 @@ uint64_t stable_page_flags(struct machine *m, unsigned long pfn)
 	if (!pfn_valid(m, pfn))
 		return KPF(KPF_NOPAGE);
 	p = pfn_to_page(m, pfn);
-	if (m->zones[p->zone].type == ZONE_DEVICE)
+	if (page_zone(m, p)->type == ZONE_DEVICE)
 		return KPF(KPF_NOPAGE);	/* 6.1: not an online page (pmem) */
 	f = p->flags;
 	/* 6.1 page_mapped() is folio_mapped(): every page of a mapped THP shows mmap */

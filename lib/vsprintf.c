@@ -42,7 +42,7 @@ static const struct { int bit; const char *name; } pageflag_names[] = {
 size_t page_flags_format(struct machine *m, const struct page *page, char *buf, size_t len)
 {
 	/* the model's zones are DMA32, Normal, Movable, Device: 6.1 numbers them from DMA */
-	unsigned zone = (unsigned)m->zones[page->zone].type + 1;
+	unsigned zone = (unsigned)page_zone(m, page)->type + 1;
 	uint64_t kf = 0, left;
 	size_t n;
 	int i, b;
@@ -53,7 +53,7 @@ size_t page_flags_format(struct machine *m, const struct page *page, char *buf, 
 	if (PageFlag(page, PG_zero))
 		kf |= 1ULL << 12;	/* the zero page is reserved */
 	left = kf;
-	kf |= (uint64_t)page->node << KF_NODES_PGSHIFT | (uint64_t)zone << KF_ZONES_PGSHIFT |
+	kf |= (uint64_t)page_to_nid(m, page) << KF_NODES_PGSHIFT | (uint64_t)zone << KF_ZONES_PGSHIFT |
 	      KF_LAST_CPUPID_MASK << KF_LAST_CPUPID_PGSHIFT;
 	n = (size_t)snprintf(buf, len, "%#llx(", (unsigned long long)kf);
 	for (i = 0; left && i < (int)ARRAY_SIZE(pageflag_names); i++) {
@@ -65,7 +65,7 @@ size_t page_flags_format(struct machine *m, const struct page *page, char *buf, 
 				      pageflag_names[i].name);
 	}
 	n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0,
-			      "node=%u|zone=%u|lastcpupid=%#llx)", (unsigned)page->node, zone,
+			      "node=%u|zone=%u|lastcpupid=%#llx)", page_to_nid(m, page), zone,
 			      KF_LAST_CPUPID_MASK);
 	return n;
 }

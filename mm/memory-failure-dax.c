@@ -48,6 +48,7 @@ static void collect_procs_dax(struct machine *m, struct address_space *mapping, 
 	int i;
 
 	i_mmap_lock(m, mapping);	/* 6.1 collect_procs_fsdax: i_mmap_lock_read */
+	i_mmap_compact(mapping);
 	for (i = 0; i < mapping->nr_mmap; i++) {
 		struct vm_area_struct *vma = mapping->i_mmap[i];
 		uint64_t npages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT, addr;

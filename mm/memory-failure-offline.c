@@ -211,7 +211,7 @@ int soft_offline_page(struct machine *m, unsigned long pfn, int flags)
 	page = pfn_to_page(m, pfn);
 	if (flags & MF_COUNT_INCREASED)
 		ref_page = page;
-	if (m->zones[page->zone].type == ZONE_DEVICE) {
+	if (page_zone(m, page)->type == ZONE_DEVICE) {
 		if (ref_page)
 			put_page(m, ref_page);
 		return -EIO;

@@ -79,7 +79,7 @@ int unpoison_memory(struct machine *m, unsigned long pfn)
 	if (!pfn_valid(m, pfn))
 		return -EIO;
 	p = pfn_to_page(m, pfn);
-	if (m->zones[p->zone].type == ZONE_DEVICE)
+	if (page_zone(m, p)->type == ZONE_DEVICE)
 		return -EIO;
 	page = compound_head_page(p);
 	soft_offline_resume(m);

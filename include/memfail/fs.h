@@ -42,6 +42,7 @@ struct address_space {
 	uint64_t nrpages;
 	struct vm_area_struct **i_mmap;	/* the VMAs mapping this file (the kernel's interval tree) */
 	int nr_mmap, cap_mmap;
+	int dead_mmap;			/* NULL holes in i_mmap (i_mmap_compact) */
 	unsigned long flags;		/* AS_EIO, AS_ENOSPC */
 	errseq_t wb_err;
 };

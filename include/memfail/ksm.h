@@ -49,6 +49,6 @@ void rmap_walk_ksm(struct machine *m, struct page *page, rmap_one_fn fn, void *a
 /* Free everything KSM still holds (machine teardown). */
 void ksm_destroy(struct machine *m);
 /* Invariant checks of KSM pages and stable nodes; returns the number of violations. */
-int ksm_check(struct machine *m, FILE *out);
+int ksm_check(struct machine *m, FILE *out, uint64_t nr_ksm);
 
 #endif

@@ -47,9 +47,11 @@ struct machine {
 	struct lruvec lruvec;
 	struct pagevec lru_add_pvec;	/* one modelled CPU's batch */
 	uint64_t reserved_end;		/* pfns [0, reserved_end) are reserved at boot */
+	uint64_t nr_ram_pages;		/* RAM, split evenly over nr_nodes (pmem follows it) */
 	uint32_t zero_pfn;		/* the shared zero page */
 
-	/* page contents: slot 0 reads as zeroes; others are PAGE_SIZE buffers */
+	/* page contents: slot 0 reads as zeroes; others are PAGE_SIZE buffers (mm/page_data.c) */
+	uint8_t *uniform[256];		/* shared images of uniform pages, by byte */
 	uint8_t **data;
 	uint32_t nr_data, cap_data;
 	uint32_t *free_slots;
@@ -112,6 +114,9 @@ struct machine {
 	struct ksm_state *ksm;		/* mm/ksm.c, allocated on first use */
 	struct thp_state thp;		/* mm/huge_memory.c */
 
+	void *ck_scratch;		/* mm/debug.c: the checker's per-pfn counters, kept across steps */
+	uint64_t ck_scratch_nr;
+
 	struct printk_ring log;
 	uint64_t clock_ns;		/* the model's clock: advances per printk */
 };
@@ -126,6 +131,10 @@ struct machine_config {
 /* mm/mm_init.c: boot and tear down. Errors: -EINVAL (bad config), -ENOMEM. */
 int machine_create(const struct machine_config *cfg, struct machine **out, char *err, size_t errlen);
 void machine_destroy(struct machine *m);
+/* the frame array (zeroed host memory; mf_oom when the host has none) */
+struct page *frames_alloc(uint64_t nr);
+struct page *frames_resize(struct page *pages, uint64_t old_nr, uint64_t nr);
+void frames_free(struct page *pages, uint64_t nr);
 
 /* mm/debug.c: the invariant checker; returns the number of violations. */
 int check_invariants(struct machine *m, FILE *report);

@@ -63,6 +63,7 @@ static inline bool is_hwpoison_pte(pte_t p) { return pte_is_swp(p) && swp_type(p
 struct anon_vma {
 	struct vm_area_struct **vmas;	/* every VMA whose pages may be in this anon_vma */
 	int nr, cap;
+	int dead;			/* NULL holes in vmas, squeezed out by anon_vma_compact */
 	int refcount;			/* VMAs linked + pages pointing at it */
 };
 
@@ -74,7 +75,9 @@ struct vm_area_struct {
 	struct file *vm_file;		/* file or shmem object */
 	struct anon_vma *anon_vma;	/* where new anon pages of this VMA go */
 	struct anon_vma **avc;		/* every anon_vma this VMA is linked into */
+	int *avc_pos;			/* this VMA's index in avc[i]->vmas */
 	int nr_avc, cap_avc;
+	int i_mmap_pos;			/* index in its file mapping's i_mmap */
 	struct vm_area_struct *vm_next;
 	uint64_t seq;			/* creation order: rmap walk order */
 	uint64_t hugetlb_resv;		/* hugetlb pages reserved at mmap, not yet faulted */
@@ -100,6 +103,8 @@ struct swap_info {
 /* pfns are unsigned long, as in the kernel (the model is LP64, like x86-64). */
 _Static_assert(sizeof(unsigned long) == sizeof(uint64_t), "memfail models an LP64 kernel");
 static inline struct page *pfn_to_page(struct machine *m, unsigned long pfn) { return &m->pages[pfn]; }
+struct zone *page_zone(struct machine *m, const struct page *page);
+unsigned page_to_nid(struct machine *m, const struct page *page);
 static inline unsigned long page_to_pfn(struct machine *m, const struct page *p)
 {
 	return (unsigned long)(p - m->pages);
@@ -135,6 +140,8 @@ static inline bool page_mapped(const struct page *p) { return p->_mapcount > 0; 
 /* mm/page_alloc.c: the buddy allocator */
 struct page *alloc_pages(struct machine *m, unsigned order);
 void free_pages(struct machine *m, struct page *page, unsigned order);
+/* boot: hand pfns [start, end) (fresh, unreferenced frames) to the buddy allocator */
+void memblock_free_pages(struct machine *m, uint64_t start, uint64_t end);
 void get_page(struct page *page);
 void put_page(struct machine *m, struct page *page);	/* frees at refcount 0 */
 bool is_free_buddy_page(struct machine *m, struct page *page);
@@ -149,6 +156,8 @@ struct page *slab_alloc_page(struct machine *m);
 /* mm/page_data.c: page contents */
 const uint8_t *page_data(struct machine *m, struct page *page);	/* NULL = all zero */
 uint8_t *page_data_w(struct machine *m, struct page *page);
+/* write len bytes at off (keeps uniform pages bufferless) */
+void page_data_set(struct machine *m, struct page *page, size_t off, const uint8_t *buf, size_t len);
 void page_data_copy(struct machine *m, struct page *dst, struct page *src);
 void page_data_release(struct machine *m, struct page *page);
 
@@ -170,6 +179,9 @@ void anon_vma_link(struct vm_area_struct *vma, struct anon_vma *av);
 void anon_vma_put(struct anon_vma *av);
 int anon_vma_prepare(struct vm_area_struct *vma);
 void unlink_anon_vmas(struct vm_area_struct *vma);
+/* Squeeze out removed VMAs (order kept) before walking av->vmas / mapping->i_mmap. */
+void anon_vma_compact(struct anon_vma *av);
+void i_mmap_compact(struct address_space *mapping);
 void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, uint64_t addr);
 void page_add_file_rmap(struct page *page);
 void page_remove_rmap(struct machine *m, struct page *page, struct vm_area_struct *vma);
