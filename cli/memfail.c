@@ -57,17 +57,7 @@ static const struct {
 	  "  A: load buf+0x123 => SIGBUS AR addr=buf+0x123 lsb=12\n"
 	  "  expect page P hwpoison\n"
 	  "  expect hardware-corrupted +4K\n" },
-	{ "statements",
-	  "Declarations: file FS:NAME size=S [fill=index|0xNN] [synced|dirty|hole|uncached];\n"
-	  "  task T [fork P] [sigbus=default]; thread T.NAME; sysctl KEY=VALUE\n"
-	  "Task steps (T: or T.THREAD:): mmap, munmap, mlock, munlock, madvise, load, store,\n"
-	  "  fill, check, prctl mce_kill early|late|clear, prctl mce_kill_get, exit, pin,\n"
-	  "  unpin, open, read, write, fsync, fdatasync, msync, ftruncate, punch, close, unlink\n"
-	  "madvise advice: hwpoison, soft_offline, hugepage, nohugepage, dontneed, pageout,\n"
-	  "  willneed, collapse, mergeable, unmergeable\n"
-	  "System steps: corrupt-pfn, unpoison, hard-offline, soft-offline, filter\n"
-	  "  enable|disable, mce srao|srar, sync, drop_caches 1|2|3, reclaim, label, ksm-scan,\n"
-	  "  reflink\n"
+	{ "statements",	/* preceded by the table of statement kinds (mf_stmt_help) */
 	  "Page references: T:REGION+OFF, file FS:NAME+OFF, free, free-huge, kernel, slab,\n"
 	  "  metadata, metadata-busy, pmem+OFF, LABEL\n"
 	  "Expectations: STEP => RESULT; expect T signals ...|none; expect T alive|killed\n"
@@ -95,6 +85,8 @@ static int cmd_help(int argc, char **argv)
 		return usage(stdout, 0);
 	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++)
 		if (!strcmp(argv[1], help[i].topic)) {
+			if (!strcmp(argv[1], "statements"))
+				mf_stmt_help(stdout);
 			fputs(help[i].text, stdout);
 			return 0;
 		}

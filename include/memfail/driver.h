@@ -50,6 +50,17 @@ int mf_run_files(struct mf_backend *(*make_backend)(void *ctx), void *ctx, char 
 /* Parse only: errors to err; returns 0 or 2. */
 int mf_check_files(char **files, int n, FILE *err);
 
+/*
+ * The first statement of sc that needs more than lim (the limits of back end
+ * `name`), with a message naming the back end and the limit in msg; NULL if
+ * sc fits.
+ */
+const struct mf_stmt *mf_check_limits(const struct mf_scenario *sc, const char *name,
+				      const struct mf_limits *lim, char *msg, size_t len);
+/* mf_check_files, then mf_check_limits for every file: 0 or 2. */
+int mf_check_files_limits(char **files, int n, const char *name, const struct mf_limits *lim,
+			  FILE *err);
+
 const char *mf_outcome_name(enum mf_outcome r);	/* "pass", "FAIL", "skip", "ERROR" */
 
 #endif
