@@ -695,11 +695,8 @@ static void be_destroy(struct mf_backend *be)
 	free(be);
 }
 
-/* fixed tables of the runner (lb.h); the driver refuses more before a scenario starts */
-static const struct mf_limits linux_limits = {
-	.tasks = LB_MAX_TASKS, .threads = LB_MAX_THREADS, .regions = LB_MAX_REGIONS,
-	.fds = LB_MAX_FDS, .pins = LB_MAX_FDS,
-};
+/* tasks, threads, regions, fds and pins are growable tables (lb.h): no limit (0) */
+static const struct mf_limits linux_limits = { 0 };
 
 static const struct mf_backend_ops linux_ops = {
 	.name = "linux",
