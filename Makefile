@@ -1,12 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # memfail: plain GNU Make. `make` builds build/libmemfail.a and build/memfail;
 # `make check` runs every test; `make check SAN=1` does the same under ASan+UBSan.
+# `make fuzz FUZZ_SECONDS=N` runs the libFuzzer targets (tests/fuzz/), `make
+# coverage` the tests with --coverage and a per-folder line report.
 
 CC      ?= cc
 SAN     ?= 0
 O       := build
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Iinclude -MMD -MP
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# clang's libFuzzer: the library is built with coverage hooks, the targets link it
+O       := build-fuzz
+CC      := clang
+CFLAGS  ?= -O1 -g -fno-omit-frame-pointer
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(COV),1)
+O       := build-cov
+CFLAGS  ?= -O0 -g
+CFLAGS  += --coverage
+LDFLAGS += --coverage
+else ifeq ($(SAN),1)
 O       := build-san
 CFLAGS  ?= -O1 -g -fno-omit-frame-pointer
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -16,7 +30,7 @@ CFLAGS  ?= -O2 -g
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
-LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c scenario/*.c backend/*.c))
+LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c scenario/*.c backend/*.c snapshot/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 CLI_SRC := $(sort $(wildcard cli/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
@@ -25,16 +39,26 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 JSON_LIBS := -ljson-c
+# snapshot/: zstd compression, cairo plots, capture threads
+SNAP_LIBS := -lzstd -lcairo -lpthread
 
-.PHONY: all check unit scenarios demo bench clean deps conformance conformance-dax
+.PHONY: all check unit scenarios demo bench clean deps conformance conformance-dax \
+	fuzz fuzz-run coverage conformance-exposure
 all: $(O)/libmemfail.a $(O)/memfail
 
 # Debian packages the build needs; installed when missing (root) or named (others).
-DEPS := libcmocka-dev libjson-c-dev
+# Every compile and link waits for them (order-only: `make -j2 demo` on a fresh
+# machine must not compile before the headers are there).
+DEPS := libcmocka-dev libjson-c-dev libzstd-dev libcairo2-dev
 deps:
 	@./tools/need-packages $(DEPS)
 
-$(O)/%.o: %.c
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/replay/%)
+FUZZ_SECONDS ?= 60
+
+$(O)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -43,19 +67,54 @@ $(O)/libmemfail.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(O)/memfail: $(CLI_OBJ) $(O)/libmemfail.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(SNAP_LIBS)
 
-$(O)/tests/%: tests/unit/%.c $(O)/libmemfail.a
+$(O)/tests/%: tests/unit/%.c $(O)/libmemfail.a | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a -lcmocka $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a -lcmocka $(JSON_LIBS) $(SNAP_LIBS)
 
 $(O)/bench/%: bench/%.c $(O)/libmemfail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a $(JSON_LIBS) $(SNAP_LIBS)
 
-# One closing line "N passed, N failed" over unit tests and scenarios.
-check: deps all $(UNIT_BIN)
-	@O=$(O) ./tests/run-all.sh $(UNIT_BIN)
+# A fuzz target with a plain main(): `make check` replays tests/fuzz/regressions/.
+$(O)/replay/%: tests/fuzz/%.c $(O)/tests/fuzz/replay.o $(O)/libmemfail.a | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/fuzz/replay.o $(O)/libmemfail.a \
+		$(JSON_LIBS)
+
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/libmemfail.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(O)/libmemfail.a $(JSON_LIBS)
+
+.SECONDARY: $(O)/tests/fuzz/replay.o
+
+# One closing line "N passed, N failed" over unit tests, scenarios, CLI tests
+# and fuzz regressions.
+$(O)/tests/jsonlines: tests/cli/jsonlines.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(JSON_LIBS)
+
+check: deps all $(UNIT_BIN) $(REPLAY_BIN) $(O)/tests/jsonlines
+	@O=$(O) REPLAY="$(REPLAY_BIN)" ./tests/run-all.sh $(UNIT_BIN)
+
+# libFuzzer needs clang (Debian's), installed here and only for this target.
+fuzz:
+	@./tools/need-packages clang $(DEPS)
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
+	@O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh $(FUZZ_BIN)
+
+# Line coverage of the test suite per folder; uncovered lines of mm/ fs/
+# kernel/ in build-cov/coverage.txt (tests/coverage.sh).
+coverage:
+	@./tools/need-packages gcovr $(DEPS)
+	@rm -rf build-cov
+	@$(MAKE) --no-print-directory COV=1 check >build-cov.log 2>&1 || \
+		{ tail -n 30 build-cov.log; exit 1; }
+	@mv build-cov.log build-cov/check.log
+	@./tests/coverage.sh build-cov
 
 demo: deps all
 	$(O)/memfail run examples/*.mf
@@ -64,8 +123,12 @@ bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@./bench/catalogue.sh $(O)/memfail
 
+# memfail exposure's predictions against Debian's 6.1 in the conformance guest (docs/exposure.md)
+conformance-exposure: deps all
+	@./conformance/exposure-run.sh
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz build-cov
 
 -include conformance/conformance.mk
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -494,11 +494,8 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 		if (t)
 			tr_dmesg(&d, t);
 	}
-	if (o->state && be->ops->dump_state) {
-		if (!o->json)
-			fprintf(out, "--- state ---\n");
-		be->ops->dump_state(be, out);
-	}
+	if (o->state && be->ops->dump_state)
+		tr_state(&d);
 	free(evs.ev);
 	drv_free(&d);
 	return (enum mf_outcome)r;

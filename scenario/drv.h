@@ -95,6 +95,8 @@ void tr_error(struct drv *d, int line, const char *msg);
 void tr_skip(struct drv *d, int line, const char *msg);
 void tr_note(struct drv *d, const char *msg);
 void tr_dmesg(struct drv *d, const char *text);
+/* The back end's dump_state: plain text, or one JSON object holding it. */
+void tr_state(struct drv *d);
 /* Framing of several files (files.c). */
 void tr_frame(FILE *out, const struct mf_run_opts *o, const char *file, const char *result);
 void tr_summary(FILE *out, const struct mf_run_opts *o, int n, int p, int f, int s, int e);
