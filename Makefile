@@ -1,8 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# memfail: plain GNU Make. `make` builds build/libmemfail.a and build/memfail;
+# memfail: plain GNU Make. `make` builds the two archives and build/memfail;
 # `make check` runs every test; `make check SAN=1` does the same under ASan+UBSan.
 # `make fuzz FUZZ_SECONDS=N` runs the libFuzzer targets (tests/fuzz/), `make
 # coverage` the tests with --coverage and a per-folder line report.
+# `make install PREFIX=DIR` installs the library, its header, the man page, the
+# command and a pkg-config file.
+#
+# build/libmemfail.a    the model and its API (lib/ mm/ fs/ kernel/, memfail.h),
+#                       and snapshot/ (live-machine snapshots, exposure)
+# build/libmfscenario.a the scenario language: parser, driver, trace (scenario/)
+#                       and the model back end (backend/), which reaches the
+#                       model only through memfail.h. It holds no model code:
+#                       the real-kernel runner links it alone (conformance.mk).
+#                       It also carries lib/array.c, the allocation helpers.
 
 CC      ?= cc
 SAN     ?= 0
@@ -30,8 +40,13 @@ CFLAGS  ?= -O2 -g
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
-LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c scenario/*.c backend/*.c snapshot/*.c))
+LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c snapshot/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+# lib/array.c (allocation helpers, one out-of-memory policy) is in both archives:
+# the language needs it without the model; a link takes the first copy it meets.
+LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c) lib/array.c)
+LANG_OBJ := $(LANG_SRC:%.c=$(O)/%.o)
+LIBS := $(O)/libmfscenario.a $(O)/libmemfail.a
 CLI_SRC := $(sort $(wildcard cli/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -42,14 +57,14 @@ JSON_LIBS := -ljson-c
 # snapshot/: zstd compression, cairo plots, capture threads
 SNAP_LIBS := -lzstd -lcairo -lpthread
 
-.PHONY: all check unit scenarios demo bench clean deps conformance conformance-dax \
+.PHONY: all check unit scenarios demo bench clean deps install conformance conformance-dax \
 	fuzz fuzz-run coverage conformance-exposure
-all: $(O)/libmemfail.a $(O)/memfail
+all: $(LIBS) $(O)/memfail
 
 # Debian packages the build needs; installed when missing (root) or named (others).
 # Every compile and link waits for them (order-only: `make -j2 demo` on a fresh
 # machine must not compile before the headers are there).
-DEPS := libcmocka-dev libjson-c-dev libzstd-dev libcairo2-dev
+DEPS := libcmocka-dev libjson-c-dev libzstd-dev libcairo2-dev pkg-config
 deps:
 	@./tools/need-packages $(DEPS)
 
@@ -66,37 +81,54 @@ $(O)/libmemfail.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(O)/memfail: $(CLI_OBJ) $(O)/libmemfail.a
+$(O)/libmfscenario.a: $(LANG_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/memfail: $(CLI_OBJ) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(SNAP_LIBS)
 
-$(O)/tests/%: tests/unit/%.c $(O)/libmemfail.a | deps
+$(O)/tests/%: tests/unit/%.c $(LIBS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a -lcmocka $(JSON_LIBS) $(SNAP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(JSON_LIBS) $(SNAP_LIBS)
 
-$(O)/bench/%: bench/%.c $(O)/libmemfail.a
+$(O)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libmemfail.a $(JSON_LIBS) $(SNAP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS) $(SNAP_LIBS)
 
 # A fuzz target with a plain main(): `make check` replays tests/fuzz/regressions/.
-$(O)/replay/%: tests/fuzz/%.c $(O)/tests/fuzz/replay.o $(O)/libmemfail.a | deps
+$(O)/replay/%: tests/fuzz/%.c $(O)/tests/fuzz/replay.o $(LIBS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/fuzz/replay.o $(O)/libmemfail.a \
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/fuzz/replay.o $(LIBS) \
 		$(JSON_LIBS)
 
-$(O)/fuzz/%: tests/fuzz/%.c $(O)/libmemfail.a
+$(O)/fuzz/%: tests/fuzz/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(O)/libmemfail.a $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS)
 
 .SECONDARY: $(O)/tests/fuzz/replay.o
 
 # One closing line "N passed, N failed" over unit tests, scenarios, CLI tests
-# and fuzz regressions.
+# (tests/cli/api-example.sh builds examples/api against an installed copy:
+# MAKE, CC, SAN, COV and LDFLAGS go to it) and fuzz regressions.
 $(O)/tests/jsonlines: tests/cli/jsonlines.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(JSON_LIBS)
 
 check: deps all $(UNIT_BIN) $(REPLAY_BIN) $(O)/tests/jsonlines
-	@O=$(O) REPLAY="$(REPLAY_BIN)" ./tests/run-all.sh $(UNIT_BIN)
+	@O=$(O) REPLAY="$(REPLAY_BIN)" MAKE="$(MAKE)" CC="$(CC)" SAN=$(SAN) COV=$(COV) \
+		LDFLAGS="$(LDFLAGS)" ./tests/run-all.sh $(UNIT_BIN)
+
+# The library, the one public header, the man page, the command, memfail.pc.
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/memfail \
+		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(O)/libmemfail.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/memfail/memfail.h $(DESTDIR)$(PREFIX)/include/memfail/
+	install -m 755 $(O)/memfail $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 docs/memfail.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	sed 's|@PREFIX@|$(PREFIX)|' tools/memfail.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/memfail.pc
 
 # libFuzzer needs clang (Debian's), installed here and only for this target.
 fuzz:
@@ -131,4 +163,4 @@ clean:
 	rm -rf build build-san build-fuzz build-cov
 
 -include conformance/conformance.mk
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
