@@ -1,15 +1,14 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+// SPDX-License-Identifier: GPL-2.0-only
 /*
- * The model back end: runs scenario statements on a struct machine. Task
- * steps live in model_task.c; this file has setup, system steps, page
- * references and the facts the driver asks for.
+ * The model back end: translates scenario statements into calls of the public
+ * API (memfail/memfail.h). Setup, declarations, system steps, page references
+ * and the facts the driver asks for live here; task steps in model_task.c.
+ * Statements are dispatched through one table indexed by enum mf_op.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memfail/huge_mm.h"
-#include "memfail/ksm.h"
 #include "model.h"
 
 static struct model *MO(struct mf_backend *be)
@@ -17,34 +16,49 @@ static struct model *MO(struct mf_backend *be)
 	return be->priv;
 }
 
-enum fs_type mb_fs_type(int fs)
+void mb_set_errno(struct mf_result *res, long ret, bool value)
 {
-	if (MF_FS_IS_PMEM(fs))
-		return FS_DAX;
-	return fs == MF_FS_TMPFS ? FS_TMPFS : fs == MF_FS_HUGETLBFS ? FS_HUGETLBFS : FS_DISK;
+	if (ret < 0) {
+		res->kind = MF_RES_ERRNO;
+		res->err = (int)-ret;
+	} else if (value) {
+		res->kind = MF_RES_VALUE;
+		res->value = ret;
+	} else {
+		res->kind = MF_RES_OK;
+	}
+}
+
+static void set_error(struct mf_result *res, const char *what)
+{
+	res->kind = MF_RES_ERROR;
+	snprintf(res->msg, sizeof(res->msg), "%s", what);
+}
+
+void mb_path(char *buf, size_t len, int fs, const char *file)
+{
+	static const char *const prefix[] = {
+		[MF_FS_DISK] = "disk", [MF_FS_TMPFS] = "tmpfs", [MF_FS_HUGETLBFS] = "hugetlbfs",
+	};
+
+	snprintf(buf, len, "%s:%s", MF_FS_IS_PMEM(fs) ? "pmem" : prefix[fs], file);
 }
 
 struct mb_proc *mb_proc(struct model *mo, const char *name)
 {
-	int i;
+	int i = mb_names_get(&mo->proc_idx, name);
 
-	for (i = 0; i < mo->nproc; i++)
-		if (!strcmp(mo->procs[i].name, name))
-			return &mo->procs[i];
-	return NULL;
+	return i < 0 ? NULL : mo->procs[i];
 }
 
 struct mb_region *mb_region(struct mb_proc *p, const char *name)
 {
-	int i;
+	int i = p ? mb_names_get(&p->reg_idx, name) : -1;
 
-	for (i = 0; p && i < p->nreg; i++)
-		if (!strcmp(p->reg[i].name, name))
-			return &p->reg[i];
-	return NULL;
+	return i < 0 ? NULL : &p->reg[i];
 }
 
-struct task_struct *mb_thread(struct model *mo, const char *task, const char *thread)
+int mb_tid(struct model *mo, const char *task, const char *thread)
 {
 	char full[2 * MF_NAME_MAX];
 	int i;
@@ -53,306 +67,191 @@ struct task_struct *mb_thread(struct model *mo, const char *task, const char *th
 		snprintf(full, sizeof(full), "%s", task);
 	else
 		snprintf(full, sizeof(full), "%s.%s", task, thread);
-	for (i = 0; i < mo->nthread; i++)
-		if (!strcmp(mo->threads[i].name, full))
-			return mo->threads[i].t;
-	return NULL;
+	i = mb_names_get(&mo->thread_idx, full);
+	return i < 0 ? -1 : mo->threads[i].tid;
 }
 
-static int set_sysctl(struct machine *m, const char *key, const char *val, char *msg, size_t len)
+static struct mb_thread *thread_of_tid(struct model *mo, int tid)
 {
-	char *end;
-	long v = strtol(val, &end, 0);
+	char key[16];
+	int i;
 
-	if (!strncmp(key, "vm.dirty_", 9))
-		return 0;	/* write-back happens only when a scenario asks for it */
-	if (!strncmp(key, "memfail.", 8)) {
-		/* model-only knobs (docs/scenario-language.md, "memfail extensions") */
-		int err = mb_dax_sysctl(m, key, val);
+	snprintf(key, sizeof(key), "%d", tid);
+	i = mb_names_get(&mo->tid_idx, key);
+	return i < 0 ? NULL : &mo->threads[i];
+}
 
-		if (err == -ENOENT)
-			err = memfail_sysctl_set(m, key, val);
-		if (err)
-			snprintf(msg, len, "sysctl %s=%s: %s", key, val,
-				 err == -ENOENT ? "no such memfail knob" : "bad value");
-		return err ? -1 : 0;
+/* ---- start ---------------------------------------------------------------------------------- */
+
+/* The pmem filesystem: the kind of the scenario's first pmem file. */
+static int pmem_fs(const struct mf_scenario *sc)
+{
+	int i;
+
+	for (i = 0; i < sc->nstmt; i++) {
+		const struct mf_stmt *st = &sc->stmt[i];
+
+		if (st->is_expect || st->op != MF_OP_FILE || !MF_FS_IS_PMEM(st->fs))
+			continue;
+		return st->fs == MF_FS_PMEM_EXT4 ? MF_PMEM_FS_EXT4 :
+		       st->fs == MF_FS_PMEM_XFS ? MF_PMEM_FS_XFS : MF_PMEM_FS_XFS_NORMAP;
 	}
-	if (*end || v < 0 || v > 1) {
-		snprintf(msg, len, "sysctl %s=%s: expected 0 or 1", key, val);
-		return -1;
-	}
-	if (!strcmp(key, "vm.memory_failure_early_kill"))
-		m->sysctl_memory_failure_early_kill = (int)v;
-	else if (!strcmp(key, "vm.memory_failure_recovery"))
-		m->sysctl_memory_failure_recovery = (int)v;
-	else {
-		snprintf(msg, len, "sysctl %s: not modelled", key);
-		return -1;
-	}
-	return 0;
+	return MF_PMEM_FS_NONE;
 }
 
 static int model_start(struct mf_backend *be, const struct mf_scenario *sc, struct mf_result *res)
 {
 	struct model *mo = MO(be);
-	struct machine_config cfg = { sc->machine.memory, sc->machine.swap, sc->machine.nodes, be->seed };
-	int i;
+	struct mf_machine_desc d = {
+		.kernel = MF_KERNEL_6_1, .memory = sc->machine.memory, .swap = sc->machine.swap,
+		.nodes = sc->machine.nodes, .hugepages = sc->machine.hugepages,
+		.overcommit_hugepages = sc->machine.overcommit, .thp = sc->machine.thp,
+		.shmem_thp = sc->machine.shmem_thp, .pmem = sc->machine.pmem,
+		.pmem_fs = sc->machine.pmem ? pmem_fs(sc) : MF_PMEM_FS_NONE, .seed = be->seed,
+	};
+	int i, err;
 
-	if (machine_create(&cfg, &mo->m, res->msg, sizeof(res->msg))) {
+	if (mf_machine_create(&d, &mo->m, res->msg, sizeof(res->msg))) {
 		res->kind = MF_RES_ERROR;
-		return -1;
-	}
-	if (mb_dax_start(mo, sc, res->msg, sizeof(res->msg))) {
-		res->kind = MF_RES_ERROR;
-		return -1;
-	}
-	mo->m->thp.enabled = sc->machine.thp;
-	mo->m->thp.shmem_huge = sc->machine.shmem_thp;	/* never, advise, within_size, always */
-	if (hugetlb_set_pool(mo->m, (uint64_t)sc->machine.hugepages, (uint64_t)sc->machine.overcommit)) {
-		res->kind = MF_RES_ERROR;
-		snprintf(res->msg, sizeof(res->msg), "machine hugepages=%ld: not enough memory",
-			 sc->machine.hugepages);
 		return -1;
 	}
 	for (i = 0; i < sc->nsysctl; i++) {
-		if (set_sysctl(mo->m, sc->sysctl[i].key, sc->sysctl[i].val, res->msg, sizeof(res->msg))) {
-			res->kind = MF_RES_ERROR;
+		err = mf_sysctl_set(mo->m, sc->sysctl[i].key, sc->sysctl[i].val);
+		if (err) {
+			mb_sysctl_msg(res, sc->sysctl[i].key, sc->sysctl[i].val, err);
 			return -1;
 		}
 	}
-	mo->m->log.read_pos = mo->m->log.len;
+	mf_log_skip(mo->m);
 	return 0;
 }
 
-static void fill_file(struct model *mo, const struct mf_stmt *st, struct inode *inode)
+/* ---- system steps --------------------------------------------------------------------------- */
+
+static void sys_pfn_step(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns,
+			 struct mf_result *res)
 {
-	struct file *f = fs_open(inode, FMODE_READ | FMODE_WRITE);
-	uint8_t buf[PAGE_SIZE];
-	uint64_t off;
-
-	if (!f)
-		return;
-	if (st->fstate != MF_FILE_HOLE) {
-		for (off = 0; off < st->size; off += PAGE_SIZE) {
-			uint8_t b = st->pat.kind == MF_PAT_BYTE ? st->pat.byte : (uint8_t)((off >> PAGE_SHIFT) + 1);
-			memset(buf, b, sizeof(buf));
-			fs_pwrite(f, buf, st->size - off < PAGE_SIZE ? st->size - off : PAGE_SIZE, off);
-		}
-	}
-	if (st->fstate == MF_FILE_SYNCED || st->fstate == MF_FILE_UNCACHED)
-		fs_fsync(f, false);
-	fput(f);
-	if (st->fstate == MF_FILE_UNCACHED) {
-		lru_add_drain(mo->m);
-		truncate_inode_pages_range(&inode->i_data, 0, UINT64_MAX);
-	}
-}
-
-/* hugetlbfs has no write(2): the runner fills it through a shared mapping. */
-static void fill_hugetlbfs(const struct mf_stmt *st, struct inode *inode, struct mf_result *res)
-{
-	uint64_t off;
-
-	if (st->fstate == MF_FILE_HOLE)
-		return;
-	for (off = 0; off < st->size; off += PAGE_SIZE) {
-		struct page *head = hugetlbfs_get_page(inode, off >> HUGETLB_PAGE_SHIFT);
-		uint8_t b = st->pat.kind == MF_PAT_BYTE ? st->pat.byte : (uint8_t)((off >> PAGE_SHIFT) + 1);
-		if (!head) {
-			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "file %s: no free huge page", st->file);
-			return;
-		}
-		memset(page_data_w(inode->m, head + ((off >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1))), b, PAGE_SIZE);
-		put_page(inode->m, head);
-	}
-}
-
-static void exec_decl(struct model *mo, const struct mf_stmt *st, struct mf_result *res)
-{
-	struct machine *m = mo->m;
-
-	switch (st->op) {
-	case MF_OP_FILE: {
-		struct inode *inode;
-		if (MF_FS_IS_PMEM(st->fs)) {
-			mb_dax_file_decl(mo, st, res);
-			return;
-		}
-		inode = fs_create(m, mb_fs_type(st->fs),
-				  st->file, st->fstate == MF_FILE_HOLE || st->fs == MF_FS_HUGETLBFS ? st->size : 0);
-		if (!inode) {
-			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "cannot create file %s", st->file);
-			return;
-		}
-		if (st->fs == MF_FS_HUGETLBFS)
-			fill_hugetlbfs(st, inode, res);
-		else
-			fill_file(mo, st, inode);
-		return;
-	}
-	case MF_OP_TASK: {
-		struct mb_proc *p = &mo->procs[mo->nproc], *parent = st->parent[0] ? mb_proc(mo, st->parent) : NULL;
-		struct task_struct *t;
-		if (mo->nproc == MB_MAX || mo->nthread == MB_MAX)
-			goto toomany;
-		memset(p, 0, sizeof(*p));
-		t = parent ? task_fork(parent->leader, st->task) : task_create(m, st->task);
-		if (!t) {
-			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "cannot create task %s", st->task);
-			return;
-		}
-		if (parent) {
-			memcpy(p->reg, parent->reg, sizeof(p->reg));
-			p->nreg = parent->nreg;
-			memcpy(p->fds, parent->fds, sizeof(p->fds));
-			p->nfd = parent->nfd;
-			memcpy(p->pins, parent->pins, sizeof(p->pins));
-			p->npin = parent->npin;
-		}
-		t->signal->sigbus = st->sigbus_default ? SIG_DEFAULT : (parent ? t->signal->sigbus : SIG_HANDLER);
-		snprintf(p->name, sizeof(p->name), "%s", st->task);
-		p->leader = t;
-		mo->nproc++;
-		mo->threads[mo->nthread++] = (struct mb_thread){ "", t, p };
-		snprintf(mo->threads[mo->nthread - 1].name, sizeof(mo->threads[0].name), "%s", st->task);
-		return;
-	}
-	case MF_OP_THREAD: {
-		struct mb_proc *p = mb_proc(mo, st->task);
-		struct task_struct *t;
-		if (mo->nthread == MB_MAX)
-			goto toomany;
-		t = thread_create(p->leader, p->leader->comm);
-		if (!t)
-			goto toomany;
-		mo->threads[mo->nthread] = (struct mb_thread){ "", t, p };
-		snprintf(mo->threads[mo->nthread].name, sizeof(mo->threads[0].name), "%s.%s", st->task, st->thread);
-		mo->nthread++;
-		return;
-	}
-	case MF_OP_SYSCTL:
-		if (set_sysctl(m, st->sysctl_key, st->sysctl_val, res->msg, sizeof(res->msg)))
-			res->kind = MF_RES_ERROR;
-		return;
-	default:
-		return;
-	}
-toomany:
-	res->kind = MF_RES_ERROR;
-	snprintf(res->msg, sizeof(res->msg), "more than %d tasks or threads", MB_MAX);
-}
-
-static void set_errno(struct mf_result *res, int ret)
-{
-	if (ret < 0) {
-		res->kind = MF_RES_ERRNO;
-		res->err = -ret;
-	} else {
-		res->kind = MF_RES_OK;
-	}
-}
-
-static void exec_system(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, struct mf_result *res)
-{
-	struct machine *m = mo->m;
-	struct task_struct *t;
+	uint64_t pfn = pfns[0];
 
 	switch (st->op) {
 	case MF_OP_CORRUPT_PFN:
-		set_errno(res, hwpoison_inject_corrupt_pfn(m, pfns[0]));
+		mb_set_errno(res, mf_corrupt_pfn(mo->m, pfn), false);
 		break;
 	case MF_OP_UNPOISON:
-		set_errno(res, hwpoison_inject_unpoison_pfn(m, pfns[0]));
+		mb_set_errno(res, mf_unpoison_pfn(mo->m, pfn), false);
 		break;
 	case MF_OP_HARD_OFFLINE:
-		set_errno(res, sysfs_hard_offline_page(m, pfns[0] << PAGE_SHIFT));
+		mb_set_errno(res, mf_hard_offline(mo->m, pfn * MF_PAGE_SIZE), false);
 		break;
 	case MF_OP_SOFT_OFFLINE:
-		set_errno(res, sysfs_soft_offline_page(m, pfns[0] << PAGE_SHIFT));
-		break;
-	case MF_OP_FILTER_ENABLE:
-		m->filter.enable = true;
-		m->filter.flags_mask = st->flags_mask;
-		m->filter.flags_value = st->flags_value;
-		break;
-	case MF_OP_FILTER_DISABLE:
-		m->filter.enable = false;
-		m->filter.flags_mask = m->filter.flags_value = 0;
-		break;
-	case MF_OP_MCE_SRAO:
-		memory_failure_queue(m, pfns[0], 0);
-		memory_failure_work(m);
-		break;
-	case MF_OP_MCE_SRAR:
-		t = mb_thread(mo, st->ref.task, "");
-		if (!t || t->signal->dead) {
-			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "mce srar: task %s is not alive", st->ref.task);
-			return;
-		}
-		printk(m, KERN_ERR, "Uncorrected hardware memory error in user-access at %llx",
-		       (unsigned long long)(pfns[0] << PAGE_SHIFT));
-		mce_srar(m, t, pfns[0]);
-		break;
-	case MF_OP_SYNC:
-		sync_all(m);
-		break;
-	case MF_OP_KSM_SCAN:
-		set_errno(res, ksm_run_scans(m, 2) < 0 ? -ENOMEM : 0);
-		break;
-	case MF_OP_DROP_CACHES:
-		lru_add_drain(m);
-		drop_caches(m, st->drop_caches);
-		break;
-	case MF_OP_REFLINK:
-		set_errno(res, mb_dax_reflink(mo, st));
+		mb_set_errno(res, mf_soft_offline(mo->m, pfn * MF_PAGE_SIZE), false);
 		break;
 	case MF_OP_RECLAIM:
-		set_errno(res, reclaim_page(m, pfn_to_page(m, pfns[0])));
+		mb_set_errno(res, mf_reclaim(mo->m, pfn), false);
 		break;
-	default:
+	case MF_OP_MCE_SRAO:
+		mf_mce(mo->m, MF_MCE_AO, pfn, 0);
+		break;
+	default:	/* MF_OP_MCE_SRAR */
+		if (mf_mce(mo->m, MF_MCE_AR, pfn, mb_tid(mo, st->ref.task, "")) == -ESRCH) {
+			res->kind = MF_RES_ERROR;
+			snprintf(res->msg, sizeof(res->msg), "mce srar: task %s is not alive", st->ref.task);
+		}
 		break;
 	}
 }
 
-static void collect_events(struct model *mo, const struct mf_stmt *st, int sig_from, struct mf_result *res,
+static void sys_filter(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns,
+		       struct mf_result *res)
+{
+	struct mf_hwpoison_filter f;
+
+	(void)pfns, (void)res;
+	mf_filter_get(mo->m, &f);
+	f.enable = st->op == MF_OP_FILTER_ENABLE;
+	f.flags_mask = f.enable ? st->flags_mask : 0;
+	f.flags_value = f.enable ? st->flags_value : 0;
+	mf_filter_set(mo->m, &f);
+}
+
+static void sys_misc(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns,
+		     struct mf_result *res)
+{
+	char src[MF_PATH_MAX + 16], dst[MF_PATH_MAX + 16];
+
+	(void)pfns;
+	switch (st->op) {
+	case MF_OP_SYNC:
+		mf_sync(mo->m);
+		break;
+	case MF_OP_DROP_CACHES:
+		mf_drop_caches(mo->m, st->drop_caches);
+		break;
+	case MF_OP_KSM_SCAN:
+		mb_set_errno(res, mf_ksm_scan(mo->m, 2), false);
+		break;
+	default:	/* MF_OP_REFLINK */
+		snprintf(src, sizeof(src), "pmem:%s", st->file);
+		snprintf(dst, sizeof(dst), "pmem:%s", st->file2);
+		mb_set_errno(res, mf_reflink(mo->m, src, st->offset, dst, st->offset2, st->size), false);
+		break;
+	}
+}
+
+static void nothing(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns,
+		    struct mf_result *res)
+{
+	(void)mo, (void)st, (void)pfns, (void)res;
+}
+
+typedef void mb_exec_fn(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns,
+			struct mf_result *res);
+
+/* Every statement kind: declarations and system steps here, task steps in model_task.c. */
+static mb_exec_fn *const exec_op[MF_OP__COUNT] = {
+	[MF_OP_FILE] = mb_decl_file, [MF_OP_TASK] = mb_decl_task, [MF_OP_THREAD] = mb_decl_thread,
+	[MF_OP_SYSCTL] = mb_decl_sysctl,
+	[MF_OP_CORRUPT_PFN] = sys_pfn_step, [MF_OP_UNPOISON] = sys_pfn_step,
+	[MF_OP_HARD_OFFLINE] = sys_pfn_step, [MF_OP_SOFT_OFFLINE] = sys_pfn_step,
+	[MF_OP_MCE_SRAO] = sys_pfn_step, [MF_OP_MCE_SRAR] = sys_pfn_step,
+	[MF_OP_RECLAIM] = sys_pfn_step,
+	[MF_OP_FILTER_ENABLE] = sys_filter, [MF_OP_FILTER_DISABLE] = sys_filter,
+	[MF_OP_SYNC] = sys_misc, [MF_OP_DROP_CACHES] = sys_misc, [MF_OP_KSM_SCAN] = sys_misc,
+	[MF_OP_REFLINK] = sys_misc, [MF_OP_LABEL] = nothing,
+};
+
+/* ---- events --------------------------------------------------------------------------------- */
+
+static void collect_events(struct model *mo, const struct mf_stmt *st, struct mf_result *res,
 			   struct mf_events *evs)
 {
-	struct machine *m = mo->m;
 	const char *line;
-	int i, level;
+	struct mf_sig s;
+	struct mf_death d;
 
-	while ((line = printk_next_line(m, &level))) {
+	while ((line = mf_log_next(mo->m, NULL))) {
 		struct mf_event e = { .kind = MF_EV_LOG };
 		snprintf(e.text, sizeof(e.text), "%s", line);
 		mf_events_push(evs, &e);
 	}
-	for (i = sig_from; i < m->nr_sigs; i++) {
-		struct mf_event e = { .kind = MF_EV_SIGNAL, .tid = m->sigs[i].tid };
-		e.sig = (struct mf_siginfo){ m->sigs[i].info.si_signo, m->sigs[i].info.si_code,
-					     m->sigs[i].info.si_addr, m->sigs[i].info.si_addr_lsb };
+	while (mf_signal_next(mo->m, &s) == 1) {
+		struct mf_event e = { .kind = MF_EV_SIGNAL, .tid = s.tid };
+		e.sig = (struct mf_siginfo){ s.signo, s.code, s.addr, s.lsb };
 		mf_events_push(evs, &e);
 	}
-	m->nr_sigs = 0;
-	for (i = 0; i < mo->nproc; i++) {
-		struct mb_proc *p = &mo->procs[i];
-		struct signal_struct *sig = p->leader->signal;
-		struct mf_event e = { .tid = p->leader->pid };
-		if (!sig->dead || p->reported_dead)
-			continue;
-		p->reported_dead = true;
-		if (!st->is_expect && st->task[0] && !strcmp(st->task, p->name) && res->kind == MF_RES_KILLED)
+	while (mf_death_next(mo->m, &d) == 1) {
+		struct mb_thread *t = thread_of_tid(mo, d.pid);
+		bool stepping = t && !st->is_expect && st->task[0] && !strcmp(st->task, t->proc->name);
+		struct mf_event e = { .kind = d.signo ? MF_EV_KILLED : MF_EV_EXITED, .tid = d.pid };
+
+		if (stepping && res->kind == MF_RES_KILLED)
 			continue;	/* the stepping task: its result says it */
-		e.kind = sig->exit_signal ? MF_EV_KILLED : MF_EV_EXITED;
-		e.sig.signo = sig->exit_signal;
-		e.exit_code = sig->exit_code;
-		if (!(e.kind == MF_EV_EXITED && st->op == MF_OP_EXIT && !strcmp(st->task, p->name)))
+		e.sig.signo = d.signo;
+		e.exit_code = d.code;
+		if (!(e.kind == MF_EV_EXITED && st->op == MF_OP_EXIT && stepping))
 			mf_events_push(evs, &e);
 	}
-	if (m->panicked) {
+	if (mf_machine_panicked(mo->m) == 1) {
 		struct mf_event e = { .kind = MF_EV_PANIC };
 		snprintf(e.text, sizeof(e.text), "the machine panicked");
 		mf_events_push(evs, &e);
@@ -364,182 +263,145 @@ static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const ui
 {
 	struct model *mo = MO(be);
 
+	(void)nr;
 	memset(res, 0, sizeof(*res));
 	res->kind = MF_RES_OK;
-	if (mo->m->panicked) {
-		res->kind = MF_RES_ERROR;
-		snprintf(res->msg, sizeof(res->msg), "the machine panicked (vm.memory_failure_recovery=0)");
+	if (mf_machine_panicked(mo->m) == 1) {
+		set_error(res, "the machine panicked (vm.memory_failure_recovery=0)");
 		return;
 	}
 	if (st->is_expect)
 		;
-	else if (st->op <= MF_OP_SYSCTL)
-		exec_decl(mo, st, res);
-	else if (st->op <= MF_OP_UNLINK)
-		mb_exec_task_step(mo, st, pfns, nr, res);
+	else if (exec_op[st->op])
+		exec_op[st->op](mo, st, pfns, res);
 	else
-		exec_system(mo, st, pfns, res);
-	collect_events(mo, st, 0, res, evs);
+		mb_exec_task_step(mo, st, res);
+	collect_events(mo, st, res, evs);
 	if (mo->check && res->kind != MF_RES_ERROR) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		int bad = f ? check_invariants(mo->m, f) : 0;
-		if (f)
-			fclose(f);
-		if (bad) {
+		char *report = NULL;
+
+		if (mf_check_invariants(mo->m, &report)) {
 			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "invariant violated: %s", buf ? buf : "?");
+			snprintf(res->msg, sizeof(res->msg), "invariant violated: %s", report ? report : "?");
 		}
-		free(buf);
+		free(report);
 	}
+	/* out of memory on the host: the machine is unusable and says why */
+	if (mf_machine_panicked(mo->m) < 0) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "%s", mf_errmsg(mo->m));
+	}
+}
+
+/* ---- page references ------------------------------------------------------------------------ */
+
+static int resolve_fail(char *msg, size_t len, const char *fmt, const char *a, uint64_t off)
+{
+	snprintf(msg, len, fmt, a, (unsigned long long)off);
+	return -1;
 }
 
 static int model_resolve(struct mf_backend *be, const struct mf_pageref *ref, uint64_t *pfn, char *msg,
 			 size_t len)
 {
+	static const int page_kind[] = {
+		[MF_PREF_FREE] = MF_PAGE_FREE, [MF_PREF_FREE_HUGE] = MF_PAGE_FREE_HUGE,
+		[MF_PREF_KERNEL] = MF_PAGE_KERNEL, [MF_PREF_SLAB] = MF_PAGE_SLAB,
+		[MF_PREF_METADATA] = MF_PAGE_METADATA, [MF_PREF_METADATA_BUSY] = MF_PAGE_METADATA_BUSY,
+	};
+	static const char *const page_fail[] = {
+		[MF_PREF_FREE] = "no free page", [MF_PREF_FREE_HUGE] = "no free huge page",
+		[MF_PREF_KERNEL] = "no kernel page", [MF_PREF_SLAB] = "no memory for a slab page",
+		[MF_PREF_METADATA] = "no memory for a metadata page",
+		[MF_PREF_METADATA_BUSY] = "no memory for a metadata page",
+	};
 	struct model *mo = MO(be);
-	struct machine *m = mo->m;
+	char path[MF_PATH_MAX + 16];
+	struct mb_proc *p;
+	struct mb_region *r;
 
 	switch (ref->kind) {
-	case MF_PREF_TASK: {
-		struct mb_proc *p = mb_proc(mo, ref->task);
-		struct mb_region *r = mb_region(p, ref->addr.region);
-		struct vm_area_struct *vma;
-		struct page *page;
-		bool hwp;
-		if (!r || !p->leader->mm || !(vma = find_vma(p->leader->mm, r->addr + ref->addr.off)) ||
-		    !(page = follow_page(vma, r->addr + ref->addr.off, &hwp)) ||
-		    (hwp && (vma->vm_flags & VM_HUGETLB))) {
-			/* pagemap shows a hugetlb hwpoison entry as nothing (fs/proc_task_mmu.c) */
-			snprintf(msg, len, "nothing mapped at %s:%s+0x%llx", ref->task, ref->addr.region,
-				 (unsigned long long)ref->addr.off);
-			return -1;
-		}
-		*pfn = page_to_pfn(m, page);
-		return 0;
-	}
+	case MF_PREF_TASK:
+		p = mb_proc(mo, ref->task);
+		r = mb_region(p, ref->addr.region);
+		if (r && !mf_virt_to_pfn(mo->m, p->pid, r->addr + ref->addr.off, pfn))
+			return 0;
+		snprintf(msg, len, "nothing mapped at %s:%s+0x%llx", ref->task, ref->addr.region,
+			 (unsigned long long)ref->addr.off);
+		return -1;
 	case MF_PREF_PMEM:
-		return mb_dax_resolve(mo, ref, pfn, msg, len);
-	case MF_PREF_FILE: {
-		struct inode *inode = fs_lookup(m, mb_fs_type(ref->fs), ref->file);
-		struct page *page;
-		if (MF_FS_IS_PMEM(ref->fs))
-			return mb_dax_resolve(mo, ref, pfn, msg, len);
-		page = inode ? xa_load(&inode->i_data.i_pages, ref->file_off >> PAGE_SHIFT) : NULL;
-		if (!page || xa_is_value(page)) {
-			snprintf(msg, len, "no page-cache page at file %s+%#llx", ref->file,
-				 (unsigned long long)ref->file_off);
-			return -1;
-		}
-		if (PageTransHuge(page))	/* a shmem THP: the 4K page of that offset */
-			page += (ref->file_off >> PAGE_SHIFT) - page->index;
-		*pfn = page_to_pfn(m, page);
-		return 0;
-	}
-	case MF_PREF_FREE: {
-		struct page *page = find_free_page(m);
-		if (!page) {
-			snprintf(msg, len, "no free page");
-			return -1;
-		}
-		*pfn = page_to_pfn(m, page);
-		return 0;
-	}
+		if (!mf_pmem_pfn(mo->m, ref->file_off, pfn))
+			return 0;
+		return resolve_fail(msg, len, "pmem+%s%#llx: outside the pmem", "", ref->file_off);
+	case MF_PREF_FILE:
+		mb_path(path, sizeof(path), ref->fs, ref->file);
+		if (!mf_file_pfn(mo->m, path, ref->file_off, pfn))
+			return 0;
+		return resolve_fail(msg, len, MF_FS_IS_PMEM(ref->fs) ? "no pmem block at file %s+%#llx" :
+				    "no page-cache page at file %s+%#llx", ref->file, ref->file_off);
+	case MF_PREF_FREE:
+	case MF_PREF_FREE_HUGE:
 	case MF_PREF_KERNEL:
-		*pfn = m->reserved_end / 2;
-		return 0;
-	case MF_PREF_METADATA:
-	case MF_PREF_METADATA_BUSY: {
-		struct page *page = bdev_read_metadata(m, ref->kind == MF_PREF_METADATA_BUSY);
-		if (!page) {
-			snprintf(msg, len, "no memory for a metadata page");
-			return -1;
-		}
-		*pfn = page_to_pfn(m, page);
-		return 0;
-	}
 	case MF_PREF_SLAB:
-		if (!mo->slab_pfn) {
-			struct page *page = slab_alloc_page(m);
-			if (!page) {
-				snprintf(msg, len, "no memory for a slab page");
-				return -1;
-			}
-			mo->slab_pfn = (uint32_t)page_to_pfn(m, page);
-		}
-		*pfn = mo->slab_pfn;
-		return 0;
-	case MF_PREF_FREE_HUGE: {
-		struct page *page = find_free_huge_page(m);
-		if (!page) {
-			snprintf(msg, len, "no free huge page");
-			return -1;
-		}
-		*pfn = page_to_pfn(m, page);
-		return 0;
-	}
+	case MF_PREF_METADATA:
+	case MF_PREF_METADATA_BUSY:
+		if (!mf_find_page(mo->m, page_kind[ref->kind], pfn))
+			return 0;
+		snprintf(msg, len, "%s", page_fail[ref->kind]);
+		return -1;
 	default:
 		snprintf(msg, len, "page reference kind %d: not supported", (int)ref->kind);
 		return -1;
 	}
 }
 
+/* ---- facts ---------------------------------------------------------------------------------- */
+
 static uint64_t model_hwcorrupt(struct mf_backend *be)
 {
-	return MO(be)->m->num_poisoned_pages * 4;
+	struct mf_meminfo mi = { 0 };
+
+	mf_meminfo(MO(be)->m, &mi);
+	return mi.hardware_corrupted_kb;
 }
 
 static int model_kpageflags(struct mf_backend *be, uint64_t pfn, uint64_t *flags)
 {
-	if (!pfn_valid(MO(be)->m, pfn))
+	if (mf_kpageflags(MO(be)->m, pfn, flags))
 		return -1;
-	lru_add_drain(MO(be)->m);	/* reading kpageflags drains nothing, but page-types does */
-	*flags = stable_page_flags(MO(be)->m, pfn);
-	return 0;
+	mf_lru_drain(MO(be)->m);	/* reading kpageflags drains nothing, but page-types does */
+	return mf_kpageflags(MO(be)->m, pfn, flags) ? -1 : 0;
 }
 
 static int model_hugepages(struct mf_backend *be, long *free_, long *total)
 {
-	struct hstate *h = &MO(be)->m->hstate;
+	struct mf_meminfo mi = { 0 };
 
-	*free_ = (long)h->free_huge_pages;
-	*total = (long)h->nr_huge_pages;
+	mf_meminfo(MO(be)->m, &mi);
+	*free_ = mi.hugepages_free;
+	*total = mi.hugepages_total;
 	return 0;
 }
 
 static enum mf_task_state model_task_state(struct mf_backend *be, const char *task, int *v)
 {
 	struct mb_proc *p = mb_proc(MO(be), task);
+	int st = p ? mf_proc_state(MO(be)->m, p->pid, v) : -ESRCH;
 
-	if (!p)
-		return MF_TASK_UNKNOWN;
-	if (!p->leader->signal->dead)
-		return MF_TASK_ALIVE;
-	if (p->leader->signal->exit_signal) {
-		*v = p->leader->signal->exit_signal;
-		return MF_TASK_KILLED;
-	}
-	*v = p->leader->signal->exit_code;
-	return MF_TASK_EXITED;
+	return st == MF_PROC_ALIVE ? MF_TASK_ALIVE : st == MF_PROC_KILLED ? MF_TASK_KILLED :
+	       st == MF_PROC_EXITED ? MF_TASK_EXITED : MF_TASK_UNKNOWN;
 }
 
 static const char *model_name_of_tid(struct mf_backend *be, int tid)
 {
-	struct model *mo = MO(be);
-	int i;
+	struct mb_thread *t = thread_of_tid(MO(be), tid);
 
-	for (i = 0; i < mo->nthread; i++)
-		if (mo->threads[i].t->pid == tid)
-			return mo->threads[i].name;
-	return NULL;
+	return t ? t->name : NULL;
 }
 
 static int model_tid_of(struct mf_backend *be, const char *task, const char *thread)
 {
-	struct task_struct *t = mb_thread(MO(be), task, thread);
-
-	return t ? t->pid : -1;
+	return mb_tid(MO(be), task, thread);
 }
 
 static uint64_t model_region_base(struct mf_backend *be, const char *task, const char *region)
@@ -567,18 +429,36 @@ static bool model_addr_region(struct mf_backend *be, const char *task, uint64_t 
 
 static const char *model_dmesg(struct mf_backend *be)
 {
-	return MO(be)->m->log.buf ? MO(be)->m->log.buf : "";
+	return mf_log_text(MO(be)->m);
 }
 
 static void model_dump_state(struct mf_backend *be, void *file)
 {
-	machine_dump_state(MO(be)->m, file);
+	mf_dump_state(MO(be)->m, file);
 }
 
 static void model_destroy(struct mf_backend *be)
 {
-	machine_destroy(MO(be)->m);
-	free(be->priv);
+	struct model *mo = MO(be);
+	int i;
+
+	mf_machine_destroy(mo->m);
+	for (i = 0; i < mo->nproc; i++) {
+		struct mb_proc *p = mo->procs[i];
+
+		mb_names_free(&p->reg_idx);
+		mb_names_free(&p->fd_idx);
+		free(p->reg);
+		free(p->fds);
+		free(p->pins);
+		free(p);
+	}
+	free(mo->procs);
+	free(mo->threads);
+	mb_names_free(&mo->proc_idx);
+	mb_names_free(&mo->thread_idx);
+	mb_names_free(&mo->tid_idx);
+	free(mo);
 	free(be);
 }
 
@@ -603,14 +483,9 @@ static const struct mf_backend_ops model_ops = {
 
 struct mf_backend *mf_model_backend_new(uint64_t seed, bool check_invariants)
 {
-	struct mf_backend *be = calloc(1, sizeof(*be));
-	struct model *mo = calloc(1, sizeof(*mo));
+	struct mf_backend *be = xcalloc(1, sizeof(*be), "making the model back end");
+	struct model *mo = xcalloc(1, sizeof(*mo), "making the model back end");
 
-	if (!be || !mo) {
-		free(be);
-		free(mo);
-		return NULL;
-	}
 	mo->check = check_invariants;
 	be->ops = &model_ops;
 	be->priv = mo;

@@ -1,13 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The model back end's state: scenario names bound to model objects. */
+/*
+ * The model back end: scenario statements translated into calls of the
+ * public API (include/memfail/memfail.h). This state only binds scenario
+ * names to the API's handles: tasks to pids, threads to tids, regions to
+ * addresses, fds to fd numbers. Nothing here is capped: arrays grow, and
+ * names are found through hash tables, so a scenario may have any number of
+ * tasks, threads, regions, fds and pins.
+ */
 #ifndef MEMFAIL_BACKEND_MODEL_H
 #define MEMFAIL_BACKEND_MODEL_H
 
+#include "memfail/array.h"
 #include "memfail/backend.h"
-#include "memfail/memory-failure.h"
-#include "memfail/mm.h"
+#include "memfail/memfail.h"
 
-#define MB_MAX 64
+/* backend/names.c: string -> int, open addressing */
+struct mb_names {
+	struct mb_name_slot *slot;
+	size_t cap, used;	/* used counts removed slots too */
+};
+int mb_names_get(const struct mb_names *n, const char *key);	/* -1 if absent */
+void mb_names_put(struct mb_names *n, const char *key, int val);
+void mb_names_del(struct mb_names *n, const char *key);
+void mb_names_free(struct mb_names *n);
 
 struct mb_region {
 	char name[MF_NAME_MAX];
@@ -18,51 +33,54 @@ struct mb_region {
 
 struct mb_fd {
 	char name[MF_NAME_MAX];
-	int fd;		/* index in the task's files_struct */
+	int fd;
 };
 
 struct mb_proc {
 	char name[MF_NAME_MAX];
-	struct task_struct *leader;
-	struct mb_region reg[MB_MAX];
-	int nreg;
-	struct mb_fd fds[MB_MAX];
-	int nfd;
-	int pins[MB_MAX];	/* fds of the pipes its pin steps spliced pages into */
-	int npin;
-	bool reported_dead;
+	int pid;
+	struct mb_region *reg;
+	int nreg, cap_reg;
+	struct mb_names reg_idx;
+	struct mb_fd *fds;
+	int nfd, cap_fd;
+	struct mb_names fd_idx;
+	int *pins;	/* fds of the pipes its pin steps spliced pages into */
+	int npin, cap_pin;
 };
 
 struct mb_thread {
 	char name[2 * MF_NAME_MAX];	/* "A" or "A.t2" */
-	struct task_struct *t;
+	int tid;
 	struct mb_proc *proc;
 };
 
 struct model {
-	struct machine *m;
-	struct mb_proc procs[MB_MAX];
-	int nproc;
-	struct mb_thread threads[MB_MAX];
-	int nthread;
-	uint32_t slab_pfn;
+	struct mf_machine *m;
+	struct mb_proc **procs;
+	int nproc, cap_proc;
+	struct mb_names proc_idx;
+	struct mb_thread *threads;
+	int nthread, cap_thread;
+	struct mb_names thread_idx;	/* by name */
+	struct mb_names tid_idx;	/* by decimal tid */
 	bool check;
 };
 
 struct mb_proc *mb_proc(struct model *mo, const char *name);
 struct mb_region *mb_region(struct mb_proc *p, const char *name);
-struct task_struct *mb_thread(struct model *mo, const char *task, const char *thread);
-void mb_exec_task_step(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, int nr,
+int mb_tid(struct model *mo, const char *task, const char *thread);	/* -1 if none */
+/* "disk:NAME" etc. for a scenario file name */
+void mb_path(char *buf, size_t len, int fs, const char *file);
+void mb_set_errno(struct mf_result *res, long ret, bool value);
+/* backend/model_decl.c: declarations (the exec table's entries) */
+void mb_decl_file(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, struct mf_result *res);
+void mb_decl_task(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, struct mf_result *res);
+void mb_decl_thread(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, struct mf_result *res);
+void mb_decl_sysctl(struct model *mo, const struct mf_stmt *st, const uint64_t *pfns, struct mf_result *res);
+void mb_sysctl_msg(struct mf_result *res, const char *key, const char *val, int err);
+void mb_exec_task_step(struct model *mo, const struct mf_stmt *st, struct mf_result *res);
+void mb_exec_file_step(struct model *mo, struct mb_proc *p, int tid, const struct mf_stmt *st,
 		       struct mf_result *res);
-enum mf_fs;
-enum fs_type mb_fs_type(int fs);
-
-/* model_dax.c: pmem and filesystem DAX */
-int mb_dax_start(struct model *mo, const struct mf_scenario *sc, char *msg, size_t len);
-void mb_dax_file_decl(struct model *mo, const struct mf_stmt *st, struct mf_result *res);
-int mb_dax_resolve(struct model *mo, const struct mf_pageref *ref, uint64_t *pfn, char *msg, size_t len);
-int mb_dax_reflink(struct model *mo, const struct mf_stmt *st);
-int mb_dax_sysctl(struct machine *m, const char *key, const char *val);
-bool mb_dax_open_fails(struct inode *inode);
 
 #endif

@@ -11,12 +11,10 @@ build/conformance/%.o: conformance/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -O2 -g -c -o $@ $<
 
-# The runner needs the parser and the driver, not the model: it links those
-# objects only.
-LB_DRV_OBJ := $(patsubst %.c,build/%.o,$(sort $(wildcard scenario/*.c)))
-
-build/memfail-linux: $(LB_OBJ) $(LB_DRV_OBJ)
-	$(CC) -static -o $@ $(LB_OBJ) $(LB_DRV_OBJ) $(JSON_LIBS) -lpthread
+# The runner needs the scenario language, not the model: it links the language
+# archive only, so a call into the model (memfail.h) would not link.
+build/memfail-linux: $(LB_OBJ) build/libmfscenario.a
+	$(CC) -static -o $@ $(LB_OBJ) build/libmfscenario.a $(JSON_LIBS) -lpthread
 
 # KERNEL=6.1 (default) | 6.12: Debian's kernel package to boot. KERNEL_IMAGE=.../bzImage
 # [KERNEL_MODULES=.../lib/modules/VERSION] boots a kernel you built, compared with the model's

@@ -29,6 +29,8 @@ void do_exit_group(struct task_struct *t, int signo, int code)
 	sig->dead = true;
 	sig->exit_signal = signo;
 	sig->exit_code = code;
+	if (leader->m->exit_hook)
+		leader->m->exit_hook(leader->m->exit_hook_ctx, leader);
 	close_files(leader);
 	if (leader->mm) {
 		mmput(leader->m, leader->mm);

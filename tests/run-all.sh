@@ -7,8 +7,10 @@
 # tests/parse-errors/*.mf (exit 2, stderr equal to FOO.err).
 # Ends with one line "N passed, N failed". UPDATE_GOLDEN=1 rewrites the
 # .trace and .err files from the current output instead of comparing.
+# Commands after "--" are extra checks, one test each: they pass when they
+# exit 0 (e.g. tests/api-example.sh).
 #
-# Usage: O=build ./tests/run-all.sh build/tests/test_*
+# Usage: O=build ./tests/run-all.sh build/tests/test_* [-- CHECK...]
 
 O=${O:-build}
 MEMFAIL=$O/memfail
@@ -21,7 +23,13 @@ ok() { passed=$((passed + $1)); }
 bad() { failed=$((failed + $1)); }
 
 # ---- unit tests ----
-for bin in "$@"; do
+units=
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+	units="$units $1"
+	shift
+done
+[ "$1" = "--" ] && shift
+for bin in $units; do
 	"$bin" >"$tmp/unit.out" 2>&1
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' "$tmp/unit.out" | tail -n 1)
@@ -101,6 +109,18 @@ for mf in tests/parse-errors/*.mf; do
 	else
 		echo "ok   $mf"
 		ok 1
+	fi
+done
+
+# ---- extra checks ----
+for check in "$@"; do
+	if "$check" >"$tmp/out" 2>&1; then
+		echo "ok   $check"
+		ok 1
+	else
+		echo "FAIL $check:"
+		tail -n 30 "$tmp/out"
+		bad 1
 	fi
 done
 

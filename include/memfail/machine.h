@@ -19,6 +19,7 @@
 
 struct inode;
 struct ksm_state;
+struct kernel_profile;
 struct pmem_device;
 struct sigrecord;
 struct swap_info;
@@ -117,6 +118,10 @@ struct machine {
 	uint64_t ck_scratch_nr;
 
 	struct printk_ring log;
+	const struct kernel_profile *profile;	/* the kernel version followed (kernel/profile.c) */
+	/* called as each process dies (the API's death ledger, kernel/sys_task.c) */
+	void (*exit_hook)(void *ctx, struct task_struct *leader);
+	void *exit_hook_ctx;
 	uint64_t clock_ns;		/* the model's clock: advances per printk */
 };
 
