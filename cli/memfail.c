@@ -32,7 +32,7 @@ static const struct {
 } help[] = {
 	{ "run",
 	  "memfail run [-q] [--json] [--seed N] [--check-invariants|--no-check-invariants]\n"
-	  "            [--log] [--state] FILE...\n"
+	  "            [--log] [--state] [--kernel 6.1|6.12] FILE...\n"
 	  "  Run scenarios on the model and print the normalized trace.\n"
 	  "  -q, --quiet        print only failures and errors\n"
 	  "  --json             one JSON object per event\n"
@@ -41,6 +41,7 @@ static const struct {
 	  "                     (default; --no-check-invariants turns it off)\n"
 	  "  --log              print the full kernel log after each scenario\n"
 	  "  --state            print a page-types-like summary after each scenario\n"
+	  "  --kernel K         follow kernel profile K (6.1 or 6.12), whatever the files say\n"
 	  "  Exit: 0 every expectation held, 1 a failed expectation or run-time error,\n"
 	  "  2 a usage, parse or static error (nothing runs), 77 every scenario skipped.\n" },
 	{ "check", "memfail check FILE...\n"
@@ -112,6 +113,7 @@ static int cmd_run(int argc, char **argv)
 		{ "no-check-invariants", no_argument, NULL, 'C' },
 		{ "log", no_argument, NULL, 'l' },
 		{ "state", no_argument, NULL, 'S' },
+		{ "kernel", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mf_run_opts o = { .err = stderr };
@@ -127,6 +129,13 @@ static int cmd_run(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'l': o.log = true; break;
 		case 'S': o.state = true; break;
+		case 'k':
+			if (strcmp(optarg, "6.1") && strcmp(optarg, "6.12")) {
+				fprintf(stderr, "memfail: --kernel wants 6.1 or 6.12, not '%s'\n", optarg);
+				return MF_EXIT_USAGE;
+			}
+			o.kernel = optarg;
+			break;
 		case 'c': m.check_invariants = true; break;
 		case 'C': m.check_invariants = false; break;
 		case 's':

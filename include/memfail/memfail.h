@@ -48,8 +48,8 @@
 /* An opaque modelled machine. */
 struct mf_machine;
 
-/* Which kernel's behaviour the machine follows. Only 6.1 exists today. */
-enum mf_kernel { MF_KERNEL_6_1 = 0 };
+/* Which kernel's behaviour the machine follows (docs/kernel-6.12.md: what differs). */
+enum mf_kernel { MF_KERNEL_6_1 = 0, MF_KERNEL_6_12 = 1 };
 
 /* transparent_hugepage/enabled and shmem_enabled */
 enum { MF_THP_NEVER, MF_THP_MADVISE, MF_THP_ALWAYS };
