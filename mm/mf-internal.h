@@ -6,6 +6,7 @@
 #include "memfail/ksm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 #define MF_BUS_MCEERR_AR_CODE 4
 #define MF_BUS_MCEERR_AO_CODE 5
