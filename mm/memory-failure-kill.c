@@ -29,6 +29,7 @@ struct tk_list {
 	struct machine *m;
 	struct page *page;
 	bool force_early;
+	uint64_t sub_off;	/* 6.12 (kill_addr_subpage): the poisoned 4K page's offset in page */
 };
 
 void mf_trace_event(struct machine *m, const struct mf_trace_rec *rec)
@@ -66,7 +67,7 @@ static void add_to_kill(struct tk_list *l, struct task_struct *t, struct vm_area
 {
 	ARRAY_GROW(l->tk, l->nr, l->cap, "collecting the processes to kill");
 	/* size_shift: page_shift(compound_head(p)), 21 for a hugetlb page */
-	l->tk[l->nr++] = (struct to_kill){ t, addr, t->signal->seq, vma->vm_start,
+	l->tk[l->nr++] = (struct to_kill){ t, addr + l->sub_off, t->signal->seq, vma->vm_start,
 		PAGE_SHIFT + (PageFlag(l->page, PG_head) ? l->page->order : 0) };
 }
 
@@ -152,10 +153,11 @@ static void kill_procs(struct tk_list *l, bool forcekill, bool fail, unsigned lo
 static bool hwpoison_user_mappings_huge(struct machine *m, struct page *p, unsigned long pfn, int flags)
 {
 	struct page *hpage = compound_head_page(p);
-	struct tk_list l = { NULL, 0, 0, m, hpage, flags & MF_ACTION_REQUIRED };
+	struct tk_list l = { NULL, 0, 0, m, hpage, flags & MF_ACTION_REQUIRED, 0 };
 	bool unmap_success, forcekill;
 
-	(void)p;
+	if (m->profile->kill_addr_subpage)
+		l.sub_off = (uint64_t)(p - hpage) << PAGE_SHIFT;
 	if (!total_mapcount(hpage))
 		return true;
 	collect_procs(&l);
@@ -170,7 +172,7 @@ static bool hwpoison_user_mappings_huge(struct machine *m, struct page *p, unsig
 bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn, int flags)
 {
 	unsigned ttu = TTU_IGNORE_MLOCK | TTU_HWPOISON;
-	struct tk_list l = { NULL, 0, 0, m, p, flags & MF_ACTION_REQUIRED };
+	struct tk_list l = { NULL, 0, 0, m, p, flags & MF_ACTION_REQUIRED, 0 };
 	struct address_space *mapping;
 	bool mlocked = PageFlag(p, PG_mlocked), unmap_success, forcekill;
 
