@@ -79,9 +79,10 @@ static bool collect_one(struct page *page, struct vm_area_struct *vma, uint64_t 
 	if (!t)
 		return true;
 	if (PageAnon(page)) {
-		/* page_mapped_in_vma: only where this page is really mapped */
-		pte_t *p = pte_lookup(vma->vm_mm, addr);
-		if (!p || !pte_present(*p) || pte_pfn(*p) != page_to_pfn(l->m, page))
+		/* page_mapped_in_vma: only where this (sub)page is really mapped */
+		pte_t *p = pte_lookup(vma->vm_mm, addr + l->sub_off);
+		if (!p || !pte_present(*p) ||
+		    pte_pfn(*p) != page_to_pfn(l->m, page) + (l->sub_off >> PAGE_SHIFT))
 			return true;
 	}
 	add_to_kill(l, t, vma, addr);
@@ -212,6 +213,21 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn
 	forcekill = PageFlag(p, PG_dirty) || (flags & MF_MUST_KILL) || !unmap_success;
 	kill_procs(&l, forcekill, !unmap_success, pfn, flags);
 	return unmap_success;
+}
+
+/*
+ * 6.12: a THP that cannot be split is not unmapped, but its mappers hear of
+ * the error now (AR for the injector, AO for early-kill processes), at the 4K
+ * page's address with the THP's size (profile thp_unsplit_kill).
+ */
+void kill_procs_now(struct machine *m, struct page *p, unsigned long pfn, int flags)
+{
+	struct page *head = compound_head_page(p);
+	struct tk_list l = { NULL, 0, 0, m, head, flags & MF_ACTION_REQUIRED,
+			     (uint64_t)(p - head) << PAGE_SHIFT };
+
+	collect_procs(&l);
+	kill_procs(&l, true, false, pfn, flags);
 }
 
 /* MF_ACTION_REQUIRED on a page already poisoned: signal the thread that touched it again. */

@@ -535,9 +535,13 @@ try_again:
 		/* split first: on success only this 4K page is handled */
 		SetPageFlag(&hpage[1], PG_has_hwpoisoned);
 		if (split_huge_page(m, p) < 0) {
+			bool now = m->profile->thp_unsplit_kill;
+
+			if (now)
+				kill_procs_now(m, p, pfn, flags);
 			put_page(m, p);
-			action_result(m, pfn, MF_MSG_UNSPLIT_THP, MF_IGNORED);
-			return -EBUSY;
+			action_result(m, pfn, MF_MSG_UNSPLIT_THP, now ? MF_FAILED : MF_IGNORED);
+			return now ? -EHWPOISON : -EBUSY;
 		}
 	}
 	shake_page(m, p);
