@@ -5,6 +5,7 @@
  * trust PG_lru, exactly as in the kernel.
  */
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 static enum lru_list page_lru(const struct page *page)
 {
@@ -21,6 +22,14 @@ static void add_page_to_lru(struct machine *m, struct page *page)
 		SetPageFlag(page, PG_unevictable);
 	else
 		ClearPageFlag(page, PG_unevictable);
+	/*
+	 * MGLRU (6.12 profile lru_gen): lru_gen_add_folio() puts an active folio
+	 * in the youngest generation and clears PG_active and PG_referenced.
+	 */
+	if (m->profile->lru_gen && PageFlag(page, PG_active)) {
+		ClearPageFlag(page, PG_active);
+		ClearPageFlag(page, PG_referenced);
+	}
 	page->lru_list = (uint8_t)page_lru(page);
 	page_list_add(m, &m->lruvec.lists[page->lru_list], page);
 	SetPageFlag(page, PG_lru);
