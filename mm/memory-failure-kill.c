@@ -13,7 +13,9 @@
 #include "memfail/array.h"
 #include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "memfail/printk.h"
+#include "ksm-internal.h"
 #include "mf-internal.h"
 
 struct to_kill {
@@ -100,11 +102,51 @@ static int tk_cmp(const void *a, const void *b)
 	return 0;
 }
 
+static bool tk_has_task(const struct tk_list *l, const struct task_struct *t)
+{
+	for (int i = 0; i < l->nr; i++)
+		if (l->tk[i].tsk == t)
+			return true;
+	return false;
+}
+
+/*
+ * 6.12 collect_procs_ksm (profile ksm_recoverable): the stable node's rmap
+ * items, newest first; for each, the processes (in process order) with a VMA
+ * on the item's anon_vma, once each, at the item's address.
+ */
+static void collect_procs_ksm(struct tk_list *l)
+{
+	struct ksm_stable_node *node = page_stable_node(l->page);
+
+	for (int i = 0; node && i < node->nr; i++) {
+		struct ksm_rmap_item *item = node->items[i];
+		struct anon_vma *av = item->anon_vma;
+		int start = l->nr;
+
+		anon_vma_compact(av);
+		for (int j = 0; j < av->nr; j++) {
+			struct vm_area_struct *vma = av->vmas[j];
+			struct task_struct *t = task_early_kill(l->m, vma->vm_mm->owner,
+								 l->force_early);
+
+			if (t && !tk_has_task(l, t))
+				add_to_kill(l, t, vma, item->address);
+		}
+		if (l->nr - start > 1)
+			qsort(l->tk + start, (size_t)(l->nr - start), sizeof(*l->tk), tk_cmp);
+	}
+}
+
 /* for_each_process order, found without walking every process. */
 static void collect_procs(struct tk_list *l)
 {
 	if (!l->page->mapping)
 		return;
+	if (PageKsm(l->page) && l->m->profile->ksm_recoverable) {
+		collect_procs_ksm(l);
+		return;
+	}
 	rmap_walk(l->m, l->page, collect_one, l);
 	if (l->nr > 1)
 		qsort(l->tk, (size_t)l->nr, sizeof(*l->tk), tk_cmp);
@@ -186,7 +228,7 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn
 	if (!page_mapped(p))
 		return true;
 	/* 6.1 gives up: the KSM page stays mapped (6.3 added collect_procs_ksm) */
-	if (PageKsm(p)) {
+	if (PageKsm(p) && !m->profile->ksm_recoverable) {
 		pr_err(m, "%#lx: can't handle KSM pages.", pfn);
 		return false;
 	}
