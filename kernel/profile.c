@@ -27,6 +27,7 @@ static const struct kernel_profile profiles[] = {
 		.hugetlbfs_read_raw_hwp = true,
 		.collapse_pmd_none_installs = true,
 		.dax_shared_lock_oops = true,
+		.pgp_names_612 = true,
 	},
 };
 

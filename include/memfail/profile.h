@@ -30,6 +30,7 @@ struct kernel_profile {
 	bool hugetlbfs_read_raw_hwp;	/* 12: hugetlbfs read fails only at the bad 4K */
 	bool collapse_pmd_none_installs; /* 13: MADV_COLLAPSE of a never-faulted range: 0 */
 	bool dax_shared_lock_oops;	/* 14: dax_lock_folio() oopses on a shared DAX page */
+	bool pgp_names_612;		/* %pGp: 6.12's flag names and order (owner_2) */
 };
 
 /* The profile of enum mf_kernel value id, or NULL if the model has none. */
