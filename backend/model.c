@@ -280,6 +280,22 @@ static void collect_events(struct model *mo, const struct mf_stmt *st, struct mf
 		snprintf(e.text, sizeof(e.text), "the machine panicked");
 		mf_events_push(evs, &e);
 	}
+	if (mf_machine_oops(mo->m) && !mo->oops_told) {
+		struct mf_event e = { .kind = MF_EV_OOPS };
+		snprintf(e.text, sizeof(e.text), "%s", mf_machine_oops(mo->m));
+		mf_events_push(evs, &e);
+		mo->oops_told = true;
+	}
+}
+
+/* After an oops the dead task may hold mf_mutex: as the real runner, enter none of this. */
+static bool enters_memory_failure(const struct mf_stmt *st)
+{
+	return !st->is_expect &&
+	       (st->op == MF_OP_CORRUPT_PFN || st->op == MF_OP_UNPOISON ||
+		st->op == MF_OP_HARD_OFFLINE || st->op == MF_OP_SOFT_OFFLINE ||
+		(st->op == MF_OP_MADVISE &&
+		 (st->madv == MF_MADV_HWPOISON || st->madv == MF_MADV_SOFT_OFFLINE)));
 }
 
 static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const uint64_t *pfns, int nr,
@@ -292,6 +308,12 @@ static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const ui
 	res->kind = MF_RES_OK;
 	if (mf_machine_panicked(mo->m) == 1) {
 		set_error(res, "the machine panicked (vm.memory_failure_recovery=0)");
+		return;
+	}
+	if (mf_machine_oops(mo->m) && enters_memory_failure(st)) {
+		snprintf(res->msg, sizeof(res->msg), "not run: the kernel oopsed in %s "
+			 "(memory_failure's mutex may be held)", mf_machine_oops(mo->m));
+		res->kind = MF_RES_ERROR;
 		return;
 	}
 	if (st->is_expect)

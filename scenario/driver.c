@@ -199,6 +199,7 @@ struct out_lines {
 	struct sbuf sig, killed;	/* "who\ttext\n" records */
 	int nlog0;			/* first log line of this step in d->log */
 	const char *panic;
+	const char *oops;		/* MF_EV_OOPS: the function */
 };
 
 static void take_events(struct drv *d, const struct mf_events *evs, struct out_lines *ol)
@@ -236,6 +237,9 @@ static void take_events(struct drv *d, const struct mf_events *evs, struct out_l
 		case MF_EV_PANIC:
 			d->panicked = true;
 			ol->panic = e->text;
+			break;
+		case MF_EV_OOPS:
+			ol->oops = e->text;
 			break;
 		}
 		sb_free(&t);
@@ -320,7 +324,7 @@ static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 		d->hwc_prev = now;
 	}
 	if (!is_decl(st) || d->nlog > ol.nlog0 || ol.sig.len || ol.killed.len || ctr[0] ||
-	    ol.panic || (res.kind != MF_RES_OK && !(res.kind == MF_RES_VALUE && !res.value))) {
+	    ol.panic || ol.oops || (res.kind != MF_RES_OK && !(res.kind == MF_RES_VALUE && !res.value))) {
 		tr_step(d, st->line, mf_stmt_canonical(st, text, sizeof(text)), rt.s);
 		for (int i = ol.nlog0; i < d->nlog; i++)
 			tr_log(d, d->log[i]);
@@ -328,6 +332,8 @@ static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 		print_records(d, ol.killed.s, true);
 		if (ctr[0])
 			tr_counter(d, ctr);
+		if (ol.oops)
+			tr_oops(d, ol.oops);
 	}
 	if (mf_check_expres(d, st, &res, rt.s, &msg)) {
 		tr_fail(d, st->line, msg.s);

@@ -101,6 +101,13 @@ const char *mf_errmsg(const struct mf_machine *m);
  */
 int mf_machine_panicked(struct mf_machine *m);
 
+/*
+ * The function a kernel oops named ("dax_lock_folio", 6.12 profile), or NULL.
+ * The task that oopsed died with SIGKILL; memory-failure code may hold its
+ * mutex, so nothing that takes it should be called afterwards.
+ */
+const char *mf_machine_oops(const struct mf_machine *m);
+
 /* The kernel version the machine follows, as "6.1". */
 const char *mf_kernel_release(const struct mf_machine *m);
 
