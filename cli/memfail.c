@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diff_kernels.h"
 #include "memfail/driver.h"
 
 #define VERSION "0.1.0"
@@ -44,6 +45,12 @@ static const struct {
 	  "  --kernel K         follow kernel profile K (6.1 or 6.12), whatever the files say\n"
 	  "  Exit: 0 every expectation held, 1 a failed expectation or run-time error,\n"
 	  "  2 a usage, parse or static error (nothing runs), 77 every scenario skipped.\n" },
+	{ "diff-kernels",
+	  "memfail diff-kernels FILE...\n"
+	  "  Run each scenario on the model under the 6.1 and the 6.12 kernel profiles (on\n"
+	  "  past failed expectations) and print, step by step, where they differ as a\n"
+	  "  small unified diff: '-' lines only on 6.1, '+' lines only on 6.12.\n"
+	  "  Exit: 0 no scenario differs, 1 some differ, 2 a usage or parse error.\n" },
 	{ "check", "memfail check FILE...\n"
 		   "  Parse and statically check scenarios; run nothing. Exit 0 or 2.\n" },
 	{ "language",
@@ -85,7 +92,8 @@ static int usage(FILE *f, int code)
 {
 	fprintf(f, "usage: memfail run [OPTIONS] FILE...\n"
 		   "       memfail check FILE...\n"
-		   "       memfail help [run|check|language|statements|trace]\n"
+		   "       memfail diff-kernels FILE...\n"
+		   "       memfail help [run|check|diff-kernels|language|statements|trace]\n"
 		   "       memfail --version\n");
 	return code;
 }
@@ -172,6 +180,16 @@ int main(int argc, char **argv)
 			return usage(stderr, MF_EXIT_USAGE);
 		}
 		return mf_check_files(argv + 2, argc - 2, stderr);
+	}
+	if (!strcmp(argv[1], "diff-kernels")) {
+		struct model_ctx m = { .seed = 1, .check_invariants = true };
+		struct diffk_ctx c = { make_model, &m };
+
+		if (argc < 3) {
+			fprintf(stderr, "memfail diff-kernels: no scenario file\n");
+			return usage(stderr, MF_EXIT_USAGE);
+		}
+		return memfail_diff_kernels(&c, argv + 2, argc - 2, stdout);
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);

@@ -389,6 +389,7 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 	struct mf_events evs = { 0 };
 	struct mf_result res;
 	int r = MF_PASS;
+	bool failed = false;
 	char buf[256];
 
 	if (!be->ops->model_only_ok) {
@@ -423,10 +424,16 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 		d.hwc_base = d.hwc_prev = be->ops->hardware_corrupted_kb(be);
 	for (int i = 0; i < sc->nstmt; i++) {
 		r = run_stmt(&d, &sc->stmt[i], &evs);
+		if (r == MF_FAIL && o->keep_going) {
+			failed = true;
+			continue;
+		}
 		if (r != CONTINUE)
 			break;
 		r = MF_PASS;
 	}
+	if (failed && r == MF_PASS)
+		r = MF_FAIL;
 	if (o->log && be->ops->dmesg) {
 		const char *t = be->ops->dmesg(be);
 
