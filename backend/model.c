@@ -103,7 +103,8 @@ static int model_start(struct mf_backend *be, const struct mf_scenario *sc, stru
 {
 	struct model *mo = MO(be);
 	struct mf_machine_desc d = {
-		.kernel = strcmp(sc->kernel, "6.12") ? MF_KERNEL_6_1 : MF_KERNEL_6_12, .memory = sc->machine.memory, .swap = sc->machine.swap,
+		.kernel = strcmp(sc->kernel, "6.12") ? MF_KERNEL_6_1 : MF_KERNEL_6_12,
+		.memory = sc->machine.memory, .swap = sc->machine.swap,
 		.nodes = sc->machine.nodes, .hugepages = sc->machine.hugepages,
 		.overcommit_hugepages = sc->machine.overcommit, .thp = sc->machine.thp,
 		.shmem_thp = sc->machine.shmem_thp, .pmem = sc->machine.pmem,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* memfail diff-kernels (cli/diff_kernels.c): one scenario, two kernel profiles, the differences. */
+/* memfail diff-kernels (cli/diff_kernels.c): each scenario under two kernel profiles. */
 #ifndef MEMFAIL_CLI_DIFF_KERNELS_H
 #define MEMFAIL_CLI_DIFF_KERNELS_H
 

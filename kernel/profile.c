@@ -28,6 +28,7 @@ static const struct kernel_profile profiles[] = {
 		.collapse_pmd_none_installs = true,
 		.dax_shared_lock_oops = true,
 		.pgp_names_612 = true,
+		.unmap_failed_sigbus = true,
 	},
 };
 

@@ -208,7 +208,7 @@ static bool hwpoison_user_mappings_huge(struct machine *m, struct page *p, unsig
 	if (!unmap_success)
 		pr_err(m, "%#lx: failed to unmap page (mapcount=%d)", pfn, total_mapcount(hpage));
 	forcekill = PageFlag(hpage, PG_dirty) || (flags & MF_MUST_KILL) || !unmap_success;
-	kill_procs(&l, forcekill, !unmap_success, pfn, flags);
+	kill_procs(&l, forcekill, !unmap_success && !m->profile->unmap_failed_sigbus, pfn, flags);
 	return unmap_success;
 }
 
@@ -253,7 +253,7 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn
 	if (mlocked)
 		shake_page(m, p);
 	forcekill = PageFlag(p, PG_dirty) || (flags & MF_MUST_KILL) || !unmap_success;
-	kill_procs(&l, forcekill, !unmap_success, pfn, flags);
+	kill_procs(&l, forcekill, !unmap_success && !m->profile->unmap_failed_sigbus, pfn, flags);
 	return unmap_success;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unpoison, as Linux 6.1 (and 6.12: unpoison_refused, up_msg) does it, messages included. It is a testing tool, as
- * in the kernel: it only undoes what software injected, never a real hardware
+ * Unpoison, as Linux 6.1 (and 6.12: unpoison_refused, up_msg) does it,
+ * messages included. It is a testing tool, as in the kernel: it only undoes what software injected, never a real hardware
  * error, and it restores only the frame and the counter, not lost data nor the
  * hwpoison entries already in page tables nor a dissolved huge page.
  *

@@ -59,6 +59,12 @@ void action_result(struct machine *m, unsigned long pfn, enum mf_action_page_typ
 	pr_err(m, "%#lx: recovery action for %s: %s", pfn, action_page_types[type], action_name[result]);
 }
 
+/* 6.12 counts a page it could not unmap as Failed (6.1: Ignored). */
+static enum mf_action_result unmap_failed_result(const struct machine *m)
+{
+	return m->profile->unmap_failed_sigbus ? MF_FAILED : MF_IGNORED;
+}
+
 /* lru_add_drain_all: make PG_lru trustworthy. */
 void shake_page(struct machine *m, struct page *p)
 {
@@ -129,7 +135,7 @@ static enum mf_action_result me_unknown(struct machine *m, const struct page_sta
 {
 	(void)ps;
 	pr_err(m, "%#lx: Unknown page state", page_to_pfn(m, p));
-	return MF_FAILED;	/* 6.1; later kernels say Ignored */
+	return m->profile->unmap_failed_sigbus ? MF_IGNORED : MF_FAILED;	/* 6.12: Ignored */
 }
 
 static enum mf_action_result me_pagecache_clean(struct machine *m, const struct page_state *ps, struct page *p)
@@ -484,7 +490,7 @@ int try_memory_failure_hugetlb(struct machine *m, unsigned long pfn, int flags, 
 	}
 	page_flags = head->flags;
 	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
-		action_result(m, pfn, MF_MSG_UNMAP_FAILED, MF_IGNORED);
+		action_result(m, pfn, MF_MSG_UNMAP_FAILED, unmap_failed_result(m));
 		return -EBUSY;
 	}
 	return identify_page_state(m, pfn, p, page_flags);
@@ -556,7 +562,7 @@ try_again:
 	if (!PageFlag(p, PG_lru) && !PageFlag(p, PG_writeback))
 		goto identify_page_state;
 	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
-		action_result(m, pfn, MF_MSG_UNMAP_FAILED, MF_IGNORED);
+		action_result(m, pfn, MF_MSG_UNMAP_FAILED, unmap_failed_result(m));
 		res = -EBUSY;
 		goto unlock;
 	}
