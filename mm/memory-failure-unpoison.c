@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Unpoison, as Linux 6.1 (and 6.12: unpoison_refused, up_msg) does it,
- * messages included. It is a testing tool, as in the kernel: it only undoes what software injected, never a real hardware
- * error, and it restores only the frame and the counter, not lost data nor the
- * hwpoison entries already in page tables nor a dissolved huge page.
+ * messages included. It is a testing tool, as in the kernel: it only undoes
+ * what software injected, never a real hardware error, and it restores only
+ * the frame and the counter, not lost data nor the hwpoison entries already
+ * in page tables nor a dissolved huge page.
  *
  * Hugetlb (6.1): only the head of a poisoned folio carries PG_hwpoison, so
  * only the head's pfn can be unpoisoned; that empties the folio's raw error
