@@ -12,7 +12,8 @@ build/conformance/%.o: conformance/%.c
 	$(CC) $(CFLAGS_BASE) -O2 -g -c -o $@ $<
 
 # The runner needs the scenario language, not the model: it links the language
-# archive only, so a call into the model (memfail.h) would not link.
+# archive only (scenario/, backend/ and lib/array.c, the allocation helpers the
+# parser uses), so a call into the model (memfail.h) would not link.
 build/memfail-linux: $(LB_OBJ) build/libmfscenario.a
 	$(CC) -static -o $@ $(LB_OBJ) build/libmfscenario.a $(JSON_LIBS) -lpthread
 

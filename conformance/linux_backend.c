@@ -237,7 +237,7 @@ static void task_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *p
 	memset(&rq, 0, sizeof(rq));
 	rq.op = LB_REQ_STEP;
 	rq.st = *st;
-	rq.st.expect.log = NULL;
+	rq.st.expect = NULL;
 	if ((st->op == MF_OP_MMAP && st->mkind == MF_MAP_FILE) || st->op == MF_OP_OPEN ||
 	    st->op == MF_OP_UNLINK)
 		lb_file_path(st->fs, st->file, rq.path, sizeof(rq.path));
@@ -295,7 +295,7 @@ static void reclaim_step(struct lb *lb, const struct mf_stmt *st, struct mf_resu
 	memset(&rq, 0, sizeof(rq));
 	rq.op = LB_REQ_RECLAIM;
 	rq.st = *st;
-	rq.st.expect.log = NULL;
+	rq.st.expect = NULL;
 	if (rpc(&t->thr[0], &rq, &rp, NULL)) {
 		reap(t);
 		res->kind = MF_RES_ERROR;
@@ -385,12 +385,9 @@ static bool model_only(const struct mf_scenario *sc)
 
 		if (st->is_expect)
 			continue;
-		if (st->op == MF_OP_MCE_SRAO || st->op == MF_OP_MCE_SRAR)
+		if (mf_op_flags(st->op) & MF_OPF_MODEL_ONLY)
 			return true;
-		if (mf_pref_model_only(st->ref.kind) &&
-		    (st->op == MF_OP_CORRUPT_PFN || st->op == MF_OP_UNPOISON || st->op == MF_OP_LABEL ||
-		     st->op == MF_OP_HARD_OFFLINE || st->op == MF_OP_SOFT_OFFLINE ||
-		     st->op == MF_OP_RECLAIM))
+		if ((mf_op_flags(st->op) & MF_OPF_PAGEREF) && mf_pref_model_only(st->ref.kind))
 			return true;
 	}
 	return false;
@@ -493,14 +490,12 @@ static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint6
 			lb_set_errno(res, -rc);
 		break;
 	}
-	case MF_OP_CORRUPT_PFN: case MF_OP_UNPOISON: case MF_OP_HARD_OFFLINE:
-	case MF_OP_SOFT_OFFLINE: case MF_OP_FILTER_ENABLE: case MF_OP_FILTER_DISABLE:
-	case MF_OP_MCE_SRAO: case MF_OP_MCE_SRAR: case MF_OP_SYNC: case MF_OP_DROP_CACHES:
-	case MF_OP_LABEL: case MF_OP_KSM_SCAN:
-		lb_system_step(lb, st, pfns, nr, res);
-		break;
 	default:
-		task_step(lb, st, pfns, nr, res);
+		/* the rest of the system steps run in the controller, task steps in the task */
+		if (mf_op_class(st->op) == MF_CLASS_SYSTEM)
+			lb_system_step(lb, st, pfns, nr, res);
+		else
+			task_step(lb, st, pfns, nr, res);
 		break;
 	}
 	collect(lb, st, res, evs);
@@ -650,9 +645,16 @@ static void be_destroy(struct mf_backend *be)
 	free(be);
 }
 
+/* fixed tables of the runner (lb.h); the driver refuses more before a scenario starts */
+static const struct mf_limits linux_limits = {
+	.tasks = LB_MAX_TASKS, .threads = LB_MAX_THREADS, .regions = LB_MAX_REGIONS,
+	.fds = LB_MAX_FDS, .pins = LB_MAX_FDS,
+};
+
 static const struct mf_backend_ops linux_ops = {
 	.name = "linux",
 	.model_only_ok = false,
+	.limits = &linux_limits,
 	.start = be_start,
 	.exec = be_exec,
 	.resolve = be_resolve,
@@ -668,6 +670,11 @@ static const struct mf_backend_ops linux_ops = {
 	.dump_state = NULL,
 	.destroy = be_destroy,
 };
+
+const struct mf_limits *mf_linux_limits(void)
+{
+	return &linux_limits;
+}
 
 struct mf_backend *mf_linux_backend_new(void)
 {

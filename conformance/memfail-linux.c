@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return usage();
-	if (!raw && mf_check_files(argv + i, argc - i, stderr))
+	if (!raw && mf_check_files_limits(argv + i, argc - i, "linux", mf_linux_limits(), stderr))
 		return MF_EXIT_USAGE;
 	if (!force && !mf_linux_guest_ok(why, sizeof(why))) {
 		fprintf(stderr, "memfail-linux: refusing to run: %s.\n"

@@ -10,6 +10,9 @@
 
 #include "memfail/backend.h"
 
+/* What the runner can run (its fixed tables): memfail-linux refuses more up front. */
+const struct mf_limits *mf_linux_limits(void);
+
 /* A new back end for one scenario; NULL on allocation failure. */
 struct mf_backend *mf_linux_backend_new(void);
 

@@ -250,7 +250,7 @@ static char *snapshot(struct mf_machine *m, const int *pids, int npid)
 static void busy(struct mf_machine *m, int *pids, int round)
 {
 	struct mf_file_init init = { 64 << 10, MF_FILE_INIT_DIRTY, { MF_FILL_INDEX, 0, 0, 0 }, false };
-	char path[32];
+	char path[32], buf[4096];
 	uint64_t addr, pfn;
 	struct mf_sig sig;
 	int fd;
@@ -264,6 +264,9 @@ static void busy(struct mf_machine *m, int *pids, int round)
 	assert_int_equal(mf_mmap(m, pids[1], 64 << 10, MF_PROT_READ | MF_PROT_WRITE, MF_MAP_SHARED, fd,
 				 0, &addr), 0);
 	assert_int_equal(mf_store(m, pids[1], addr + 8192, 7, &sig), 0);
+	assert_int_equal(mf_pread(m, pids[1], fd, buf, sizeof(buf), 4096), sizeof(buf));
+	assert_int_equal(mf_pwrite(m, pids[1], fd, buf, sizeof(buf), 16384), sizeof(buf));
+	assert_int_equal(mf_pread(m, pids[1], fd, NULL, sizeof(buf), 0), -EFAULT);
 	assert_int_equal(mf_virt_to_pfn(m, pids[1], addr + 8192, &pfn), 0);
 	mf_hard_offline(m, pfn * MF_PAGE_SIZE);
 	assert_int_equal(mf_find_page(m, MF_PAGE_FREE, &pfn), 0);
@@ -351,7 +354,7 @@ static void test_ten_thousand_tasks(void **state)
 	struct mf_file_init init = { MF_PAGE_SIZE, MF_FILE_INIT_DIRTY, { MF_FILL_BYTE, 0x5a, 0, 0 }, false };
 	struct mf_death d;
 	uint64_t addr, pfn;
-	int i, pid, fd, deaths = 0;
+	int i, pid, fd, deaths = 0, last = 0;
 
 	(void)state;
 	assert_int_equal(mf_sysctl_set(m, "vm.memory_failure_early_kill", "1"), 0);
@@ -369,6 +372,8 @@ static void test_ten_thousand_tasks(void **state)
 	assert_int_equal(mf_corrupt_pfn(m, pfn), 0);
 	while (mf_death_next(m, &d) == 1) {
 		assert_int_equal(d.signo, MF_SIGBUS);
+		assert_true(d.pid > last);	/* creation order */
+		last = d.pid;
 		deaths++;
 	}
 	assert_int_equal(deaths, NTASKS);
