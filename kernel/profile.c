@@ -25,6 +25,7 @@ static const struct kernel_profile profiles[] = {
 		.lru_gen = true,
 		.hugetlb_prepoisoned_msg = true,
 		.hugetlbfs_read_raw_hwp = true,
+		.hugetlb_poison_unmigratable = true,
 		.collapse_pmd_none_installs = true,
 		.dax_shared_lock_oops = true,
 		.pgp_names_612 = true,

@@ -288,6 +288,14 @@ static int __get_hwpoison_page(struct machine *m, struct page *page)
 {
 	struct page *head = compound_head_page(page);
 
+	/*
+	 * 6.12's get_huge_page_for_hwpoison clears hugetlb_migratable on a folio
+	 * in use that it poisons, and get_hwpoison_hugetlb_folio then answers
+	 * EBUSY (profile hugetlb_poison_unmigratable).
+	 */
+	if (PageHuge(head) && m->profile->hugetlb_poison_unmigratable &&
+	    PageFlag(head, PG_hwpoison) && head->_refcount > 0)
+		return -EBUSY;
 	if (PageHuge(head))
 		return get_hwpoison_huge_page(head);
 	/* no reference on a page of unknown type: taking one could race with its owner */

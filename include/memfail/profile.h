@@ -28,6 +28,7 @@ struct kernel_profile {
 	bool mlock_large_on_map;	/* 11: mapping a PMD-mapped file THP mlocks it */
 	bool hugetlb_prepoisoned_msg;	/* 12: "huge page: Failed" for a second error */
 	bool hugetlbfs_read_raw_hwp;	/* 12: hugetlbfs read fails only at the bad 4K */
+	bool hugetlb_poison_unmigratable; /* 4, 12: a poisoned hugetlb folio in use is unhandlable */
 	bool collapse_pmd_none_installs; /* 13: MADV_COLLAPSE of a never-faulted range: 0 */
 	bool dax_shared_lock_oops;	/* 14: dax_lock_folio() oopses on a shared DAX page */
 	bool pgp_names_612;		/* %pGp: 6.12's flag names and order (owner_2) */
