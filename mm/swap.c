@@ -84,6 +84,9 @@ bool isolate_lru_page(struct machine *m, struct page *page)
 	if (!PageFlag(page, PG_lru))
 		return false;
 	del_page_from_lru(m, page);
+	/* MGLRU's lru_gen_del_folio: a folio of a young generation (no aging here) leaves active */
+	if (m->profile->lru_gen && !PageFlag(page, PG_unevictable))
+		SetPageFlag(page, PG_active);
 	get_page(page);
 	return true;
 }
@@ -104,6 +107,15 @@ void putback_lru_page(struct machine *m, struct page *page)
 void mark_page_accessed(struct machine *m, struct page *page)
 {
 	page = compound_head_page(page);
+	/* MGLRU's folio_inc_refs: referenced, then workingset, then a counter; never activates */
+	if (m->profile->lru_gen) {
+		if (PageFlag(page, PG_unevictable))
+			return;
+		if (!TestSetPageFlag(page, PG_referenced))
+			return;
+		SetPageFlag(page, PG_workingset);
+		return;
+	}
 	if (!PageFlag(page, PG_referenced)) {
 		SetPageFlag(page, PG_referenced);
 		return;
