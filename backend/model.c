@@ -45,11 +45,6 @@ void mb_path(char *buf, size_t len, int fs, const char *file)
 	snprintf(buf, len, "%s:%s", MF_FS_IS_PMEM(fs) ? "pmem" : prefix[fs], file);
 }
 
-struct mf_machine *mf_model_machine(struct mf_backend *be)
-{
-	return be->priv ? MO(be)->m : NULL;
-}
-
 struct mb_proc *mb_proc(struct model *mo, const char *name)
 {
 	int i = mb_names_get(&mo->proc_idx, name);
@@ -508,6 +503,7 @@ static void model_destroy(struct mf_backend *be)
 static const struct mf_backend_ops model_ops = {
 	.name = "model",
 	.model_only_ok = true,
+	.conc = &mb_conc_ops,
 	.start = model_start,
 	.exec = model_exec,
 	.resolve = model_resolve,

@@ -68,6 +68,9 @@ struct model {
 	bool oops_told;	/* the step that oopsed reported it (MF_EV_OOPS) */
 };
 
+/* model_conc.c: concurrently blocks with a schedule (backend.h) */
+extern const struct mf_conc_ops mb_conc_ops;
+
 struct mb_proc *mb_proc(struct model *mo, const char *name);
 struct mb_region *mb_region(struct mb_proc *p, const char *name);
 int mb_tid(struct model *mo, const char *task, const char *thread);	/* -1 if none */

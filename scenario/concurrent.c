@@ -14,8 +14,6 @@
 
 #include "drv.h"
 #include "memfail/explore.h"
-#include "memfail/memfail.h"
-#include "memfail/sched_explore.h"
 
 #define CONC_STACK (1u << 20)
 
@@ -78,7 +76,7 @@ struct cctx {
 	char *stack;
 	const struct mf_stmt *st;
 	const char *step_task;
-	void *current;		/* the task making its system call (mf_ctx_save) */
+	void *current;		/* the task making its system call (conc->save) */
 	const void *wait;	/* blocked on this lock's object, or NULL */
 	uint32_t points;
 	int ret;
@@ -88,7 +86,8 @@ struct cctx {
 
 struct crun {
 	struct drv *d;
-	struct mf_machine *mm;
+	struct mf_backend *be;
+	const struct mf_conc_ops *ops;
 	struct mf_conc_ctl *ctl, local;
 	int n, cur;
 	struct cctx c[MF_CONC_MAX];
@@ -96,6 +95,49 @@ struct crun {
 };
 
 static struct crun *active;	/* makecontext passes ints only */
+
+int mf_schedule_decode(const char *s, int8_t **out)
+{
+	int n = 0, cap = 0;
+	int8_t *v = NULL;
+
+	while (s && *s) {
+		char *end;
+		int c = *s++ - '1';
+		long k = 1;
+
+		if (c < 0 || c >= MF_CONC_MAX)
+			return free(v), -1;
+		if (*s == 'x')
+			k = strtol(s + 1, &end, 10), s = end;
+		while (k-- > 0)
+			ARRAY_PUSH(v, n, cap, (int8_t)c, "decoding a schedule");
+		while (*s == ' ')
+			s++;
+	}
+	*out = v;
+	return n;
+}
+
+void mf_schedule_encode(const struct mf_decision *dec, int n, char *buf, size_t len)
+{
+	size_t o = 0;
+	int last = -1;
+
+	for (int i = 0; i < n; i++)
+		if (dec[i].chosen != dec[i].def)
+			last = i;
+	buf[0] = 0;
+	for (int i = 0; i <= last && o + 16 < len;) {
+		int j = i;
+
+		while (j <= last && dec[j].chosen == dec[i].chosen)
+			j++;
+		o += (size_t)snprintf(buf + o, len - o, j - i > 1 ? "%s%dx%d" : "%s%d",
+				      o ? " " : "", dec[i].chosen + 1, j - i);
+		i = j;
+	}
+}
 
 static unsigned runnable(const struct crun *r)
 {
@@ -131,7 +173,7 @@ static int decide(struct crun *r, int cur, enum mf_sp what)
 	for (int i = 0; i < r->n; i++)
 		pts[i] = r->c[i].done ? UINT32_MAX : r->c[i].points;
 	if (ctl->at_point)
-		ctl->at_point(ctl->ctx, r->mm, &dc, pts, r->n);
+		ctl->at_point(ctl->ctx, r->be, &dc, pts, r->n);
 	ARRAY_PUSH(ctl->dec, ctl->ndec, ctl->capdec, dc, "recording a schedule");
 	return dc.chosen;
 }
@@ -143,10 +185,10 @@ static void switch_to(struct crun *r, int next)
 
 	if (next == r->cur)
 		return;
-	from->current = mf_ctx_save(r->mm);
+	from->current = r->ops->save(r->be);
 	from->step_task = r->d->step_task;
 	r->cur = next;
-	mf_ctx_restore(r->mm, to->current);
+	r->ops->restore(r->be, to->current);
 	r->d->st = to->st;
 	r->d->step_task = to->step_task;
 	fiber_to(&save, to->stack, CONC_STACK);
@@ -190,7 +232,7 @@ static void entry(void)
 	int next;
 
 	fiber_back(NULL);
-	c->current = mf_ctx_save(r->mm);
+	c->current = r->ops->save(r->be);
 	c->ret = drv_run_step(r->d, c->st, &c->evs);
 	c->done = true;
 	next = decide(r, r->cur, MF_SP__COUNT);
@@ -217,38 +259,38 @@ static void start(struct crun *r)
 
 	for (int i = 0; i < r->n; i++) {
 		make_ctx(&r->c[i]);
-		r->c[i].current = mf_ctx_save(r->mm);
+		r->c[i].current = r->ops->save(r->be);
 	}
 	first = decide(r, -1, MF_SP__COUNT);
 	r->cur = first;
 	r->d->st = r->c[first].st;
 	active = r;
-	mf_set_sched_hook(hook, r);
+	r->ops->set_hook(hook, r);
 	fiber_to(&save, r->c[first].stack, CONC_STACK);
 	swapcontext(&r->main, &r->c[first].uc);
 	fiber_back(save);
-	mf_set_sched_hook(NULL, NULL);
+	r->ops->set_hook(NULL, NULL);
 	active = NULL;
 }
 
 /* A race the model saw during the block: the scenario fails even if nothing else does. */
-static const char *race_seen(struct mf_machine *mm, unsigned long erased0)
+static const char *race_seen(struct crun *r, unsigned long erased0)
 {
-	if (mf_dax_lock_losses(mm) != erased0)
+	if (r->ops->lock_losses(r->be) != erased0)
 		return "a locked DAX entry was replaced while its owner held it (6.1: BUG_ON in "
 		       "dax_unlock_entry)";
 	return NULL;
 }
 
 /* The invariant checker, skipped inside the block (mid-operation states), runs here. */
-static int check_after(struct drv *d, const struct mf_stmt *st, struct mf_machine *mm)
+static int check_after(struct drv *d, const struct mf_stmt *st)
 {
 	char *report = NULL, msg[600];
 	int bad;
 
 	if (!d->be->check_invariants)
 		return DRV_CONTINUE;
-	bad = mf_check_invariants(mm, &report);
+	bad = d->be->ops->conc->check(d->be, &report);
 	if (bad) {
 		snprintf(msg, sizeof(msg), "invariant violated: %s", report ? report : "?");
 		tr_error(d, st->line, msg);
@@ -257,11 +299,11 @@ static int check_after(struct drv *d, const struct mf_stmt *st, struct mf_machin
 	return bad ? MF_ERROR : DRV_CONTINUE;
 }
 
-static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct mf_machine *mm)
+static int run_coroutines(struct drv *d, const struct mf_stmt *st)
 {
-	struct crun r = { .d = d, .mm = mm, .n = st->nctx };
-	unsigned long erased0 = mf_dax_lock_losses(mm);
-	void *cur0 = mf_ctx_save(mm);
+	struct crun r = { .d = d, .be = d->be, .ops = d->be->ops->conc, .n = st->nctx };
+	unsigned long erased0 = r.ops->lock_losses(r.be);
+	void *cur0 = r.ops->save(r.be);
 	/*
 	 * API calls arm and disarm the out-of-memory unwinding in a nest; contexts
 	 * interleave their calls, so the nest is put back by hand afterwards. (An
@@ -279,7 +321,7 @@ static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct mf_mac
 	mf_set_oom_handler(oom0);
 	start(&r);
 	mf_set_oom_handler(oom0);
-	mf_ctx_restore(mm, cur0);
+	r.ops->restore(r.be, cur0);
 	for (int i = 0; i < r.n; i++) {
 		if (ret == DRV_CONTINUE && r.c[i].done && r.c[i].ret != DRV_CONTINUE)
 			ret = r.c[i].ret;
@@ -291,25 +333,24 @@ static int run_coroutines(struct drv *d, const struct mf_stmt *st, struct mf_mac
 		free(r.local.dec);
 	}
 	race = r.ctl->deadlock ? "deadlock: every unfinished context waits for a lock" :
-	       race_seen(mm, erased0);
+	       race_seen(&r, erased0);
 	if (race) {
 		tr_error(d, st->line, race);
 		return MF_ERROR;
 	}
-	return ret == DRV_CONTINUE ? check_after(d, st, mm) : ret;
+	return ret == DRV_CONTINUE ? check_after(d, st) : ret;
 }
 
 int drv_run_conc(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
 {
-	struct mf_machine *mm = NULL;
 	int r;
 
 	if (st->schedule || d->o->conc) {
-		if (strcmp(d->be->ops->name, "model") || !(mm = mf_model_machine(d->be))) {
+		if (!d->be->ops->conc) {
 			tr_error(d, st->line, "a concurrently schedule needs the model back end");
 			return MF_ERROR;
 		}
-		return run_coroutines(d, st, mm);
+		return run_coroutines(d, st);
 	}
 	for (int i = 1; i <= st->nctx; i++) {	/* listed order, each step to its end */
 		d->st = st + i;

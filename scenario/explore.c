@@ -17,49 +17,6 @@
 #include "memfail/explore.h"
 #include "memfail/u64map.h"
 
-int mf_schedule_decode(const char *s, int8_t **out)
-{
-	int n = 0, cap = 0;
-	int8_t *v = NULL;
-
-	while (s && *s) {
-		char *end;
-		int c = *s++ - '1';
-		long k = 1;
-
-		if (c < 0 || c >= MF_CONC_MAX)
-			return free(v), -1;
-		if (*s == 'x')
-			k = strtol(s + 1, &end, 10), s = end;
-		while (k-- > 0)
-			ARRAY_PUSH(v, n, cap, (int8_t)c, "decoding a schedule");
-		while (*s == ' ')
-			s++;
-	}
-	*out = v;
-	return n;
-}
-
-void mf_schedule_encode(const struct mf_decision *dec, int n, char *buf, size_t len)
-{
-	size_t o = 0;
-	int last = -1;
-
-	for (int i = 0; i < n; i++)
-		if (dec[i].chosen != dec[i].def)
-			last = i;
-	buf[0] = 0;
-	for (int i = 0; i <= last && o + 16 < len;) {
-		int j = i;
-
-		while (j <= last && dec[j].chosen == dec[i].chosen)
-			j++;
-		o += (size_t)snprintf(buf + o, len - o, j - i > 1 ? "%s%dx%d" : "%s%d",
-				      o ? " " : "", dec[i].chosen + 1, j - i);
-		i = j;
-	}
-}
-
 struct xp {
 	const struct mf_explore_opts *o;
 	struct mf_conc_ctl *ctl;
@@ -74,7 +31,7 @@ static uint64_t mix(uint64_t h, uint64_t w)
 	return (h ^ w) * 0x100000001b3ULL + (h >> 29);
 }
 
-static void at_point(void *ctx, struct mf_machine *mm, struct mf_decision *d, const uint32_t *pts,
+static void at_point(void *ctx, struct mf_backend *be, struct mf_decision *d, const uint32_t *pts,
 		     int n)
 {
 	struct xp *x = ctx;
@@ -89,7 +46,7 @@ static void at_point(void *ctx, struct mf_machine *mm, struct mf_decision *d, co
 		d->pruned = true;
 		return;
 	}
-	h = mix(mf_state_hash(mm), ((uint64_t)d->runnable << 8) | (uint8_t)d->cur);
+	h = mix(be->ops->conc->state_hash(be), ((uint64_t)d->runnable << 8) | (uint8_t)d->cur);
 	for (int i = 0; i < n; i++)
 		h = mix(h, pts[i]);
 	left = (uint64_t)(x->bound - x->preempts + 1);

@@ -17,6 +17,8 @@
 
 #include "memfail/sched_explore.h"
 
+struct mf_backend;
+
 #define MF_CONC_MAX 3
 
 /* ASan must be told of every swapcontext() stack switch (scenario/concurrent.c). */
@@ -42,7 +44,7 @@ struct mf_conc_ctl {
 	const int8_t *forced;	/* decisions to take first (context indices) */
 	int nforced;
 	/* At each decision (after it is made): hash or check the state; may set d->pruned. */
-	void (*at_point)(void *ctx, struct mf_machine *mm, struct mf_decision *d,
+	void (*at_point)(void *ctx, struct mf_backend *be, struct mf_decision *d,
 			 const uint32_t *points, int n);
 	void *ctx;
 	/* Filled by the run: every decision taken, in order. */
