@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "memfail/array.h"
 #include "memfail/driver.h"
 #include "memfail/whatif.h"
@@ -117,6 +119,30 @@ static int run_pfns(struct whatif *w, const struct wi_opts *o, const uint64_t *p
 	return ret;
 }
 
+/* The assumptions first: as "# " lines, or with --json as the first object. */
+static void print_assumptions(const struct whatif *w, bool json)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	json_object *o;
+
+	if (!json) {
+		whatif_print_assumptions(w, stdout);
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (!f)
+		mf_oom("whatif assumptions");
+	whatif_print_assumptions(w, f);
+	fclose(f);
+	o = json_object_new_object();
+	json_object_object_add(o, "assumptions", json_object_new_string(text));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	free(text);
+}
+
 int memfail_cmd_whatif(int argc, char **argv)
 {
 	struct wi_opts o = { 0 };
@@ -145,8 +171,7 @@ int memfail_cmd_whatif(int argc, char **argv)
 		goto out_snap;
 	if (whatif_build(&w, &s, &e, o.inject, o.inject_pid, err, sizeof(err)))
 		goto out;
-	if (!o.json)
-		whatif_print_assumptions(&w, stdout);
+	print_assumptions(&w, o.json);
 	if (o.sample) {
 		o.pfns = xrealloc_array(o.pfns, o.sample, sizeof(*o.pfns), "pfns");
 		o.nr_pfns = whatif_sample(&e, o.sample, o.pfns);

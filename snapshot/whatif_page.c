@@ -99,12 +99,18 @@ uint64_t wi_snap_addr(const struct whatif *w, size_t proc, uint64_t maddr)
 	return 0;
 }
 
+/* Mappings of one page per process put into the model: a process is signalled once. */
+#define MAX_MAPS_PER_PROC 4
+
 /* Every (process, address) whose pagemap shows pfn present. */
 static void find_mappers(struct whatif *w, uint64_t pfn)
 {
+	size_t left_out = 0;
+
 	w->nr_mappers = 0;
 	for (size_t i = 0; i < w->nr_procs; i++) {
 		const struct snap_proc *p = w->procs[i].sp;
+		size_t mine = 0;
 
 		if (!w->procs[i].pid)
 			continue;
@@ -115,9 +121,16 @@ static void find_mappers(struct whatif *w, uint64_t pfn)
 			if (!(ent & PM_PRESENT) || (ent & PM_PFN_MASK) != pfn ||
 			    !wi_model_addr(w, i, mp.va))
 				continue;
+			if (mine++ >= MAX_MAPS_PER_PROC) {
+				left_out++;
+				continue;
+			}
 			ARRAY_PUSH(w->mappers, w->nr_mappers, w->cap_mappers, mp, "whatif mappers");
 		}
 	}
+	if (left_out)
+		snprintf(w->approx, sizeof(w->approx), "%zu more mappings of it left out (at most "
+			 "%d per process)", left_out, MAX_MAPS_PER_PROC);
 }
 
 static int touch(struct whatif *w, size_t i, bool write)
