@@ -28,7 +28,18 @@ LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c))
 LANG_OBJ := $(LANG_SRC:%.c=$(O)/%.o)
-LIBS := $(O)/libmfscenario.a $(O)/libmemfail.a
+# Fleet campaigns (campaign/): SQLite results, cairo plots, MPI when Open MPI
+# is installed (MPI=0 builds without it; the command then runs on one rank).
+CAMP_SRC := $(sort $(wildcard campaign/*.c))
+CAMP_OBJ := $(CAMP_SRC:%.c=$(O)/%.o)
+CAMP_LIBS := -lsqlite3 $(shell pkg-config --libs cairo 2>/dev/null || echo -lcairo) -lm
+MPI ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+ifeq ($(MPI),1)
+$(O)/campaign/mpi.o: ALL_CFLAGS += -DHAVE_MPI $(shell pkg-config --cflags ompi-c)
+CAMP_LIBS += $(shell pkg-config --libs ompi-c)
+endif
+$(O)/campaign/plot.o: ALL_CFLAGS += $(shell pkg-config --cflags cairo 2>/dev/null)
+LIBS := $(O)/libmfcampaign.a $(O)/libmfscenario.a $(O)/libmemfail.a
 CLI_SRC := $(sort $(wildcard cli/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -41,7 +52,7 @@ JSON_LIBS := -ljson-c
 all: $(LIBS) $(O)/memfail
 
 # Debian packages the build needs; installed when missing (root) or named (others).
-DEPS := libcmocka-dev libjson-c-dev pkg-config
+DEPS := libcmocka-dev libjson-c-dev pkg-config libsqlite3-dev libcairo2-dev libopenmpi-dev openmpi-bin
 deps:
 	@./tools/need-packages $(DEPS)
 
@@ -53,20 +64,24 @@ $(O)/libmemfail.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(O)/libmfcampaign.a: $(CAMP_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(O)/libmfscenario.a: $(LANG_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
 $(O)/memfail: $(CLI_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(CAMP_LIBS)
 
 $(O)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(JSON_LIBS) $(CAMP_LIBS)
 
 $(O)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS) $(CAMP_LIBS)
 
 # One closing line "N passed, N failed" over unit tests, scenarios and the
 # API example built against an installed copy (tests/api-example.sh).
@@ -94,4 +109,4 @@ clean:
 	rm -rf build build-san
 
 -include conformance/conformance.mk
--include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CAMP_OBJ:.o=.d)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/campaign.h"
 #include "memfail/driver.h"
 
 #define VERSION "0.1.0"
@@ -164,6 +165,8 @@ int main(int argc, char **argv)
 		}
 		return mf_check_files(argv + 2, argc - 2, stderr);
 	}
+	if (!strcmp(argv[1], "campaign"))
+		return cp_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
 	fprintf(stderr, "memfail: unknown command '%s'\n", argv[1]);
