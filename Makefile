@@ -86,7 +86,8 @@ $(O)/bench/%: bench/%.c $(LIBS)
 # One closing line "N passed, N failed" over unit tests, scenarios and the
 # API example built against an installed copy (tests/api-example.sh).
 check: deps all $(UNIT_BIN)
-	@O=$(O) MAKE="$(MAKE)" SAN=$(SAN) ./tests/run-all.sh $(UNIT_BIN) -- tests/api-example.sh
+	@O=$(O) MAKE="$(MAKE)" SAN=$(SAN) ./tests/run-all.sh $(UNIT_BIN) -- tests/api-example.sh \
+		tests/campaigns/run.sh
 
 # The library, the one public header, the man page, the command, memfail.pc.
 PREFIX ?= /usr/local

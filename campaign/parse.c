@@ -580,7 +580,7 @@ int cp_parse_string(const char *name, const char *text, struct cp_campaign *c, F
 		ret = tokenize(&p, s);
 		if (!ret && p.ntok)
 			ret = statement(&p);
-		s = nl ? nl + 1 : NULL;
+		s = nl && nl[1] ? nl + 1 : NULL;
 	}
 	p.line++;
 	if (!ret)

@@ -83,7 +83,7 @@ static void bar_group(cairo_t *cr, const struct cp_campaign *c, const struct cp_
 static int outcomes(const struct cp_campaign *c, const struct cp_results *res, const char *path,
 		    char *err, size_t errlen)
 {
-	static const size_t fields[] = { 4, 12, 13, 1, 2 };	/* kills, data_loss, crashes, ues, avoided */
+	static const size_t fields[] = { 4, 12, 13 };	/* kills, data_loss, crashes */
 	double ymax = 0, gw = (W - 100) / (double)ARRAY_SIZE(fields);
 	cairo_surface_t *sf;
 	cairo_t *cr = canvas(&sf, "outcomes per 1,000 machine-years (95% intervals)");
@@ -119,13 +119,25 @@ static int outcomes(const struct cp_campaign *c, const struct cp_results *res, c
 	return save(cr, sf, path, err, errlen);
 }
 
-/* The first stored trial with a UE (or any stored trial), or -1. */
+/* The first stored trial with a UE and an offline, else with a UE, or -1. */
 static int64_t story_trial(const struct cp_results *res)
 {
-	for (size_t i = 0; i < res->nevents; i++)
-		if (res->events[i].kind == CP_EV_UE)
-			return res->events[i].trial;
-	return res->nevents ? res->events[0].trial : -1;
+	int64_t first_ue = -1;
+	bool ue = false, off = false;
+
+	for (size_t i = 0; i < res->nevents; i++) {
+		const struct cp_event *e = &res->events[i];
+
+		if (i && e->trial != res->events[i - 1].trial)
+			ue = off = false;
+		ue |= e->kind == CP_EV_UE;
+		off |= e->kind == CP_EV_OFFLINE;
+		if (ue && first_ue < 0)
+			first_ue = e->trial;
+		if (ue && off)
+			return e->trial;
+	}
+	return first_ue >= 0 ? first_ue : res->nevents ? res->events[0].trial : -1;
 }
 
 static void mark(cairo_t *cr, const struct cp_event *e, double x, double y)

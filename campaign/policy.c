@@ -8,8 +8,9 @@
  *    at PAGE_CE_THRESHOLD the page is offlined;
  *  - row: the proposed rasdaemon row policy: the same count per DRAM row,
  *    and every page of the row is offlined;
- *  - bucket: mcelog's leaky bucket per page: the level drains continuously at
- *    threshold per window and triggers when it reaches the threshold.
+ *  - bucket: mcelog's leaky bucket per page: the count ages by halving for
+ *    every full window (agetime) that passed, and triggers at the threshold
+ *    (an approximation of mcelog's bucket_age; docs/campaign.md).
  * A key triggers once: both daemons record the page as handled either way.
  */
 #include <math.h>
@@ -102,10 +103,11 @@ bool cp_policy_ce(struct cp_policy_state *s, const struct cp_error *e)
 	if (sl->fired)
 		return false;
 	if (s->p.kind == CP_POL_BUCKET) {
-		double drained = (e->t_h - sl->start) * (double)s->p.threshold / s->p.window_h;
+		double age = floor((e->t_h - sl->start) / s->p.window_h);
 
-		sl->level = fmax(0.0, sl->level - drained) + 1.0;
-		sl->start = e->t_h;
+		sl->level = ldexp(sl->level, -(int)fmin(age, 64));
+		sl->start += age * s->p.window_h;
+		sl->level += 1.0;
 	} else {
 		if (e->t_h - sl->start > s->p.window_h) {
 			sl->start = e->t_h;
