@@ -105,6 +105,7 @@ demo: deps all
 
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@O=$(O) bench/campaign.sh
 
 clean:
 	rm -rf build build-san

@@ -103,6 +103,16 @@ static char *default_db(const char *file)
 	return db;
 }
 
+/* UEs that reached the kernel as machine checks, over every policy. */
+static long long injected(const struct cp_results *res)
+{
+	long long n = 0;
+
+	for (size_t i = 0; i < (size_t)res->trials * res->npolicies; i++)
+		n += res->outcomes[i].ao + res->outcomes[i].ar;
+	return n;
+}
+
 static int finish(const struct cp_campaign *c, const struct cp_results *res, const struct opts *o,
 		  double secs)
 {
@@ -121,8 +131,8 @@ static int finish(const struct cp_campaign *c, const struct cp_results *res, con
 			cp_report(c, res, stdout);
 		if (o->digest)
 			printf("results digest: %016llx\n", (unsigned long long)digest);
-		fprintf(stderr, "memfail campaign: %ld trials in %.2f s, results in %s\n",
-			c->trials, secs, path);
+		fprintf(stderr, "memfail campaign: %ld trials in %.2f s, %lld machine checks, "
+			"results in %s\n", c->trials, secs, injected(res), path);
 	}
 	free(db);
 	return ret;
