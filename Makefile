@@ -1,20 +1,36 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # memfail: plain GNU Make. `make` builds the two archives and build/memfail;
-# `make check` runs every test; `make check SAN=1` does the same under ASan+UBSan;
+# `make check` runs every test; `make check SAN=1` does the same under ASan+UBSan.
+# `make fuzz FUZZ_SECONDS=N` runs the libFuzzer targets (tests/fuzz/), `make
+# coverage` the tests with --coverage and a per-folder line report.
 # `make install PREFIX=DIR` installs the library, its header, the man page, the
 # command and a pkg-config file.
 #
-# build/libmemfail.a    the model and its API (lib/ mm/ fs/ kernel/, memfail.h)
+# build/libmemfail.a    the model and its API (lib/ mm/ fs/ kernel/, memfail.h),
+#                       and snapshot/ (live-machine snapshots, exposure)
 # build/libmfscenario.a the scenario language: parser, driver, trace (scenario/)
 #                       and the model back end (backend/), which reaches the
 #                       model only through memfail.h. It holds no model code:
 #                       the real-kernel runner links it alone (conformance.mk).
+#                       It also carries lib/array.c, the allocation helpers.
 
 CC      ?= cc
 SAN     ?= 0
 O       := build
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -MMD -MP
-ifeq ($(SAN),1)
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Iinclude -MMD -MP
+ifeq ($(FUZZ),1)
+# clang's libFuzzer: the library is built with coverage hooks, the targets link it
+O       := build-fuzz
+CC      := clang
+CFLAGS  ?= -O1 -g -fno-omit-frame-pointer
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(COV),1)
+O       := build-cov
+CFLAGS  ?= -O0 -g
+CFLAGS  += --coverage
+LDFLAGS += --coverage
+else ifeq ($(SAN),1)
 O       := build-san
 CFLAGS  ?= -O1 -g -fno-omit-frame-pointer
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -24,9 +40,11 @@ CFLAGS  ?= -O2 -g
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
-LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c))
+LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c snapshot/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
-LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c))
+# lib/array.c (allocation helpers, one out-of-memory policy) is in both archives:
+# the language needs it without the model; a link takes the first copy it meets.
+LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c) lib/array.c)
 LANG_OBJ := $(LANG_SRC:%.c=$(O)/%.o)
 # Fleet campaigns (campaign/): SQLite results, cairo plots, MPI when Open MPI
 # is installed (MPI=0 builds without it; the command then runs on one rank).
@@ -47,16 +65,27 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 JSON_LIBS := -ljson-c
+# snapshot/: zstd compression, cairo plots, capture threads
+SNAP_LIBS := -lzstd -lcairo -lpthread
 
-.PHONY: all check unit scenarios demo bench clean deps install conformance conformance-dax
+.PHONY: all check unit scenarios demo bench clean deps install conformance conformance-dax \
+	fuzz fuzz-run coverage conformance-exposure
 all: $(LIBS) $(O)/memfail
 
 # Debian packages the build needs; installed when missing (root) or named (others).
-DEPS := libcmocka-dev libjson-c-dev pkg-config libsqlite3-dev libcairo2-dev libopenmpi-dev openmpi-bin
+# Every compile and link waits for them (order-only: `make -j2 demo` on a fresh
+# machine must not compile before the headers are there).
+DEPS := libcmocka-dev libjson-c-dev libzstd-dev libcairo2-dev pkg-config libsqlite3-dev \
+	libopenmpi-dev openmpi-bin
 deps:
 	@./tools/need-packages $(DEPS)
 
-$(O)/%.o: %.c
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/replay/%)
+FUZZ_SECONDS ?= 60
+
+$(O)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -73,21 +102,38 @@ $(O)/libmfscenario.a: $(LANG_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(O)/memfail: $(CLI_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(CAMP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(SNAP_LIBS) $(CAMP_LIBS)
 
-$(O)/tests/%: tests/unit/%.c $(LIBS)
+$(O)/tests/%: tests/unit/%.c $(LIBS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(JSON_LIBS) $(CAMP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(JSON_LIBS) $(SNAP_LIBS) $(CAMP_LIBS)
 
 $(O)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS) $(CAMP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS) $(SNAP_LIBS) $(CAMP_LIBS)
 
-# One closing line "N passed, N failed" over unit tests, scenarios and the
-# API example built against an installed copy (tests/api-example.sh).
-check: deps all $(UNIT_BIN)
-	@O=$(O) MAKE="$(MAKE)" SAN=$(SAN) ./tests/run-all.sh $(UNIT_BIN) -- tests/api-example.sh \
-		tests/campaigns/run.sh
+# A fuzz target with a plain main(): `make check` replays tests/fuzz/regressions/.
+$(O)/replay/%: tests/fuzz/%.c $(O)/tests/fuzz/replay.o $(LIBS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/fuzz/replay.o $(LIBS) \
+		$(JSON_LIBS)
+
+$(O)/fuzz/%: tests/fuzz/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS)
+
+.SECONDARY: $(O)/tests/fuzz/replay.o
+
+# One closing line "N passed, N failed" over unit tests, scenarios, CLI tests
+# (tests/cli/api-example.sh builds examples/api against an installed copy:
+# MAKE, CC, SAN, COV and LDFLAGS go to it) and fuzz regressions.
+$(O)/tests/jsonlines: tests/cli/jsonlines.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(JSON_LIBS)
+
+check: deps all $(UNIT_BIN) $(REPLAY_BIN) $(O)/tests/jsonlines
+	@O=$(O) REPLAY="$(REPLAY_BIN)" MAKE="$(MAKE)" CC="$(CC)" SAN=$(SAN) COV=$(COV) \
+		LDFLAGS="$(LDFLAGS)" ./tests/run-all.sh $(UNIT_BIN)
 
 # The library, the one public header, the man page, the command, memfail.pc.
 PREFIX ?= /usr/local
@@ -100,15 +146,38 @@ install: all
 	install -m 644 docs/memfail.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed 's|@PREFIX@|$(PREFIX)|' tools/memfail.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/memfail.pc
 
+# libFuzzer needs clang (Debian's), installed here and only for this target.
+fuzz:
+	@./tools/need-packages clang $(DEPS)
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
+	@O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh $(FUZZ_BIN)
+
+# Line coverage of the test suite per folder; uncovered lines of mm/ fs/
+# kernel/ in build-cov/coverage.txt (tests/coverage.sh).
+coverage:
+	@./tools/need-packages gcovr $(DEPS)
+	@rm -rf build-cov
+	@$(MAKE) --no-print-directory COV=1 check >build-cov.log 2>&1 || \
+		{ tail -n 30 build-cov.log; exit 1; }
+	@mv build-cov.log build-cov/check.log
+	@./tests/coverage.sh build-cov
+
 demo: deps all
 	$(O)/memfail run examples/*.mf
 
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@./bench/catalogue.sh $(O)/memfail
 	@O=$(O) bench/campaign.sh
 
+# memfail exposure's predictions against Debian's 6.1 in the conformance guest (docs/exposure.md)
+conformance-exposure: deps all
+	@./conformance/exposure-run.sh
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz build-cov
 
 -include conformance/conformance.mk
 -include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CAMP_OBJ:.o=.d)

@@ -270,12 +270,13 @@ static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const ui
 		set_error(res, "the machine panicked (vm.memory_failure_recovery=0)");
 		return;
 	}
+	/* the statement table's class says who runs it: a task, or the machine */
 	if (st->is_expect)
 		;
+	else if (mf_op_class(st->op) == MF_CLASS_TASK)
+		mb_exec_task_step(mo, st, res);
 	else if (exec_op[st->op])
 		exec_op[st->op](mo, st, pfns, res);
-	else
-		mb_exec_task_step(mo, st, res);
 	collect_events(mo, st, res, evs);
 	if (mo->check && res->kind != MF_RES_ERROR) {
 		char *report = NULL;

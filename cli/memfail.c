@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* memfail: command-line front end. Everything of substance is in scenario/driver.c. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,11 +8,11 @@
 
 #include "memfail/campaign.h"
 #include "memfail/driver.h"
+#include "memfail/snapshot.h"
 
 #define VERSION "0.1.0"
 
 struct model_ctx {
-	uint64_t seed;
 	bool check_invariants;
 	bool warned;
 };
@@ -19,7 +20,7 @@ struct model_ctx {
 static struct mf_backend *make_model(void *ctx)
 {
 	struct model_ctx *m = ctx;
-	struct mf_backend *be = mf_model_backend_new(m->seed, m->check_invariants);
+	struct mf_backend *be = mf_model_backend_new(1, m->check_invariants);
 
 	if (!be && !m->warned) {
 		fprintf(stderr, "memfail: the model back end is not available in this build\n");
@@ -32,20 +33,22 @@ static const struct {
 	const char *topic, *text;
 } help[] = {
 	{ "run",
-	  "memfail run [-q] [--json] [--seed N] [--check-invariants|--no-check-invariants]\n"
+	  "memfail run [-q] [--json] [--check-invariants|--no-check-invariants]\n"
 	  "            [--log] [--state] FILE...\n"
-	  "  Run scenarios on the model and print the normalized trace.\n"
+	  "  Run scenarios on the model and print the normalized trace. FILE is a\n"
+	  "  regular file or a pipe of at most 64 MiB; - is standard input.\n"
 	  "  -q, --quiet        print only failures and errors\n"
-	  "  --json             one JSON object per event\n"
-	  "  --seed N           seed of the model's choices (default 1)\n"
+	  "  --json             everything printed is JSON: one object per line\n"
 	  "  --check-invariants run the model's invariant checker after every statement\n"
 	  "                     (default; --no-check-invariants turns it off)\n"
 	  "  --log              print the full kernel log after each scenario\n"
 	  "  --state            print a page-types-like summary after each scenario\n"
-	  "  Exit: 0 every expectation held, 1 a failed expectation or run-time error,\n"
-	  "  2 a usage, parse or static error (nothing runs), 77 every scenario skipped.\n" },
-	{ "check", "memfail check FILE...\n"
-		   "  Parse and statically check scenarios; run nothing. Exit 0 or 2.\n" },
+	  "  Exit: 0 every expectation held, 1 a failed expectation, a run-time error or\n"
+	  "  an error writing the trace, 2 a usage, parse or static error (nothing runs),\n"
+	  "  77 every scenario skipped.\n" },
+	{ "check", "memfail check [--json] FILE...\n"
+		   "  Parse and statically check scenarios; run nothing. Exit 0 or 2.\n"
+		   "  --json             each error one JSON object\n" },
 	{ "language",
 	  "A scenario: header (scenario \"TITLE\", kernel 6.1, machine, sysctl, requires\n"
 	  "model), declarations (file, task, thread), task steps (TASK: OP ...), system\n"
@@ -58,17 +61,7 @@ static const struct {
 	  "  A: load buf+0x123 => SIGBUS AR addr=buf+0x123 lsb=12\n"
 	  "  expect page P hwpoison\n"
 	  "  expect hardware-corrupted +4K\n" },
-	{ "statements",
-	  "Declarations: file FS:NAME size=S [fill=index|0xNN] [synced|dirty|hole|uncached];\n"
-	  "  task T [fork P] [sigbus=default]; thread T.NAME; sysctl KEY=VALUE\n"
-	  "Task steps (T: or T.THREAD:): mmap, munmap, mlock, munlock, madvise, load, store,\n"
-	  "  fill, check, prctl mce_kill early|late|clear, prctl mce_kill_get, exit, pin,\n"
-	  "  unpin, open, read, write, fsync, fdatasync, msync, ftruncate, punch, close, unlink\n"
-	  "madvise advice: hwpoison, soft_offline, hugepage, nohugepage, dontneed, pageout,\n"
-	  "  willneed, collapse, mergeable, unmergeable\n"
-	  "System steps: corrupt-pfn, unpoison, hard-offline, soft-offline, filter\n"
-	  "  enable|disable, mce srao|srar, sync, drop_caches 1|2|3, reclaim, label, ksm-scan,\n"
-	  "  reflink\n"
+	{ "statements",	/* preceded by the table of statement kinds (mf_stmt_help) */
 	  "Page references: T:REGION+OFF, file FS:NAME+OFF, free, free-huge, kernel, slab,\n"
 	  "  metadata, metadata-busy, pmem+OFF, LABEL\n"
 	  "Expectations: STEP => RESULT; expect T signals ...|none; expect T alive|killed\n"
@@ -84,7 +77,9 @@ static const struct {
 static int usage(FILE *f, int code)
 {
 	fprintf(f, "usage: memfail run [OPTIONS] FILE...\n"
-		   "       memfail check FILE...\n"
+		   "       memfail check [--json] FILE...\n"
+		   "       memfail snapshot [-o FILE] [--anonymize]\n"
+		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1] [--json] [--plot FILE]\n"
 		   "       memfail help [run|check|language|statements|trace]\n"
 		   "       memfail --version\n");
 	return code;
@@ -96,6 +91,8 @@ static int cmd_help(int argc, char **argv)
 		return usage(stdout, 0);
 	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++)
 		if (!strcmp(argv[1], help[i].topic)) {
+			if (!strcmp(argv[1], "statements"))
+				mf_stmt_help(stdout);
 			fputs(help[i].text, stdout);
 			return 0;
 		}
@@ -103,52 +100,83 @@ static int cmd_help(int argc, char **argv)
 	return usage(stderr, MF_EXIT_USAGE);
 }
 
-static int cmd_run(int argc, char **argv)
+/* Options of run (all) and check (json only); returns optind or -1. */
+static int parse_opts(int argc, char **argv, bool run, struct mf_run_opts *o, struct model_ctx *m)
 {
 	static const struct option lo[] = {
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "seed", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "check-invariants", no_argument, NULL, 'c' },
 		{ "no-check-invariants", no_argument, NULL, 'C' },
 		{ "log", no_argument, NULL, 'l' },
 		{ "state", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mf_run_opts o = { .err = stderr };
-	struct model_ctx m = { .seed = 1, .check_invariants = true };
+	static const struct option check_lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
-		char *end;
-
+	while ((c = getopt_long(argc, argv, run ? "q" : "", run ? lo : check_lo, NULL)) != -1) {
 		switch (c) {
-		case 'q': o.quiet = true; break;
-		case 'j': o.json = true; break;
-		case 'l': o.log = true; break;
-		case 'S': o.state = true; break;
-		case 'c': m.check_invariants = true; break;
-		case 'C': m.check_invariants = false; break;
-		case 's':
-			m.seed = strtoull(optarg, &end, 0);
-			if (!*optarg || *end) {
-				fprintf(stderr, "memfail: --seed wants a number, not '%s'\n", optarg);
-				return MF_EXIT_USAGE;
-			}
-			break;
-		default:
-			return usage(stderr, MF_EXIT_USAGE);
+		case 'q': o->quiet = true; break;
+		case 'j': o->json = true; break;
+		case 'l': o->log = true; break;
+		case 'S': o->state = true; break;
+		case 'c': m->check_invariants = true; break;
+		case 'C': m->check_invariants = false; break;
+		default: return -1;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "memfail run: no scenario file\n");
-		return usage(stderr, MF_EXIT_USAGE);
+		fprintf(stderr, "memfail %s: no scenario file\n", argv[0]);
+		return -1;
 	}
-	return mf_run_files(make_model, &m, argv + optind, argc - optind, &o, stdout);
+	return optind;
 }
 
-int main(int argc, char **argv)
+static int cmd_run(int argc, char **argv)
+{
+	struct mf_run_opts o = { .err = stderr };
+	struct model_ctx m = { .check_invariants = true };
+	int i = parse_opts(argc, argv, true, &o, &m);
+
+	if (i < 0)
+		return usage(stderr, MF_EXIT_USAGE);
+	return mf_run_files(make_model, &m, argv + i, argc - i, &o, stdout);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct mf_run_opts o = { .err = stderr };
+	struct model_ctx m = { 0 };
+	int i = parse_opts(argc, argv, false, &o, &m);
+
+	if (i < 0)
+		return usage(stderr, MF_EXIT_USAGE);
+	return mf_check_files_opts(argv + i, argc - i, &o);
+}
+
+/*
+ * help and --version print to stdout too: a failed write is an error there as
+ * well (run reports its own; a failed command has said why already).
+ */
+static int finish(int code)
+{
+	if (code)
+		return code;
+	errno = 0;
+	if (!fflush(stdout) && !ferror(stdout))
+		return code;
+	if (errno != EPIPE)
+		fprintf(stderr, "memfail: cannot write to standard output: %s\n",
+			errno ? strerror(errno) : "write error");
+	return MF_EXIT_FAIL;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage(stderr, MF_EXIT_USAGE);
@@ -158,17 +186,21 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "check")) {
-		if (argc < 3) {
-			fprintf(stderr, "memfail check: no scenario file\n");
-			return usage(stderr, MF_EXIT_USAGE);
-		}
-		return mf_check_files(argv + 2, argc - 2, stderr);
-	}
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "snapshot"))
+		return memfail_cmd_snapshot(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "exposure"))
+		return memfail_cmd_exposure(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "campaign"))
 		return cp_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
 	fprintf(stderr, "memfail: unknown command '%s'\n", argv[1]);
 	return usage(stderr, MF_EXIT_USAGE);
+}
+
+int main(int argc, char **argv)
+{
+	return finish(dispatch(argc, argv));
 }

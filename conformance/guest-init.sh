@@ -41,14 +41,32 @@ OUT=/dev/ttyS1
 [ -c $OUT ] || OUT=/dev/console
 STEP_TIMEOUT=$(cat /mf/step-timeout 2>/dev/null || echo 120)
 MF_ARGS=$(cat /mf/args 2>/dev/null)
+# A runner stuck in uninterruptible sleep (e.g. waiting for mf_mutex after an oops) survives
+# timeout's SIGKILL and would keep the guest up until the host's limit: past the scenario's
+# limit (+30 s) the watchdog ends that scenario as "rc=hung" and powers off.
+watchdog() {
+	while sleep 5; do
+		read -r t0 f < /tmp/mf-cur 2>/dev/null || continue
+		[ -n "$f" ] || continue
+		[ $(($(cut -d. -f1 /proc/uptime) - t0)) -gt $((STEP_TIMEOUT + 30)) ] || continue
+		echo "@@MF-END $f rc=hung@@ $(cut -d' ' -f1 /proc/uptime)" > $OUT
+		echo "@@MF-GUEST-END $(cut -d' ' -f1 /proc/uptime) hung@@" > $OUT
+		sync
+		poweroff -f
+	done
+}
 cd /mf/root
 echo "@@MF-GUEST-BEGIN $(uname -r) $(cut -d' ' -f1 /proc/uptime)@@" > $OUT
+: > /tmp/mf-cur
+watchdog &
 while read -r f; do
 	[ -n "$f" ] || continue
+	echo "$(cut -d. -f1 /proc/uptime) $f" > /tmp/mf-cur
 	echo "@@MF-BEGIN $f@@ $(cut -d' ' -f1 /proc/uptime)" > $OUT
 	timeout -s KILL "$STEP_TIMEOUT" /mf/memfail-linux $MF_ARGS "$f" > $OUT 2>&1
 	rc=$?
 	echo "@@MF-END $f rc=$rc@@ $(cut -d' ' -f1 /proc/uptime)" > $OUT
+	: > /tmp/mf-cur
 done < /mf/list
 echo "@@MF-GUEST-END $(cut -d' ' -f1 /proc/uptime) hwcorrupt=$(grep HardwareCorrupted /proc/meminfo | tr -s ' ' | cut -d' ' -f2)@@" > $OUT
 sync

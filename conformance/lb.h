@@ -136,9 +136,16 @@ struct lb {
 	char files[LB_MAX_TASKS][LB_PATH_MAX];
 	bool tmpfs_mounted, huge_mounted, swap_on;
 	char last_name[2 * MF_NAME_MAX + 2];
+	bool in_oops, oops_told;	/* inside an oops report; its marker printed */
+	char oops[64];			/* the function an oops named ("" none) */
 };
 
 /* linux_backend.c: the controller */
+/*
+ * memfail-linux --kernel V: the version this run was booted for ("6.12"); the
+ * start check compares uname with it instead of the scenario's kernel line.
+ */
+extern const char *lb_kernel;
 struct lb_task *lb_task_find(struct lb *lb, const char *name);
 
 /* lb_machine.c: scenario defaults (spec section 2) and clean-up */
@@ -179,5 +186,11 @@ int lb_unpoison(uint64_t pfn);		/* debugfs unpoison-pfn: 0 or -errno */
 uint64_t *lb_read_kpageflags(uint64_t *npfn);	/* all of /proc/kpageflags, malloc()ed */
 void lb_set_errno(struct mf_result *res, int err);
 bool lb_in_vm(void);
+
+/* lb_oops.c: a kernel oops in the guest's log */
+bool lb_oops_scan(struct lb *lb, const char *text);	/* true: a line of an oops report */
+void lb_oops_report(struct lb *lb);
+bool lb_oops_blocks(const struct lb *lb, const struct mf_stmt *st, struct mf_result *res);
+bool lb_tainted_by_oops(void);
 
 #endif

@@ -237,5 +237,6 @@ void lb_machine_teardown(struct lb *lb)
 	lb_ksm_reset();
 	lb_write_file("/proc/sys/vm/memory_failure_early_kill", "0");
 	lb_write_file("/proc/sys/vm/memory_failure_recovery", "1");
-	lb_unpoison_all(lb);
+	if (!lb->oops[0])	/* unpoison would wait for mf_mutex forever */
+		lb_unpoison_all(lb);
 }

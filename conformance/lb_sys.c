@@ -435,7 +435,8 @@ void lb_kmsg_drain(struct lb *lb, struct mf_events *evs)
 		}
 		e.text[o] = 0;
 		dmesg_append(lb, e.text, o);
-		mf_events_push(evs, &e);
+		if (!lb_oops_scan(lb, e.text))
+			mf_events_push(evs, &e);
 	}
 }
 

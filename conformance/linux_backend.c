@@ -20,6 +20,8 @@
 
 #define LB(be) ((struct lb *)(be)->priv)
 
+const char *lb_kernel;
+
 struct lb_task *lb_task_find(struct lb *lb, const char *name)
 {
 	for (int i = 0; i < lb->ntask; i++)
@@ -235,7 +237,7 @@ static void task_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *p
 	memset(&rq, 0, sizeof(rq));
 	rq.op = LB_REQ_STEP;
 	rq.st = *st;
-	rq.st.expect.log = NULL;
+	rq.st.expect = NULL;
 	if ((st->op == MF_OP_MMAP && st->mkind == MF_MAP_FILE) || st->op == MF_OP_OPEN ||
 	    st->op == MF_OP_UNLINK)
 		lb_file_path(st->fs, st->file, rq.path, sizeof(rq.path));
@@ -293,7 +295,7 @@ static void reclaim_step(struct lb *lb, const struct mf_stmt *st, struct mf_resu
 	memset(&rq, 0, sizeof(rq));
 	rq.op = LB_REQ_RECLAIM;
 	rq.st = *st;
-	rq.st.expect.log = NULL;
+	rq.st.expect = NULL;
 	if (rpc(&t->thr[0], &rq, &rp, NULL)) {
 		reap(t);
 		res->kind = MF_RES_ERROR;
@@ -370,6 +372,7 @@ static void collect(struct lb *lb, const struct mf_stmt *st, const struct mf_res
 		mf_events_push(&late, &e);
 	}
 	lb_kmsg_drain(lb, evs);
+	lb_oops_report(lb);
 	for (int i = 0; i < late.n; i++)
 		mf_events_push(evs, &late.ev[i]);
 	free(late.ev);
@@ -382,12 +385,9 @@ static bool model_only(const struct mf_scenario *sc)
 
 		if (st->is_expect)
 			continue;
-		if (st->op == MF_OP_MCE_SRAO || st->op == MF_OP_MCE_SRAR)
+		if (mf_op_flags(st->op) & MF_OPF_MODEL_ONLY)
 			return true;
-		if (mf_pref_model_only(st->ref.kind) &&
-		    (st->op == MF_OP_CORRUPT_PFN || st->op == MF_OP_UNPOISON || st->op == MF_OP_LABEL ||
-		     st->op == MF_OP_HARD_OFFLINE || st->op == MF_OP_SOFT_OFFLINE ||
-		     st->op == MF_OP_RECLAIM))
+		if ((mf_op_flags(st->op) & MF_OPF_PAGEREF) && mf_pref_model_only(st->ref.kind))
 			return true;
 	}
 	return false;
@@ -412,7 +412,9 @@ static int start_fail(struct mf_result *res, enum mf_res_kind kind, const char *
 static int be_start(struct mf_backend *be, const struct mf_scenario *sc, struct mf_result *res)
 {
 	struct lb *lb = LB(be);
+	const char *want = lb_kernel ? lb_kernel : sc->kernel;
 	struct utsname u;
+	char why[160];
 
 	lb->sc = sc;
 	res->kind = MF_RES_OK;
@@ -420,16 +422,18 @@ static int be_start(struct mf_backend *be, const struct mf_scenario *sc, struct 
 		return start_fail(res, MF_RES_SKIP, "requires model");
 	if (model_only(sc))
 		return start_fail(res, MF_RES_SKIP, "model-only statement (mce, slab)");
-	if (uname(&u) || strncmp(u.release, "6.1.", 4))
-		return start_fail(res, MF_RES_SKIP, "not a Linux 6.1 kernel");
+	/* "6.1" must not accept 6.12: the release goes on with '.' or '-' */
+	if (uname(&u) || strncmp(u.release, want, strlen(want)) ||
+	    !strchr(".-", u.release[strlen(want)])) {
+		snprintf(why, sizeof(why), "not a Linux %s kernel", want);
+		return start_fail(res, MF_RES_SKIP, why);
+	}
+	if (lb_tainted_by_oops())
+		return start_fail(res, MF_RES_SKIP, "the kernel oopsed earlier in this boot");
 	if (sc->machine.nodes > 1)
 		return start_fail(res, MF_RES_SKIP, "machine nodes>1: the guest has one node");
-	{
-		char why[160];
-
-		if (lb_dax_check(sc, why, sizeof(why)))
-			return start_fail(res, MF_RES_SKIP, why);
-	}
+	if (lb_dax_check(sc, why, sizeof(why)))
+		return start_fail(res, MF_RES_SKIP, why);
 	if (lb_machine_setup(lb, sc, res))
 		return -1;
 	for (int i = 0; i < sc->nsysctl; i++) {
@@ -455,7 +459,7 @@ static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint6
 
 	memset(res, 0, sizeof(*res));
 	res->kind = MF_RES_OK;
-	if (st->is_expect) {
+	if (st->is_expect || lb_oops_blocks(lb, st, res)) {
 		collect(lb, st, res, evs);
 		return;
 	}
@@ -486,14 +490,12 @@ static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint6
 			lb_set_errno(res, -rc);
 		break;
 	}
-	case MF_OP_CORRUPT_PFN: case MF_OP_UNPOISON: case MF_OP_HARD_OFFLINE:
-	case MF_OP_SOFT_OFFLINE: case MF_OP_FILTER_ENABLE: case MF_OP_FILTER_DISABLE:
-	case MF_OP_MCE_SRAO: case MF_OP_MCE_SRAR: case MF_OP_SYNC: case MF_OP_DROP_CACHES:
-	case MF_OP_LABEL: case MF_OP_KSM_SCAN:
-		lb_system_step(lb, st, pfns, nr, res);
-		break;
 	default:
-		task_step(lb, st, pfns, nr, res);
+		/* the rest of the system steps run in the controller, task steps in the task */
+		if (mf_op_class(st->op) == MF_CLASS_SYSTEM)
+			lb_system_step(lb, st, pfns, nr, res);
+		else
+			task_step(lb, st, pfns, nr, res);
 		break;
 	}
 	collect(lb, st, res, evs);
@@ -643,9 +645,16 @@ static void be_destroy(struct mf_backend *be)
 	free(be);
 }
 
+/* fixed tables of the runner (lb.h); the driver refuses more before a scenario starts */
+static const struct mf_limits linux_limits = {
+	.tasks = LB_MAX_TASKS, .threads = LB_MAX_THREADS, .regions = LB_MAX_REGIONS,
+	.fds = LB_MAX_FDS, .pins = LB_MAX_FDS,
+};
+
 static const struct mf_backend_ops linux_ops = {
 	.name = "linux",
 	.model_only_ok = false,
+	.limits = &linux_limits,
 	.start = be_start,
 	.exec = be_exec,
 	.resolve = be_resolve,
@@ -661,6 +670,11 @@ static const struct mf_backend_ops linux_ops = {
 	.dump_state = NULL,
 	.destroy = be_destroy,
 };
+
+const struct mf_limits *mf_linux_limits(void)
+{
+	return &linux_limits;
+}
 
 struct mf_backend *mf_linux_backend_new(void)
 {

@@ -5,15 +5,18 @@
  * so the two traces can be compared byte for byte. It poisons real memory:
  * it refuses to run outside a virtual machine booted for it.
  *
- *   memfail-linux [--quiet] [--json] [--log] [--raw] [--i-know-this-poisons-real-memory] FILE...
+ *   memfail-linux [--quiet] [--json] [--log] [--raw] [--kernel V]
+ *                 [--i-know-this-poisons-real-memory] FILE...
+ *
+ * --kernel V: the kernel version this guest was booted for (conformance/run.sh
+ * passes the booted image's "6.12"); without it, the scenario's kernel line.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "memfail/driver.h"
 #include "memfail/linux_backend.h"
-
-int lb_raw_run(const char *path);
+#include "lb.h"
 
 static struct mf_backend *make_backend(void *ctx)
 {
@@ -24,7 +27,7 @@ static struct mf_backend *make_backend(void *ctx)
 static int usage(void)
 {
 	fprintf(stderr, "usage: memfail-linux [--quiet] [--json] [--log] [--raw] "
-			"[--i-know-this-poisons-real-memory] FILE...\n");
+			"[--kernel V] [--i-know-this-poisons-real-memory] FILE...\n");
 	return MF_EXIT_USAGE;
 }
 
@@ -44,6 +47,8 @@ int main(int argc, char **argv)
 			o.log = true;
 		else if (!strcmp(argv[i], "--raw"))
 			raw = true;
+		else if (!strcmp(argv[i], "--kernel") && i + 1 < argc)
+			lb_kernel = argv[++i];
 		else if (!strcmp(argv[i], "--i-know-this-poisons-real-memory"))
 			force = true;
 		else if (!strcmp(argv[i], "--"))
@@ -55,7 +60,7 @@ int main(int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return usage();
-	if (!raw && mf_check_files(argv + i, argc - i, stderr))
+	if (!raw && mf_check_files_limits(argv + i, argc - i, "linux", mf_linux_limits(), stderr))
 		return MF_EXIT_USAGE;
 	if (!force && !mf_linux_guest_ok(why, sizeof(why))) {
 		fprintf(stderr, "memfail-linux: refusing to run: %s.\n"

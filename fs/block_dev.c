@@ -5,6 +5,7 @@
  * a reference of their own); while the filesystem uses a buffer, the page
  * cannot be invalidated, so memory_failure can only report Failed.
  */
+#include "memfail/filemap.h"
 #include "memfail/mm.h"
 
 #define BDEV_NAME "vda"

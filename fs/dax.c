@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #include "memfail/dax.h"
+#include "memfail/printk.h"
 
 #define PMD_PAGES HPAGE_PMD_NR
 #define PMD_BYTES (PMD_PAGES << PAGE_SHIFT)

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
+#include "memfail/printk.h"
 
 #define META_BLOCKS 512		/* superblock, AG headers, btree roots, inodes, log */
 #define OWN_FS UINT64_MAX	/* XFS_RMAP_OWN_FS and friends: not an inode */
@@ -85,14 +87,7 @@ static void rmap_add(struct daxfs *fs, uint64_t block, uint64_t owner, uint64_t 
 
 	if (fs->kind != DAXFS_XFS)
 		return;
-	if (fs->nrmap == fs->caprmap) {
-		size_t cap = fs->caprmap ? fs->caprmap * 2 : 1024;
-		struct rmap_rec *n = realloc(fs->rmap, cap * sizeof(*n));
-		if (!n)
-			return;
-		fs->rmap = n;
-		fs->caprmap = cap;
-	}
+	ARRAY_GROW(fs->rmap, fs->nrmap, fs->caprmap, "recording a daxfs reverse mapping");
 	at = rmap_find(fs, &key);
 	memmove(&fs->rmap[at + 1], &fs->rmap[at], (fs->nrmap - at) * sizeof(key));
 	fs->rmap[at] = key;
@@ -151,19 +146,13 @@ static void put_block(struct daxfs *fs, uint64_t b, uint64_t owner, uint64_t off
 		fs->busy[b] = 1;	/* a freed block keeps its bytes, as pmem does */
 }
 
-static int di_grow(struct daxfs_inode *di, uint64_t n)
+static void di_grow(struct daxfs_inode *di, uint64_t n)
 {
-	uint64_t *nb;
-
 	if (n <= di->nblk)
-		return 0;
-	nb = realloc(di->blk, n * sizeof(*nb));
-	if (!nb)
-		return -ENOMEM;
-	memset(nb + di->nblk, 0, (n - di->nblk) * sizeof(*nb));
-	di->blk = nb;
+		return;
+	di->blk = xrealloc_array(di->blk, n, sizeof(*di->blk), "growing a daxfs block map");
+	memset(di->blk + di->nblk, 0, (n - di->nblk) * sizeof(*di->blk));
 	di->nblk = n;
-	return 0;
 }
 
 static void set_block(struct daxfs *fs, struct inode *inode, uint64_t index, uint64_t b)
@@ -210,10 +199,11 @@ uint64_t daxfs_iomap(struct inode *inode, uint64_t index, bool write, bool *cow,
 	if (b != UINT64_MAX && fs->refcnt[b] == 1)
 		return block_pfn(fs, b);
 	nb = alloc_blocks(fs, 1, 1);
-	if (nb == UINT64_MAX || di_grow(DI(inode), index + 1)) {
+	if (nb == UINT64_MAX) {
 		*err = -ENOSPC;
 		return NO_PFN;
 	}
+	di_grow(DI(inode), index + 1);
 	if (b != UINT64_MAX) {	/* copy on write of a shared block */
 		page_data_copy(inode->m, pfn_to_page(inode->m, block_pfn(fs, nb)),
 			       pfn_to_page(inode->m, block_pfn(fs, b)));
@@ -384,8 +374,9 @@ int daxfs_fallocate_aligned(struct inode *inode, uint64_t size)
 	if (fs->shutdown)
 		return -EIO;
 	b = alloc_blocks(fs, n, HPAGE_PMD_NR);
-	if (b == UINT64_MAX || di_grow(DI(inode), n))
+	if (b == UINT64_MAX)
 		return -ENOSPC;
+	di_grow(DI(inode), n);
 	for (i = 0; i < n; i++)
 		set_block(fs, inode, i, b + i);
 	if (size > inode->i_size)
@@ -412,8 +403,7 @@ int daxfs_reflink(struct inode *src, uint64_t soff, struct inode *dst, uint64_t 
 	if (soff + len > ((src->i_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)))
 		return -EINVAL;
 	n = len >> PAGE_SHIFT;
-	if (di_grow(DI(dst), (doff >> PAGE_SHIFT) + n))
-		return -ENOMEM;
+	di_grow(DI(dst), (doff >> PAGE_SHIFT) + n);
 	/* xfs_flush_unmap_range on the destination */
 	free_range(dst, doff >> PAGE_SHIFT, (doff >> PAGE_SHIFT) + n);
 	for (i = 0; i < n; i++) {

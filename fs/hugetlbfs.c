@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 #include "internal.h"

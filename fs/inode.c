@@ -10,8 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
+#include "memfail/errseq.h"
+#include "memfail/filemap.h"
 #include "memfail/mm.h"
+#include "memfail/pipe.h"
 #include "internal.h"
 
 static struct super_block *fs_sb(struct machine *m, enum fs_type type)
@@ -41,14 +45,7 @@ struct inode *fs_create(struct machine *m, enum fs_type type, const char *name, 
 		return NULL;
 	if (fs_lookup(m, type, name))
 		return NULL;
-	if (m->nr_inodes == m->cap_inodes) {
-		int cap = m->cap_inodes ? m->cap_inodes * 2 : 16;
-		struct inode **ni = realloc(m->inodes, (size_t)cap * sizeof(*ni));
-		if (!ni)
-			return NULL;
-		m->inodes = ni;
-		m->cap_inodes = cap;
-	}
+	ARRAY_GROW(m->inodes, m->nr_inodes, m->cap_inodes, "creating an inode");
 	inode = calloc(1, sizeof(*inode));
 	if (!inode)
 		return NULL;

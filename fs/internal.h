@@ -26,7 +26,8 @@ static inline unsigned mapping_index_shift(const struct address_space *mapping)
 
 static inline struct page *page_head(struct machine *m, struct page *page)
 {
-	return &m->pages[page->compound_head];
+	(void)m;
+	return page - page->head_delta;
 }
 
 /* 4K pages in a cache entry (a compound head counts its tails). */

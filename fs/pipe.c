@@ -11,6 +11,7 @@
 
 #include "memfail/fs.h"
 #include "memfail/mm.h"
+#include "memfail/pipe.h"
 
 struct pipe_inode_info {
 	struct machine *m;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* /proc/kpageflags: the stable flag word user space sees for each pfn. */
 #include "memfail/huge_mm.h"
-#include "memfail/memory-failure.h"
+#include "memfail/kpageflags.h"
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 #define KPF(b) (1ULL << (b))
 
-uint64_t stable_page_flags(struct machine *m, uint64_t pfn)
+uint64_t stable_page_flags(struct machine *m, unsigned long pfn)
 {
 	struct page *p;
 	uint64_t u = 0;
@@ -16,7 +16,7 @@ uint64_t stable_page_flags(struct machine *m, uint64_t pfn)
 	if (!pfn_valid(m, pfn))
 		return KPF(KPF_NOPAGE);
 	p = pfn_to_page(m, pfn);
-	if (m->zones[p->zone].type == ZONE_DEVICE)
+	if (page_zone(m, p)->type == ZONE_DEVICE)
 		return KPF(KPF_NOPAGE);	/* 6.1: not an online page (pmem) */
 	f = p->flags;
 	/* 6.1 page_mapped() is folio_mapped(): every page of a mapped THP shows mmap */

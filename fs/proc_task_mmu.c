@@ -5,6 +5,7 @@
  * model and on a real kernel.
  */
 #include "memfail/mm.h"
+#include "memfail/pagemap.h"
 
 #define PM_PFRAME_MASK ((1ULL << 55) - 1)
 #define PM_SOFT_DIRTY (1ULL << 55)

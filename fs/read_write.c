@@ -113,7 +113,7 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 				pagecache_put(m, page);
 			return done ? (long)done : err;
 		}
-		memcpy(page_data_w(m, page) + poff, (const uint8_t *)buf + done, n);
+		page_data_set(m, page, poff, (const uint8_t *)buf + done, n);
 		set_page_dirty_cache(mapping, page_head(m, page));
 		SetPageFlag(page_head(m, page), PG_referenced);	/* FGP_ACCESSED */
 		pagecache_put(m, page);

@@ -44,7 +44,7 @@ void task_release(struct task_struct *leader)
 {
 	struct machine *m = leader->m;
 	struct signal_struct *sig = leader->signal;
-	int i, j;
+	int i;
 
 	do_exit_group(leader, 0, 0);
 	if (leader->prev_all)
@@ -56,12 +56,10 @@ void task_release(struct task_struct *leader)
 	else
 		m->tasks_tail = leader->prev_all;
 	for (i = 0; i < sig->nr_threads; i++) {
-		for (j = 0; j < m->nr_threads; j++) {
-			if (m->all_threads[j] == sig->threads[i]) {
-				m->all_threads[j] = m->all_threads[--m->nr_threads];
-				break;
-			}
-		}
+		/* the table's order does not matter: the last entry fills the hole */
+		struct task_struct *last = m->all_threads[--m->nr_threads];
+		last->thread_idx = sig->threads[i]->thread_idx;
+		m->all_threads[last->thread_idx] = last;
 		if (sig->threads[i] != leader)
 			free(sig->threads[i]);
 	}

@@ -7,29 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/mm.h"
 
-static int add_thread(struct machine *m, struct signal_struct *sig, struct task_struct *t)
+static void add_thread(struct machine *m, struct signal_struct *sig, struct task_struct *t)
 {
-	if (sig->nr_threads == sig->cap_threads) {
-		int cap = sig->cap_threads ? sig->cap_threads * 2 : 4;
-		struct task_struct **n = realloc(sig->threads, (size_t)cap * sizeof(*n));
-		if (!n)
-			return -1;
-		sig->threads = n;
-		sig->cap_threads = cap;
-	}
-	sig->threads[sig->nr_threads++] = t;
-	if (m->nr_threads == m->cap_threads) {
-		int cap = m->cap_threads ? m->cap_threads * 2 : 16;
-		struct task_struct **n = realloc(m->all_threads, (size_t)cap * sizeof(*n));
-		if (!n)
-			return -1;
-		m->all_threads = n;
-		m->cap_threads = cap;
-	}
-	m->all_threads[m->nr_threads++] = t;
-	return 0;
+	ARRAY_PUSH(sig->threads, sig->nr_threads, sig->cap_threads, t, "a thread list");
+	t->thread_idx = m->nr_threads;
+	ARRAY_PUSH(m->all_threads, m->nr_threads, m->cap_threads, t, "the thread table");
 }
 
 static struct task_struct *alloc_task(struct machine *m, const char *comm)
@@ -65,13 +50,14 @@ struct task_struct *task_create(struct machine *m, const char *comm)
 	t->signal = calloc(1, sizeof(*t->signal));
 	t->files = calloc(1, sizeof(*t->files));
 	t->mm = mm_alloc();
-	if (!t->signal || !t->files || !t->mm || add_thread(m, t->signal, t)) {
+	if (!t->signal || !t->files || !t->mm) {
 		free(t->signal);
 		free(t->files);
 		free(t->mm);
 		free(t);
 		return NULL;
 	}
+	add_thread(m, t->signal, t);
 	t->mm->owner = t;
 	t->signal->seq = m->next_seq++;
 	link_process(m, t);
@@ -118,19 +104,7 @@ struct task_struct *thread_create(struct task_struct *leader, const char *comm)
 	t->files = leader->files;
 	t->mm = leader->mm;
 	t->flags = leader->flags;	/* clone() copies the creator's flags */
-	if (add_thread(m, t->signal, t)) {
-		free(t);
-		return NULL;
-	}
+	add_thread(m, t->signal, t);
 	return t;
 }
 
-struct task_struct *find_task_by_pid(struct machine *m, int pid)
-{
-	int i;
-
-	for (i = 0; i < m->nr_threads; i++)
-		if (m->all_threads[i]->pid == pid)
-			return m->all_threads[i];
-	return NULL;
-}

@@ -5,25 +5,22 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/mm.h"
+#include "memfail/printk.h"
 
-static int ring_reserve(struct printk_ring *r, size_t more)
+static void ring_reserve(struct printk_ring *r, size_t more)
 {
-	if (r->len + more + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 4096;
-		char *nb;
-		while (cap < r->len + more + 1)
-			cap *= 2;
-		nb = realloc(r->buf, cap);
-		if (!nb)
-			return -1;
-		r->buf = nb;
-		r->cap = cap;
-	}
-	return 0;
+	size_t cap = r->cap ? r->cap : 4096;
+
+	if (r->len + more + 1 <= r->cap)
+		return;
+	while (cap < r->len + more + 1)
+		cap *= 2;
+	r->buf = xrealloc_array(r->buf, cap, 1, "appending to the kernel log");
+	r->cap = cap;
 }
 
 void printk(struct machine *m, int level, const char *fmt, ...)
@@ -46,8 +43,7 @@ void printk(struct machine *m, int level, const char *fmt, ...)
 	h = snprintf(head, sizeof(head), "<%d>[%5llu.%06llu] ", level,
 		     (unsigned long long)(m->clock_ns / 1000000000ULL),
 		     (unsigned long long)(m->clock_ns % 1000000000ULL / 1000));
-	if (ring_reserve(r, (size_t)h + (size_t)n + 1))
-		return;
+	ring_reserve(r, (size_t)h + (size_t)n + 1);
 	memcpy(r->buf + r->len, head, (size_t)h);
 	memcpy(r->buf + r->len + h, text, (size_t)n);
 	r->len += (size_t)h + (size_t)n;

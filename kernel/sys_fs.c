@@ -238,8 +238,6 @@ static long do_pread(struct file *f, const struct fd_args *a)
 	void *buf = a->scratch ? xmalloc(a->len, "replaying a read") : a->buf;
 	long ret;
 
-	if (!buf && a->len)
-		return -EFAULT;
 	ret = fs_pread(f, buf, a->len, a->off);
 	if (a->scratch)
 		free(buf);
@@ -259,7 +257,7 @@ static long fd_call(struct mf_machine *mm, int op, int tid, int fd, const struct
 	case F_PREAD:
 		return do_pread(f, a);
 	case F_PWRITE:
-		return a->buf || !a->len ? fs_pwrite(f, a->buf, a->len, a->off) : -EFAULT;
+		return fs_pwrite(f, a->buf, a->len, a->off);
 	case F_FSYNC:
 	case F_FDATASYNC:
 		return fs_fsync(f, op == F_FDATASYNC);
@@ -279,6 +277,9 @@ static void replay_fd(struct mf_machine *mm, const struct sys_rec *r);
 static long fd_rec(struct mf_machine *mm, int op, int tid, int fd, const struct fd_args *a)
 {
 	SYS_ENTER(mm);
+	/* nothing happens, and a replay (which reads into scratch) must not read */
+	if ((op == F_PREAD || op == F_PWRITE) && !a->buf && !a->scratch && a->len)
+		return sys_leave(mm, -EFAULT);
 	sys_record(mm, replay_fd, (int64_t[]){ op, tid, fd, (int64_t)a->len, (int64_t)a->off, a->mode },
 		   6, NULL, NULL, op == F_PWRITE && a->buf ? a->buf : NULL, op == F_PWRITE ? a->len : 0);
 	return sys_leave(mm, fd_call(mm, op, tid, fd, a));

@@ -8,6 +8,9 @@
 #include "memfail/huge_mm.h"
 #include "sys-internal.h"
 
+/* The x86-64 user address space: ranges beyond it are refused before any work. */
+#define TASK_SIZE (1ULL << 47)
+
 #define MAP_KNOWN (MF_MAP_SHARED | MF_MAP_PRIVATE | MF_MAP_ANONYMOUS | MF_MAP_LOCKED | \
 		   MF_MAP_POPULATE | MF_MAP_HUGETLB | MF_MAP_THP)
 
@@ -47,6 +50,34 @@ static int map_it(struct task_struct *t, uint64_t len, unsigned long vmflags, st
 	return 0;
 }
 
+static uint64_t page_align(uint64_t len)
+{
+	return (len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
+static uint64_t huge_align(uint64_t len)
+{
+	return (len + HPAGE_PMD_SIZE - 1) & ~(uint64_t)(HPAGE_PMD_SIZE - 1);
+}
+
+/*
+ * munmap and mprotect may not split a hugetlb VMA inside a huge page
+ * (hugetlb_vm_op_split): -EINVAL, as 6.1 answers.
+ */
+static bool splits_huge_page(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct vm_area_struct *v;
+
+	for (v = mm ? mm->mmap : NULL; v; v = v->vm_next) {
+		if (!(v->vm_flags & VM_HUGETLB) || v->vm_end <= start || v->vm_start >= end)
+			continue;
+		if ((start > v->vm_start && start % HPAGE_PMD_SIZE) ||
+		    (end < v->vm_end && end % HPAGE_PMD_SIZE))
+			return true;
+	}
+	return false;
+}
+
 static unsigned long vm_flags_of(int prot, int flags)
 {
 	unsigned long vmflags = VM_READ | ((prot & MF_PROT_WRITE) ? VM_WRITE : 0);
@@ -69,9 +100,13 @@ static int sys_mmap(struct mf_machine *mm, int tid, uint64_t len, int prot, int 
 
 	if (!t)
 		return -ESRCH;
+	if (len > TASK_SIZE)
+		return -ENOMEM;
 	if (!addr || (flags & ~MAP_KNOWN) || shared == !!(flags & MF_MAP_PRIVATE) ||
 	    (prot & ~(MF_PROT_READ | MF_PROT_WRITE)) || !len || (offset & (PAGE_SIZE - 1)))
 		return -EINVAL;
+	/* as ksys_mmap_pgoff: whole pages, whole huge pages for MAP_HUGETLB */
+	len = (flags & MF_MAP_HUGETLB) ? huge_align(len) : page_align(len);
 	if (flags & MF_MAP_ANONYMOUS) {
 		if (shared)
 			vmflags |= VM_SHARED;	/* do_mmap makes the shmem object */
@@ -85,6 +120,8 @@ static int sys_mmap(struct mf_machine *mm, int tid, uint64_t len, int prot, int 
 		file = sys_fd_file(t, fd);
 		if (!file)
 			return -EBADF;
+		if (file->f_pipe)
+			return -ENODEV;	/* a pipe has no mmap */
 		file->f_count++;
 		/* a read-only shared file mapping cannot write back: private */
 		if (shared && (prot & MF_PROT_WRITE))
@@ -160,7 +197,8 @@ static int shmat(struct mf_machine *mm, int tid, int id, int prot, int flags, ui
 	f = mm->shm[id].f;
 	if (f->f_inode->i_sb->type == FS_HUGETLBFS)
 		vmflags |= VM_HUGETLB;
-	return map_it(t, mm->shm[id].size, vmflags, f, 0, flags & MF_MAP_POPULATE, addr);
+	return map_it(t, (vmflags & VM_HUGETLB) ? huge_align(mm->shm[id].size) :
+		      page_align(mm->shm[id].size), vmflags, f, 0, flags & MF_MAP_POPULATE, addr);
 }
 
 static void replay_shmat(struct mf_machine *mm, const struct sys_rec *r)
@@ -224,6 +262,16 @@ static int range_call(struct mf_machine *mm, int op, int tid, uint64_t addr, uin
 
 	if (!t)
 		return -ESRCH;
+	if (len > TASK_SIZE || addr > TASK_SIZE - len)
+		return -EINVAL;
+	if (op == R_MLOCK || op == R_MUNLOCK) {
+		/* mlock rounds the range out to whole pages */
+		len += addr & (PAGE_SIZE - 1);
+		addr &= ~(uint64_t)(PAGE_SIZE - 1);
+	}
+	len = page_align(len);
+	if ((op == R_MUNMAP || op == R_MPROTECT) && splits_huge_page(t->mm, addr, addr + len))
+		return -EINVAL;
 	switch (op) {
 	case R_MUNMAP:
 		return do_munmap(t, addr, len);

@@ -66,7 +66,7 @@ static int meminfo(struct mf_machine *mm, struct mf_meminfo *out)
 	memset(out, 0, sizeof(*out));
 	out->mem_total_kb = (m->nr_pages - m->reserved_end) * (PAGE_SIZE / 1024);
 	out->mem_free_kb = nr_free_pages(m) * (PAGE_SIZE / 1024);
-	out->hardware_corrupted_kb = hardware_corrupted_kb(&m->num_poisoned_pages);
+	out->hardware_corrupted_kb = m->num_poisoned_pages * (PAGE_SIZE / 1024);
 	out->hugepages_total = (long)m->hstate.nr_huge_pages;
 	out->hugepages_free = (long)m->hstate.free_huge_pages;
 	return 0;

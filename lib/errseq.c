@@ -8,7 +8,7 @@
  * replaces one somebody has already observed: until then, a file opened after
  * the error still sees it (errseq_sample returns 0 for an unseen error).
  */
-#include "memfail/fs.h"
+#include "memfail/errseq.h"
 
 #define MAX_ERRNO 4095u
 #define ERRSEQ_SHIFT 12

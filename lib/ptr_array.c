@@ -1,32 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/ptr_array.h"
 
-int ptr_array_reserve(void ***arr, int *cap, int nr)
+void ptr_array_reserve(void ***arr, int *cap, int nr, const char *what)
 {
-	void **n;
-	int c;
-
-	if (nr < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 4;
-	n = realloc(*arr, (size_t)c * sizeof(void *));
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = c;
-	return 0;
+	ARRAY_GROW(*arr, nr, *cap, what);
 }
 
-int ptr_push(void ***arr, int *nr, int *cap, void *p)
+void ptr_push(void ***arr, int *nr, int *cap, void *p, const char *what)
 {
-	if (ptr_array_reserve(arr, cap, *nr))
-		return -ENOMEM;
-	(*arr)[(*nr)++] = p;
-	return 0;
+	ARRAY_PUSH(*arr, *nr, *cap, p, what);
 }
 
 void ptr_del(void **arr, int *nr, int i)

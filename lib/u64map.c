@@ -5,7 +5,8 @@
  */
 #include <stdlib.h>
 
-#include "memfail/mm.h"
+#include "memfail/array.h"
+#include "memfail/u64map.h"
 
 #define EMPTY UINT64_MAX
 #define TOMB (UINT64_MAX - 1)
@@ -48,7 +49,7 @@ static uint64_t *slot_for(const struct u64map *mp, uint64_t key, bool for_insert
 	}
 }
 
-static int grow(struct u64map *mp)
+static void grow(struct u64map *mp)
 {
 	struct u64map n;
 	uint64_t i;
@@ -57,13 +58,8 @@ static int grow(struct u64map *mp)
 	if (mp->nr * 4 < mp->cap)	/* mostly tombstones: rehash at the same size */
 		n.cap = mp->cap;
 	n.nr = n.tomb = 0;
-	n.keys = malloc(n.cap * sizeof(uint64_t));
-	n.vals = malloc(n.cap * sizeof(uint64_t));
-	if (!n.keys || !n.vals) {
-		free(n.keys);
-		free(n.vals);
-		return -1;
-	}
+	n.keys = xrealloc_array(NULL, n.cap, sizeof(uint64_t), "growing a page table");
+	n.vals = xrealloc_array(NULL, n.cap, sizeof(uint64_t), "growing a page table");
 	for (i = 0; i < n.cap; i++)
 		n.keys[i] = EMPTY;
 	for (i = 0; i < mp->cap; i++) {
@@ -77,7 +73,6 @@ static int grow(struct u64map *mp)
 	free(mp->keys);
 	free(mp->vals);
 	*mp = n;
-	return 0;
 }
 
 uint64_t *u64map_slot(const struct u64map *mp, uint64_t key)
@@ -90,21 +85,12 @@ uint64_t *u64map_slot(const struct u64map *mp, uint64_t key)
 	return s ? &mp->vals[s - mp->keys] : NULL;
 }
 
-bool u64map_get(const struct u64map *mp, uint64_t key, uint64_t *val)
-{
-	uint64_t *v = u64map_slot(mp, key);
-
-	if (v && val)
-		*val = *v;
-	return v != NULL;
-}
-
 int u64map_put(struct u64map *mp, uint64_t key, uint64_t val)
 {
 	uint64_t *s;
 
-	if ((mp->nr + mp->tomb + 1) * 4 >= mp->cap * 3 && grow(mp))
-		return -1;
+	if ((mp->nr + mp->tomb + 1) * 4 >= mp->cap * 3)
+		grow(mp);
 	s = slot_for(mp, key, true);
 	if (*s != key) {
 		if (*s == TOMB)

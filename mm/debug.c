@@ -7,7 +7,11 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
@@ -19,7 +23,14 @@ struct ck {
 	struct machine *m;
 	FILE *out;
 	int bad;
+	uint64_t nr_lru, nr_huge, nr_ksm;	/* frames counted by check_pages' pass */
+	/* per pfn, kept on the machine (ck_scratch) and all zero between checks */
+	int32_t *maps, *pmd_slots;	/* PTEs mapping it; PMD slots mapping it (heads) */
+	uint64_t *seen, *mapped;	/* bitmaps: on a free list; maps or pmd_slots non-zero */
 };
+
+static bool test_pfn(const uint64_t *bm, uint64_t pfn) { return bm[pfn / 64] >> (pfn % 64) & 1; }
+static void set_pfn(uint64_t *bm, uint64_t pfn) { bm[pfn / 64] |= 1ULL << (pfn % 64); }
 
 static void fail(struct ck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct ck *c, const char *fmt, ...)
@@ -35,7 +46,27 @@ static void fail(struct ck *c, const char *fmt, ...)
 	fputc(' ', c->out);
 }
 
-static void check_free_lists(struct ck *c, uint8_t *seen)
+/* Mark [pfn, pfn + n) free; word at a time where the block covers whole words. */
+static void mark_free(struct ck *c, uint64_t pfn, uint64_t n)
+{
+	uint64_t i;
+
+	if (!(pfn % 64) && !(n % 64)) {
+		for (i = 0; i < n / 64 && !c->seen[pfn / 64 + i]; i++)
+			;
+		if (i == n / 64) {
+			memset(&c->seen[pfn / 64], 0xff, n / 8);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (test_pfn(c->seen, pfn + i))
+			fail(c, "pfn %#llx is in two free blocks", (unsigned long long)(pfn + i));
+		set_pfn(c->seen, pfn + i);
+	}
+}
+
+static void check_free_lists(struct ck *c)
 {
 	struct machine *m = c->m;
 	int zi;
@@ -48,22 +79,12 @@ static void check_free_lists(struct ck *c, uint8_t *seen)
 			uint32_t pfn;
 			for (pfn = z->free_area[o].free_list.head; pfn != NO_PFN; pfn = m->pages[pfn].lru_next) {
 				struct page *p = &m->pages[pfn];
-				uint64_t i;
 				if (pfn & ((1U << o) - 1))
 					fail(c, "free block %#x of order %u is not aligned", pfn, o);
 				if (!PageFlag(p, PG_buddy) || p->private != o)
 					fail(c, "pfn %#x on the order-%u free list is not a buddy of that order", pfn, o);
-				for (i = 0; i < (1ULL << o) && pfn + i < m->nr_pages; i++) {
-					struct page *q = &m->pages[pfn + i];
-					if (seen[pfn + i])
-						fail(c, "pfn %#llx is in two free blocks", (unsigned long long)(pfn + i));
-					seen[pfn + i] = 1;
-					if (PageFlag(q, PG_hwpoison))
-						fail(c, "free list holds hwpoison pfn %#llx", (unsigned long long)(pfn + i));
-					if (q->_refcount || q->_mapcount)
-						fail(c, "free pfn %#llx has refcount %d mapcount %d",
-						     (unsigned long long)(pfn + i), q->_refcount, q->_mapcount);
-				}
+				/* the frames themselves are checked in check_pages' one pass */
+				mark_free(c, pfn, pfn + (1ULL << o) <= m->nr_pages ? 1ULL << o : m->nr_pages - pfn);
 				nfree += 1ULL << o;
 			}
 		}
@@ -73,10 +94,10 @@ static void check_free_lists(struct ck *c, uint8_t *seen)
 	}
 }
 
-static void check_lru(struct ck *c)
+static void check_lru(struct ck *c, uint64_t flagged)
 {
 	struct machine *m = c->m;
-	uint64_t on_lists = 0, flagged = 0, pfn;
+	uint64_t on_lists = 0;
 	int l;
 
 	for (l = 0; l < NR_LRU_LISTS; l++) {
@@ -87,16 +108,15 @@ static void check_lru(struct ck *c)
 			on_lists++;
 		}
 	}
-	for (pfn = 0; pfn < m->nr_pages; pfn++)
-		flagged += PageFlag(&m->pages[pfn], PG_lru);
 	if (on_lists != flagged)
 		fail(c, "%llu pages have PG_lru but the LRU lists hold %llu", (unsigned long long)flagged,
 		     (unsigned long long)on_lists);
 }
 
 /* Every present PTE maps a live frame whose mapcount counts it. */
-static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
+static void check_page_tables(struct ck *c)
 {
+	int32_t *maps = c->maps, *pmd_slots = c->pmd_slots;
 	struct machine *m = c->m;
 	struct task_struct *t;
 
@@ -123,7 +143,7 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 					continue;
 				if (pte & PTE_DEVMAP) {
 					/* fsdax: no mapcount, and a poisoned pfn may be mapped again */
-					if (m->zones[m->pages[pfn].zone].type != ZONE_DEVICE)
+					if (page_zone(m, &m->pages[pfn])->type != ZONE_DEVICE)
 						fail(c, "%s: DAX PTE maps RAM pfn %#llx", t->comm,
 						     (unsigned long long)pfn);
 					continue;
@@ -133,6 +153,7 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 					/* one of the 512 slots of a PMD mapping: counted on the folio */
 					struct page *head = compound_head_page(p);
 					pmd_slots[page_to_pfn(m, head)]++;
+					set_pfn(c->mapped, page_to_pfn(m, head));
 					if (!PageFlag(head, PG_head) || head->_refcount <= 0)
 						fail(c, "%s: PMD slot maps pfn %#llx outside a live compound page",
 						     t->comm, (unsigned long long)pfn);
@@ -147,6 +168,7 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 					continue;
 				}
 				maps[pfn]++;
+				set_pfn(c->mapped, pfn);
 				if (compound_head_page(p)->_refcount <= 0 || PageFlag(p, PG_buddy))
 					fail(c, "%s: PTE maps free pfn %#llx", t->comm, (unsigned long long)pfn);
 				/*
@@ -174,40 +196,44 @@ static void check_page_tables(struct ck *c, int32_t *maps, int32_t *pmd_slots)
 
 /*
  * Compound pages: tails hold no references; the head's covers every PTE and
- * PMD mapping; PMD mappings are whole; the hugetlb pool's counters match its
- * folios and free list.
+ * PMD mapping; PMD mappings are whole.
  */
-static void check_compound(struct ck *c, const int32_t *pmd_slots)
+static void check_compound_page(struct ck *c, uint64_t pfn, const int32_t *pmd_slots, uint64_t *nr_huge)
+{
+	struct machine *m = c->m;
+	struct page *p = &m->pages[pfn];
+	int64_t cm;
+
+	if (PageFlag(p, PG_tail)) {
+		if (p->_refcount)
+			fail(c, "tail pfn %#llx has refcount %d", (unsigned long long)pfn, p->_refcount);
+		if (p - p->head_delta != compound_head_page(p))
+			fail(c, "tail pfn %#llx: head pfn and offset disagree", (unsigned long long)pfn);
+		return;
+	}
+	if (!PageFlag(p, PG_head))
+		return;
+	cm = *compound_mapcount_ptr(p);
+	if (pmd_slots[pfn] != cm * (int64_t)HPAGE_PMD_NR)
+		fail(c, "compound pfn %#llx: PMD mapcount %lld but %d PMD slots map it",
+		     (unsigned long long)pfn, (long long)cm, pmd_slots[pfn]);
+	if (p->_refcount < total_mapcount(p))
+		fail(c, "compound pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
+		     p->_refcount, total_mapcount(p));
+	if (PageFlag(p, PG_hugetlb))
+		++*nr_huge;
+	if (PageFlag(p, PG_hugetlb) && !p->_refcount && PageFlag(p, PG_lru))
+		fail(c, "free hugetlb pfn %#llx is on an LRU list", (unsigned long long)pfn);
+}
+
+/* The hugetlb pool's counters match its folios (counted by check_pages) and free list. */
+static void check_hstate(struct ck *c, uint64_t nr_huge)
 {
 	struct machine *m = c->m;
 	struct hstate *h = &m->hstate;
-	uint64_t pfn, nr_huge = 0, nr_free = 0;
+	uint64_t nr_free = 0;
 	uint32_t f;
 
-	for (pfn = 0; pfn < m->nr_pages; pfn++) {
-		struct page *p = &m->pages[pfn];
-		int64_t cm;
-		if (PageFlag(p, PG_tail)) {
-			if (p->_refcount)
-				fail(c, "tail pfn %#llx has refcount %d", (unsigned long long)pfn, p->_refcount);
-			if (&m->pages[p->compound_head] != compound_head_page(p))
-				fail(c, "tail pfn %#llx: head pfn and offset disagree", (unsigned long long)pfn);
-			continue;
-		}
-		if (!PageFlag(p, PG_head))
-			continue;
-		cm = *compound_mapcount_ptr(p);
-		if (pmd_slots[pfn] != cm * (int64_t)HPAGE_PMD_NR)
-			fail(c, "compound pfn %#llx: PMD mapcount %lld but %d PMD slots map it",
-			     (unsigned long long)pfn, (long long)cm, pmd_slots[pfn]);
-		if (p->_refcount < total_mapcount(p))
-			fail(c, "compound pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
-			     p->_refcount, total_mapcount(p));
-		if (PageFlag(p, PG_hugetlb))
-			nr_huge++;
-		if (PageFlag(p, PG_hugetlb) && !p->_refcount && p->lru_list != LRU_NONE)
-			fail(c, "free hugetlb pfn %#llx is on an LRU list", (unsigned long long)pfn);
-	}
 	for (f = h->freelist.head; f != NO_PFN; f = m->pages[f].lru_next, nr_free++)
 		if (!PageFlag(&m->pages[f], PG_hugetlb) || m->pages[f]._refcount)
 			fail(c, "hugetlb free list holds pfn %#x in use or not hugetlb", f);
@@ -221,45 +247,119 @@ static void check_compound(struct ck *c, const int32_t *pmd_slots)
 		     (unsigned long long)h->surplus_huge_pages, (unsigned long long)h->nr_huge_pages);
 }
 
-static void check_pages(struct ck *c, const int32_t *maps, const uint8_t *seen)
+/* Free frames: what check_free_lists found on the lists. */
+static void check_free_page(struct ck *c, uint64_t pfn, const struct page *q)
+{
+	if (PageFlag(q, PG_hwpoison))
+		fail(c, "free list holds hwpoison pfn %#llx", (unsigned long long)pfn);
+	if (q->_refcount || q->_mapcount)
+		fail(c, "free pfn %#llx has refcount %d mapcount %d", (unsigned long long)pfn, q->_refcount,
+		     q->_mapcount);
+}
+
+/* One pass over every frame (the pass is the checker's main cost: memory bandwidth). */
+/*
+ * Frames the host never backed are all zero bytes: the checks below, worked
+ * out for a zero frame, leave only these two (the same messages).
+ */
+static void check_zero_frames(struct ck *c, uint64_t pfn, uint64_t n)
+{
+	if (!(pfn % 64) && n == 64 && c->seen[pfn / 64] == ~0ULL && !c->mapped[pfn / 64])
+		return;	/* free and unmapped: the usual case, a word each */
+	for (; n--; pfn++) {
+		if (c->maps[pfn])
+			fail(c, "pfn %#llx: mapcount 0 but %d PTEs map it", (unsigned long long)pfn, c->maps[pfn]);
+		if (!test_pfn(c->seen, pfn))
+			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
+	}
+}
+
+/*
+ * Which host pages of the frame array hold anything (mincore): the model
+ * writes only frames it uses, so most of a large machine's free memory is
+ * never backed, and reading it would cost a fault per host page per check.
+ */
+static uint64_t frames_per_host_page(void)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+
+	return psz > 0 ? (uint64_t)psz / sizeof(struct page) : 1;
+}
+
+static unsigned char *frames_backed(struct machine *m, uint64_t per)
+{
+	uint64_t n = (m->nr_pages + per - 1) / per;
+	unsigned char *vec = xmalloc(n ? n : 1, "the invariant checker");
+
+	if (mincore(m->pages, n * per * sizeof(struct page), vec))
+		memset(vec, 1, n);	/* cannot tell: read every frame */
+	return vec;
+}
+
+static void check_frame(struct ck *c, uint64_t pfn)
 {
 	struct machine *m = c->m;
-	uint64_t pfn;
+	const int32_t *maps = c->maps;
+	bool seen = test_pfn(c->seen, pfn);
+	struct page *p = &m->pages[pfn];
+	struct page *head = compound_head_page(p);
 
-	for (pfn = 0; pfn < m->nr_pages; pfn++) {
-		struct page *p = &m->pages[pfn];
-		struct page *head = compound_head_page(p);
-		if (PageCompound(p)) {
-			/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
-			if (p->_mapcount < 0 || p->_mapcount != maps[pfn])
-				fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn,
-				     p->_mapcount, maps[pfn]);
-			if (!head->_refcount && !PageFlag(head, PG_hugetlb))
-				fail(c, "compound pfn %#llx: refcount 0 but not free (leaked)",
-				     (unsigned long long)pfn);
+	c->nr_lru += PageFlag(p, PG_lru);
+	c->nr_ksm += page_stable_node(p) != NULL;
+	if (seen)
+		check_free_page(c, pfn, p);
+	check_compound_page(c, pfn, c->pmd_slots, &c->nr_huge);
+	if (PageCompound(p)) {
+		/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
+		if (p->_mapcount < 0 || p->_mapcount != maps[pfn])
+			fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn,
+			     p->_mapcount, maps[pfn]);
+		if (!head->_refcount && !PageFlag(head, PG_hugetlb))
+			fail(c, "compound pfn %#llx: refcount 0 but not free (leaked)",
+			     (unsigned long long)pfn);
+		return;
+	}
+	if (p->_refcount < 0 || p->_mapcount < 0)
+		fail(c, "pfn %#llx: refcount %d mapcount %d", (unsigned long long)pfn, p->_refcount, p->_mapcount);
+	if (p->_mapcount != maps[pfn])
+		fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn, p->_mapcount,
+		     maps[pfn]);
+	if (p->_refcount < p->_mapcount)
+		fail(c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn, p->_refcount,
+		     p->_mapcount);
+	if (PageFlag(p, PG_buddy) && !seen)
+		fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
+	/* tails of a live high-order block have refcount 0: the head holds the block */
+	/* MAGIC_UNPOISON_LEAKED: 6.1's unpoison of an unreferenced page loses it (known) */
+	if (!seen && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
+	    p->private != MAGIC_UNPOISON_LEAKED &&
+	    !(p->head_delta && p->head_delta <= pfn && p[-(int64_t)p->head_delta]._refcount > 0))
+		fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
+	if (PageFlag(p, PG_swapcache) &&
+	    (!m->swap || p->private >= m->swap->nr_slots || m->swap->cache[p->private] != pfn))
+		fail(c, "pfn %#llx: PG_swapcache but the swap cache does not hold it", (unsigned long long)pfn);
+}
+
+
+static void check_pages(struct ck *c)
+{
+	struct machine *m = c->m;
+	uint64_t pfn, hp, per = frames_per_host_page();
+	unsigned char *backed = frames_backed(m, per);
+
+	for (pfn = 0, hp = 0; pfn < m->nr_pages; hp++) {
+		uint64_t end = m->nr_pages - pfn < per ? m->nr_pages : pfn + per;
+		if (!(backed[hp] & 1)) {
+			check_zero_frames(c, pfn, end - pfn);
+			pfn = end;
 			continue;
 		}
-		if (p->_refcount < 0 || p->_mapcount < 0)
-			fail(c, "pfn %#llx: refcount %d mapcount %d", (unsigned long long)pfn, p->_refcount, p->_mapcount);
-		if (p->_mapcount != maps[pfn])
-			fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn, p->_mapcount,
-			     maps[pfn]);
-		if (p->_refcount < p->_mapcount)
-			fail(c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn, p->_refcount,
-			     p->_mapcount);
-		if (PageFlag(p, PG_buddy) && !seen[pfn])
-			fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
-		/* tails of a live high-order block have refcount 0: the head holds the block */
-		/* MAGIC_UNPOISON_LEAKED: 6.1's unpoison of an unreferenced page loses it (known) */
-		if (!seen[pfn] && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
-		    p->private != MAGIC_UNPOISON_LEAKED &&
-		    !(p->compound_head != pfn && p->compound_head < m->nr_pages &&
-		      m->pages[p->compound_head]._refcount > 0))
-			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
-		if (PageFlag(p, PG_swapcache) &&
-		    (!m->swap || p->private >= m->swap->nr_slots || m->swap->cache[p->private] != pfn))
-			fail(c, "pfn %#llx: PG_swapcache but the swap cache does not hold it", (unsigned long long)pfn);
+		for (; pfn < end; pfn++)
+			check_frame(c, pfn);
 	}
+	free(backed);
+	check_lru(c, c->nr_lru);
+	check_hstate(c, c->nr_huge);
 }
 
 /* A page-cache THP: every page names its file and index; the cache holds a reference per page. */
@@ -309,29 +409,52 @@ static void check_page_cache(struct ck *c)
 	}
 }
 
+/*
+ * The per-pfn counters and bitmaps live on the machine and are all zero
+ * between checks: a fresh calloc per step cost a host mmap and its faults,
+ * and clearing only what a check set keeps a large machine's check cheap.
+ */
+static void ck_scratch_get(struct ck *c)
+{
+	struct machine *m = c->m;
+	uint64_t words = (m->nr_pages + 63) / 64;
+
+	if (m->ck_scratch_nr != m->nr_pages) {
+		free(m->ck_scratch);
+		m->ck_scratch = xcalloc(1, m->nr_pages * 2 * sizeof(int32_t) + words * 2 * sizeof(uint64_t),
+					"the invariant checker");
+		m->ck_scratch_nr = m->nr_pages;
+	}
+	c->seen = m->ck_scratch;
+	c->mapped = c->seen + words;
+	c->maps = (int32_t *)(c->mapped + words);
+	c->pmd_slots = c->maps + m->nr_pages;
+}
+
+static void ck_scratch_put(struct ck *c)
+{
+	uint64_t w, words = (c->m->nr_pages + 63) / 64;
+
+	for (w = 0; w < words; w++) {
+		for (uint64_t bits = c->mapped[w]; bits; bits &= bits - 1) {
+			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			c->maps[pfn] = c->pmd_slots[pfn] = 0;
+		}
+	}
+	memset(c->seen, 0, 2 * words * sizeof(uint64_t));
+}
+
 int check_invariants(struct machine *m, FILE *report)
 {
-	struct ck c = { m, report, 0 };
-	uint8_t *seen = calloc(m->nr_pages, 1);
-	int32_t *maps = calloc(m->nr_pages, sizeof(*maps));
-	int32_t *pmd_slots = calloc(m->nr_pages, sizeof(*pmd_slots));
+	struct ck c = { .m = m, .out = report };
 
-	if (!seen || !maps || !pmd_slots) {
-		free(seen);
-		free(maps);
-		free(pmd_slots);
-		return 0;	/* cannot check: not a violation */
-	}
-	check_free_lists(&c, seen);
-	check_lru(&c);
-	check_page_tables(&c, maps, pmd_slots);
-	check_pages(&c, maps, seen);
-	check_compound(&c, pmd_slots);
-	free(pmd_slots);
+	ck_scratch_get(&c);
+	check_free_lists(&c);
+	check_page_tables(&c);
+	check_pages(&c);
 	check_page_cache(&c);
-	c.bad += ksm_check(m, report);
-	free(seen);
-	free(maps);
+	c.bad += ksm_check(m, report, c.nr_ksm);
+	ck_scratch_put(&c);
 	return c.bad;
 }
 
@@ -343,7 +466,7 @@ void machine_dump_state(struct machine *m, FILE *out)
 		{ KPF_SWAPCACHE, "swapcache" }, { KPF_UNEVICTABLE, "unevictable" },
 		{ KPF_SLAB, "slab" }, { KPF_RESERVED, "reserved" },
 	};
-	uint64_t counts[sizeof(names) / sizeof(names[0])] = { 0 }, pfn;
+	uint64_t counts[ARRAY_SIZE(names)] = { 0 }, pfn;
 	size_t i;
 
 	fprintf(out, "MemTotal:       %8llu kB\n", (unsigned long long)(m->nr_pages * 4));
@@ -351,10 +474,10 @@ void machine_dump_state(struct machine *m, FILE *out)
 	fprintf(out, "HardwareCorrupted: %5llu kB\n", (unsigned long long)(m->num_poisoned_pages * 4));
 	for (pfn = 0; pfn < m->nr_pages; pfn++) {
 		uint64_t f = stable_page_flags(m, pfn);
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(names); i++)
 			counts[i] += (f >> names[i].bit) & 1;
 	}
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		fprintf(out, "pages %-12s %llu\n", names[i].name, (unsigned long long)counts[i]);
 	fprintf(out, "memory_failure results: Ignored %llu, Failed %llu, Delayed %llu, Recovered %llu\n",
 		(unsigned long long)m->mf_results[MF_IGNORED], (unsigned long long)m->mf_results[MF_FAILED],

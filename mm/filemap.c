@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
+#include "memfail/errseq.h"
+#include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 #include "../fs/internal.h"
@@ -190,15 +193,10 @@ void set_page_dirty_cache(struct address_space *mapping, struct page *head)
 
 static void ensure_disk(struct inode *inode, uint64_t nr)
 {
-	uint8_t **nd;
-
 	if (nr <= inode->nr_disk)
 		return;
-	nd = realloc(inode->disk, nr * sizeof(*nd));
-	if (!nd)
-		abort();	/* host out of memory */
-	memset(nd + inode->nr_disk, 0, (nr - inode->nr_disk) * sizeof(*nd));
-	inode->disk = nd;
+	inode->disk = xrealloc_array(inode->disk, nr, sizeof(*inode->disk), "growing a file's disk copy");
+	memset(inode->disk + inode->nr_disk, 0, (nr - inode->nr_disk) * sizeof(*inode->disk));
 	inode->nr_disk = nr;
 }
 
@@ -241,11 +239,8 @@ int filemap_write_page(struct page *page)
 		if (pos >= inode->i_size)
 			break;	/* wholly beyond EOF: nothing to write */
 		ensure_disk(inode, blk + 1);
-		if (!inode->disk[blk]) {
-			inode->disk[blk] = calloc(1, PAGE_SIZE);
-			if (!inode->disk[blk])
-				abort();
-		}
+		if (!inode->disk[blk])
+			inode->disk[blk] = xcalloc(1, PAGE_SIZE, "writing a page back to disk");
 		dst = inode->disk[blk];
 		if (src)
 			memcpy(dst, src, PAGE_SIZE);

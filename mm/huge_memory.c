@@ -325,7 +325,7 @@ static void split_folio_pages(struct machine *m, struct page *head)
 		struct page *t = &head[i];
 		t->flags |= head->flags & (uint32_t)SPLIT_FLAGS;
 		ClearPageFlag(t, PG_tail);
-		t->compound_head = (uint32_t)page_to_pfn(m, t);
+		t->head_delta = 0;
 		t->lru_prev = t->lru_next = NO_PFN;
 		t->private = 0;
 		if (lru) {
@@ -377,6 +377,7 @@ static void unmap_file_folio(struct machine *m, struct page *head)
 	uint64_t pfn = page_to_pfn(m, head), i;
 	int v;
 
+	i_mmap_compact(mapping);
 	for (v = 0; v < mapping->nr_mmap; v++) {
 		struct vm_area_struct *vma = mapping->i_mmap[v];
 		for (i = 0; i < HPAGE_PMD_NR; i++) {

@@ -476,9 +476,11 @@ void hugetlb_rmap_walk(struct machine *m, struct page *head, hugetlb_rmap_fn fn,
 	int i, nr;
 
 	if (PageAnon(head)) {
+		anon_vma_compact(page_anon_vma(head));
 		vmas = page_anon_vma(head)->vmas;
 		nr = page_anon_vma(head)->nr;
 	} else if (page_mapping_file(head)) {
+		i_mmap_compact(page_mapping_file(head));
 		vmas = page_mapping_file(head)->i_mmap;
 		nr = page_mapping_file(head)->nr_mmap;
 	} else {

@@ -6,9 +6,11 @@
  */
 #include <errno.h>
 
+#include "memfail/kpageflags.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
-int hwpoison_filter(struct machine *m, uint64_t pfn)
+int hwpoison_filter(struct machine *m, unsigned long pfn)
 {
 	struct hwpoison_filter *f = &m->filter;
 	struct page *p = pfn_to_page(m, pfn);
@@ -33,7 +35,7 @@ int hwpoison_filter(struct machine *m, uint64_t pfn)
 	return 0;
 }
 
-int hwpoison_inject_corrupt_pfn(struct machine *m, uint64_t pfn)
+int hwpoison_inject_corrupt_pfn(struct machine *m, unsigned long pfn)
 {
 	struct page *p;
 	int err;
@@ -50,12 +52,12 @@ int hwpoison_inject_corrupt_pfn(struct machine *m, uint64_t pfn)
 		if (hwpoison_filter(m, pfn))
 			return 0;
 	}
-	printk(m, KERN_INFO, "Injecting memory failure at pfn %#llx", (unsigned long long)pfn);
+	pr_info(m, "Injecting memory failure at pfn %#lx", pfn);
 	err = memory_failure(m, pfn, MF_SW_SIMULATED);
 	return err == -EOPNOTSUPP ? 0 : err;
 }
 
-int hwpoison_inject_unpoison_pfn(struct machine *m, uint64_t pfn)
+int hwpoison_inject_unpoison_pfn(struct machine *m, unsigned long pfn)
 {
 	return unpoison_memory(m, pfn);
 }
@@ -72,41 +74,32 @@ int sysfs_soft_offline_page(struct machine *m, uint64_t phys)
 	return soft_offline_page(m, phys >> PAGE_SHIFT, 0);
 }
 
-/* The per-CPU kfifo of 6.1: 16 entries, drained by the work item. */
-#define MF_FIFO_SIZE 16
-static __thread struct { uint64_t pfn[MF_FIFO_SIZE]; int flags[MF_FIFO_SIZE]; int n; struct machine *m; } mf_fifo;
-
-void memory_failure_queue(struct machine *m, uint64_t pfn, int flags)
+void memory_failure_queue(struct machine *m, unsigned long pfn, int flags)
 {
-	if (mf_fifo.m != m)
-		mf_fifo.n = 0, mf_fifo.m = m;
-	if (mf_fifo.n == MF_FIFO_SIZE) {
-		printk(m, KERN_ERR, "Memory failure: buffer overflow when queuing memory failure at %#llx",
-		       (unsigned long long)pfn);
+	if (m->mf_fifo.n == MF_FIFO_SIZE) {
+		/* 6.1 prints this from mm/memory-failure.c, hence its prefix */
+		pr_err(m, "Memory failure: buffer overflow when queuing memory failure at %#lx", pfn);
 		return;
 	}
-	mf_fifo.pfn[mf_fifo.n] = pfn;
-	mf_fifo.flags[mf_fifo.n++] = flags;
+	m->mf_fifo.pfn[m->mf_fifo.n] = pfn;
+	m->mf_fifo.flags[m->mf_fifo.n++] = flags;
 }
 
 void memory_failure_work(struct machine *m)
 {
-	int i, n;
+	int i, n = m->mf_fifo.n;
 
-	if (mf_fifo.m != m)
-		return;
-	n = mf_fifo.n;
-	mf_fifo.n = 0;
+	m->mf_fifo.n = 0;
 	for (i = 0; i < n; i++) {
-		if (mf_fifo.flags[i] & MF_SOFT_OFFLINE)
-			soft_offline_page(m, mf_fifo.pfn[i], mf_fifo.flags[i]);
+		if (m->mf_fifo.flags[i] & MF_SOFT_OFFLINE)
+			soft_offline_page(m, m->mf_fifo.pfn[i], m->mf_fifo.flags[i]);
 		else
-			memory_failure(m, mf_fifo.pfn[i], mf_fifo.flags[i]);
+			memory_failure(m, m->mf_fifo.pfn[i], m->mf_fifo.flags[i]);
 	}
 }
 
 /* x86 kill_me_maybe: the consuming task is current, the error action-required. */
-int mce_srar(struct machine *m, struct task_struct *t, uint64_t pfn)
+int mce_srar(struct machine *m, struct task_struct *t, unsigned long pfn)
 {
 	struct task_struct *saved = m->current;
 	int ret;
@@ -116,7 +109,7 @@ int mce_srar(struct machine *m, struct task_struct *t, uint64_t pfn)
 	m->current = saved;
 	if (ret == 0 || ret == -EHWPOISON || ret == -EOPNOTSUPP)
 		return ret;
-	printk(m, KERN_ERR, "Memory error not recovered");
+	pr_err(m, "Memory error not recovered");
 	send_sig_info(SIGBUS, &(struct kernel_siginfo){ SIGBUS, 0, 0, 0 }, t, true);
 	return ret;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "memfail/dax.h"
+#include "memfail/array.h"
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
 #include "memfail/ptr_array.h"
@@ -22,7 +23,7 @@
 static struct ksm_state *ksm_state(struct machine *m)
 {
 	if (!m->ksm)
-		m->ksm = calloc(1, sizeof(*m->ksm));
+		m->ksm = xcalloc(1, sizeof(*m->ksm), "starting ksmd");
 	return m->ksm;
 }
 
@@ -44,17 +45,11 @@ int ksm_enter(struct machine *m, struct mm_struct *mm)
 	struct ksm_state *ks = ksm_state(m);
 	struct ksm_mm_slot *slot;
 
-	if (!ks)
-		return -ENOMEM;
 	if (mm_slot_lookup(ks, mm, NULL))
 		return 0;
-	slot = calloc(1, sizeof(*slot));
-	if (!slot || ptr_array_reserve((void ***)&ks->slots, &ks->cap_slots, ks->nr_slots)) {
-		free(slot);
-		return -ENOMEM;
-	}
+	slot = xcalloc(1, sizeof(*slot), "adding an mm to ksmd");
 	slot->mm = mm;
-	ks->slots[ks->nr_slots++] = slot;
+	ptr_push((void ***)&ks->slots, &ks->nr_slots, &ks->cap_slots, slot, "adding an mm to ksmd");
 	return 0;
 }
 
@@ -79,18 +74,16 @@ void remove_rmap_item_from_tree(struct ksm_state *ks, struct ksm_rmap_item *item
 	}
 }
 
-static int stable_tree_append(struct ksm_rmap_item *item, struct ksm_stable_node *node,
-			      struct vm_area_struct *vma)
+static void stable_tree_append(struct ksm_rmap_item *item, struct ksm_stable_node *node,
+			       struct vm_area_struct *vma)
 {
-	if (ptr_array_reserve((void ***)&node->items, &node->cap, node->nr))
-		return -ENOMEM;
+	ptr_array_reserve((void ***)&node->items, &node->cap, node->nr, "adding to a KSM stable node");
 	memmove(&node->items[1], &node->items[0], (size_t)node->nr * sizeof(*node->items));
 	node->items[0] = item;
 	node->nr++;
 	item->head = node;
 	item->anon_vma = vma->anon_vma;
 	item->anon_vma->refcount++;
-	return 0;
 }
 
 /* A KSM page is going away: its stable node and the items' anon_vma holds go with it. */
@@ -241,15 +234,11 @@ static struct page *stable_tree_search(struct machine *m, struct ksm_state *ks, 
 
 static struct ksm_stable_node *stable_tree_insert(struct machine *m, struct ksm_state *ks, struct page *kpage)
 {
-	struct ksm_stable_node *node = calloc(1, sizeof(*node));
+	struct ksm_stable_node *node = xcalloc(1, sizeof(*node), "inserting a KSM stable node");
 
-	if (!node || ptr_array_reserve((void ***)&ks->nodes, &ks->cap_nodes, ks->nr_nodes)) {
-		free(node);
-		return NULL;
-	}
 	node->kpfn = page_to_pfn(m, kpage);
 	kpage->mapping = (uintptr_t)node | PAGE_MAPPING_KSM;
-	ks->nodes[ks->nr_nodes++] = node;
+	ptr_push((void ***)&ks->nodes, &ks->nr_nodes, &ks->cap_nodes, node, "inserting a KSM stable node");
 	return node;
 }
 
@@ -268,10 +257,9 @@ static struct ksm_rmap_item *unstable_tree_search_insert(struct machine *m, stru
 			return u;
 		}
 	}
-	if (!ptr_array_reserve((void ***)&ks->unstable, &ks->cap_unstable, ks->nr_unstable)) {
-		ks->unstable[ks->nr_unstable++] = item;
-		item->unstable = true;
-	}
+	ptr_push((void ***)&ks->unstable, &ks->nr_unstable, &ks->cap_unstable, item,
+		 "inserting into the KSM unstable tree");
+	item->unstable = true;
 	return NULL;
 }
 
@@ -307,10 +295,8 @@ static void cmp_and_merge_page(struct machine *m, struct ksm_state *ks, struct v
 		if (!try_to_merge_one_page(m, tree_vma, tree_item->address, tree_page, page)) {
 			remove_rmap_item_from_tree(ks, tree_item);
 			node = stable_tree_insert(m, ks, page);
-			if (node) {
-				stable_tree_append(tree_item, node, tree_vma);
-				stable_tree_append(item, node, vma);
-			}
+			stable_tree_append(tree_item, node, tree_vma);
+			stable_tree_append(item, node, vma);
 		} else {
 			/* break_cow: a KSM page with one PTE is unshared again */
 			handle_mm_fault(vma, item->address, FAULT_FLAG_WRITE);
@@ -327,11 +313,8 @@ static struct ksm_rmap_item *get_rmap_item(struct ksm_mm_slot *slot, uint64_t ad
 	for (i = 0; i < slot->nr && slot->items[i]->address <= addr; i++)
 		if (slot->items[i]->address == addr)
 			return slot->items[i];
-	item = calloc(1, sizeof(*item));
-	if (!item || ptr_array_reserve((void ***)&slot->items, &slot->cap, slot->nr)) {
-		free(item);
-		return NULL;
-	}
+	item = xcalloc(1, sizeof(*item), "adding a KSM rmap item");
+	ptr_array_reserve((void ***)&slot->items, &slot->cap, slot->nr, "adding a KSM rmap item");
 	item->mm = slot->mm;
 	item->address = addr;
 	memmove(&slot->items[i + 1], &slot->items[i], (size_t)(slot->nr - i) * sizeof(*slot->items));
@@ -354,8 +337,6 @@ static void scan_mm_slot(struct machine *m, struct ksm_state *ks, struct ksm_mm_
 			if (!page)
 				continue;
 			item = get_rmap_item(slot, a);
-			if (!item)
-				return;
 			item->seen = ks->seqnr;
 			get_page(page);	/* follow_page(FOLL_GET) */
 			cmp_and_merge_page(m, ks, vma, page, item);
@@ -377,8 +358,6 @@ int ksm_run_scans(struct machine *m, int nr_scans)
 	struct ksm_state *ks = ksm_state(m);
 	int n;
 
-	if (!ks)
-		return -ENOMEM;
 	for (n = 0; n < nr_scans; n++) {
 		ks->seqnr++;
 		lru_add_drain(m);	/* batched pages hold a reference that blocks merging */

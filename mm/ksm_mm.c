@@ -91,6 +91,7 @@ void rmap_walk_ksm(struct machine *m, struct page *page, rmap_one_fn fn, void *a
 		for (int i = 0; i < node->nr; i++) {
 			struct ksm_rmap_item *item = node->items[i];
 			struct anon_vma *av = item->anon_vma;
+			anon_vma_compact(av);
 			for (int j = 0; j < av->nr; j++) {
 				struct vm_area_struct *vma = av->vmas[j];
 				if (item->address < vma->vm_start || item->address >= vma->vm_end)
@@ -121,30 +122,29 @@ void ksm_destroy(struct machine *m)
 	m->ksm = NULL;
 }
 
-int ksm_check(struct machine *m, FILE *out)
+/*
+ * nr_ksm: frames whose mapping names a stable node, counted by the checker's
+ * pass over every frame (a page soft offline retired keeps the KSM bits, not
+ * the node).
+ */
+int ksm_check(struct machine *m, FILE *out, uint64_t nr_ksm)
 {
 	struct ksm_state *ks = m->ksm;
-	uint64_t nr_ksm = 0;
 	int bad = 0;
 
-	/* a page soft offline retired keeps the KSM bits, not the node */
-	for (uint64_t pfn = 0; pfn < m->nr_pages; pfn++)
-		nr_ksm += page_stable_node(&m->pages[pfn]) != NULL;
 	for (int i = 0; ks && i < ks->nr_nodes; i++) {
 		struct ksm_stable_node *node = ks->nodes[i];
 		struct page *kpage = pfn_valid(m, node->kpfn) ? pfn_to_page(m, node->kpfn) : NULL;
 		if (!kpage || page_stable_node(kpage) != node) {
-			fprintf(out, "KSM stable node %d does not own pfn %#llx; ", i,
-				(unsigned long long)node->kpfn);
+			fprintf(out, "KSM stable node %d does not own pfn %#lx; ", i, node->kpfn);
 			bad++;
 		} else if (kpage->_refcount < 1 || PageCompound(kpage)) {
-			fprintf(out, "KSM pfn %#llx is free or compound; ", (unsigned long long)node->kpfn);
+			fprintf(out, "KSM pfn %#lx is free or compound; ", node->kpfn);
 			bad++;
 		}
 	}
-	if (nr_ksm != (uint64_t)(ks ? ks->nr_nodes : 0)) {
-		fprintf(out, "%llu KSM pages but %d stable nodes; ", (unsigned long long)nr_ksm,
-			ks ? ks->nr_nodes : 0);
+	if (nr_ksm != (unsigned long)(ks ? ks->nr_nodes : 0)) {
+		fprintf(out, "%lu KSM pages but %d stable nodes; ", nr_ksm, ks ? ks->nr_nodes : 0);
 		bad++;
 	}
 	return bad;

@@ -10,10 +10,15 @@
  * mapping size found is unmapped from every process mapping the file there,
  * and reported in si_addr_lsb (12 PTE, 21 PMD).
  */
+#define pr_fmt(fmt) "Memory failure: " fmt
+
 #include <errno.h>
 #include <stdlib.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
+#include "memfail/locking.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
 struct dax_tk {
@@ -26,9 +31,6 @@ struct dax_tk_list {
 	struct dax_tk *tk;
 	int nr, cap;
 };
-
-/* m->sigs index where this memory_failure began: a SIGBUS still pending drops a second one. */
-static __thread int mf_sig_base;
 
 static int tk_cmp(const void *a, const void *b)
 {
@@ -45,6 +47,8 @@ static void collect_procs_dax(struct machine *m, struct address_space *mapping, 
 {
 	int i;
 
+	i_mmap_lock(m, mapping);	/* 6.1 collect_procs_fsdax: i_mmap_lock_read */
+	i_mmap_compact(mapping);
 	for (i = 0; i < mapping->nr_mmap; i++) {
 		struct vm_area_struct *vma = mapping->i_mmap[i];
 		uint64_t npages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT, addr;
@@ -60,39 +64,31 @@ static void collect_procs_dax(struct machine *m, struct address_space *mapping, 
 		shift = dax_mapping_shift(vma, addr);
 		if (!shift)
 			continue;	/* this VMA does not map it: no signal from it */
-		if (l->nr == l->cap) {
-			int cap = l->cap ? l->cap * 2 : 8;
-			struct dax_tk *n = realloc(l->tk, (size_t)cap * sizeof(*n));
-			if (!n) {
-				printk(m, KERN_ERR, "Memory failure: Out of memory while machine check handling");
-				continue;
-			}
-			l->tk = n;
-			l->cap = cap;
-		}
-		l->tk[l->nr++] = (struct dax_tk){ t, addr, t->signal->seq, vma->seq, shift };
+		ARRAY_PUSH(l->tk, l->nr, l->cap, ((struct dax_tk){ t, addr, t->signal->seq, vma->seq, shift }),
+			   "collecting the processes to kill");
 	}
+	i_mmap_unlock(m, mapping);
 	if (l->nr > 1)
 		qsort(l->tk, (size_t)l->nr, sizeof(*l->tk), tk_cmp);
 }
 
+/* A SIGBUS to t queued since this memory_failure began: a second one is dropped. */
 static bool sigbus_pending(struct machine *m, struct task_struct *t)
 {
 	int i;
 
-	for (i = mf_sig_base; i < m->nr_sigs && i >= 0; i++)
+	for (i = m->mf_sig_base; i < m->nr_sigs && i >= 0; i++)
 		if (m->sigs[i].tid == t->pid && m->sigs[i].info.si_signo == SIGBUS)
 			return true;
 	return false;
 }
 
-static void dax_kill_proc(struct machine *m, struct dax_tk *tk, uint64_t pfn, int flags)
+static void dax_kill_proc(struct machine *m, struct dax_tk *tk, unsigned long pfn, int flags)
 {
 	struct task_struct *t = tk->tsk;
 	int ret = 0;
 
-	printk(m, KERN_ERR, "Memory failure: %#llx: Sending SIGBUS to %s:%d due to hardware memory corruption",
-	       (unsigned long long)pfn, t->comm, t->pid);
+	pr_err(m, "%#lx: Sending SIGBUS to %s:%d due to hardware memory corruption", pfn, t->comm, t->pid);
 	if (sigbus_pending(m, t))
 		return;	/* a legacy signal already queued: the kernel drops this one silently */
 	if ((flags & MF_ACTION_REQUIRED) && t == m->current)
@@ -100,10 +96,10 @@ static void dax_kill_proc(struct machine *m, struct dax_tk *tk, uint64_t pfn, in
 	else
 		ret = send_sig_mceerr(MF_BUS_MCEERR_AO_CODE, tk->addr, (int)tk->shift, t);
 	if (ret < 0)
-		printk(m, KERN_INFO, "Memory failure: Error sending signal to %s:%d: %d", t->comm, t->pid, ret);
+		pr_info(m, "Error sending signal to %s:%d: %d", t->comm, t->pid, ret);
 }
 
-static void unmap_and_kill(struct machine *m, struct dax_tk_list *l, uint64_t pfn,
+static void unmap_and_kill(struct machine *m, struct dax_tk_list *l, unsigned long pfn,
 			   struct address_space *mapping, uint64_t index, int flags)
 {
 	uint64_t size = 0;
@@ -148,7 +144,7 @@ int mf_dax_kill_procs(struct address_space *mapping, uint64_t index, uint64_t co
 	return 0;
 }
 
-static int mf_generic_kill_procs(struct machine *m, uint64_t pfn, int flags, struct dev_pagemap *pgmap)
+static int mf_generic_kill_procs(struct machine *m, unsigned long pfn, int flags, struct dev_pagemap *pgmap)
 {
 	struct page *page = pfn_to_page(m, pfn);
 	struct dax_tk_list l = { NULL, 0, 0 };
@@ -177,12 +173,12 @@ unlock:
 	return rc;
 }
 
-int memory_failure_dev_pagemap(struct machine *m, uint64_t pfn, int flags, struct dev_pagemap *pgmap)
+int memory_failure_dev_pagemap(struct machine *m, unsigned long pfn, int flags, struct dev_pagemap *pgmap)
 {
 	struct page *page = pfn_to_page(m, pfn);
 	int rc = -ENXIO;
 
-	mf_sig_base = m->nr_sigs;
+	m->mf_sig_base = m->nr_sigs;
 	if (flags & MF_COUNT_INCREASED)
 		put_page(m, page);	/* the madvise GUP reference */
 	if (pfn < pgmap->first_data_pfn)

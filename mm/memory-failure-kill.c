@@ -5,10 +5,15 @@
  * tasks), unmapping installs hwpoison entries, and kill_procs sends SIGBUS
  * (BUS_MCEERR_AO early, BUS_MCEERR_AR to the consuming thread) or SIGKILL.
  */
+#define pr_fmt(fmt) "Memory failure: " fmt
+
 #include <errno.h>
 #include <stdlib.h>
 
+#include "memfail/array.h"
+#include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
 struct to_kill {
@@ -28,15 +33,7 @@ struct tk_list {
 
 void mf_trace_event(struct machine *m, const struct mf_trace_rec *rec)
 {
-	if (m->nr_trace == m->cap_trace) {
-		int cap = m->cap_trace ? m->cap_trace * 2 : 16;
-		struct mf_trace_rec *n = realloc(m->trace, (size_t)cap * sizeof(*n));
-		if (!n)
-			return;
-		m->trace = n;
-		m->cap_trace = cap;
-	}
-	m->trace[m->nr_trace++] = *rec;
+	ARRAY_PUSH(m->trace, m->nr_trace, m->cap_trace, *rec, "recording a memory_failure_event");
 }
 
 static struct task_struct *find_early_kill_thread(struct machine *m, struct task_struct *tsk)
@@ -67,16 +64,7 @@ struct task_struct *task_early_kill(struct machine *m, struct task_struct *tsk, 
 
 static void add_to_kill(struct tk_list *l, struct task_struct *t, struct vm_area_struct *vma, uint64_t addr)
 {
-	if (l->nr == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 8;
-		struct to_kill *n = realloc(l->tk, (size_t)cap * sizeof(*n));
-		if (!n) {
-			printk(l->m, KERN_ERR, "Memory failure: Out of memory while machine check handling");
-			return;
-		}
-		l->tk = n;
-		l->cap = cap;
-	}
+	ARRAY_GROW(l->tk, l->nr, l->cap, "collecting the processes to kill");
 	/* size_shift: page_shift(compound_head(p)), 21 for a hugetlb page */
 	l->tk[l->nr++] = (struct to_kill){ t, addr, t->signal->seq, vma->vm_start,
 		PAGE_SHIFT + (PageFlag(l->page, PG_head) ? l->page->order : 0) };
@@ -120,23 +108,22 @@ static void collect_procs(struct tk_list *l)
 		qsort(l->tk, (size_t)l->nr, sizeof(*l->tk), tk_cmp);
 }
 
-static int kill_proc(struct machine *m, struct to_kill *tk, uint64_t pfn, int flags)
+static int kill_proc(struct machine *m, struct to_kill *tk, unsigned long pfn, int flags)
 {
 	struct task_struct *t = tk->tsk;
 	int ret;
 
-	printk(m, KERN_ERR, "Memory failure: %#llx: Sending SIGBUS to %s:%d due to hardware memory corruption",
-	       (unsigned long long)pfn, t->comm, t->pid);
+	pr_err(m, "%#lx: Sending SIGBUS to %s:%d due to hardware memory corruption", pfn, t->comm, t->pid);
 	if ((flags & MF_ACTION_REQUIRED) && t == m->current)
 		ret = force_sig_mceerr(MF_BUS_MCEERR_AR_CODE, tk->addr, tk->size_shift, t);
 	else
 		ret = send_sig_mceerr(MF_BUS_MCEERR_AO_CODE, tk->addr, tk->size_shift, t);
 	if (ret < 0)
-		printk(m, KERN_INFO, "Memory failure: Error sending signal to %s:%d: %d", t->comm, t->pid, ret);
+		pr_info(m, "Error sending signal to %s:%d: %d", t->comm, t->pid, ret);
 	return ret;
 }
 
-static void kill_procs(struct tk_list *l, bool forcekill, bool fail, uint64_t pfn, int flags)
+static void kill_procs(struct tk_list *l, bool forcekill, bool fail, unsigned long pfn, int flags)
 {
 	struct machine *m = l->m;
 	int i;
@@ -145,13 +132,12 @@ static void kill_procs(struct tk_list *l, bool forcekill, bool fail, uint64_t pf
 		struct to_kill *tk = &l->tk[i];
 		if (fail) {
 			struct kernel_siginfo si = { SIGKILL, 0, 0, 0 };
-			printk(m, KERN_ERR,
-			       "Memory failure: %#llx: forcibly killing %s:%d because of failure to unmap corrupted page",
-			       (unsigned long long)pfn, tk->tsk->comm, tk->tsk->pid);
+			pr_err(m, "%#lx: forcibly killing %s:%d because of failure to unmap corrupted page",
+			       pfn, tk->tsk->comm, tk->tsk->pid);
 			send_sig_info(SIGKILL, &si, tk->tsk, true);
 		} else if (kill_proc(m, tk, pfn, flags) < 0) {
-			printk(m, KERN_ERR, "Memory failure: %#llx: Cannot send advisory machine check signal to %s:%d",
-			       (unsigned long long)pfn, tk->tsk->comm, tk->tsk->pid);
+			pr_err(m, "%#lx: Cannot send advisory machine check signal to %s:%d", pfn,
+			       tk->tsk->comm, tk->tsk->pid);
 		}
 	}
 	free(l->tk);
@@ -163,7 +149,7 @@ static void kill_procs(struct tk_list *l, bool forcekill, bool fail, uint64_t pf
  * The hugetlb case of hwpoison_user_mappings: every mapping of the whole
  * folio goes (hwpoison entries over all 2 MiB); hugetlbfs never writes back.
  */
-static bool hwpoison_user_mappings_huge(struct machine *m, struct page *p, uint64_t pfn, int flags)
+static bool hwpoison_user_mappings_huge(struct machine *m, struct page *p, unsigned long pfn, int flags)
 {
 	struct page *hpage = compound_head_page(p);
 	struct tk_list l = { NULL, 0, 0, m, hpage, flags & MF_ACTION_REQUIRED };
@@ -175,14 +161,13 @@ static bool hwpoison_user_mappings_huge(struct machine *m, struct page *p, uint6
 	collect_procs(&l);
 	unmap_success = hugetlb_try_to_unmap(m, hpage, true);
 	if (!unmap_success)
-		printk(m, KERN_ERR, "Memory failure: %#llx: failed to unmap page (mapcount=%d)",
-		       (unsigned long long)pfn, total_mapcount(hpage));
+		pr_err(m, "%#lx: failed to unmap page (mapcount=%d)", pfn, total_mapcount(hpage));
 	forcekill = PageFlag(hpage, PG_dirty) || (flags & MF_MUST_KILL) || !unmap_success;
 	kill_procs(&l, forcekill, !unmap_success, pfn, flags);
 	return unmap_success;
 }
 
-bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int flags)
+bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn, int flags)
 {
 	unsigned ttu = TTU_IGNORE_MLOCK | TTU_HWPOISON;
 	struct tk_list l = { NULL, 0, 0, m, p, flags & MF_ACTION_REQUIRED };
@@ -199,12 +184,11 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int
 		return true;
 	/* 6.1 gives up: the KSM page stays mapped (6.3 added collect_procs_ksm) */
 	if (PageKsm(p)) {
-		printk(m, KERN_ERR, "Memory failure: %#llx: can't handle KSM pages.", (unsigned long long)pfn);
+		pr_err(m, "%#lx: can't handle KSM pages.", pfn);
 		return false;
 	}
 	if (PageFlag(p, PG_swapcache)) {
-		printk(m, KERN_ERR, "Memory failure: %#llx: keeping poisoned page in swap cache",
-		       (unsigned long long)pfn);
+		pr_err(m, "%#lx: keeping poisoned page in swap cache", pfn);
 		ttu &= ~TTU_HWPOISON;
 	}
 	mapping = page_mapping_file(p);
@@ -213,16 +197,14 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int
 			SetPageFlag(p, PG_dirty);
 		} else {
 			ttu &= ~TTU_HWPOISON;
-			printk(m, KERN_INFO, "Memory failure: %#llx: corrupted page was clean: dropped without side effects",
-			       (unsigned long long)pfn);
+			pr_info(m, "%#lx: corrupted page was clean: dropped without side effects", pfn);
 		}
 	}
 	collect_procs(&l);
 	try_to_unmap(m, p, ttu);
 	unmap_success = !page_mapped(p);
 	if (!unmap_success)
-		printk(m, KERN_ERR, "Memory failure: %#llx: failed to unmap page (mapcount=%d)",
-		       (unsigned long long)pfn, p->_mapcount);
+		pr_err(m, "%#lx: failed to unmap page (mapcount=%d)", pfn, p->_mapcount);
 	if (mlocked)
 		shake_page(m, p);
 	forcekill = PageFlag(p, PG_dirty) || (flags & MF_MUST_KILL) || !unmap_success;
@@ -231,7 +213,7 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int
 }
 
 /* MF_ACTION_REQUIRED on a page already poisoned: signal the thread that touched it again. */
-int kill_accessing_process(struct machine *m, struct task_struct *t, uint64_t pfn, int flags)
+int kill_accessing_process(struct machine *m, struct task_struct *t, unsigned long pfn, int flags)
 {
 	struct vm_area_struct *vma;
 	struct to_kill tk;

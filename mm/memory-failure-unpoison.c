@@ -13,44 +13,25 @@
  * punched) is freed to the pool. The raw page a dissolved folio left behind
  * is an ordinary page taken off buddy and goes back to buddy.
  */
+#define pr_fmt(fmt) "Unpoison: " fmt
+
 #include <errno.h>
 
 #include "memfail/huge_mm.h"
 #include "memfail/locking.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
-
-#define PFN(x) ((unsigned long long)(x))
 
 /*
  * 6.1 prints these through a rate limit (10 per 5 s) that the model does not
  * model; scenarios keep to 10 unpoison steps.
  */
-#define unpoison_pr_info(m, fmt, pfn) printk(m, KERN_INFO, fmt, PFN(pfn))
-
-/*
- * __get_unpoison_page: a hugetlb folio gives 0 when free, else 1 with a
- * reference (get_hwpoison_huge_page); otherwise -EHWPOISON for a page taken
- * off buddy, else 1 with a reference or 0.
- */
-static int get_unpoison_page(struct page *p)
-{
-	struct page *head = compound_head_page(p);
-
-	if (PageHuge(head))
-		return get_hwpoison_huge_page(head);
-	if (PageFlag(p, PG_hwpoison) && p->private == MAGIC_HWPOISON)
-		return -EHWPOISON;
-	if (p->_refcount > 0) {
-		get_page(p);
-		return 1;
-	}
-	return 0;
-}
+#define unpoison_pr_info(m, fmt, pfn) pr_info(m, fmt, pfn)
 
 /* free_raw_hwp_pages(move_flag=false): forget the folio's raw error pages; how many there were. */
 static unsigned long free_raw_hwp_pages(struct machine *m, struct page *head)
 {
-	uint64_t pfn = page_to_pfn(m, head), i;
+	unsigned long pfn = page_to_pfn(m, head), i;
 	unsigned long count = 0;
 
 	for (i = 0; i < HPAGE_PMD_NR; i++)
@@ -65,7 +46,30 @@ static bool has_mapping(const struct page *page)
 	return page_mapping_file(page) || PageFlag(page, PG_swapcache);
 }
 
-int unpoison_memory(struct machine *m, uint64_t pfn)
+/* Nobody holds the poisoned page: a free hugetlb folio the pool kept, or a lost frame. */
+static int unpoison_unheld(struct machine *m, struct page *p, unsigned long *count)
+{
+	struct page *head = compound_head_page(p);
+	int ret;
+
+	if (PageHuge(p)) {
+		/* a free poisoned folio the pool kept: usable again */
+		*count = free_raw_hwp_pages(m, head);
+		return *count && TestClearPageFlag(head, PG_hwpoison) ? 0 : -EBUSY;
+	}
+	/*
+	 * memory_failure could not take a reference (e.g. a kernel page), and
+	 * the page was freed later, which kept it out of the allocator. 6.1
+	 * clears the flag and nothing more: the frame is lost until reboot. The
+	 * marker tells the invariant checker.
+	 */
+	ret = TestClearPageFlag(p, PG_hwpoison) ? 0 : -EBUSY;
+	if (!ret && !is_free_buddy_page(m, p))
+		p->private = MAGIC_UNPOISON_LEAKED;
+	return ret;
+}
+
+int unpoison_memory(struct machine *m, unsigned long pfn)
 {
 	struct page *p, *page;
 	unsigned long count = 1;
@@ -75,57 +79,43 @@ int unpoison_memory(struct machine *m, uint64_t pfn)
 	if (!pfn_valid(m, pfn))
 		return -EIO;
 	p = pfn_to_page(m, pfn);
-	if (m->zones[p->zone].type == ZONE_DEVICE)
+	if (page_zone(m, p)->type == ZONE_DEVICE)
 		return -EIO;
 	page = compound_head_page(p);
 	soft_offline_resume(m);
 	mf_mutex_lock(m);
 	if (m->hw_memory_failure) {
-		unpoison_pr_info(m, "Unpoison: Disabled after HW memory failure %#llx", pfn);
+		unpoison_pr_info(m, "Disabled after HW memory failure %#lx", pfn);
 		ret = -EOPNOTSUPP;
 		goto unlock;
 	}
 	/* no huge zero page in the model */
 	if (!PageFlag(p, PG_hwpoison)) {
-		unpoison_pr_info(m, "Unpoison: Page was already unpoisoned %#llx", pfn);
+		unpoison_pr_info(m, "Page was already unpoisoned %#lx", pfn);
 		goto unlock;
 	}
 	if (page->_refcount > 1) {
-		unpoison_pr_info(m, "Unpoison: Someone grabs the hwpoison page %#llx", pfn);
+		unpoison_pr_info(m, "Someone grabs the hwpoison page %#lx", pfn);
 		goto unlock;
 	}
 	if (page_mapped(page) || (PageFlag(page, PG_head) && total_mapcount(page) > 0)) {
-		unpoison_pr_info(m, "Unpoison: Someone maps the hwpoison page %#llx", pfn);
+		unpoison_pr_info(m, "Someone maps the hwpoison page %#lx", pfn);
 		goto unlock;
 	}
 	if (has_mapping(page)) {
-		unpoison_pr_info(m, "Unpoison: the hwpoison page has non-NULL mapping %#llx", pfn);
+		unpoison_pr_info(m, "the hwpoison page has non-NULL mapping %#lx", pfn);
 		goto unlock;
 	}
 	if (PageFlag(page, PG_slab) || PageFlag(page, PG_table) || PageFlag(page, PG_reserved) ||
 	    PageFlag(page, PG_zero))
 		goto unlock;
-	ret = get_unpoison_page(p);
+	ret = get_hwpoison_page(m, p, MF_UNPOISON);
 	if (!ret) {
-		if (PageHuge(p)) {
-			/* a free poisoned folio the pool kept: usable again */
-			count = free_raw_hwp_pages(m, page);
-			ret = count && TestClearPageFlag(page, PG_hwpoison) ? 0 : -EBUSY;
-			goto unlock;
-		}
-		/*
-		 * Nobody holds the page: memory_failure could not take a reference
-		 * (e.g. a kernel page), and the page was freed later, which kept it
-		 * out of the allocator. 6.1 clears the flag and nothing more: the
-		 * frame is lost until reboot. The marker tells the invariant checker.
-		 */
-		ret = TestClearPageFlag(p, PG_hwpoison) ? 0 : -EBUSY;
-		if (!ret && !is_free_buddy_page(m, p))
-			p->private = MAGIC_UNPOISON_LEAKED;
+		ret = unpoison_unheld(m, p, &count);
 	} else if (ret == -EHWPOISON) {
 		ret = put_page_back_buddy(m, p) ? 0 : -EBUSY;	/* merges with its buddies */
 	} else if (ret < 0) {
-		unpoison_pr_info(m, "Unpoison: failed to grab page %#llx", pfn);
+		unpoison_pr_info(m, "failed to grab page %#lx", pfn);
 	} else {
 		if (PageHuge(p)) {
 			count = free_raw_hwp_pages(m, page);
@@ -146,7 +136,7 @@ unlock:
 	mf_mutex_unlock(m);
 	if (!ret || freeit) {
 		m->num_poisoned_pages -= count;
-		unpoison_pr_info(m, "Unpoison: Software-unpoisoned page %#llx", pfn);
+		unpoison_pr_info(m, "Software-unpoisoned page %#lx", pfn);
 	}
 	return ret;
 }

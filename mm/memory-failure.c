@@ -5,12 +5,16 @@
  * the results follow 6.1 (see docs/architecture.md for the path of one error).
  * Killing (collect_procs, kill_procs) lives in mm/memory-failure-kill.c.
  */
+#define pr_fmt(fmt) "Memory failure: " fmt
+
 #include <errno.h>
 
 #include "memfail/dax.h"
+#include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
+#include "memfail/printk.h"
 #include "mf-internal.h"
 
 static const char *const action_name[] = {
@@ -41,25 +45,14 @@ static const char *const action_page_types[] = {
 	[MF_MSG_UNKNOWN] = "unknown page",
 };
 
-const char *mf_action_page_type_name(enum mf_action_page_type t)
-{
-	return action_page_types[t];
-}
-
-const char *mf_result_name(enum mf_action_result r)
-{
-	return action_name[r];
-}
-
-void action_result(struct machine *m, uint64_t pfn, enum mf_action_page_type type, enum mf_action_result result)
+void action_result(struct machine *m, unsigned long pfn, enum mf_action_page_type type, enum mf_action_result result)
 {
 	struct mf_trace_rec rec = { pfn, type, result };
 
 	mf_trace_event(m, &rec);
 	m->num_poisoned_pages++;
 	m->mf_results[result]++;
-	printk(m, KERN_ERR, "Memory failure: %#llx: recovery action for %s: %s",
-	       (unsigned long long)pfn, action_page_types[type], action_name[result]);
+	pr_err(m, "%#lx: recovery action for %s: %s", pfn, action_page_types[type], action_name[result]);
 }
 
 /* lru_add_drain_all: make PG_lru trustworthy. */
@@ -80,7 +73,7 @@ static int delete_from_lru_cache(struct machine *m, struct page *p)
 	return -EIO;
 }
 
-static enum mf_action_result truncate_error_page(struct machine *m, struct page *p, uint64_t pfn,
+static enum mf_action_result truncate_error_page(struct machine *m, struct page *p, unsigned long pfn,
 					  struct address_space *mapping)
 {
 	enum mf_action_result ret = MF_FAILED;
@@ -88,16 +81,14 @@ static enum mf_action_result truncate_error_page(struct machine *m, struct page 
 	if (mapping->host->i_sb->type != FS_BDEV) {
 		int err = generic_error_remove_page(mapping, p);
 		if (err)
-			printk(m, KERN_INFO, "Memory failure: %#llx: Failed to punch page: %d",
-			       (unsigned long long)pfn, err);
+			pr_info(m, "%#lx: Failed to punch page: %d", pfn, err);
 		else
 			ret = MF_RECOVERED;
 	} else {
 		if (invalidate_inode_page(p))
 			ret = MF_RECOVERED;
 		else
-			printk(m, KERN_INFO, "Memory failure: %#llx: Failed to invalidate",
-			       (unsigned long long)pfn);
+			pr_info(m, "%#lx: Failed to invalidate", pfn);
 	}
 	return ret;
 }
@@ -117,8 +108,8 @@ static bool has_extra_refcount(struct machine *m, const struct page_state *ps, s
 	if (extra_pins)
 		count -= 1;
 	if (count > 0) {
-		printk(m, KERN_ERR, "Memory failure: %#llx: %s still referenced by %d users",
-		       (unsigned long long)page_to_pfn(m, p), action_page_types[ps->type], count);
+		pr_err(m, "%#lx: %s still referenced by %d users", page_to_pfn(m, p),
+		       action_page_types[ps->type], count);
 		return true;
 	}
 	return false;
@@ -133,8 +124,7 @@ static enum mf_action_result me_kernel(struct machine *m, const struct page_stat
 static enum mf_action_result me_unknown(struct machine *m, const struct page_state *ps, struct page *p)
 {
 	(void)ps;
-	printk(m, KERN_ERR, "Memory failure: %#llx: Unknown page state",
-	       (unsigned long long)page_to_pfn(m, p));
+	pr_err(m, "%#lx: Unknown page state", page_to_pfn(m, p));
 	return MF_FAILED;	/* 6.1; later kernels say Ignored */
 }
 
@@ -191,17 +181,24 @@ static enum mf_action_result me_swapcache_clean(struct machine *m, const struct 
 	return ret;
 }
 
-/* dissolve_free_huge_page + take_page_off_buddy: > 0 when p left the allocator. */
-static int page_handle_poison_huge(struct machine *m, struct page *p)
+/*
+ * Dissolve a free hugetlb folio (a no-op for other pages), then take the raw
+ * page off buddy: 1 when it left the allocator, 0 when an allocation won it,
+ * < 0 when the folio could not be dissolved.
+ */
+int __page_handle_poison(struct machine *m, struct page *page)
 {
-	if (dissolve_free_huge_page(m, p))
-		return -EBUSY;
-	lru_add_drain(m);	/* drain_all_pages */
-	if (PageFlag(p, PG_hwpoison) && !p->_refcount && !is_free_buddy_page(m, p)) {
-		p->private = MAGIC_HWPOISON;	/* free_pages already kept it out of buddy */
+	int ret = dissolve_free_huge_page(m, page);
+
+	if (ret)
+		return ret;
+	lru_add_drain(m);	/* drain_all_pages: no page may sit in a per-CPU cache */
+	if (PageFlag(page, PG_hwpoison) && !page->_refcount && !is_free_buddy_page(m, page)) {
+		/* a poisoned raw page of the dissolved folio: free_pages kept it out already */
+		page->private = MAGIC_HWPOISON;
 		return 1;
 	}
-	return take_page_off_buddy(m, p) ? 1 : 0;
+	return take_page_off_buddy(m, page) ? 1 : 0;
 }
 
 static enum mf_action_result me_huge_page(struct machine *m, const struct page_state *ps, struct page *p)
@@ -221,7 +218,7 @@ static enum mf_action_result me_huge_page(struct machine *m, const struct page_s
 	} else {
 		/* unmapped behind hwpoison entries: free it, then dissolve it */
 		put_page(m, hpage);
-		if (page_handle_poison_huge(m, p) > 0) {
+		if (__page_handle_poison(m, p) > 0) {
 			get_page(p);
 			res = MF_RECOVERED;
 		} else {
@@ -253,7 +250,7 @@ static const struct page_state error_states[] = {
 #undef F
 
 /* The first row matching the current flags; the snapshot only if that is the catch-all. */
-static int identify_page_state(struct machine *m, uint64_t pfn, struct page *p, uint32_t page_flags)
+static int identify_page_state(struct machine *m, unsigned long pfn, struct page *p, uint32_t page_flags)
 {
 	const struct page_state *ps;
 	enum mf_action_result result;
@@ -269,32 +266,125 @@ static int identify_page_state(struct machine *m, uint64_t pfn, struct page *p, 
 	return (result == MF_RECOVERED || result == MF_DELAYED) ? 0 : -EBUSY;
 }
 
-static bool hwpoison_handlable(struct machine *m, struct page *p)
+/* ---- taking a reference on an error page (6.1 get_hwpoison_page) ---------------------- */
+
+/* Pages memory_failure and soft offline can deal with; the model has no non-LRU movable pages. */
+static bool HWPoisonHandlable(struct machine *m, struct page *page)
 {
-	return PageFlag(compound_head_page(p), PG_lru) || is_free_buddy_page(m, p);
+	return PageFlag(compound_head_page(page), PG_lru) || is_free_buddy_page(m, page);
 }
 
-/* get_any_page: 1 with a reference, 0 for a free page, -EIO/-EBUSY when unhandlable. */
-static int get_hwpoison_page(struct machine *m, struct page *p)
+static int __get_hwpoison_page(struct machine *m, struct page *page)
 {
-	int pass = 0;
+	struct page *head = compound_head_page(page);
 
-	for (;;) {
-		if (!hwpoison_handlable(m, p)) {
+	if (PageHuge(head))
+		return get_hwpoison_huge_page(head);
+	/* no reference on a page of unknown type: taking one could race with its owner */
+	if (!HWPoisonHandlable(m, head))
+		return -EBUSY;
+	if (head->_refcount > 0) {
+		get_page(head);
+		if (head == compound_head_page(page))
+			return 1;
+		pr_info(m, "%#lx cannot catch tail", page_to_pfn(m, page));
+		put_page(m, head);
+	}
+	return 0;
+}
+
+/* 1 with a reference, 0 for a free page, -EIO unhandlable, -EBUSY raced with an allocation. */
+static int get_any_page(struct machine *m, struct page *p, int flags)
+{
+	bool count_increased = flags & MF_COUNT_INCREASED;
+	int ret = 0, pass = 0;
+
+try_again:
+	if (!count_increased) {
+		ret = __get_hwpoison_page(m, p);
+		if (!ret) {
+			if (compound_head_page(p)->_refcount) {
+				if (pass++ < 3)
+					goto try_again;
+				ret = -EBUSY;
+			} else if (!PageHuge(p) && !is_free_buddy_page(m, p)) {
+				if (pass++ < 3)
+					goto try_again;
+				ret = -EIO;
+			}
+			goto out;
+		} else if (ret == -EBUSY) {
+			/* maybe only for now: shake it off the per-CPU batches and look again */
 			if (pass++ < 3) {
 				shake_page(m, p);
-				continue;
+				goto try_again;
 			}
-			printk(m, KERN_ERR, "Memory failure: %#llx: unhandlable page.",
-			       (unsigned long long)page_to_pfn(m, p));
-			return -EIO;
+			ret = -EIO;
+			goto out;
 		}
-		if (compound_head_page(p)->_refcount > 0) {
-			get_page(p);
-			return 1;
-		}
-		return 0;	/* free buddy page */
 	}
+	if (PageHuge(p) || HWPoisonHandlable(m, p)) {
+		ret = 1;
+	} else {
+		put_page(m, compound_head_page(p));
+		if (pass++ < 3) {
+			shake_page(m, p);
+			count_increased = false;
+			goto try_again;
+		}
+		ret = -EIO;
+	}
+out:
+	if (ret == -EIO)
+		pr_err(m, "%#lx: unhandlable page.", page_to_pfn(m, p));
+	return ret;
+}
+
+/*
+ * __get_unpoison_page: a hugetlb folio gives 0 when free, else 1 with a
+ * reference; otherwise -EHWPOISON for a page taken off buddy, else 1 with a
+ * reference or 0.
+ */
+static int __get_unpoison_page(struct page *p)
+{
+	struct page *head = compound_head_page(p);
+
+	if (PageHuge(head))
+		return get_hwpoison_huge_page(head);
+	if (PageFlag(p, PG_hwpoison) && p->private == MAGIC_HWPOISON)
+		return -EHWPOISON;
+	if (p->_refcount > 0) {
+		get_page(p);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The one way memory_failure, soft offline (MF_SOFT_OFFLINE) and unpoison
+ * (MF_UNPOISON) take a reference on a page whose state they do not know yet.
+ */
+int get_hwpoison_page(struct machine *m, struct page *p, int flags)
+{
+	if (flags & MF_UNPOISON)
+		return __get_unpoison_page(p);
+	return get_any_page(m, p, flags);
+}
+
+/*
+ * The page was poisoned before: only the consumer of an action-required error
+ * hears of it again. page is the folio (hugetlb) or the page that was hit.
+ */
+static int already_poisoned(struct machine *m, unsigned long pfn, struct page *page, int flags)
+{
+	int res = -EHWPOISON;
+
+	pr_err(m, "%#lx: already hardware poisoned", pfn);
+	if (flags & MF_ACTION_REQUIRED)
+		res = kill_accessing_process(m, m->current, page_to_pfn(m, page), flags);
+	if (flags & MF_COUNT_INCREASED)
+		put_page(m, page);	/* madvise's GUP reference */
+	return res;
 }
 
 /*
@@ -338,22 +428,17 @@ static int get_huge_page_for_hwpoison(struct machine *m, struct page *p, int fla
 	return ret;
 }
 
-bool is_raw_hwpoison_page_in_hugepage(struct page *page)
-{
-	return PageFlag(compound_head_page(page), PG_hwpoison) && PageFlag(page, PG_raw_hwp);
-}
-
 /* hugetlb_clear_page_hwpoison: the filter rejected it after all. */
 static void hugetlb_clear_page_hwpoison(struct machine *m, struct page *head)
 {
-	uint64_t pfn = page_to_pfn(m, head), i;
+	unsigned long pfn = page_to_pfn(m, head), i;
 
 	ClearPageFlag(head, PG_hwpoison);
 	for (i = 0; i < HPAGE_PMD_NR; i++)
 		ClearPageFlag(&m->pages[pfn + i], PG_raw_hwp);
 }
 
-int try_memory_failure_hugetlb(struct machine *m, uint64_t pfn, int flags, int *hugetlb)
+int try_memory_failure_hugetlb(struct machine *m, unsigned long pfn, int flags, int *hugetlb)
 {
 	struct page *p = pfn_to_page(m, pfn), *head;
 	uint32_t page_flags;
@@ -366,16 +451,8 @@ int try_memory_failure_hugetlb(struct machine *m, uint64_t pfn, int flags, int *
 		return 0;
 	}
 	head = compound_head_page(p);
-	if (res == MF_HUGETLB_FOLIO_PRE_POISONED || res == MF_HUGETLB_PAGE_PRE_POISONED) {
-		printk(m, KERN_ERR, "Memory failure: %#llx: already hardware poisoned",
-		       (unsigned long long)pfn);
-		res = -EHWPOISON;
-		if (flags & MF_ACTION_REQUIRED)
-			res = kill_accessing_process(m, m->current, page_to_pfn(m, head), flags);
-		if (flags & MF_COUNT_INCREASED)
-			put_page(m, head);	/* madvise's GUP reference */
-		return res;
-	}
+	if (res == MF_HUGETLB_FOLIO_PRE_POISONED || res == MF_HUGETLB_PAGE_PRE_POISONED)
+		return already_poisoned(m, pfn, head, flags);
 	if (hwpoison_filter(m, pfn)) {
 		hugetlb_clear_page_hwpoison(m, head);
 		if (res == MF_HUGETLB_IN_USED)
@@ -384,7 +461,7 @@ int try_memory_failure_hugetlb(struct machine *m, uint64_t pfn, int flags, int *
 	}
 	if (res == MF_HUGETLB_FREED) {
 		enum mf_action_result r = MF_FAILED;
-		if (page_handle_poison_huge(m, p) > 0) {
+		if (__page_handle_poison(m, p) > 0) {
 			get_page(p);
 			r = MF_RECOVERED;
 		}
@@ -399,7 +476,7 @@ int try_memory_failure_hugetlb(struct machine *m, uint64_t pfn, int flags, int *
 	return identify_page_state(m, pfn, p, page_flags);
 }
 
-static int __memory_failure(struct machine *m, uint64_t pfn, int flags)
+static int __memory_failure(struct machine *m, unsigned long pfn, int flags)
 {
 	struct page *p = pfn_to_page(m, pfn), *hpage;
 	uint32_t page_flags;
@@ -410,18 +487,10 @@ try_again:
 	res = try_memory_failure_hugetlb(m, pfn, flags, &hugetlb);
 	if (hugetlb)
 		return res;
-	if (TestSetPageFlag(p, PG_hwpoison)) {
-		printk(m, KERN_ERR, "Memory failure: %#llx: already hardware poisoned",
-		       (unsigned long long)pfn);
-		res = -EHWPOISON;
-		if (flags & MF_ACTION_REQUIRED)
-			res = kill_accessing_process(m, m->current, pfn, flags);
-		if (flags & MF_COUNT_INCREASED)
-			put_page(m, p);
-		return res;
-	}
+	if (TestSetPageFlag(p, PG_hwpoison))
+		return already_poisoned(m, pfn, p, flags);
 	if (!(flags & MF_COUNT_INCREASED)) {
-		res = get_hwpoison_page(m, p);
+		res = get_hwpoison_page(m, p, flags);
 		if (!res) {
 			enum mf_action_result r;
 			if (is_free_buddy_page(m, p)) {
@@ -484,14 +553,13 @@ unlock:
 	return res;
 }
 
-int memory_failure(struct machine *m, uint64_t pfn, int flags)
+int memory_failure(struct machine *m, unsigned long pfn, int flags)
 {
 	int res;
 
 	if (!m->sysctl_memory_failure_recovery) {
 		m->panicked = true;
-		printk(m, 0, "Kernel panic - not syncing: Memory failure on page %llx",
-		       (unsigned long long)pfn);
+		printk(m, 0, "Kernel panic - not syncing: Memory failure on page %lx", pfn);
 		return -EFAULT;
 	}
 	soft_offline_resume(m);	/* a soft offline stopped in its window holds mf_mutex */
@@ -505,8 +573,7 @@ int memory_failure(struct machine *m, uint64_t pfn, int flags)
 		if (pgmap) {
 			res = memory_failure_dev_pagemap(m, pfn, flags, pgmap);
 		} else {
-			printk(m, KERN_ERR, "Memory failure: %#llx: memory outside kernel control",
-			       (unsigned long long)pfn);
+			pr_err(m, "%#lx: memory outside kernel control", pfn);
 			res = -ENXIO;
 		}
 	} else {

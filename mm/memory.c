@@ -339,6 +339,7 @@ void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t
 {
 	int i;
 
+	i_mmap_compact(mapping);
 	for (i = 0; i < mapping->nr_mmap; i++) {
 		struct vm_area_struct *vma = mapping->i_mmap[i];
 		struct machine *m = vma_machine(vma);
@@ -461,7 +462,7 @@ int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t 
 	p = pte_lookup(t->mm, addr & ~(PAGE_SIZE - 1));
 	page = pfn_to_page(t->m, pte_pfn(*p));
 	if (write) {
-		memcpy(page_data_w(t->m, page) + off + 1, buf + 1, len - 1);
+		page_data_set(t->m, page, off + 1, buf + 1, len - 1);
 	} else {
 		const uint8_t *d = page_data(t->m, page);
 		if (d)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
 
 #define SZ_2M_PAGES HPAGE_PMD_NR
@@ -55,17 +56,9 @@ int pmem_create(struct machine *m, uint64_t bytes, char *err, size_t errlen)
 	/* Section-like alignment keeps 2 MiB extents 2 MiB aligned in pfns too. */
 	start = (m->nr_pages + SZ_2M_PAGES - 1) & ~(uint64_t)(SZ_2M_PAGES - 1);
 	total = start + nr;
-	pmem = calloc(1, sizeof(*pmem));
-	pages = pmem ? realloc(m->pages, total * sizeof(struct page)) : NULL;
-	if (!pages) {
-		free(pmem);
-		snprintf(err, errlen, "pmem=%llu: not enough host memory to model it",
-			 (unsigned long long)bytes);
-		return -ENOMEM;
-	}
+	pmem = xcalloc(1, sizeof(*pmem), "allocating a pmem device");
 	/* Nothing points into m->pages at boot but pfns, so moving it is safe. */
-	m->pages = pages;
-	memset(&pages[m->nr_pages], 0, (total - m->nr_pages) * sizeof(struct page));
+	pages = m->pages = frames_resize(m->pages, m->nr_pages, total);
 	z = &m->zones[m->nr_zones];
 	memset(z, 0, sizeof(*z));
 	z->type = ZONE_DEVICE;
@@ -77,16 +70,13 @@ int pmem_create(struct machine *m, uint64_t bytes, char *err, size_t errlen)
 	for (pfn = m->nr_pages; pfn < total; pfn++) {
 		struct page *p = &pages[pfn];
 
-		p->compound_head = (uint32_t)pfn;
 		p->lru_prev = p->lru_next = NO_PFN;
 		p->lru_list = LRU_NONE;
 		p->_refcount = 1;
 		if (pfn < start) {	/* the hole up to the aligned start: firmware-reserved */
 			p->flags = (uint32_t)PGF(PG_reserved);
-			p->zone = 0;
 			continue;
 		}
-		p->zone = (uint8_t)m->nr_zones;
 		p->pgmap = &pmem->pgmap;
 	}
 	m->nr_zones++;

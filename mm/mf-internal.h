@@ -10,10 +10,14 @@
 #define MF_BUS_MCEERR_AR_CODE 4
 #define MF_BUS_MCEERR_AO_CODE 5
 
-void action_result(struct machine *m, uint64_t pfn, enum mf_action_page_type type, enum mf_action_result result);
+void action_result(struct machine *m, unsigned long pfn, enum mf_action_page_type type, enum mf_action_result result);
 void shake_page(struct machine *m, struct page *p);
-bool hwpoison_user_mappings(struct machine *m, struct page *p, uint64_t pfn, int flags);
-int kill_accessing_process(struct machine *m, struct task_struct *t, uint64_t pfn, int flags);
+/* 1 with a reference, 0 for a free page, < 0 unhandlable or raced (flags: MF_UNPOISON, MF_SOFT_OFFLINE) */
+int get_hwpoison_page(struct machine *m, struct page *p, int flags);
+/* Dissolve a free hugetlb folio, take the page off buddy: 1 taken, 0 lost to an allocation, < 0 */
+int __page_handle_poison(struct machine *m, struct page *page);
+bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn, int flags);
+int kill_accessing_process(struct machine *m, struct task_struct *t, unsigned long pfn, int flags);
 /* The thread to signal in tsk's process, or NULL (also used by mm/memory-failure-dax.c). */
 struct task_struct *task_early_kill(struct machine *m, struct task_struct *tsk, bool force_early);
 void mf_trace_event(struct machine *m, const struct mf_trace_rec *rec);

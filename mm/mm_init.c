@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/mman.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
 #include "memfail/memory-failure.h"
 #include "memfail/ksm.h"
@@ -29,6 +30,43 @@ static void zone_init(struct zone *z, enum zone_type type, uint64_t start, uint6
 	z->name = name;
 	for (o = 0; o < MAX_ORDER; o++)
 		z->free_area[o].free_list.head = z->free_area[o].free_list.tail = NO_PFN;
+}
+
+#define FRAMES_ALIGN (2ULL << 20)
+
+static size_t frames_bytes(uint64_t nr)
+{
+	return (size_t)((nr * sizeof(struct page) + FRAMES_ALIGN - 1) & ~(FRAMES_ALIGN - 1));
+}
+
+/*
+ * The frame array: zeroed anonymous host memory. What the host cannot give is
+ * mf_oom's run-time error, not a refusal that depends on the host's size.
+ * (MADV_HUGEPAGE made boot slower and erratic here: the host compacts.)
+ */
+struct page *frames_alloc(uint64_t nr)
+{
+	void *p = mmap(NULL, frames_bytes(nr), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		mf_oom("allocating the frame array");
+	return p;
+}
+
+/* Grow the array from old_nr to nr frames; the new frames are zero. */
+struct page *frames_resize(struct page *pages, uint64_t old_nr, uint64_t nr)
+{
+	struct page *n = frames_alloc(nr);
+
+	memcpy(n, pages, old_nr * sizeof(struct page));
+	frames_free(pages, old_nr);
+	return n;
+}
+
+void frames_free(struct page *pages, uint64_t nr)
+{
+	if (pages)
+		munmap(pages, frames_bytes(nr));
 }
 
 int machine_create(const struct machine_config *cfg, struct machine **out, char *err, size_t errlen)
@@ -53,26 +91,10 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 		return -EINVAL;
 	}
 	nr = cfg->memory >> PAGE_SHIFT;
-	{
-		/* frames cost 64 bytes each: refuse what the host could not hold */
-		long host_pages = sysconf(_SC_PHYS_PAGES), host_psz = sysconf(_SC_PAGESIZE);
-		if (host_pages > 0 && host_psz > 0 &&
-		    nr * sizeof(struct page) > (uint64_t)host_pages * (uint64_t)host_psz / 2) {
-			snprintf(err, errlen, "memory=%llu: modelling it needs %llu MiB, more than half of this host's memory",
-				 (unsigned long long)cfg->memory,
-				 (unsigned long long)(nr * sizeof(struct page) >> 20));
-			return -ENOMEM;
-		}
-	}
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		goto nomem;
-	m->pages = calloc(nr, sizeof(struct page));
-	if (!m->pages)
-		goto nomem;
-	m->nr_pages = nr;
+	m = xcalloc(1, sizeof(*m), "allocating a machine");
+	m->pages = frames_alloc(nr);
+	m->nr_pages = m->nr_ram_pages = nr;
 	m->nr_nodes = cfg->nodes;
-	m->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ULL;
 	m->next_pid = 100;
 	m->sysctl_memory_failure_recovery = 1;
 	m->filter.dev_major = m->filter.dev_minor = ~0U;
@@ -95,25 +117,19 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	/* Low memory and the kernel image: 1/64 of RAM, at least 64 pages. */
 	reserved = nr / 64 < 64 ? 64 : nr / 64;
 	m->reserved_end = reserved;
-	for (pfn = 0; pfn < nr; pfn++) {
-		struct page *p = &m->pages[pfn];
-		p->compound_head = (uint32_t)pfn;
-		p->lru_prev = p->lru_next = NO_PFN;
-		p->lru_list = LRU_NONE;
-		p->zone = pfn >= DMA32_END_PFN;
-		p->node = (uint8_t)(pfn * (uint64_t)cfg->nodes / nr);
-		if (pfn < reserved) {
-			p->flags = (uint32_t)PGF(PG_reserved);
-			p->_refcount = 1;
-		}
+	/* only the reserved frames and the free blocks' heads are written */
+	for (pfn = 0; pfn < reserved; pfn++) {
+		m->pages[pfn].flags = (uint32_t)PGF(PG_reserved);
+		m->pages[pfn]._refcount = 1;
+		m->pages[pfn].lru_list = LRU_NONE;
 	}
 	m->zero_pfn = (uint32_t)(reserved - 1);
 	SetPageFlag(&m->pages[m->zero_pfn], PG_zero);
 	for (zi = 0; zi < m->nr_zones; zi++) {
 		struct zone *z = &m->zones[zi];
-		z->managed = z->end_pfn - (z->start_pfn > reserved ? z->start_pfn : reserved);
-		for (pfn = z->start_pfn > reserved ? z->start_pfn : reserved; pfn < z->end_pfn; pfn++)
-			free_pages(m, &m->pages[pfn], 0);
+		uint64_t start = z->start_pfn > reserved ? z->start_pfn : reserved;
+		z->managed = z->end_pfn - start;
+		memblock_free_pages(m, start, z->end_pfn);
 	}
 	if (cfg->swap && swap_init(m, cfg->swap)) {
 		snprintf(err, errlen, "swap=%llu: cannot set up swap", (unsigned long long)cfg->swap);
@@ -122,22 +138,6 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	}
 	*out = m;
 	return 0;
-nomem:
-	if (m)
-		free(m->pages);
-	free(m);
-	snprintf(err, errlen, "memory=%llu: not enough host memory to model it",
-		 (unsigned long long)cfg->memory);
-	return -ENOMEM;
-}
-
-uint64_t machine_rand(struct machine *m)
-{
-	/* xorshift64*: reproducible for a given seed */
-	m->rng ^= m->rng >> 12;
-	m->rng ^= m->rng << 25;
-	m->rng ^= m->rng >> 27;
-	return m->rng * 0x2545f4914f6cdd1dULL;
 }
 
 void machine_destroy(struct machine *m)
@@ -153,20 +153,27 @@ void machine_destroy(struct machine *m)
 	pmem_destroy(m);	/* after the inodes: their blocks are its */
 	ksm_destroy(m);		/* after the tasks: KSM pages kept poisoned lose their nodes */
 	/* pages kept forever (poisoned, leaked by design) still hold their anon_vma */
-	for (i = 0; i < m->nr_pages; i++)
-		if (page_anon_vma(&m->pages[i]))	/* not a retired page's stale bits */
-			anon_vma_put(page_anon_vma(&m->pages[i]));
+	for (i = 0; i < m->nr_pages; i++) {
+		struct page *p = &m->pages[i];
+		if (PageFlag(p, PG_buddy))	/* a free block: its frames hold nothing */
+			i += (1ULL << p->private) - 1;
+		else if (page_anon_vma(p))	/* not a retired page's stale bits */
+			anon_vma_put(page_anon_vma(p));
+	}
 	free(m->inodes);
 	swap_free_all(m);
 	for (i = 1; i < m->nr_data; i++)
 		free(m->data[i]);
 	free(m->data);
+	for (i = 0; i < ARRAY_SIZE(m->uniform); i++)
+		free(m->uniform[i]);
 	free(m->free_slots);
 	free(m->all_threads);
 	free(m->sigs);
 	free(m->slab_pfns);
 	free(m->trace);
 	free(m->log.buf);
-	free(m->pages);
+	free(m->ck_scratch);
+	frames_free(m->pages, m->nr_pages);
 	free(m);
 }

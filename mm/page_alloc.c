@@ -13,9 +13,24 @@
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
 
-static struct zone *page_zone(struct machine *m, struct page *page)
+/* Zones are pfn ranges; the firmware hole before pmem counts as the first zone. */
+struct zone *page_zone(struct machine *m, const struct page *page)
 {
-	return &m->zones[page->zone];
+	uint64_t pfn = page_to_pfn(m, page);
+	int i;
+
+	for (i = m->nr_zones - 1; i > 0; i--)
+		if (pfn >= m->zones[i].start_pfn && pfn < m->zones[i].end_pfn)
+			return &m->zones[i];
+	return &m->zones[0];
+}
+
+/* Nodes split RAM evenly, in pfn order; pmem is on node 0. */
+unsigned page_to_nid(struct machine *m, const struct page *page)
+{
+	uint64_t pfn = page_to_pfn(m, page);
+
+	return pfn < m->nr_ram_pages ? (unsigned)(pfn * (uint64_t)m->nr_nodes / m->nr_ram_pages) : 0;
 }
 
 void page_list_add(struct machine *m, struct page_list *l, struct page *page)
@@ -96,6 +111,25 @@ static void __free_one_page(struct machine *m, struct page *page, unsigned order
 	add_to_free_list(m, z, &m->pages[pfn], order);
 }
 
+/*
+ * Boot (the kernel's memblock_free_all): free order-(MAX_ORDER-1) aligned
+ * blocks whole and the unaligned ends a page at a time, in ascending pfn
+ * order. The free lists end up exactly as freeing every page in turn would
+ * leave them, at a thousandth of the cost.
+ */
+void memblock_free_pages(struct machine *m, uint64_t start, uint64_t end)
+{
+	const uint64_t nr = 1UL << (MAX_ORDER - 1);
+	uint64_t pfn = start;
+
+	for (; pfn < end && (pfn & (nr - 1)); pfn++)
+		__free_one_page(m, &m->pages[pfn], 0);
+	for (; pfn + nr <= end; pfn += nr)
+		__free_one_page(m, &m->pages[pfn], MAX_ORDER - 1);
+	for (; pfn < end; pfn++)
+		__free_one_page(m, &m->pages[pfn], 0);
+}
+
 /* Only these bits may survive on a page that is given back to the allocator. */
 static void reset_page(struct page *p)
 {
@@ -127,7 +161,7 @@ void free_pages(struct machine *m, struct page *page, unsigned order)
 		page_data_release(m, &m->pages[pfn + i]);
 		reset_page(&m->pages[pfn + i]);
 		m->pages[pfn + i].mapping = stale;
-		m->pages[pfn + i].compound_head = (uint32_t)(pfn + i);
+		m->pages[pfn + i].head_delta = 0;
 		ClearPageFlag(&m->pages[pfn + i], PG_head);
 		ClearPageFlag(&m->pages[pfn + i], PG_tail);
 	}
@@ -210,7 +244,7 @@ struct page *alloc_pages(struct machine *m, unsigned order)
 			}
 			for (i = 0; i < (1UL << order); i++) {
 				reset_page(&m->pages[pfn + i]);
-				m->pages[pfn + i].compound_head = (uint32_t)pfn;
+				m->pages[pfn + i].head_delta = (uint32_t)i;
 			}
 			page->_refcount = 1;
 			page->order = (uint8_t)order;
@@ -230,7 +264,7 @@ void prep_compound_page(struct machine *m, struct page *head, unsigned order)
 	for (i = 1; i < (1UL << order); i++) {
 		struct page *t = &m->pages[pfn + i];
 		SetPageFlag(t, PG_tail);
-		t->compound_head = (uint32_t)pfn;
+		t->head_delta = (uint32_t)i;
 		t->lru_prev = NO_PFN;
 		t->lru_next = (uint32_t)i;
 	}
@@ -244,7 +278,7 @@ void destroy_compound_page(struct machine *m, struct page *head)
 	for (i = 1; i < (1UL << head->order); i++) {
 		struct page *t = &m->pages[pfn + i];
 		ClearPageFlag(t, PG_tail);
-		t->compound_head = (uint32_t)(pfn + i);
+		t->head_delta = 0;
 		t->lru_prev = t->lru_next = NO_PFN;
 		t->private = 0;
 	}

@@ -1,65 +1,118 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Page contents. Only pages that were written have a buffer; all others read
- * as zeroes, so a machine of many GiB costs nothing until it is used.
+ * Page contents. Only pages whose bytes differ from one another have a
+ * buffer: a page that reads as zeroes (slot 0) or as one repeated byte (a
+ * uniform slot: what `fill=` patterns write) stores nothing, so a machine of
+ * many GiB, or a GiB of filled file, costs next to nothing on the host.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/mm.h"
+
+#define UNIFORM_SLOT 0x80000000u	/* | the byte: every byte of the page is that byte */
+
+static bool slot_uniform(uint32_t slot) { return slot & UNIFORM_SLOT; }
+
+/* One shared read-only image per byte value, made on first read. */
+static const uint8_t *uniform_image(struct machine *m, uint8_t b)
+{
+	if (!m->uniform[b]) {
+		m->uniform[b] = xmalloc(PAGE_SIZE, "page contents");
+		memset(m->uniform[b], b, PAGE_SIZE);
+	}
+	return m->uniform[b];
+}
 
 const uint8_t *page_data(struct machine *m, struct page *page)
 {
+	if (slot_uniform(page->data_slot))
+		return uniform_image(m, (uint8_t)page->data_slot);
 	return page->data_slot ? m->data[page->data_slot] : NULL;
+}
+
+static bool bytes_uniform(const uint8_t *buf, size_t len)
+{
+	return len <= 1 || (buf[0] == buf[len - 1] && !memcmp(buf, buf + 1, len - 1));
+}
+
+/* What every byte of the page is, or -1 when they differ. */
+static int page_byte(const struct page *page)
+{
+	if (!page->data_slot)
+		return 0;
+	return slot_uniform(page->data_slot) ? (uint8_t)page->data_slot : -1;
+}
+
+static void set_uniform(struct machine *m, struct page *page, uint8_t b)
+{
+	page_data_release(m, page);
+	page->data_slot = b ? UNIFORM_SLOT | b : 0;
 }
 
 uint8_t *page_data_w(struct machine *m, struct page *page)
 {
+	int b = page_byte(page);
 	uint32_t slot;
 	uint8_t *buf;
 
-	if (page->data_slot)
+	if (b < 0)
 		return m->data[page->data_slot];
-	buf = calloc(1, PAGE_SIZE);
-	if (!buf)
-		abort();	/* host out of memory: nothing sensible to model */
+	buf = xmalloc(PAGE_SIZE, "page contents");
+	memset(buf, b, PAGE_SIZE);
 	if (m->nr_free_slots) {
 		slot = m->free_slots[--m->nr_free_slots];
 	} else {
-		if (m->nr_data >= m->cap_data) {
-			uint32_t cap = m->cap_data ? m->cap_data * 2 : 256;
-			uint8_t **nd = realloc(m->data, cap * sizeof(*nd));
-			uint32_t *nf = realloc(m->free_slots, cap * sizeof(*nf));
-			if (!nd || !nf)
-				abort();
-			m->data = nd;
-			m->free_slots = nf;
-			m->cap_data = cap;
-		}
-		slot = m->nr_data++;
+		uint32_t cap = m->cap_data;
+		slot = m->nr_data;
+		ARRAY_PUSH(m->data, m->nr_data, m->cap_data, NULL, "page contents");
+		if (m->cap_data != cap)
+			m->free_slots = xrealloc_array(m->free_slots, m->cap_data, sizeof(*m->free_slots),
+						       "page contents");
 	}
 	m->data[slot] = buf;
 	page->data_slot = slot;
 	return buf;
 }
 
+/* Store len bytes at off; a page that ends up uniform gives its buffer back. */
+void page_data_set(struct machine *m, struct page *page, size_t off, const uint8_t *buf, size_t len)
+{
+	int b = page_byte(page);
+	uint8_t *d;
+
+	if (!len)
+		return;
+	if (len == PAGE_SIZE && bytes_uniform(buf, len)) {
+		set_uniform(m, page, buf[0]);
+		return;
+	}
+	if (b >= 0 && buf[0] == b && bytes_uniform(buf, len))
+		return;	/* no byte changes */
+	d = page_data_w(m, page);
+	memcpy(d + off, buf, len);
+	if (len > 1 && bytes_uniform(d, PAGE_SIZE))
+		set_uniform(m, page, d[0]);
+}
+
 void page_data_release(struct machine *m, struct page *page)
 {
-	if (!page->data_slot)
-		return;
-	free(m->data[page->data_slot]);
-	m->data[page->data_slot] = NULL;
-	m->free_slots[m->nr_free_slots++] = page->data_slot;
+	if (page_byte(page) < 0) {
+		free(m->data[page->data_slot]);
+		m->data[page->data_slot] = NULL;
+		m->free_slots[m->nr_free_slots++] = page->data_slot;
+	}
 	page->data_slot = 0;
 }
 
 void page_data_copy(struct machine *m, struct page *dst, struct page *src)
 {
-	const uint8_t *s = page_data(m, src);
+	int b = page_byte(src);
 
-	if (!s) {
-		page_data_release(m, dst);
+	if (b >= 0) {
+		set_uniform(m, dst, (uint8_t)b);
 		return;
 	}
-	memcpy(page_data_w(m, dst), s, PAGE_SIZE);
+	memcpy(page_data_w(m, dst), m->data[src->data_slot], PAGE_SIZE);
 }

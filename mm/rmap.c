@@ -5,30 +5,27 @@
  * the child's VMAs into the parent's anon_vmas); file pages through the
  * mapping's list of VMAs. Neither walk looks at unrelated tasks.
  */
-#include <errno.h>
 #include <stdlib.h>
 
+#include "memfail/array.h"
 #include "memfail/ksm.h"
+#include "memfail/locking.h"
 #include "memfail/mm.h"
-#include "memfail/ptr_array.h"
 
 struct anon_vma *anon_vma_alloc(void)
 {
-	struct anon_vma *av = calloc(1, sizeof(*av));
+	struct anon_vma *av = xcalloc(1, sizeof(*av), "allocating an anon_vma");
 
-	if (av)
-		av->refcount = 1;
+	av->refcount = 1;
 	return av;
 }
 
-/* anon_vma_prepare: the first anonymous page of a VMA gives it an anon_vma. */
+/* anon_vma_prepare: the first anonymous page of a VMA gives it an anon_vma; 0 (6.1 shape). */
 int anon_vma_prepare(struct vm_area_struct *vma)
 {
 	if (vma->anon_vma)
 		return 0;
 	vma->anon_vma = anon_vma_alloc();
-	if (!vma->anon_vma)
-		return -ENOMEM;
 	anon_vma_link(vma, vma->anon_vma);
 	anon_vma_put(vma->anon_vma);	/* the link holds it now */
 	return 0;
@@ -44,13 +41,38 @@ void anon_vma_put(struct anon_vma *av)
 
 void anon_vma_link(struct vm_area_struct *vma, struct anon_vma *av)
 {
-	if (ptr_push((void ***)&av->vmas, &av->nr, &av->cap, vma))
-		return;
-	if (ptr_push((void ***)&vma->avc, &vma->nr_avc, &vma->cap_avc, av)) {
-		av->nr--;
-		return;
-	}
+	int cap = vma->cap_avc;
+
+	ARRAY_PUSH(av->vmas, av->nr, av->cap, vma, "anon_vma");
+	ARRAY_PUSH(vma->avc, vma->nr_avc, vma->cap_avc, av, "anon_vma chain");
+	if (!vma->avc_pos || vma->cap_avc != cap)
+		vma->avc_pos = xrealloc_array(vma->avc_pos, (size_t)vma->cap_avc, sizeof(int), "anon_vma chain");
+	vma->avc_pos[vma->nr_avc - 1] = av->nr - 1;
 	av->refcount++;
+}
+
+/*
+ * Removing a VMA leaves a hole, so an exit costs O(1) and not a memmove of
+ * every later VMA; the holes go (order kept: it is the rmap walk order) when
+ * they are half the array or before a walk.
+ */
+void anon_vma_compact(struct anon_vma *av)
+{
+	int i, k, a;
+
+	if (!av->dead)
+		return;
+	for (i = k = 0; i < av->nr; i++) {
+		struct vm_area_struct *vma = av->vmas[i];
+		if (!vma)
+			continue;
+		for (a = 0; a < vma->nr_avc; a++)
+			if (vma->avc[a] == av && vma->avc_pos[a] == i)
+				vma->avc_pos[a] = k;
+		av->vmas[k++] = vma;
+	}
+	av->nr = k;
+	av->dead = 0;
 }
 
 void unlink_anon_vmas(struct vm_area_struct *vma)
@@ -58,21 +80,46 @@ void unlink_anon_vmas(struct vm_area_struct *vma)
 	int i;
 
 	for (i = 0; i < vma->nr_avc; i++) {
-		ptr_remove((void **)vma->avc[i]->vmas, &vma->avc[i]->nr, vma);
-		anon_vma_put(vma->avc[i]);
+		struct anon_vma *av = vma->avc[i];
+		av->vmas[vma->avc_pos[i]] = NULL;
+		if (++av->dead * 2 > av->nr)
+			anon_vma_compact(av);
+		anon_vma_put(av);
 	}
+	free(vma->avc_pos);
+	vma->avc_pos = NULL;
 	vma->nr_avc = 0;
 	vma->anon_vma = NULL;
 }
 
+void i_mmap_compact(struct address_space *mapping)
+{
+	int i, k;
+
+	if (!mapping->dead_mmap)
+		return;
+	for (i = k = 0; i < mapping->nr_mmap; i++) {
+		struct vm_area_struct *vma = mapping->i_mmap[i];
+		if (!vma)
+			continue;
+		vma->i_mmap_pos = k;
+		mapping->i_mmap[k++] = vma;
+	}
+	mapping->nr_mmap = k;
+	mapping->dead_mmap = 0;
+}
+
 void mapping_add_vma(struct address_space *mapping, struct vm_area_struct *vma)
 {
-	ptr_push((void ***)&mapping->i_mmap, &mapping->nr_mmap, &mapping->cap_mmap, vma);
+	ARRAY_PUSH(mapping->i_mmap, mapping->nr_mmap, mapping->cap_mmap, vma, "i_mmap");
+	vma->i_mmap_pos = mapping->nr_mmap - 1;
 }
 
 void mapping_del_vma(struct address_space *mapping, struct vm_area_struct *vma)
 {
-	ptr_remove((void **)mapping->i_mmap, &mapping->nr_mmap, vma);
+	mapping->i_mmap[vma->i_mmap_pos] = NULL;
+	if (++mapping->dead_mmap * 2 > mapping->nr_mmap)
+		i_mmap_compact(mapping);
 }
 
 void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, uint64_t addr)
@@ -112,33 +159,38 @@ uint64_t vma_address(const struct page *page, const struct vm_area_struct *vma)
 	return vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
 }
 
-/* Calls fn for every VMA that could map page, with the address it would be at. */
-void rmap_walk(struct machine *m, struct page *page, rmap_one_fn fn, void *arg)
+static void rmap_walk_vmas(struct page *page, struct vm_area_struct **vmas, int nr, rmap_one_fn fn,
+			   void *arg)
 {
-	struct vm_area_struct **vmas;
-	int i, nr;
+	int i;
 
-	if (PageKsm(page)) {
-		rmap_walk_ksm(m, page, fn, arg);
-		return;
-	}
-	if (PageAnon(page)) {
-		struct anon_vma *av = page_anon_vma(page);
-		if (!av)
-			return;	/* a retired page's stale anon bit: nobody maps it */
-		vmas = av->vmas;
-		nr = av->nr;
-	} else if (page_mapping_file(page)) {
-		struct address_space *mapping = page_mapping_file(page);
-		vmas = mapping->i_mmap;
-		nr = mapping->nr_mmap;
-	} else {
-		return;
-	}
 	for (i = 0; i < nr; i++) {
 		uint64_t addr = vma_address(page, vmas[i]);
 		if (addr != UINT64_MAX && !fn(page, vmas[i], addr, arg))
 			break;
+	}
+}
+
+/* Calls fn for every VMA that could map page, with the address it would be at. */
+void rmap_walk(struct machine *m, struct page *page, rmap_one_fn fn, void *arg)
+{
+	struct address_space *mapping;
+
+	if (PageKsm(page)) {
+		rmap_walk_ksm(m, page, fn, arg);
+	} else if (PageAnon(page)) {
+		struct anon_vma *av = page_anon_vma(page);
+		/* no anon_vma: a retired page's stale anon bit, nobody maps it */
+		if (av) {
+			anon_vma_compact(av);
+			rmap_walk_vmas(page, av->vmas, av->nr, fn, arg);
+		}
+	} else if ((mapping = page_mapping_file(page))) {
+		/* rmap_walk_file: the mapping's VMA list is read under i_mmap_rwsem */
+		i_mmap_lock(m, mapping);
+		i_mmap_compact(mapping);
+		rmap_walk_vmas(page, mapping->i_mmap, mapping->nr_mmap, fn, arg);
+		i_mmap_unlock(m, mapping);
 	}
 }
 

@@ -23,6 +23,7 @@ void unmap_mapping_span(struct address_space *mapping, uint64_t start, uint64_t 
 	uint64_t max = 0;
 	int i;
 
+	i_mmap_compact(mapping);
 	for (i = 0; i < mapping->nr_mmap; i++) {
 		struct vm_area_struct *vma = mapping->i_mmap[i];
 		uint64_t e = vma->vm_pgoff + ((vma->vm_end - vma->vm_start) >> PAGE_SHIFT);

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "memfail/array.h"
+#include "stmt.h"
 
 void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
@@ -23,9 +24,7 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 		return;
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
+		b->s = xrealloc_array(b->s, b->cap, 1, "formatting text");
 	}
 	va_start(ap, fmt);
 	vsnprintf(b->s + b->len, n + 1, fmt, ap);
@@ -41,7 +40,9 @@ void sb_free(struct sbuf *b)
 
 const char *mf_fmt_size(char *buf, size_t len, uint64_t v)
 {
-	if (v && !(v & ((1ull << 30) - 1)))
+	if (v && !(v & ((1ull << 40) - 1)))
+		snprintf(buf, len, "%lluT", (unsigned long long)(v >> 40));
+	else if (v && !(v & ((1ull << 30) - 1)))
 		snprintf(buf, len, "%lluG", (unsigned long long)(v >> 30));
 	else if (v && !(v & ((1ull << 20) - 1)))
 		snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));
@@ -61,9 +62,6 @@ const char *mf_fmt_delta(char *buf, size_t len, int64_t v)
 	return buf;
 }
 
-static const char *const fs_names[] = { "disk", "tmpfs", "hugetlbfs", "pmem-xfs", "pmem-xfs-normap",
-					"pmem-ext4" };
-
 void mf_fmt_pageref(struct sbuf *b, const struct mf_pageref *r)
 {
 	switch (r->kind) {
@@ -72,7 +70,7 @@ void mf_fmt_pageref(struct sbuf *b, const struct mf_pageref *r)
 			  (unsigned long long)r->addr.off);
 		break;
 	case MF_PREF_FILE:
-		sb_printf(b, "file %s:%s+0x%llx", fs_names[r->fs], r->file,
+		sb_printf(b, "file %s:%s+0x%llx", mf_fs_names[r->fs], r->file,
 			  (unsigned long long)r->file_off);
 		break;
 	case MF_PREF_FREE: sb_printf(b, "free"); break;
@@ -84,51 +82,6 @@ void mf_fmt_pageref(struct sbuf *b, const struct mf_pageref *r)
 	case MF_PREF_LABEL: sb_printf(b, "%s", r->label); break;
 	case MF_PREF_PMEM: sb_printf(b, "pmem+0x%llx", (unsigned long long)r->file_off); break;
 	}
-}
-
-static void addr(struct sbuf *b, const struct mf_addr *a)
-{
-	sb_printf(b, " %s+0x%llx", a->region, (unsigned long long)a->off);
-}
-
-static void size(struct sbuf *b, uint64_t v)
-{
-	char s[32];
-
-	sb_printf(b, " %s", mf_fmt_size(s, sizeof(s), v));
-}
-
-static void pattern(struct sbuf *b, const char *pre, const struct mf_pattern *p)
-{
-	if (p->kind == MF_PAT_INDEX)
-		sb_printf(b, "%sindex", pre);
-	else if (p->kind == MF_PAT_BYTE)
-		sb_printf(b, "%s0x%02x", pre, p->byte);
-}
-
-static const char *const op_names[MF_OP__COUNT] = {
-	[MF_OP_FILE] = "file", [MF_OP_TASK] = "task", [MF_OP_THREAD] = "thread",
-	[MF_OP_SYSCTL] = "sysctl", [MF_OP_MMAP] = "mmap", [MF_OP_MUNMAP] = "munmap",
-	[MF_OP_MLOCK] = "mlock", [MF_OP_MUNLOCK] = "munlock", [MF_OP_MADVISE] = "madvise",
-	[MF_OP_LOAD] = "load", [MF_OP_STORE] = "store", [MF_OP_FILL] = "fill",
-	[MF_OP_CHECK] = "check", [MF_OP_PRCTL_MCE_KILL] = "prctl mce_kill",
-	[MF_OP_PRCTL_MCE_KILL_GET] = "prctl mce_kill_get", [MF_OP_EXIT] = "exit",
-	[MF_OP_PIN] = "pin", [MF_OP_UNPIN] = "unpin",
-	[MF_OP_OPEN] = "open", [MF_OP_READ] = "read", [MF_OP_WRITE] = "write",
-	[MF_OP_FSYNC] = "fsync", [MF_OP_FDATASYNC] = "fdatasync", [MF_OP_MSYNC] = "msync",
-	[MF_OP_FTRUNCATE] = "ftruncate", [MF_OP_PUNCH] = "punch", [MF_OP_CLOSE] = "close",
-	[MF_OP_UNLINK] = "unlink", [MF_OP_CORRUPT_PFN] = "corrupt-pfn",
-	[MF_OP_UNPOISON] = "unpoison", [MF_OP_HARD_OFFLINE] = "hard-offline",
-	[MF_OP_SOFT_OFFLINE] = "soft-offline", [MF_OP_FILTER_ENABLE] = "filter enable",
-	[MF_OP_FILTER_DISABLE] = "filter disable", [MF_OP_MCE_SRAO] = "mce srao",
-	[MF_OP_MCE_SRAR] = "mce srar", [MF_OP_SYNC] = "sync",
-	[MF_OP_DROP_CACHES] = "drop_caches", [MF_OP_RECLAIM] = "reclaim",
-	[MF_OP_LABEL] = "label", [MF_OP_REFLINK] = "reflink", [MF_OP_KSM_SCAN] = "ksm-scan",
-};
-
-const char *mf_op_name(enum mf_op op)
-{
-	return op >= 0 && op < MF_OP__COUNT && op_names[op] ? op_names[op] : "?";
 }
 
 /* page-types names of the /proc/kpageflags bits, kernel-internal ones (32..) included */
@@ -154,136 +107,6 @@ int mf_kpf_bit(const char *name)
 	return -1;
 }
 
-static const char *const madv_names[] = { "hwpoison", "soft_offline", "hugepage",
-					  "nohugepage", "dontneed", "pageout", "willneed",
-					  "collapse", "mergeable", "unmergeable" };
-static const char *const kill_names[] = { "early", "late", "clear" };
-static const char *const state_names[] = { "synced", "dirty", "hole", "uncached" };
-
-static void mmap_text(struct sbuf *b, const struct mf_stmt *st)
-{
-	char s[32];
-
-	sb_printf(b, " %s", st->name);
-	switch (st->mkind) {
-	case MF_MAP_ANON: sb_printf(b, " anon"); break;
-	case MF_MAP_FILE: sb_printf(b, " file %s:%s", fs_names[st->fs], st->file); break;
-	case MF_MAP_FD: sb_printf(b, " fd %s", st->fd); break;
-	case MF_MAP_SYSV: sb_printf(b, " sysv"); break;
-	}
-	if (st->mkind != MF_MAP_SYSV)
-		sb_printf(b, " %s", st->shared ? "shared" : "private");
-	size(b, st->size);
-	if (st->offset)
-		sb_printf(b, " offset=%s", mf_fmt_size(s, sizeof(s), st->offset));
-	if (st->ro)
-		sb_printf(b, " ro");
-	if (st->populate)
-		sb_printf(b, " populate");
-	if (st->locked)
-		sb_printf(b, " locked");
-	if (st->hugetlb)
-		sb_printf(b, " hugetlb");
-	if (st->thp)
-		sb_printf(b, " thp");
-	pattern(b, " fill=", &st->pat);
-}
-
-static void step_text(struct sbuf *b, const struct mf_stmt *st)
-{
-	const char *op = mf_op_name(st->op);
-
-	sb_printf(b, "%s", op);
-	switch (st->op) {
-	case MF_OP_FILE:
-	{
-		char s[32];
-
-		sb_printf(b, " %s:%s size=%s", fs_names[st->fs], st->file,
-			  mf_fmt_size(s, sizeof(s), st->size));
-	}
-		pattern(b, " fill=", &st->pat);
-		sb_printf(b, " %s", state_names[st->fstate]);
-		if (st->aligned)
-			sb_printf(b, " aligned");
-		break;
-	case MF_OP_TASK:
-		sb_printf(b, " %s", st->task);
-		if (st->parent[0])
-			sb_printf(b, " fork %s", st->parent);
-		if (st->sigbus_default)
-			sb_printf(b, " sigbus=default");
-		break;
-	case MF_OP_THREAD: sb_printf(b, " %s.%s", st->task, st->thread); break;
-	case MF_OP_SYSCTL: sb_printf(b, " %s=%s", st->sysctl_key, st->sysctl_val); break;
-	case MF_OP_MMAP: mmap_text(b, st); break;
-	case MF_OP_MUNMAP: sb_printf(b, " %s", st->name); break;
-	case MF_OP_MLOCK: case MF_OP_MUNLOCK: case MF_OP_PIN:
-		addr(b, &st->addr);
-		size(b, st->size);
-		break;
-	case MF_OP_MADVISE:
-		addr(b, &st->addr);
-		size(b, st->size);
-		sb_printf(b, " %s", madv_names[st->madv]);
-		break;
-	case MF_OP_LOAD: addr(b, &st->addr); break;
-	case MF_OP_STORE: addr(b, &st->addr); sb_printf(b, " 0x%02x", st->byte); break;
-	case MF_OP_FILL: case MF_OP_CHECK:
-		addr(b, &st->addr);
-		size(b, st->size);
-		pattern(b, " ", &st->pat);
-		break;
-	case MF_OP_PRCTL_MCE_KILL: sb_printf(b, " %s", kill_names[st->mce_kill]); break;
-	case MF_OP_OPEN:
-		sb_printf(b, " %s %s:%s %s", st->fd, fs_names[st->fs], st->file,
-			  st->rw ? "rw" : "ro");
-		break;
-	case MF_OP_READ: case MF_OP_WRITE: case MF_OP_PUNCH:
-		sb_printf(b, " %s", st->fd);
-		size(b, st->offset);
-		size(b, st->size);
-		if (st->op == MF_OP_WRITE)
-			pattern(b, " fill=", &st->pat);
-		break;
-	case MF_OP_FSYNC: case MF_OP_FDATASYNC: case MF_OP_CLOSE:
-		sb_printf(b, " %s", st->fd);
-		break;
-	case MF_OP_FTRUNCATE: sb_printf(b, " %s", st->fd); size(b, st->size); break;
-	case MF_OP_MSYNC: sb_printf(b, " %s", st->name); size(b, st->size); break;
-	case MF_OP_UNLINK: sb_printf(b, " %s:%s", fs_names[st->fs], st->file); break;
-	case MF_OP_CORRUPT_PFN: case MF_OP_UNPOISON: case MF_OP_HARD_OFFLINE:
-	case MF_OP_SOFT_OFFLINE: case MF_OP_MCE_SRAO: case MF_OP_MCE_SRAR:
-	case MF_OP_RECLAIM:
-		sb_printf(b, " ");
-		mf_fmt_pageref(b, &st->ref);
-		break;
-	case MF_OP_FILTER_ENABLE:
-		sb_printf(b, " flags-mask=0x%llx flags-value=0x%llx",
-			  (unsigned long long)st->flags_mask, (unsigned long long)st->flags_value);
-		break;
-	case MF_OP_DROP_CACHES: sb_printf(b, " %d", st->drop_caches); break;
-	case MF_OP_REFLINK:
-		sb_printf(b, " %s:%s %s:%s", fs_names[st->fs], st->file, fs_names[st->fs], st->file2);
-		if (st->size) {
-			char s1[32], s2[32], s3[32];
-
-			sb_printf(b, " %s %s %s", mf_fmt_size(s1, sizeof(s1), st->offset),
-				  mf_fmt_size(s2, sizeof(s2), st->size),
-				  mf_fmt_size(s3, sizeof(s3), st->offset2));
-		}
-		break;
-	case MF_OP_LABEL:
-		sb_printf(b, " %s = ", st->name);
-		mf_fmt_pageref(b, &st->ref);
-		break;
-	default:
-		break;
-	}
-	if (st->as[0])
-		sb_printf(b, " as %s", st->as);
-}
-
 static void sig_text(struct sbuf *b, const char *sig, const char *code, bool has_addr,
 		     const struct mf_addr *a, bool has_lsb, int lsb)
 {
@@ -297,7 +120,7 @@ static void sig_text(struct sbuf *b, const char *sig, const char *code, bool has
 /* The expectation without "expect ": used in failure messages. */
 void mf_fmt_expect(struct sbuf *b, const struct mf_stmt *st)
 {
-	const struct mf_expect *e = &st->expect;
+	const struct mf_expect *e = st->expect;
 	char s[32];
 
 	switch (e->kind) {
@@ -365,9 +188,14 @@ const char *mf_stmt_canonical(const struct mf_stmt *st, char *buf, size_t len)
 		sb_printf(&b, "expect ");
 		mf_fmt_expect(&b, st);
 	} else {
-		if (st->op >= MF_OP_MMAP && st->op <= MF_OP_UNLINK)
+		const struct stmt_kind *k = &stmt_kinds[st->op];
+
+		if (k->cls == MF_CLASS_TASK)
 			sb_printf(&b, "%s%s%s: ", st->task, st->thread[0] ? "." : "", st->thread);
-		step_text(&b, st);
+		sb_printf(&b, "%s", k->name);
+		k->print(&b, st);
+		if (st->as[0])
+			sb_printf(&b, " as %s", st->as);
 	}
 	snprintf(buf, len, "%s", b.s ? b.s : "");
 	sb_free(&b);

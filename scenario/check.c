@@ -24,6 +24,8 @@ int mf_resolve(struct drv *d, const struct mf_pageref *ref, uint64_t *pfn, struc
 	}
 	if (d->be->ops->resolve(d->be, ref, pfn, m, sizeof(m)) == 0)
 		return 0;
+	if (ref->kind == MF_PREF_TASK && mf_failed_mmap(d, ref->task, ref->addr.region, msg))
+		return -1;
 	if (!m[0]) {
 		sb_printf(msg, "page reference ");
 		mf_fmt_pageref(msg, ref);
@@ -55,7 +57,7 @@ static bool sig_match(const struct mf_expsig *e, const struct sigrec *r)
 
 static int check_signals(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 {
-	const struct mf_expect *e = &st->expect;
+	const struct mf_expect *e = st->expect;
 	char key[sizeof(d->cur[0].key)];
 	const char *thr = !strcmp(e->thread, "main") ? "" : e->thread;
 	struct cursor *c = NULL;
@@ -68,9 +70,7 @@ static int check_signals(struct drv *d, const struct mf_stmt *st, struct sbuf *m
 		if (!strcmp(d->cur[i].key, key))
 			c = &d->cur[i];
 	if (!c) {
-		d->cur = realloc(d->cur, (d->ncur + 1) * sizeof(*d->cur));
-		if (!d->cur)
-			abort();
+		ARRAY_GROW(d->cur, d->ncur, d->capcur, "checking signal expectations");
 		c = &d->cur[d->ncur++];
 		memset(c, 0, sizeof(*c));
 		strcpy(c->key, key);
@@ -96,7 +96,7 @@ static int check_signals(struct drv *d, const struct mf_stmt *st, struct sbuf *m
 
 static int check_log(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 {
-	const struct mf_expect *e = &st->expect;
+	const struct mf_expect *e = st->expect;
 	struct sbuf got = { 0 };
 	int hit = -1, r = 0;
 
@@ -124,7 +124,7 @@ static int check_log(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 
 static int check_task(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 {
-	const struct mf_expect *e = &st->expect;
+	const struct mf_expect *e = st->expect;
 	int x = 0;
 	enum mf_task_state s;
 	char got[64], sn[16];
@@ -154,7 +154,7 @@ static int check_task(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 
 static int check_page(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 {
-	const struct mf_expect *e = &st->expect;
+	const struct mf_expect *e = st->expect;
 	uint64_t pfn, flags;
 	struct sbuf got = { 0 };
 	bool ok = true;
@@ -182,7 +182,7 @@ static int check_page(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 
 int mf_check_expect(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 {
-	const struct mf_expect *e = &st->expect;
+	const struct mf_expect *e = st->expect;
 	char got[128];
 
 	switch (e->kind) {
@@ -277,7 +277,8 @@ static void fmt_expres(struct sbuf *b, const struct mf_expres *e)
 int mf_check_expres(struct drv *d, const struct mf_stmt *st, const struct mf_result *res,
 		    const char *restext, struct sbuf *msg)
 {
-	const struct mf_expres *e = &st->expres;
+	static const struct mf_expres none;
+	const struct mf_expres *e = st->expres ? st->expres : &none;
 	bool ok = false;
 
 	switch (e->kind) {

@@ -8,49 +8,91 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "drv.h"
 
 #define CONTINUE (-1)
 
 static bool is_task_step(const struct mf_stmt *st)
 {
-	return !st->is_expect && st->op >= MF_OP_MMAP && st->op <= MF_OP_UNLINK;
+	return !st->is_expect && mf_op_class(st->op) == MF_CLASS_TASK;
 }
 
 static bool is_decl(const struct mf_stmt *st)
 {
-	return st->op <= MF_OP_SYSCTL;
+	return mf_op_class(st->op) == MF_CLASS_DECL;
 }
 
 static bool has_ref(const struct mf_stmt *st)
 {
-	switch (st->op) {
-	case MF_OP_CORRUPT_PFN: case MF_OP_UNPOISON: case MF_OP_HARD_OFFLINE:
-	case MF_OP_SOFT_OFFLINE: case MF_OP_MCE_SRAO: case MF_OP_MCE_SRAR:
-	case MF_OP_RECLAIM: case MF_OP_LABEL:
-		return true;
-	default:
-		return false;
-	}
+	return !st->is_expect && (mf_op_flags(st->op) & MF_OPF_PAGEREF);
 }
 
 /* Why a statement needs the model, or NULL. */
 static const char *model_only(const struct mf_stmt *st)
 {
 	if (st->is_expect)
-		return (st->expect.kind == MF_EXPECT_PAGE || st->expect.kind == MF_EXPECT_IS ||
-			st->expect.kind == MF_EXPECT_IS_NOT) &&
-		       (mf_pref_model_only(st->expect.ref.kind) || mf_pref_model_only(st->expect.rhs.kind)) ?
+		return (st->expect->kind == MF_EXPECT_PAGE || st->expect->kind == MF_EXPECT_IS ||
+			st->expect->kind == MF_EXPECT_IS_NOT) &&
+		       (mf_pref_model_only(st->expect->ref.kind) ||
+			mf_pref_model_only(st->expect->rhs.kind)) ?
 			       "a model-only page reference" : NULL;
 	if (st->op == MF_OP_SYSCTL && !strncmp(st->sysctl_key, "memfail.", 8))
 		return "a memfail.* sysctl";
-	if (st->op == MF_OP_MCE_SRAO)
-		return "mce srao";
-	if (st->op == MF_OP_MCE_SRAR)
-		return "mce srar";
+	if (mf_op_flags(st->op) & MF_OPF_MODEL_ONLY)
+		return mf_op_name(st->op);
 	if (has_ref(st) && mf_pref_model_only(st->ref.kind))
 		return "a model-only page reference";
 	return NULL;
+}
+
+/* Remember which mmaps failed, and forget a region name mapped again. */
+static void note_mmap(struct drv *d, const struct mf_stmt *st, const struct mf_result *res)
+{
+	struct failed_mmap *f = NULL;
+
+	for (int i = 0; i < d->nfailed && !f; i++)
+		if (!strcmp(d->failed[i].task, st->task) && !strcmp(d->failed[i].region, st->name))
+			f = &d->failed[i];
+	if (res->kind == MF_RES_OK) {
+		if (f)
+			*f = d->failed[--d->nfailed];
+		return;
+	}
+	if (!f) {
+		ARRAY_GROW(d->failed, d->nfailed, d->capfailed, "noting a failed mmap");
+		f = &d->failed[d->nfailed++];
+		snprintf(f->task, sizeof(f->task), "%s", st->task);
+		snprintf(f->region, sizeof(f->region), "%s", st->name);
+	}
+	f->line = st->line;
+}
+
+bool mf_failed_mmap(struct drv *d, const char *task, const char *region, struct sbuf *msg)
+{
+	for (int i = 0; i < d->nfailed; i++) {
+		const struct failed_mmap *f = &d->failed[i];
+
+		if (!strcmp(f->task, task) && !strcmp(f->region, region)) {
+			sb_printf(msg, "%s has no region %s: its mmap at %s:%d failed", task, region,
+				  d->sc->path, f->line);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A task step on the region of a failed mmap: a run-time error naming that mmap. */
+static int check_mapped(struct drv *d, const struct mf_stmt *st)
+{
+	const char *region = st->op == MF_OP_MUNMAP ? st->name : st->addr.region;
+	struct sbuf msg = { 0 };
+
+	if (st->op == MF_OP_MMAP || !region[0] || !mf_failed_mmap(d, st->task, region, &msg))
+		return 0;
+	tr_error(d, st->line, msg.s);
+	sb_free(&msg);
+	return -1;
 }
 
 static void result_text(struct drv *d, const struct mf_result *res, struct sbuf *b)
@@ -95,9 +137,7 @@ static struct sigrec *record_sig(struct drv *d, const char *who, const struct mf
 	const char *dot = strchr(who, '.');
 	size_t pl = dot ? (size_t)(dot - who) : strlen(who);
 
-	d->sig = realloc(d->sig, (d->nsig + 1) * sizeof(*d->sig));
-	if (!d->sig)
-		abort();
+	ARRAY_GROW(d->sig, d->nsig, d->capsig, "recording a signal");
 	r = &d->sig[d->nsig++];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->proc, sizeof(r->proc), "%.*s", (int)(pl < 15 ? pl : 15), who);
@@ -143,7 +183,7 @@ static int resolve_pages(struct drv *d, const struct mf_stmt *st, uint64_t **pfn
 	*nr = 0;
 	*pfns = NULL;
 	if (has_ref(st)) {
-		*pfns = malloc(sizeof(uint64_t));
+		*pfns = xmalloc(sizeof(uint64_t), "resolving a page reference");
 		*nr = 1;
 		if (mf_resolve(d, &st->ref, *pfns, &msg)) {
 			tr_error(d, st->line, msg.s);
@@ -151,12 +191,12 @@ static int resolve_pages(struct drv *d, const struct mf_stmt *st, uint64_t **pfn
 			free(*pfns);
 			return -1;
 		}
-	} else if (st->op == MF_OP_MADVISE && st->madv <= MF_MADV_SOFT_OFFLINE) {
+	} else if (st->op == MF_OP_MADVISE && mf_madv_injects(st->madv)) {
 		struct mf_pageref ref = { .kind = MF_PREF_TASK, .addr = st->addr };
 
 		strcpy(ref.task, st->task);
 		*nr = (int)((st->size + 4095) / 4096);
-		*pfns = malloc(*nr * sizeof(uint64_t));
+		*pfns = xrealloc_array(NULL, *nr, sizeof(uint64_t), "resolving a range");
 		for (int i = 0; i < *nr; i++) {
 			ref.addr.off = st->addr.off + (uint64_t)i * 4096;
 			msg.len = 0;
@@ -213,10 +253,8 @@ static void take_events(struct drv *d, const struct mf_events *evs, struct out_l
 			if (!mf_log_kept(e->text))
 				break;
 			mf_norm_log(d, e->text, &t);
-			d->log = realloc(d->log, (d->nlog + 1) * sizeof(*d->log));
-			if (!d->log)
-				abort();
-			d->log[d->nlog++] = strdup(t.s ? t.s : "");
+			ARRAY_PUSH(d->log, d->nlog, d->caplog, xstrdup(t.s ? t.s : "", "keeping the log"),
+				   "keeping the log");
 			break;
 		case MF_EV_SIGNAL: {
 			const char *who = tid_name(d, e->tid);
@@ -259,15 +297,9 @@ static void print_records(struct drv *d, const char *recs, bool killed)
 	}
 }
 
-static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
+/* Before a step runs: the stepping task is alive, its region was mapped. */
+static int step_begin(struct drv *d, const struct mf_stmt *st)
 {
-	struct mf_result res;
-	struct out_lines ol = { .nlog0 = d->nlog };
-	struct sbuf rt = { 0 }, msg = { 0 };
-	char text[1024], ctr[32] = "";
-	uint64_t *pfns;
-	int nr, ret = CONTINUE;
-
 	if (d->in_group) {	/* a step ends a group of log expectations */
 		d->group_end = d->win_end;
 		d->in_group = false;
@@ -275,10 +307,49 @@ static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 	d->step_task = is_task_step(st) ? st->task :
 		       has_ref(st) && st->ref.kind == MF_PREF_TASK ? st->ref.task : NULL;
 	if ((is_task_step(st) || st->op == MF_OP_THREAD) && check_alive(d, st, st->task))
-		return MF_ERROR;
+		return -1;
+	if (is_task_step(st) && check_mapped(d, st))
+		return -1;
 	if (st->op == MF_OP_TASK && st->parent[0] && check_alive(d, st, st->parent))
-		return MF_ERROR;
-	if (resolve_pages(d, st, &pfns, &nr))
+		return -1;
+	return 0;
+}
+
+/* The step line and what happened during it (declarations only if something did). */
+static void print_step(struct drv *d, const struct mf_stmt *st, const struct mf_result *res,
+		       const struct out_lines *ol, const char *result)
+{
+	char text[1024], ctr[32] = "";
+
+	if (d->be->ops->hardware_corrupted_kb) {
+		uint64_t now = d->be->ops->hardware_corrupted_kb(d->be);
+
+		if (now != d->hwc_prev)
+			mf_fmt_delta(ctr, sizeof(ctr), ((int64_t)now - (int64_t)d->hwc_base) * 1024);
+		d->hwc_prev = now;
+	}
+	if (is_decl(st) && d->nlog == ol->nlog0 && !ol->sig.len && !ol->killed.len && !ctr[0] &&
+	    !ol->panic && (res->kind == MF_RES_OK || (res->kind == MF_RES_VALUE && !res->value)))
+		return;
+	tr_step(d, st->line, mf_stmt_canonical(st, text, sizeof(text)), result);
+	for (int i = ol->nlog0; i < d->nlog; i++)
+		tr_log(d, d->log[i]);
+	print_records(d, ol->sig.s, false);
+	print_records(d, ol->killed.s, true);
+	if (ctr[0])
+		tr_counter(d, ctr);
+}
+
+static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
+{
+	struct mf_result res;
+	struct out_lines ol = { .nlog0 = d->nlog };
+	struct sbuf rt = { 0 }, msg = { 0 };
+	char text[1024];
+	uint64_t *pfns;
+	int nr, ret = CONTINUE;
+
+	if (step_begin(d, st) || resolve_pages(d, st, &pfns, &nr))
 		return MF_ERROR;
 	memset(&res, 0, sizeof(res));
 	mf_events_clear(evs);
@@ -298,6 +369,8 @@ static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 		free(pfns);
 		return res.kind == MF_RES_SKIP ? MF_SKIP : MF_ERROR;
 	}
+	if (st->op == MF_OP_MMAP)
+		note_mmap(d, st, &res);
 	bind_labels(d, st, pfns, nr);
 	free(pfns);
 	take_events(d, evs, &ol);
@@ -312,23 +385,7 @@ static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 		sb_printf(&rt, "panic");
 	else
 		result_text(d, &res, &rt);
-	if (d->be->ops->hardware_corrupted_kb) {
-		uint64_t now = d->be->ops->hardware_corrupted_kb(d->be);
-
-		if (now != d->hwc_prev)
-			mf_fmt_delta(ctr, sizeof(ctr), ((int64_t)now - (int64_t)d->hwc_base) * 1024);
-		d->hwc_prev = now;
-	}
-	if (!is_decl(st) || d->nlog > ol.nlog0 || ol.sig.len || ol.killed.len || ctr[0] ||
-	    ol.panic || (res.kind != MF_RES_OK && !(res.kind == MF_RES_VALUE && !res.value))) {
-		tr_step(d, st->line, mf_stmt_canonical(st, text, sizeof(text)), rt.s);
-		for (int i = ol.nlog0; i < d->nlog; i++)
-			tr_log(d, d->log[i]);
-		print_records(d, ol.sig.s, false);
-		print_records(d, ol.killed.s, true);
-		if (ctr[0])
-			tr_counter(d, ctr);
-	}
+	print_step(d, st, &res, &ol, rt.s);
 	if (mf_check_expres(d, st, &res, rt.s, &msg)) {
 		tr_fail(d, st->line, msg.s);
 		ret = MF_FAIL;
@@ -374,6 +431,7 @@ static void drv_free(struct drv *d)
 	free(d->label);
 	free(d->sig);
 	free(d->cur);
+	free(d->failed);
 }
 
 enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario *sc,
@@ -404,6 +462,15 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 			return MF_SKIP;
 		}
 	}
+	if (be->ops->limits) {
+		const struct mf_stmt *bad = mf_check_limits(sc, be->ops->name, be->ops->limits, buf,
+							     sizeof(buf));
+
+		if (bad) {
+			tr_error(&d, bad->line, buf);
+			return MF_ERROR;
+		}
+	}
 	memset(&res, 0, sizeof(res));
 	if (be->ops->start(be, sc, &res)) {
 		if (res.kind == MF_RES_SKIP) {
@@ -427,11 +494,8 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 		if (t)
 			tr_dmesg(&d, t);
 	}
-	if (o->state && be->ops->dump_state) {
-		if (!o->json)
-			fprintf(out, "--- state ---\n");
-		be->ops->dump_state(be, out);
-	}
+	if (o->state && be->ops->dump_state)
+		tr_state(&d);
 	free(evs.ev);
 	drv_free(&d);
 	return (enum mf_outcome)r;

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "memfail/array.h"
 #include "memfail/driver.h"
 #include "text.h"
 
@@ -26,6 +27,12 @@ struct sigrec {
 	uint64_t off;
 };
 
+/* An mmap step that failed: later steps on its region name it. */
+struct failed_mmap {
+	char task[MF_NAME_MAX], region[MF_NAME_MAX];
+	int line;
+};
+
 struct cursor {
 	char key[2 * MF_NAME_MAX + 1];	/* "A" (process) or "A.main", "A.t2" */
 	int pos;
@@ -39,19 +46,24 @@ struct drv {
 	const struct mf_stmt *st;	/* running now */
 	const char *step_task;		/* process whose regions name addresses, or NULL */
 
-	int nlabel;
+	int nlabel, caplabel;
 	struct label *label;
-	int nsig;
+	int nsig, capsig;
 	struct sigrec *sig;
-	int ncur;
+	int ncur, capcur;
 	struct cursor *cur;
-	int nlog;
+	int nfailed, capfailed;
+	struct failed_mmap *failed;
+	int nlog, caplog;
 	char **log;			/* kept, normalized log lines */
 	int win_start, win_end, group_end;
 	bool in_group;
 	uint64_t hwc_base, hwc_prev;
 	bool panicked;
 };
+
+/* driver.c: "A has no region h: its mmap at FILE:LINE failed" into msg; false if it did not fail. */
+bool mf_failed_mmap(struct drv *d, const char *task, const char *region, struct sbuf *msg);
 
 /* normalize.c */
 bool mf_log_kept(const char *line);
@@ -83,6 +95,8 @@ void tr_error(struct drv *d, int line, const char *msg);
 void tr_skip(struct drv *d, int line, const char *msg);
 void tr_note(struct drv *d, const char *msg);
 void tr_dmesg(struct drv *d, const char *text);
+/* The back end's dump_state: plain text, or one JSON object holding it. */
+void tr_state(struct drv *d);
 /* Framing of several files (files.c). */
 void tr_frame(FILE *out, const struct mf_run_opts *o, const char *file, const char *result);
 void tr_summary(FILE *out, const struct mf_run_opts *o, int n, int p, int f, int s, int e);

@@ -39,12 +39,7 @@ void lexline_free(struct lexline *ll)
 
 static struct tok *push(struct lexline *ll)
 {
-	if (ll->n == ll->cap) {
-		ll->cap = ll->cap ? 2 * ll->cap : 16;
-		ll->t = realloc(ll->t, ll->cap * sizeof(*ll->t));
-		if (!ll->t)
-			abort();
-	}
+	ARRAY_GROW(ll->t, ll->n, ll->cap, "reading a line of tokens");
 	memset(&ll->t[ll->n], 0, sizeof(ll->t[0]));
 	return &ll->t[ll->n++];
 }
@@ -57,7 +52,8 @@ static void quote_bytes(char *out, size_t olen, const char *s, size_t n)
 	for (size_t i = 0; i < n && o + 8 < olen; i++) {
 		unsigned char c = s[i];
 
-		if (i >= 40) {
+		/* cut only between characters: messages stay valid UTF-8 */
+		if (i >= 40 && (c & 0xc0) != 0x80) {
 			o += snprintf(out + o, olen - o, "...");
 			break;
 		}
@@ -107,6 +103,64 @@ static int lerr(struct lexer *lx, struct mf_parse_error *err, int line, int col,
 	return -1;
 }
 
+/*
+ * Length of the valid UTF-8 sequence at s (n bytes left), or 0: overlong
+ * forms, surrogates and code points above U+10FFFF are invalid too.
+ */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* The physical line from lstart is UTF-8 without byte-order marks; else an error. */
+static int check_utf8(struct lexer *lx, size_t lstart, struct mf_parse_error *err)
+{
+	const unsigned char *b = (const unsigned char *)lx->buf;
+	size_t i = lstart, n;
+
+	while (i < lx->len && b[i] != '\n') {
+		int col = (int)(i - lstart) + 1;
+
+		n = utf8_len(b + i, lx->len - i);
+		if (n == 3 && b[i] == 0xef && b[i + 1] == 0xbb && b[i + 2] == 0xbf)
+			return lerr(lx, err, lx->line, col, i ? "a byte-order mark (U+FEFF)" :
+				    "a UTF-8 byte-order mark (bytes EF BB BF) at the start of the file",
+				    "scenario text without one (save the file as UTF-8 without BOM)");
+		if (!n) {
+			char f[16];
+
+			snprintf(f, sizeof(f), "byte 0x%02x", b[i]);
+			return lerr(lx, err, lx->line, col, f, "UTF-8 text (an invalid or incomplete "
+				    "UTF-8 sequence starts here)");
+		}
+		i += n;
+	}
+	return 0;
+}
+
 static bool blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
@@ -135,12 +189,11 @@ static int lex_string(struct lexer *lx, struct lexline *ll, size_t lstart,
 		      struct mf_parse_error *err)
 {
 	size_t start = lx->pos;
+	const char *eol = memchr(lx->buf + start, '\n', lx->len - start);
 	struct tok *t = push(ll);
-	char *s = malloc(lx->len - start + 1);
+	char *s = xmalloc((eol ? (size_t)(eol - lx->buf) : lx->len) - start + 1, "reading a string");
 	size_t n = 0;
 
-	if (!s)
-		abort();
 	t->kind = T_STR;
 	t->s = s;
 	t->line = lx->line;
@@ -203,6 +256,9 @@ int lex_line(struct lexer *lx, struct lexline *ll, struct mf_parse_error *err)
 		size_t lstart = lx->pos;
 		bool cont = false;
 
+		if (check_utf8(lx, lstart, err))
+			return -1;
+
 		while (lx->pos < lx->len && lx->buf[lx->pos] != '\n') {
 			char c = lx->buf[lx->pos];
 
@@ -220,7 +276,7 @@ int lex_line(struct lexer *lx, struct lexline *ll, struct mf_parse_error *err)
 				struct tok *t = push(ll);
 
 				t->kind = T_COMMA;
-				t->s = strdup(",");
+				t->s = xstrdup(",", "reading a token");
 				t->len = 1;
 				t->width = 1;
 				t->line = lx->line;
@@ -248,7 +304,9 @@ int lex_line(struct lexer *lx, struct lexline *ll, struct mf_parse_error *err)
 				t = push(ll);
 				t->kind = T_WORD;
 				t->len = lx->pos - b;
-				t->s = strndup(lx->buf + b, t->len);
+				t->s = xmalloc(t->len + 1, "reading a token");
+				memcpy(t->s, lx->buf + b, t->len);
+				t->s[t->len] = 0;
 				t->width = (int)t->len;
 				t->line = lx->line;
 				t->col = (int)(b - lstart) + 1;

@@ -66,9 +66,7 @@ void mf_label_bind(struct drv *d, const char *name, uint64_t pfn, bool expl)
 
 	if (pfn == MF_PFN_NONE)
 		return;
-	d->label = realloc(d->label, (d->nlabel + 1) * sizeof(*d->label));
-	if (!d->label)
-		abort();
+	ARRAY_GROW(d->label, d->nlabel, d->caplabel, "binding a label");
 	l = &d->label[d->nlabel++];
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->pfn = pfn;

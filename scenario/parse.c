@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "stmt.h"
 
 struct tok *p_peek(struct pctx *p)
 {
@@ -78,11 +78,10 @@ int p_end(struct pctx *p, const char *what)
 	return 0;
 }
 
-static bool name_ok(const char *s, size_t max, bool dot)
+/* s[0..n) matches [A-Za-z_][A-Za-z0-9_-]* (with dot: also '.'), any length */
+bool name_okn(const char *s, size_t n, bool dot)
 {
-	size_t n = strlen(s);
-
-	if (!n || n > max || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
 		return false;
 	for (size_t i = 1; i < n; i++) {
 		unsigned char c = s[i];
@@ -95,7 +94,7 @@ static bool name_ok(const char *s, size_t max, bool dot)
 
 int p_name(struct pctx *p, const struct tok *t, const char *what, char *out)
 {
-	if (!t || t->kind != T_WORD || !name_ok(t->s, 1000, false))
+	if (!t || t->kind != T_WORD || !name_okn(t->s, t->len, false))
 		return p_err(p, t, "a %s name ([A-Za-z_][A-Za-z0-9_-]*)", what);
 	if (t->len > MF_NAME_MAX - 1)
 		return p_err(p, t, "a %s name of at most %d bytes", what, MF_NAME_MAX - 1);
@@ -103,23 +102,41 @@ int p_name(struct pctx *p, const struct tok *t, const char *what, char *out)
 	return 0;
 }
 
+int p_name_part(struct pctx *p, const struct tok *t, size_t n, const char *what, char *out)
+{
+	struct tok part = *t;
+	int r;
+
+	part.s = xmalloc(n + 1, "reading a name");
+	memcpy(part.s, t->s, n);
+	part.s[n] = 0;
+	part.len = n;
+	r = p_name(p, &part, what, out);
+	free(part.s);
+	return r;
+}
+
 int p_number(const char *s, bool suffix, uint64_t *v)
 {
+	static const char units[] = "KMGT";	/* 2^10, 2^20, 2^30, 2^40 */
 	uint64_t x = 0, mul = 1;
 	int base = 10;
 	size_t n = strlen(s), i = 0;
 
-	if (suffix && n > 1) {
-		char c = s[n - 1];
-
-		if (c == 'K' || c == 'M' || c == 'G') {
-			mul = c == 'K' ? 1ull << 10 : c == 'M' ? 1ull << 20 : 1ull << 30;
-			n--;
-		}
-	}
 	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		i = 2;
+	}
+	if (suffix && n > 1) {
+		const char *u = strchr(units, s[n - 1]);
+
+		if (s[n - 1] && u) {
+			mul = 1ull << (10 * (u - units + 1));
+			n--;
+		} else if (isalpha((unsigned char)s[n - 1]) &&
+			   !(base == 16 && isxdigit((unsigned char)s[n - 1]))) {
+			return -3;
+		}
 	}
 	if (i >= n)
 		return -1;
@@ -134,19 +151,34 @@ int p_number(const char *s, bool suffix, uint64_t *v)
 		else
 			return -1;
 		if (x > (UINT64_MAX - d) / base)
-			return -1;
+			return -2;
 		x = x * base + d;
 	}
 	if (x > UINT64_MAX / mul)
-		return -1;
+		return -2;
 	*v = x * mul;
 	return 0;
 }
 
+const char *p_number_problem(int rc, const char *s)
+{
+	static char buf[96];
+
+	if (rc == -3)
+		snprintf(buf, sizeof(buf), "'%c' is not a size unit: K, M, G or T", s[strlen(s) - 1]);
+	else if (rc == -2)
+		snprintf(buf, sizeof(buf), "too large for 64 bits");
+	else
+		snprintf(buf, sizeof(buf), "a number, may end in K, M, G or T");
+	return buf;
+}
+
 int p_size(struct pctx *p, const struct tok *t, const char *what, uint64_t align, uint64_t *v)
 {
-	if (!t || t->kind != T_WORD || p_number(t->s, true, v))
-		return p_err(p, t, "%s (a number, may end in K, M or G)", what);
+	int rc = t && t->kind == T_WORD ? p_number(t->s, true, v) : -1;
+
+	if (rc)
+		return p_err(p, t, "%s (%s)", what, p_number_problem(rc, t ? t->s : ""));
 	if (align && *v % align)
 		return p_err(p, t, "%s that is a multiple of %s", what,
 			     align == 4096 ? "4K" : "2M");
@@ -168,172 +200,6 @@ int p_pattern(struct pctx *p, const struct tok *t, struct mf_pattern *pat)
 	return 0;
 }
 
-static const char *const fs_names[] = { "disk", "tmpfs", "hugetlbfs", "pmem-xfs", "pmem-xfs-normap",
-					"pmem-ext4" };
-#define NR_FS (int)(sizeof(fs_names) / sizeof(fs_names[0]))
-
-int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bool declared)
-{
-	const char *c = t && t->kind == T_WORD ? strchr(t->s, ':') : NULL;
-	struct sym_file *f;
-	int i;
-
-	if (!c)
-		return p_err(p, t, "a file disk:NAME, tmpfs:NAME or hugetlbfs:NAME");
-	for (i = 0; i < NR_FS; i++)
-		if ((size_t)(c - t->s) == strlen(fs_names[i]) &&
-		    !strncmp(t->s, fs_names[i], c - t->s))
-			break;
-	if (i == NR_FS)
-		return p_err(p, t, "a file system disk, tmpfs or hugetlbfs before ':'");
-	if (!name_ok(c + 1, MF_PATH_MAX - 1, true))
-		return p_err(p, t, "a file name ([A-Za-z_][A-Za-z0-9_.-]*, at most %d bytes)",
-			     MF_PATH_MAX - 1);
-	*fs = (enum mf_fs)i;
-	strcpy(file, c + 1);
-	if (!declared)
-		return 0;
-	f = sym_file(&p->sym, *fs, file);
-	if (!f)
-		return p_err(p, t, "a declared file (declare it with 'file %s size=...')", t->s);
-	if (f->unlinked)
-		return p_err(p, t, "a file that exists (%s was unlinked)", t->s);
-	return 0;
-}
-
-int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t len,
-	   bool ever, struct mf_addr *a, struct sym_region **rp)
-{
-	char name[64];
-	const char *plus;
-	struct sym_region *r;
-	size_t n;
-
-	if (!t || t->kind != T_WORD)
-		return p_err(p, t, "an address REGION+OFFSET");
-	plus = strchr(t->s, '+');
-	n = plus ? (size_t)(plus - t->s) : t->len;
-	if (n >= sizeof(name) || !n)
-		return p_err(p, t, "an address REGION+OFFSET");
-	memcpy(name, t->s, n);
-	name[n] = 0;
-	if (!name_ok(name, MF_NAME_MAX - 1, false))
-		return p_err(p, t, "an address REGION+OFFSET");
-	a->off = 0;
-	if (plus && p_number(plus + 1, true, &a->off))
-		return p_err(p, t, "an address REGION+OFFSET (offset: a number, may end in K, M or G)");
-	r = sym_region(task, name, ever);
-	if (!r)
-		return p_err(p, t, "a region of task %s", task->name);
-	if (a->off >= r->size || len > r->size - a->off)
-		return p_err(p, t, "an address inside region %s (0x%llx bytes)", name,
-			     (unsigned long long)r->size);
-	strcpy(a->region, name);
-	if (rp)
-		*rp = r;
-	return 0;
-}
-
-static const char *const reserved_refs[] = { "free", "free-huge", "kernel", "slab", "metadata",
-					     "metadata-busy", "file", "pmem" };
-
-int p_pageref(struct pctx *p, struct mf_pageref *ref)
-{
-	struct tok *t = p_next(p);
-	const char *what = "a page reference (TASK:REGION+OFF, file FS:NAME+OFF, free, "
-			   "free-huge, kernel, slab, metadata, metadata-busy or a label)";
-	const char *c;
-
-	memset(ref, 0, sizeof(*ref));
-	if (!t || t->kind != T_WORD)
-		return p_err(p, t, "%s", what);
-	if (!strcmp(t->s, "free")) {
-		ref->kind = MF_PREF_FREE;
-	} else if (!strcmp(t->s, "free-huge")) {
-		ref->kind = MF_PREF_FREE_HUGE;
-	} else if (!strcmp(t->s, "kernel")) {
-		ref->kind = MF_PREF_KERNEL;
-	} else if (!strcmp(t->s, "slab")) {
-		ref->kind = MF_PREF_SLAB;
-	} else if (!strcmp(t->s, "metadata")) {
-		ref->kind = MF_PREF_METADATA;
-	} else if (!strcmp(t->s, "metadata-busy")) {
-		ref->kind = MF_PREF_METADATA_BUSY;
-	} else if (!strncmp(t->s, "pmem+", 5) || !strcmp(t->s, "pmem")) {
-		/* a pmem device offset: metadata, free blocks, anything FIEMAP names */
-		ref->kind = MF_PREF_PMEM;
-		if (!p->sc->machine.pmem)
-			return p_err(p, t, "a machine with pmem= before a pmem+OFFSET reference");
-		if (t->s[4] && p_number(t->s + 5, true, &ref->file_off))
-			return p_err(p, t, "pmem+OFFSET (a number, may end in K, M or G)");
-		if (ref->file_off >= p->sc->machine.pmem)
-			return p_err(p, t, "an offset inside the pmem (%llu bytes)",
-				     (unsigned long long)p->sc->machine.pmem);
-	} else if (!strcmp(t->s, "file")) {
-		struct tok *f = p_word(p, "a file FS:NAME+OFFSET");
-		char buf[128];
-		const char *plus;
-		struct tok tmp;
-
-		if (!f)
-			return -1;
-		plus = strchr(f->s, '+');
-		if ((plus ? (size_t)(plus - f->s) : f->len) >= sizeof(buf))
-			return p_err(p, f, "a file FS:NAME+OFFSET");
-		snprintf(buf, sizeof(buf), "%.*s", plus ? (int)(plus - f->s) : (int)f->len, f->s);
-		tmp = *f;
-		tmp.s = buf;
-		tmp.len = strlen(buf);
-		ref->kind = MF_PREF_FILE;
-		if (p_fsname(p, &tmp, &ref->fs, ref->file, false))
-			return -1;
-		if (!sym_file(&p->sym, ref->fs, ref->file))
-			return p_err(p, f, "a declared file");
-		if (plus && p_number(plus + 1, true, &ref->file_off))
-			return p_err(p, f, "a file offset (a number, may end in K, M or G)");
-	} else if ((c = strchr(t->s, ':'))) {
-		char task[64];
-		struct sym_task *tk;
-		struct tok tmp = *t;
-
-		ref->kind = MF_PREF_TASK;
-		if ((size_t)(c - t->s) >= sizeof(task))
-			return p_err(p, t, "%s", what);
-		snprintf(task, sizeof(task), "%.*s", (int)(c - t->s), t->s);
-		tk = sym_task(&p->sym, task);
-		if (!tk)
-			return p_err(p, t, "a declared task before ':'");
-		if (tk->exited)
-			return p_err(p, t, "a task that has not exited (%s exited)", task);
-		strcpy(ref->task, task);
-		tmp.s = (char *)c + 1;
-		tmp.len = strlen(tmp.s);
-		return p_addr(p, &tmp, tk, 0, false, &ref->addr, NULL);
-	} else {
-		ref->kind = MF_PREF_LABEL;
-		if (p_name(p, t, "label", ref->label))
-			return -1;
-		if (!sym_label(&p->sym, ref->label))
-			return p_err(p, t, "%s; no label %s is bound before this line", what,
-				     ref->label);
-	}
-	return 0;
-}
-
-/* A label name: valid, not a page-reference keyword, not bound already. */
-static int p_newlabel(struct pctx *p, const struct tok *t, char *out)
-{
-	if (p_name(p, t, "label", out))
-		return -1;
-	for (size_t i = 0; i < sizeof(reserved_refs) / sizeof(reserved_refs[0]); i++)
-		if (!strcmp(out, reserved_refs[i]))
-			return p_err(p, t, "a label name that is not a page-reference keyword");
-	if (sym_label(&p->sym, out))
-		return p_err(p, t, "a new label name (%s is already bound)", out);
-	sym_label_add(&p->sym, out);
-	return 0;
-}
-
 struct tok *p_more(struct pctx *p)
 {
 	struct tok *t = p_peek(p);
@@ -341,39 +207,20 @@ struct tok *p_more(struct pctx *p)
 	return t && !(t->kind == T_WORD && !strcmp(t->s, "=>")) ? t : NULL;
 }
 
-int p_as(struct pctx *p, char *as)
+/* Header statements: before the first declaration or step only (sysctl: also after). */
+static const char *const header_words[] = { "kernel", "machine", "requires", "sysctl", NULL };
+
+/* A declaration: file, task, thread, sysctl. */
+static int p_decl(struct pctx *p, struct mf_stmt *st)
 {
-	if (!p_accept(p, "as"))
-		return 0;
-	return p_newlabel(p, p_next(p), as);
+	const char *w = p_next(p)->s;
+	const struct stmt_kind *k;
+	bool known;
+
+	k = stmt_lookup(p, MF_CLASS_DECL, w, &known);
+	st->op = (enum mf_op)(k - stmt_kinds);
+	return k->parse(p, st, NULL);
 }
-
-int p_kpf_flags(struct pctx *p, const struct tok *t, const char *val, uint64_t *v)
-{
-	char buf[256];
-	char *save, *w;
-
-	if (!p_number(val, false, v))
-		return 0;
-	if (strlen(val) >= sizeof(buf) || !*val)
-		return p_err(p, t, "page-types flag names joined by '|', or a number");
-	strcpy(buf, val);
-	*v = 0;
-	for (w = strtok_r(buf, "|", &save); w; w = strtok_r(NULL, "|", &save)) {
-		int b = mf_kpf_bit(w);
-
-		if (b < 0)
-			return p_err(p, t, "page-types flag names joined by '|' (unknown flag '%s'), "
-				     "or a number", w);
-		*v |= 1ull << b;
-	}
-	return 0;
-}
-
-static const char *const system_words[] = {
-	"corrupt-pfn", "unpoison", "hard-offline", "soft-offline", "filter", "mce", "sync",
-	"drop_caches", "reclaim", "label", "reflink", "ksm-scan", NULL
-};
 
 static int p_statement(struct pctx *p, struct mf_stmt *st)
 {
@@ -387,35 +234,17 @@ static int p_statement(struct pctx *p, struct mf_stmt *st)
 		return p_err(p, t, "a statement");
 	if (!strcmp(w, "scenario"))
 		return p_err(p, t, "a statement (scenario is the first statement only)");
-	if (!strcmp(w, "kernel") || !strcmp(w, "machine") || !strcmp(w, "requires"))
+	if (word_index(w, header_words) >= 0 && strcmp(w, "sysctl"))
 		return p_err(p, t, "a step (%s belongs to the header, before the first "
 			     "declaration or step)", w);
-	if (!strcmp(w, "sysctl")) {
-		p->i++;
-		st->op = MF_OP_SYSCTL;
-		return p_sysctl(p, st->sysctl_key, st->sysctl_val);
-	}
-	if (!strcmp(w, "file")) {
-		p->i++;
-		st->op = MF_OP_FILE;
-		return p_file_decl(p, st);
-	}
-	if (!strcmp(w, "task")) {
-		p->i++;
-		st->op = MF_OP_TASK;
-		return p_task_decl(p, st);
-	}
-	if (!strcmp(w, "thread")) {
-		p->i++;
-		st->op = MF_OP_THREAD;
-		return p_thread_decl(p, st);
-	}
 	if (!strcmp(w, "expect")) {
 		p->i++;
 		st->is_expect = true;
 		return p_expect(p, st);
 	}
-	if (word_index(w, system_words) >= 0)
+	if (stmt_known(MF_CLASS_DECL, w))
+		return p_decl(p, st);
+	if (stmt_known(MF_CLASS_SYSTEM, w))
 		return p_system_step(p, st);
 	if (n > 1 && w[n - 1] == ':')
 		return p_task_step(p, st);
@@ -453,35 +282,39 @@ static int p_header(struct pctx *p, struct tok *t)
 	}
 	/* sysctl */
 	p->i++;
-	sc->sysctl = realloc(sc->sysctl, (sc->nsysctl + 1) * sizeof(*sc->sysctl));
-	if (!sc->sysctl)
-		abort();
+	sc->sysctl = xrealloc_array(sc->sysctl, sc->nsysctl + 1, sizeof(*sc->sysctl),
+				    "parsing a header sysctl");
 	memset(&sc->sysctl[sc->nsysctl], 0, sizeof(sc->sysctl[0]));
 	sc->nsysctl++;
 	return p_sysctl(p, sc->sysctl[sc->nsysctl - 1].key, sc->sysctl[sc->nsysctl - 1].val);
 }
 
-static void add_stmt(struct mf_scenario *sc, const struct mf_stmt *st)
+/* What a statement owns out of line. */
+static void stmt_free(struct mf_stmt *st)
 {
-	if ((sc->nstmt & (sc->nstmt - 1)) == 0) {
-		sc->stmt = realloc(sc->stmt, (sc->nstmt ? 2 * sc->nstmt : 1) * sizeof(*st));
-		if (!sc->stmt)
-			abort();
-	}
-	sc->stmt[sc->nstmt++] = *st;
+	if (st->expect)
+		free(st->expect->log);
+	free(st->expect);
+	free(st->expres);
+}
+
+static void add_stmt(struct mf_scenario *sc, int *cap, const struct mf_stmt *st)
+{
+	ARRAY_PUSH(sc->stmt, sc->nstmt, *cap, *st, "parsing a statement");
 }
 
 struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, size_t len,
 					  struct mf_parse_error *err)
 {
-	struct mf_scenario *sc = calloc(1, sizeof(*sc));
+	struct mf_scenario *sc = xcalloc(1, sizeof(*sc), "parsing a scenario");
 	struct lexline ll = { 0 };
+	int cap = 0;
 	struct lexer lx;
 	struct pctx p = { .path = path, .err = err, .ll = &ll, .sc = sc, .header = true };
 	int r;
 
 	memset(err, 0, sizeof(*err));
-	sc->path = strdup(path);
+	sc->path = xstrdup(path, "parsing a scenario");
 	strcpy(sc->kernel, "6.1");
 	sc->machine = (struct mf_machine_cfg){ .memory = 256ull << 20, .thp = 1, .nodes = 1 };
 	lex_init(&lx, path, buf, len);
@@ -498,14 +331,12 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 				p_err(&p, t, "a title string \"...\"");
 				goto fail;
 			}
-			sc->title = strdup(t->s);
+			sc->title = xstrdup(t->s, "parsing a scenario");
 			if (p_end(&p, NULL))
 				goto fail;
 			continue;
 		}
-		if (p.header && t->kind == T_WORD &&
-		    (!strcmp(t->s, "kernel") || !strcmp(t->s, "machine") ||
-		     !strcmp(t->s, "requires") || !strcmp(t->s, "sysctl"))) {
+		if (p.header && t->kind == T_WORD && word_index(t->s, header_words) >= 0) {
 			if (p_header(&p, t))
 				goto fail;
 			continue;
@@ -516,10 +347,10 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 
 			memset(&st, 0, sizeof(st));
 			if (p_statement(&p, &st)) {
-				free(st.expect.log);
+				stmt_free(&st);
 				goto fail;
 			}
-			add_stmt(sc, &st);
+			add_stmt(sc, &cap, &st);
 		}
 	}
 	if (r < 0)
@@ -559,9 +390,7 @@ struct mf_scenario *mf_scenario_parse_file(const char *path, struct mf_parse_err
 	do {
 		if (len + 4096 > cap) {
 			cap = cap ? 2 * cap : 65536;
-			buf = realloc(buf, cap);
-			if (!buf)
-				abort();
+			buf = xrealloc_array(buf, cap, 1, "reading a scenario file");
 		}
 		n = fread(buf + len, 1, cap - len, f);
 		len += n;
@@ -577,8 +406,9 @@ void mf_scenario_free(struct mf_scenario *sc)
 	if (!sc)
 		return;
 	for (int i = 0; i < sc->nstmt; i++)
-		free(sc->stmt[i].expect.log);
+		stmt_free(&sc->stmt[i]);
 	free(sc->stmt);
+	sc_strpool_free(sc);
 	free(sc->sysctl);
 	free(sc->title);
 	free(sc->path);

@@ -7,6 +7,7 @@
 #define MEMFAIL_SCENARIO_PARSE_H
 
 #include <stdarg.h>
+#include "memfail/array.h"
 #include "memfail/scenario.h"
 
 enum tok_kind { T_WORD, T_STR, T_COMMA };
@@ -46,6 +47,15 @@ void perr_at(struct mf_parse_error *err, const char *path, int line, int col,
 void tok_describe(const struct tok *t, char *buf, size_t len);
 
 /* ---- static symbol tables (symtab.c) ---- */
+/* name (+ tag) -> index into an array, open addressing */
+struct strmap_ent {
+	char *key;
+	int tag, idx;
+};
+struct strmap {
+	struct strmap_ent *e;
+	size_t cap, n;
+};
 struct sym_region {
 	char name[MF_NAME_MAX];
 	uint64_t size;
@@ -56,15 +66,15 @@ struct sym_fd {
 	char name[MF_NAME_MAX];
 	bool open;
 	enum mf_fs fs;
-	char file[MF_PATH_MAX];
+	const char *file;	/* a scenario string */
 };
 struct sym_task {
 	char name[MF_NAME_MAX];
 	bool exited;
-	int nreg, nfd, nthr;
+	int nreg, capreg, nfd, capfd, nthr;
 	struct sym_region *reg;
 	struct sym_fd *fd;
-	char (*thr)[MF_NAME_MAX];
+	struct strmap reg_map, fd_map, thr_map;
 };
 struct sym_file {
 	enum mf_fs fs;
@@ -73,10 +83,11 @@ struct sym_file {
 	bool unlinked;
 };
 struct symtab {
-	int ntask, nfile, nlabel;
+	int ntask, captask, nfile, capfile, nlabel;
 	struct sym_task *task;
 	struct sym_file *file;
-	char (*label)[MF_NAME_MAX];
+	struct strmap task_map, file_map, label_map;
+	int pmem_fs;		/* the pmem file system files were declared on, or 0 */
 };
 
 void sym_free(struct symtab *s);
@@ -115,11 +126,23 @@ struct tok *p_word(struct pctx *p, const char *what);
 bool p_accept(struct pctx *p, const char *kw);
 int p_end(struct pctx *p, const char *what);
 
+/* s[0..n) matches [A-Za-z_][A-Za-z0-9_-]* (dot: '.' too), whatever its length */
+bool name_okn(const char *s, size_t n, bool dot);
 int p_name(struct pctx *p, const struct tok *t, const char *what, char *out);
+/* The first n bytes of t as a name (TASK of "TASK.THREAD:", ...). */
+int p_name_part(struct pctx *p, const struct tok *t, size_t n, const char *what, char *out);
+/* 0, or -1 not a number, -2 too large, -3 an unknown unit letter (suffix: K M G T). */
 int p_number(const char *s, bool suffix, uint64_t *v);
+/* What is wrong with s, for p_number's error rc (a static buffer). */
+const char *p_number_problem(int rc, const char *s);
 int p_size(struct pctx *p, const struct tok *t, const char *what, uint64_t align, uint64_t *v);
 int p_pattern(struct pctx *p, const struct tok *t, struct mf_pattern *pat);
-int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, char *file, bool declared);
+/* FS:NAME into *fs and *file (a scenario string); declared: a file declared and not unlinked */
+int p_fsname(struct pctx *p, const struct tok *t, enum mf_fs *fs, const char **file,
+	     bool declared);
+/* strpool.c: a copy of s that lives as long as sc */
+const char *sc_strdup(struct mf_scenario *sc, const char *s);
+void sc_strpool_free(struct mf_scenario *sc);
 /* REGION[+OFF] of task; len bytes from there must lie inside the region. */
 int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t len,
 	   bool ever, struct mf_addr *a, struct sym_region **rp);
@@ -130,17 +153,18 @@ int p_as(struct pctx *p, char *as);
 struct tok *p_more(struct pctx *p);
 int p_kpf_flags(struct pctx *p, const struct tok *t, const char *val, uint64_t *v);
 
+/* "key=VALUE" word t: the value as a token of its own (for error columns). */
+bool tok_kv(const struct tok *t, const char *key, struct tok *val);
+/* A page-reference keyword (free, kernel, file, ...): not a label name. */
+bool p_reserved_ref(const char *name);
+
 /* parse_decl.c */
-int word_index(const char *s, const char *const *words);
 int kv_split(struct pctx *p, const struct tok *t, char *key, size_t klen, const char **val,
 	     const char *what);
 int p_machine(struct pctx *p);
 int p_sysctl(struct pctx *p, char *key, char *val);
-int p_file_decl(struct pctx *p, struct mf_stmt *st);
-int p_task_decl(struct pctx *p, struct mf_stmt *st);
-int p_thread_decl(struct pctx *p, struct mf_stmt *st);
 
-/* parse_step.c, parse_expect.c */
+/* parse_step.c, parse_sys.c, parse_expect.c */
 int p_task_step(struct pctx *p, struct mf_stmt *st);
 int p_system_step(struct pctx *p, struct mf_stmt *st);
 int p_expect(struct pctx *p, struct mf_stmt *st);

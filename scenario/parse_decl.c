@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "stmt.h"
 
 /* ---- header ---- */
 
@@ -19,14 +19,6 @@ int kv_split(struct pctx *p, const struct tok *t, char *key, size_t klen,
 	snprintf(key, klen, "%.*s", (int)(eq - t->s), t->s);
 	*val = eq + 1;
 	return 0;
-}
-
-int word_index(const char *s, const char *const *words)
-{
-	for (int i = 0; words[i]; i++)
-		if (!strcmp(s, words[i]))
-			return i;
-	return -1;
 }
 
 int p_machine(struct pctx *p)
@@ -60,13 +52,21 @@ int p_machine(struct pctx *p)
 		}
 		if (!strcmp(key, "pmem")) {
 			/* legacy pmem (memmap=SIZE!1G in the guest), after RAM in the model */
-			if (p_number(val, true, &v) || !v || v % (2ull << 20))
+			int rc = p_number(val, true, &v);
+
+			if (rc)
+				return p_err(p, t, "pmem=SIZE (%s)", p_number_problem(rc, val));
+			if (!v || v % (2ull << 20))
 				return p_err(p, t, "pmem=SIZE, a multiple of 2M");
 			m->pmem = v;
 			continue;
 		}
 		if (!strcmp(key, "memory") || !strcmp(key, "swap")) {
-			if (p_number(val, true, &v) || v % 4096)
+			int rc = p_number(val, true, &v);
+
+			if (rc)
+				return p_err(p, t, "%s=SIZE (%s)", key, p_number_problem(rc, val));
+			if (v % 4096)
 				return p_err(p, t, "%s=SIZE, a multiple of 4K", key);
 			if (key[0] == 'm' && v < (16ull << 20))
 				return p_err(p, t, "memory= of at least 16M");
@@ -92,6 +92,44 @@ int p_machine(struct pctx *p)
 	return 0;
 }
 
+/* The sysctls a scenario may set, and their values (NULL: a number, ignored). */
+static const struct {
+	const char *key;
+	const char *const vals[3];
+} sysctls[] = {
+	{ "vm.memory_failure_early_kill", { "0", "1" } },
+	{ "vm.memory_failure_recovery", { "0", "1" } },
+	/* accepted and ignored: write-back happens only when a scenario asks */
+	{ "vm.dirty_background_bytes", { NULL } }, { "vm.dirty_background_ratio", { NULL } },
+	{ "vm.dirty_bytes", { NULL } }, { "vm.dirty_ratio", { NULL } },
+	{ "vm.dirty_expire_centisecs", { NULL } }, { "vm.dirty_writeback_centisecs", { NULL } },
+	/* model-only knobs (docs/scenario-language.md, "memfail extensions") */
+	{ "memfail.soft_offline_order", { "poison_then_put", "put_then_poison" } },
+	{ "memfail.soft_offline_pause", { "0", "1" } },
+	{ "memfail.dax_lookup", { "conflict", "load" } },
+};
+
+/* A known sysctl with a value it takes; else an error at t. */
+static int sysctl_known(struct pctx *p, const struct tok *t, const char *key, const char *val)
+{
+	uint64_t v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sysctls); i++) {
+		const char *const *ok = sysctls[i].vals;
+
+		if (strcmp(key, sysctls[i].key))
+			continue;
+		if (!ok[0] ? !p_number(val, false, &v) : !strcmp(val, ok[0]) || !strcmp(val, ok[1]))
+			return 0;
+		if (!ok[0])
+			return p_err(p, t, "%s=N, a number", key);
+		return p_err(p, t, "%s=%s or %s", key, ok[0], ok[1]);
+	}
+	return p_err(p, t, "a sysctl memfail knows (vm.memory_failure_early_kill, "
+		     "vm.memory_failure_recovery, vm.dirty_*, memfail.soft_offline_order, "
+		     "memfail.soft_offline_pause or memfail.dax_lookup): %s is unknown", key);
+}
+
 int p_sysctl(struct pctx *p, char *key, char *val)
 {
 	struct tok *t = p_next(p);
@@ -99,39 +137,34 @@ int p_sysctl(struct pctx *p, char *key, char *val)
 
 	if (kv_split(p, t, key, 64, &v, "KEY=VALUE, e.g. vm.memory_failure_early_kill=1"))
 		return -1;
-	for (const char *c = key; *c; c++)
-		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' &&
-		    *c != '.')
-			return p_err(p, t, "a sysctl key such as vm.memory_failure_early_kill");
 	if (!*v || strlen(v) >= 32)
 		return p_err(p, t, "KEY=VALUE with a value of 1 to 31 bytes");
+	if (sysctl_known(p, t, key, v))
+		return -1;
 	strcpy(val, v);
 	return p_end(p, "end of line after the sysctl");
 }
 
 /* ---- declarations ---- */
 
-int p_file_decl(struct pctx *p, struct mf_stmt *st)
+int p_file_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
-	static const char *const states[] = { "synced", "dirty", "hole", "uncached", NULL };
 	struct tok *t = p_next(p);
 	struct sym_file *f;
 	bool have_size = false, have_state = false;
 
-	if (p_fsname(p, t, &st->fs, st->file, false))
+	(void)tk;
+	if (p_fsname(p, t, &st->fs, &st->file, false))
 		return -1;
 	if (sym_file(&p->sym, st->fs, st->file))
 		return p_err(p, t, "a new file name (%s is already declared)", t->s);
 	if (MF_FS_IS_PMEM(st->fs)) {
-		int i;
-
 		if (!p->sc->machine.pmem)
 			return p_err(p, t, "a file system the machine has (pmem files need machine pmem=)");
-		for (i = 0; i < p->sym.nfile; i++)
-			if (MF_FS_IS_PMEM(p->sym.file[i].fs) && p->sym.file[i].fs != st->fs)
-				return p_err(p, t, "one pmem file system per scenario (%s files are "
-					     "declared)", p->sym.file[i].fs == MF_FS_PMEM_EXT4 ? "pmem-ext4" :
-					     p->sym.file[i].fs == MF_FS_PMEM_XFS ? "pmem-xfs" : "pmem-xfs-normap");
+		if (p->sym.pmem_fs && p->sym.pmem_fs != (int)st->fs)
+			return p_err(p, t, "one pmem file system per scenario (%s files are "
+				     "declared)", mf_fs_names[p->sym.pmem_fs]);
+		p->sym.pmem_fs = (int)st->fs;
 	}
 	st->pat.kind = MF_PAT_INDEX;
 	st->fstate = st->fs == MF_FS_DISK || MF_FS_IS_PMEM(st->fs) ? MF_FILE_SYNCED : MF_FILE_DIRTY;
@@ -156,7 +189,7 @@ int p_file_decl(struct pctx *p, struct mf_stmt *st)
 				return -1;
 		} else if (t->kind == T_WORD && !strcmp(t->s, "aligned") && MF_FS_IS_PMEM(st->fs)) {
 			st->aligned = true;	/* 2 MiB-aligned extents: PMD mappings possible */
-		} else if (t->kind == T_WORD && (i = word_index(t->s, states)) >= 0) {
+		} else if (t->kind == T_WORD && (i = word_index(t->s, mf_state_names)) >= 0) {
 			if (have_state)
 				return p_err(p, t, "one state only (synced, dirty, hole or uncached)");
 			if (MF_FS_IS_PMEM(st->fs) && (i == MF_FILE_DIRTY || i == MF_FILE_UNCACHED))
@@ -178,11 +211,12 @@ int p_file_decl(struct pctx *p, struct mf_stmt *st)
 	return 0;
 }
 
-int p_task_decl(struct pctx *p, struct mf_stmt *st)
+int p_task_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
 	struct tok *t = p_next(p);
 	struct sym_task *parent = NULL;
 
+	(void)tk;
 	if (p_name(p, t, "task", st->task))
 		return -1;
 	if (sym_task(&p->sym, st->task))
@@ -208,19 +242,19 @@ int p_task_decl(struct pctx *p, struct mf_stmt *st)
 	return 0;
 }
 
-int p_thread_decl(struct pctx *p, struct mf_stmt *st)
+int p_thread_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
 	struct tok *t = p_word(p, "a thread TASK.NAME");
-	struct sym_task *tk;
 	char *dot;
-	char task[64];
+	char task[MF_NAME_MAX];
 
 	if (!t)
 		return -1;
 	dot = strchr(t->s, '.');
-	if (!dot || (size_t)(dot - t->s) >= sizeof(task))
+	if (!dot)
 		return p_err(p, t, "a thread TASK.NAME");
-	snprintf(task, sizeof(task), "%.*s", (int)(dot - t->s), t->s);
+	if (p_name_part(p, t, (size_t)(dot - t->s), "task", task))
+		return -1;
 	tk = sym_task(&p->sym, task);
 	if (!tk)
 		return p_err(p, t, "a thread of a declared task");
@@ -241,3 +275,15 @@ int p_thread_decl(struct pctx *p, struct mf_stmt *st)
 	return p_end(p, NULL);
 }
 
+
+int p_sysctl_stmt(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
+{
+	char key[64], val[32];
+
+	(void)tk;
+	if (p_sysctl(p, key, val))
+		return -1;
+	st->sysctl_key = sc_strdup(p->sc, key);
+	st->sysctl_val = sc_strdup(p->sc, val);
+	return 0;
+}

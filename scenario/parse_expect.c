@@ -75,7 +75,7 @@ static int p_signal(struct pctx *p, struct sym_task *tk, char *signame, char *co
 
 int p_expres(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
-	struct mf_expres *e = &st->expres;
+	struct mf_expres *e = st->expres = xcalloc(1, sizeof(*e), "parsing an expected result");
 	struct tok *t = p_word(p, "an expected result");
 	uint64_t v;
 
@@ -142,28 +142,19 @@ static int p_exp_signals(struct pctx *p, struct mf_expect *e, struct sym_task *t
 
 static int p_exp_task(struct pctx *p, struct mf_stmt *st, struct tok *t)
 {
-	struct mf_expect *e = &st->expect;
+	struct mf_expect *e = st->expect;
 	struct sym_task *tk;
-	char who[64];
-	char *dot;
+	const char *dot = strchr(t->s, '.');
 	struct tok n = *t;
 
-	if (t->len >= sizeof(who))
-		return p_err(p, t, "an expectation");
-	strcpy(who, t->s);
-	dot = strchr(who, '.');
-	if (dot)
-		*dot = 0;
-	n.s = who;
-	n.len = strlen(who);
-	if (p_name(p, &n, "task", e->task))
+	if (p_name_part(p, t, dot ? (size_t)(dot - t->s) : t->len, "task", e->task))
 		return -1;
 	tk = sym_task(&p->sym, e->task);
 	if (!tk)
 		return p_err(p, t, "an expectation: log, no-log, hardware-corrupted, page, "
 			     "hugepages, TASK:ADDR is, or a declared task");
 	if (dot) {
-		n.s = dot + 1;
+		n.s = (char *)dot + 1;
 		n.len = strlen(n.s);
 		if (p_name(p, &n, "thread", e->thread))
 			return -1;
@@ -208,7 +199,7 @@ static int p_exp_task(struct pctx *p, struct mf_stmt *st, struct tok *t)
 
 static int p_exp_is(struct pctx *p, struct mf_stmt *st)
 {
-	struct mf_expect *e = &st->expect;
+	struct mf_expect *e = st->expect;
 	struct tok *t;
 
 	if (p_pageref(p, &e->ref))
@@ -265,7 +256,7 @@ static int p_exp_page(struct pctx *p, struct mf_expect *e)
 
 int p_expect(struct pctx *p, struct mf_stmt *st)
 {
-	struct mf_expect *e = &st->expect;
+	struct mf_expect *e = st->expect = xcalloc(1, sizeof(*e), "parsing an expect statement");
 	struct tok *t = p_word(p, "an expectation");
 
 	if (!t)
@@ -275,7 +266,7 @@ int p_expect(struct pctx *p, struct mf_stmt *st)
 		t = p_next(p);
 		if (!t || t->kind != T_STR || !t->len)
 			return p_err(p, t, "a non-empty string \"...\"");
-		e->log = strdup(t->s);
+		e->log = xstrdup(t->s, "parsing an expected log line");
 		return p_end(p, NULL);
 	}
 	if (!strcmp(t->s, "hardware-corrupted")) {

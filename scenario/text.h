@@ -16,7 +16,7 @@ struct sbuf {
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_free(struct sbuf *b);
 
-/* Largest exact suffix: 4K, 2M, 1G, else bytes; 0 -> "0". */
+/* Largest exact suffix: 4K, 2M, 1G, 1T, else bytes; 0 -> "0". */
 const char *mf_fmt_size(char *buf, size_t len, uint64_t v);
 /* Signed change for counters: "+4K", "-8K", "+0". */
 const char *mf_fmt_delta(char *buf, size_t len, int64_t v);

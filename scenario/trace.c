@@ -2,9 +2,11 @@
 /* Trace output: the normalized text trace (spec section 9) or one JSON object per line. */
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "drv.h"
+#include "memfail/array.h"
 
 static void jprint(FILE *out, json_object *o)
 {
@@ -174,6 +176,31 @@ void tr_dmesg(struct drv *d, const char *text)
 	o = jev("dmesg");
 	jstr(o, "text", text);
 	jprint(d->out, o);
+}
+
+void tr_state(struct drv *d)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *mem;
+	json_object *o;
+
+	if (!d->o->json) {
+		fprintf(d->out, "--- state ---\n");
+		d->be->ops->dump_state(d->be, d->out);
+		return;
+	}
+	/* JSON mode prints only JSON: the dump becomes one string */
+	mem = open_memstream(&text, &n);
+	if (!mem)
+		mf_oom("the state dump");
+	d->be->ops->dump_state(d->be, mem);
+	if (fclose(mem))
+		mf_oom("the state dump");
+	o = jev("state");
+	jstr(o, "text", text);
+	jprint(d->out, o);
+	free(text);
 }
 
 void tr_frame(FILE *out, const struct mf_run_opts *o, const char *file, const char *result)

@@ -4,13 +4,13 @@
 # Runs every test: the unit test binaries given as arguments (cmocka), every
 # scenario tests/scenarios/*/*.mf (exit 0, or the "# expect-exit: N" of its
 # first line; stdout equal to FOO.trace when that file exists) and every
-# tests/parse-errors/*.mf (exit 2, stderr equal to FOO.err).
+# tests/parse-errors/*.mf (exit 2, stderr equal to FOO.err), every CLI test
+# tests/cli/*.sh (exit 0) and, with each fuzz target's replay binary in
+# $REPLAY, every file of tests/fuzz/regressions/ (no crash).
 # Ends with one line "N passed, N failed". UPDATE_GOLDEN=1 rewrites the
 # .trace and .err files from the current output instead of comparing.
-# Commands after "--" are extra checks, one test each: they pass when they
-# exit 0 (e.g. tests/api-example.sh).
 #
-# Usage: O=build ./tests/run-all.sh build/tests/test_* [-- CHECK...]
+# Usage: O=build ./tests/run-all.sh build/tests/test_*
 
 O=${O:-build}
 MEMFAIL=$O/memfail
@@ -23,13 +23,7 @@ ok() { passed=$((passed + $1)); }
 bad() { failed=$((failed + $1)); }
 
 # ---- unit tests ----
-units=
-while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-	units="$units $1"
-	shift
-done
-[ "$1" = "--" ] && shift
-for bin in $units; do
+for bin in "$@"; do
 	"$bin" >"$tmp/unit.out" 2>&1
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' "$tmp/unit.out" | tail -n 1)
@@ -112,16 +106,32 @@ for mf in tests/parse-errors/*.mf; do
 	fi
 done
 
-# ---- extra checks ----
-for check in "$@"; do
-	if "$check" >"$tmp/out" 2>&1; then
-		echo "ok   $check"
+# ---- command line ----
+for t in tests/cli/*.sh; do
+	[ -x "$t" ] || continue
+	if MEMFAIL=$MEMFAIL O=$O "$t" >"$tmp/out" 2>&1; then
+		echo "ok   $t"
 		ok 1
 	else
-		echo "FAIL $check:"
-		tail -n 30 "$tmp/out"
+		echo "FAIL $t:"
+		head -n 20 "$tmp/out"
 		bad 1
 	fi
+done
+
+# ---- fuzz regressions: inputs that once crashed a fuzz target ----
+for bin in $REPLAY; do
+	for f in tests/fuzz/regressions/*; do
+		[ -f "$f" ] || continue
+		if "$bin" "$f" >"$tmp/out" 2>&1; then
+			echo "ok   $(basename "$bin") $f"
+			ok 1
+		else
+			echo "FAIL $(basename "$bin") $f:"
+			grep -E 'ERROR|SUMMARY|runtime error|invariant' "$tmp/out" | head -n 20
+			bad 1
+		fi
+	done
 done
 
 echo "$passed passed, $failed failed"

@@ -82,10 +82,23 @@ void mf_events_clear(struct mf_events *evs);
 
 enum mf_task_state { MF_TASK_ALIVE, MF_TASK_KILLED, MF_TASK_EXITED, MF_TASK_UNKNOWN };
 
+/*
+ * What a back end can run (0: no limit). The driver refuses a scenario that
+ * needs more before it starts (mf_check_limits), naming the back end.
+ */
+struct mf_limits {
+	int tasks;		/* task declarations */
+	int threads;		/* threads of one task, the main thread included */
+	int regions;		/* regions of one task mapped at once */
+	int fds;		/* fds of one task open at once */
+	int pins;		/* pin steps of one task before its unpin */
+};
+
 struct mf_backend;
 struct mf_backend_ops {
 	const char *name;	/* "model", "linux" */
 	bool model_only_ok;	/* can run "requires model" scenarios and model-only statements */
+	const struct mf_limits *limits;	/* NULL: none */
 
 	/*
 	 * Start a scenario: the machine config and header sysctls. Returns 0, or

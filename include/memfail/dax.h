@@ -70,12 +70,12 @@ struct page *pfn_to_online_page(struct machine *m, uint64_t pfn);
 struct dev_pagemap *get_dev_pagemap(struct machine *m, uint64_t pfn);
 static inline bool is_zone_device_page(struct machine *m, const struct page *p)
 {
-	return m->zones[p->zone].type == ZONE_DEVICE;
+	return page_zone(m, p)->type == ZONE_DEVICE;
 }
 int dax_holder_notify_failure(struct dax_device *dax_dev, uint64_t off, uint64_t len, int mf_flags);
 
 /* mm/memory-failure-dax.c */
-int memory_failure_dev_pagemap(struct machine *m, uint64_t pfn, int flags, struct dev_pagemap *pgmap);
+int memory_failure_dev_pagemap(struct machine *m, unsigned long pfn, int flags, struct dev_pagemap *pgmap);
 int mf_dax_kill_procs(struct address_space *mapping, uint64_t index, uint64_t count, int mf_flags);
 
 /* ---- fs/dax.c: DAX entries in the XArray ------------------------------------ */

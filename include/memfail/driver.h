@@ -49,6 +49,29 @@ int mf_run_files(struct mf_backend *(*make_backend)(void *ctx), void *ctx, char 
 
 /* Parse only: errors to err; returns 0 or 2. */
 int mf_check_files(char **files, int n, FILE *err);
+/* The same, with o->err and o->json (each error one JSON object) used. */
+int mf_check_files_opts(char **files, int n, const struct mf_run_opts *o);
+
+/* The largest scenario read, in bytes (docs/limits.md). */
+#define MF_SCENARIO_MAX (64 << 20)
+
+/*
+ * The text of a scenario file, "-" for standard input: a regular file or a
+ * pipe of at most MF_SCENARIO_MAX bytes. 0 and a malloc'd *buf, or -1 with
+ * "PATH: error: WHY" in msg.
+ */
+int mf_read_scenario(const char *path, char **buf, size_t *len, char *msg, size_t ml);
+
+/*
+ * The first statement of sc that needs more than lim (the limits of back end
+ * `name`), with a message naming the back end and the limit in msg; NULL if
+ * sc fits.
+ */
+const struct mf_stmt *mf_check_limits(const struct mf_scenario *sc, const char *name,
+				      const struct mf_limits *lim, char *msg, size_t len);
+/* mf_check_files, then mf_check_limits for every file: 0 or 2. */
+int mf_check_files_limits(char **files, int n, const char *name, const struct mf_limits *lim,
+			  FILE *err);
 
 const char *mf_outcome_name(enum mf_outcome r);	/* "pass", "FAIL", "skip", "ERROR" */
 

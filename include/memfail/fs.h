@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Files: inodes, the page cache (address_space), open files, write-back error
- * reporting (errseq), and the filesystems the model has: a disk filesystem
- * whose files have an on-disk copy, tmpfs (shmem), and the block device that
- * holds filesystem metadata.
+ * Files: inodes, the page cache's address_space, open files, and the
+ * filesystems the model has: a disk filesystem whose files have an on-disk
+ * copy, tmpfs (shmem), and the block device that holds filesystem metadata.
  */
 #ifndef MEMFAIL_FS_H
 #define MEMFAIL_FS_H
@@ -11,21 +10,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memfail/errseq.h"
 #include "memfail/xarray.h"
+
+/* umbrella, for now: users of these should include them directly */
+#include "memfail/filemap.h"
+#include "memfail/pipe.h"
 
 struct machine;
 struct page;
 struct vm_area_struct;
 struct task_struct;
 struct pipe_inode_info;
-
-typedef uint32_t errseq_t;
-
-/* lib/errseq.c: the kernel's scheme of an error number, a seen bit and a counter. */
-errseq_t errseq_set(errseq_t *eseq, int err);
-errseq_t errseq_sample(const errseq_t *eseq);
-int errseq_check(const errseq_t *eseq, errseq_t since);
-int errseq_check_and_advance(errseq_t *eseq, errseq_t *since);
 
 enum fs_type { FS_DISK, FS_TMPFS, FS_HUGETLBFS, FS_BDEV, FS_DAX /* pmem filesystem, fs/dax_fs.c */ };
 
@@ -46,6 +42,7 @@ struct address_space {
 	uint64_t nrpages;
 	struct vm_area_struct **i_mmap;	/* the VMAs mapping this file (the kernel's interval tree) */
 	int nr_mmap, cap_mmap;
+	int dead_mmap;			/* NULL holes in i_mmap (i_mmap_compact) */
 	unsigned long flags;		/* AS_EIO, AS_ENOSPC */
 	errseq_t wb_err;
 };
@@ -102,29 +99,5 @@ void drop_caches(struct machine *m, int mode);
 
 /* fs/block_dev.c: a metadata page in the block device's page cache; busy = buffers in use */
 struct page *bdev_read_metadata(struct machine *m, bool busy);
-
-/* mm/filemap.c: the page cache */
-struct page *find_get_page(struct address_space *mapping, uint64_t index);
-struct page *filemap_get_page(struct address_space *mapping, uint64_t index,
-			      struct vm_area_struct *vma, int *err);
-int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index);
-void delete_from_page_cache(struct page *page);
-int filemap_write_page(struct page *page);
-void mapping_set_error(struct address_space *mapping, int err);
-int filemap_check_and_advance_wb_err(struct file *f);
-bool mapping_can_writeback(const struct address_space *mapping);
-bool shmem_mapping(const struct address_space *mapping);
-
-/* mm/truncate.c */
-void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart, uint64_t lend);
-int generic_error_remove_page(struct address_space *mapping, struct page *page);
-int invalidate_inode_page(struct page *page);
-int mapping_evict_page(struct address_space *mapping, struct page *page);
-
-/* fs/pipe.c: a pipe whose buffers hold page references until its last close */
-#define PIPE_DEF_BUFFERS 16
-struct file *create_pipe_file(struct machine *m);
-void free_pipe_info(struct pipe_inode_info *pipe);
-long do_vmsplice(struct task_struct *t, struct file *f, uint64_t addr, uint64_t len);
 
 #endif

@@ -100,8 +100,7 @@ int copy_hugetlb_page_range(struct vm_area_struct *dst, struct vm_area_struct *s
 bool hugetlb_try_to_unmap(struct machine *m, struct page *head, bool hwpoison);
 uint64_t hugetlb_vma_address(struct page *head, struct vm_area_struct *vma);
 /* memory_failure's hugetlb path (6.1 try_memory_failure_hugetlb); *hugetlb = 0 to fall back. */
-int try_memory_failure_hugetlb(struct machine *m, uint64_t pfn, int flags, int *hugetlb);
-bool is_raw_hwpoison_page_in_hugepage(struct page *page);
+int try_memory_failure_hugetlb(struct machine *m, unsigned long pfn, int flags, int *hugetlb);
 
 /* fs/hugetlbfs.c */
 struct page *hugetlbfs_get_page(struct inode *inode, uint64_t idx);

@@ -20,7 +20,7 @@ struct ksm_rmap_item;
 
 /* One KSM page: where it is and which (mm, address) pairs were merged into it. */
 struct ksm_stable_node {
-	uint64_t kpfn;
+	unsigned long kpfn;
 	struct ksm_rmap_item **items;	/* newest first, as 6.1's hlist_add_head */
 	int nr, cap;
 };
@@ -49,6 +49,6 @@ void rmap_walk_ksm(struct machine *m, struct page *page, rmap_one_fn fn, void *a
 /* Free everything KSM still holds (machine teardown). */
 void ksm_destroy(struct machine *m);
 /* Invariant checks of KSM pages and stable nodes; returns the number of violations. */
-int ksm_check(struct machine *m, FILE *out);
+int ksm_check(struct machine *m, FILE *out, uint64_t nr_ksm);
 
 #endif

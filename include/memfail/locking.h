@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Every lock the memory-failure paths take goes through here: the global
- * mf_mutex, the page lock and the mapping's i_mmap lock. The model runs one
- * kernel context at a time, so a lock is never contended; what matters is that
- * each acquisition is a named point where a deterministic scheduler (a race
- * explorer) can stop one context and run another. lock_hook is that seam.
+ * mf_mutex, the page lock and the mapping's i_mmap lock (taken by the file
+ * rmap walk in mm/rmap.c and by the fsdax process collection, as in 6.1).
+ * The model runs one kernel context at a time, so a lock is never contended;
+ * what matters is that each acquisition is a named point where a
+ * deterministic scheduler (a race explorer) can stop one context and run
+ * another. lock_hook is that seam.
  */
 #ifndef MEMFAIL_LOCKING_H
 #define MEMFAIL_LOCKING_H
@@ -30,7 +32,7 @@ void unlock_page(struct machine *m, struct page *page);
 bool trylock_page(struct machine *m, struct page *page);
 void i_mmap_lock(struct machine *m, struct address_space *mapping);
 void i_mmap_unlock(struct machine *m, struct address_space *mapping);
-/* Acquisitions so far, per kind (tests and the --state dump read them). */
+/* Acquisitions so far, per kind (for tests and front ends; no trace prints them). */
 uint64_t mf_lock_count(struct machine *m, enum mf_lock_kind kind);
 
 #endif

@@ -306,8 +306,11 @@ struct mf_file_init {
 /*
  * Create file path ("disk:NAME", "tmpfs:NAME", "hugetlbfs:NAME", "pmem:NAME")
  * as a test harness would before the programs start (hugetlbfs files are
- * filled through a mapping). -EEXIST if it exists, -ENOSPC/-ENOMEM when the
- * machine has no room, -ENODEV for pmem without a pmem filesystem.
+ * filled through a mapping, pmem files written through DAX). Returns 0;
+ * -EINVAL for a bad path or init; -EEXIST when it cannot be created (it
+ * exists, or there is no filesystem of that kind, e.g. pmem without
+ * desc.pmem_fs); -ENOMEM for a hugetlbfs file the pool cannot fill; a pmem
+ * file's write or fallocate error as is.
  */
 int mf_file_create(struct mf_machine *m, const char *path, const struct mf_file_init *init);
 
@@ -378,7 +381,7 @@ int mf_mce(struct mf_machine *m, int kind, uint64_t pfn, int tid);
 
 /* /proc/kpageflags word of pfn (KPF_* bit numbers as Linux's). -EINVAL outside memory. */
 int mf_kpageflags(struct mf_machine *m, uint64_t pfn, uint64_t *flags);
-/* /proc/kpagecount: how many page-table entries map pfn. */
+/* /proc/kpagecount of a 4K page: the page-table entries mapping it (a THP's PMD maps not added). */
 int mf_kpagecount(struct mf_machine *m, uint64_t pfn, uint64_t *count);
 /* /proc/<pid>/pagemap entry of addr (PM_PRESENT bit 63, PFN bits 0-54 ...). */
 int mf_pagemap(struct mf_machine *m, int pid, uint64_t addr, uint64_t *entry);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memfail/kpageflags.h"	/* umbrella, for now */
+
 struct machine;
 struct task_struct;
 
@@ -36,12 +38,12 @@ enum mf_action_page_type {
  * consumed the error (MF_ACTION_REQUIRED) or made the injecting system call.
  * Returns 0, -EBUSY, -EHWPOISON, -EOPNOTSUPP (filtered), -ENXIO, -EFAULT.
  */
-int memory_failure(struct machine *m, uint64_t pfn, int flags);
+int memory_failure(struct machine *m, unsigned long pfn, int flags);
 /* The patrol-scrub path: queue from "interrupt" context, run from the work queue. */
-void memory_failure_queue(struct machine *m, uint64_t pfn, int flags);
+void memory_failure_queue(struct machine *m, unsigned long pfn, int flags);
 void memory_failure_work(struct machine *m);
-int unpoison_memory(struct machine *m, uint64_t pfn);
-int soft_offline_page(struct machine *m, uint64_t pfn, int flags);
+int unpoison_memory(struct machine *m, unsigned long pfn);
+int soft_offline_page(struct machine *m, unsigned long pfn, int flags);
 /*
  * Model-only knobs (mm/memory-failure-offline.c), set by a scenario's
  * `sysctl memfail.KEY=VALUE`: memfail.soft_offline_order=poison_then_put|
@@ -51,70 +53,20 @@ int soft_offline_page(struct machine *m, uint64_t pfn, int flags);
 int memfail_sysctl_set(struct machine *m, const char *key, const char *val);
 /* Let a soft offline stopped in its window (memfail.soft_offline_pause) finish. */
 void soft_offline_resume(struct machine *m);
-/* %pGp: "0x<flags>(name|name|node=N|zone=Z|lastcpupid=0x1fffff)" as 6.1 prints it. */
-struct page;
-size_t page_flags_format(struct machine *m, const struct page *page, char *buf, size_t len);
 /*
  * Model-only page->private marker: a frame that 6.1's unpoison cleared while
  * nobody held it and that is on no free list (6.1 loses it until reboot).
  */
 #define MAGIC_UNPOISON_LEAKED 0x554e504cUL
-const char *mf_action_page_type_name(enum mf_action_page_type t);
-const char *mf_result_name(enum mf_action_result r);
 
 /* mm/hwpoison-inject.c: debugfs hwpoison/ */
-int hwpoison_inject_corrupt_pfn(struct machine *m, uint64_t pfn);
-int hwpoison_inject_unpoison_pfn(struct machine *m, uint64_t pfn);
-int hwpoison_filter(struct machine *m, uint64_t pfn);
+int hwpoison_inject_corrupt_pfn(struct machine *m, unsigned long pfn);
+int hwpoison_inject_unpoison_pfn(struct machine *m, unsigned long pfn);
+int hwpoison_filter(struct machine *m, unsigned long pfn);
 /* drivers/base/memory.c: sysfs, physical addresses */
 int sysfs_hard_offline_page(struct machine *m, uint64_t phys);
 int sysfs_soft_offline_page(struct machine *m, uint64_t phys);
 /* arch/x86/kernel/cpu/mce: an uncorrected error consumed by t's access (SRAR) */
-int mce_srar(struct machine *m, struct task_struct *t, uint64_t pfn);
-
-/* fs/proc/page.c: the /proc/kpageflags word of a pfn */
-uint64_t stable_page_flags(struct machine *m, uint64_t pfn);
-#define KPF_LOCKED 0
-#define KPF_ERROR_BIT 1
-#define KPF_REFERENCED 2
-#define KPF_UPTODATE 3
-#define KPF_DIRTY 4
-#define KPF_LRU 5
-#define KPF_ACTIVE 6
-#define KPF_SLAB 7
-#define KPF_WRITEBACK 8
-#define KPF_RECLAIM 9
-#define KPF_BUDDY 10
-#define KPF_MMAP 11
-#define KPF_ANON 12
-#define KPF_SWAPCACHE 13
-#define KPF_SWAPBACKED 14
-#define KPF_COMPOUND_HEAD 15
-#define KPF_COMPOUND_TAIL 16
-#define KPF_HUGE 17
-#define KPF_UNEVICTABLE 18
-#define KPF_HWPOISON 19
-#define KPF_NOPAGE 20
-#define KPF_KSM 21
-#define KPF_THP 22
-#define KPF_OFFLINE 23
-#define KPF_ZERO_PAGE 24
-#define KPF_IDLE 25
-#define KPF_PGTABLE 26
-#define KPF_RESERVED 32
-#define KPF_MLOCKED 33
-#define KPF_MAPPEDTODISK 34
-#define KPF_PRIVATE 35
-#define KPF_PRIVATE_2 36
-#define KPF_OWNER_PRIVATE 37
-#define KPF_ARCH 38
-#define KPF_UNCACHED 39
-#define KPF_SOFTDIRTY 40
-
-/* HardwareCorrupted in kB, as /proc/meminfo shows it */
-static inline uint64_t hardware_corrupted_kb(const uint64_t *num_poisoned_pages)
-{
-	return *num_poisoned_pages * 4;
-}
+int mce_srar(struct machine *m, struct task_struct *t, unsigned long pfn);
 
 #endif

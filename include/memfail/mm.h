@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The modelled machine and its VM: frames, buddy allocator, LRU, address
- * spaces, page tables, faults, rmap and swap. One struct machine owns all of
- * it; several machines can live in one process.
+ * The VM of the modelled machine: frames, buddy allocator, LRU, address
+ * spaces, page tables, faults, rmap and swap. The struct machine that owns
+ * all of it is in memfail/machine.h.
  */
 #ifndef MEMFAIL_MM_H
 #define MEMFAIL_MM_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "memfail/fs.h"
 #include "memfail/locking.h"
+#include "memfail/machine.h"
 #include "memfail/mm_types.h"
 #include "memfail/sched.h"
+#include "memfail/u64map.h"
+
+/* umbrella, for now: users of these should include them directly */
+#include "memfail/pagemap.h"
+#include "memfail/printk.h"
 
 /* ---- page tables (mm/memory.c) ------------------------------------------------------ */
 typedef uint64_t pte_t;
@@ -45,21 +50,6 @@ static inline pte_t mk_swp_pte(unsigned type, uint64_t off)
 }
 static inline bool is_hwpoison_pte(pte_t p) { return pte_is_swp(p) && swp_type(p) == SWP_HWPOISON; }
 
-/* vpn -> pte, open addressing (lib/u64map.c) */
-struct ksm_state;
-struct kernel_profile;
-
-struct u64map {
-	uint64_t *keys, *vals;
-	uint64_t cap, nr, tomb;
-};
-void u64map_init(struct u64map *mp);
-void u64map_free(struct u64map *mp);
-bool u64map_get(const struct u64map *mp, uint64_t key, uint64_t *val);
-int u64map_put(struct u64map *mp, uint64_t key, uint64_t val);
-bool u64map_del(struct u64map *mp, uint64_t key);
-uint64_t *u64map_slot(const struct u64map *mp, uint64_t key);	/* value pointer or NULL */
-
 /* ---- VMAs and address spaces (mm/mmap.c) --------------------------------------------- */
 #define VM_READ 0x1UL
 #define VM_WRITE 0x2UL
@@ -73,6 +63,7 @@ uint64_t *u64map_slot(const struct u64map *mp, uint64_t key);	/* value pointer o
 struct anon_vma {
 	struct vm_area_struct **vmas;	/* every VMA whose pages may be in this anon_vma */
 	int nr, cap;
+	int dead;			/* NULL holes in vmas, squeezed out by anon_vma_compact */
 	int refcount;			/* VMAs linked + pages pointing at it */
 };
 
@@ -84,7 +75,9 @@ struct vm_area_struct {
 	struct file *vm_file;		/* file or shmem object */
 	struct anon_vma *anon_vma;	/* where new anon pages of this VMA go */
 	struct anon_vma **avc;		/* every anon_vma this VMA is linked into */
+	int *avc_pos;			/* this VMA's index in avc[i]->vmas */
 	int nr_avc, cap_avc;
+	int i_mmap_pos;			/* index in its file mapping's i_mmap */
 	struct vm_area_struct *vm_next;
 	uint64_t seq;			/* creation order: rmap walk order */
 	uint64_t hugetlb_resv;		/* hugetlb pages reserved at mmap, not yet faulted */
@@ -107,118 +100,16 @@ struct swap_info {
 	uint64_t inuse;
 };
 
-/* ---- counters, filter, machine --------------------------------------------------- */
-struct hwpoison_filter {
-	bool enable;
-	uint32_t dev_major, dev_minor;	/* ~0U = wildcard */
-	uint64_t flags_mask, flags_value;
-	uint64_t memcg;
-};
-
-struct mf_trace_rec {		/* ras:memory_failure_event */
-	uint64_t pfn;
-	int type, result;
-};
-
-struct printk_ring {
-	char *buf;			/* "<level>[timestamp] text\n" lines */
-	size_t len, cap;
-	uint64_t seq;			/* lines printed so far */
-	size_t read_pos;		/* reader cursor for the back end */
-};
-
-struct machine {
-	uint64_t nr_pages;
-	struct page *pages;
-	int nr_nodes;
-	struct zone zones[MAX_NR_ZONES];
-	int nr_zones;
-	struct lruvec lruvec;
-	struct pagevec lru_add_pvec;	/* one modelled CPU's batch */
-	uint64_t reserved_end;		/* pfns [0, reserved_end) are reserved at boot */
-	uint32_t zero_pfn;		/* the shared zero page */
-
-	/* page contents: slot 0 reads as zeroes; others are PAGE_SIZE buffers */
-	uint8_t **data;
-	uint32_t nr_data, cap_data;
-	uint32_t *free_slots;
-	uint32_t nr_free_slots;
-
-	/* tasks */
-	struct task_struct *tasks;	/* list of thread group leaders, creation order */
-	struct task_struct *tasks_tail;
-	struct task_struct **all_threads;
-	int nr_threads, cap_threads;
-	int next_pid;
-	uint64_t next_seq;
-	struct task_struct *current;	/* the thread making the current system call */
-	struct sigrecord *sigs;		/* signals delivered since the last drain */
-	int nr_sigs, cap_sigs;
-
-	/* files */
-	struct super_block disk_sb, tmpfs_sb, hugetlbfs_sb, bdev_sb;
-	struct inode **inodes;
-	int nr_inodes, cap_inodes;
-	uint64_t next_ino;
-	struct swap_info *swap;
-	struct pmem_device *pmem;	/* ZONE_DEVICE pmem after RAM (mm/memremap.c), or NULL */
-
-	/* slab: pages handed to the small slab layer */
-	uint32_t *slab_pfns;
-	int nr_slab, cap_slab;
-
-	/* memory failure */
-	int sysctl_memory_failure_early_kill;
-	int sysctl_memory_failure_recovery;
-	uint64_t num_poisoned_pages;
-	bool hw_memory_failure;
-	bool panicked;
-	struct hwpoison_filter filter;
-	struct mf_trace_rec *trace;
-	int nr_trace, cap_trace;
-	uint64_t mf_results[4];		/* per mf_result */
-	/* soft offline, model-only knobs (memfail.* sysctls, mm/memory-failure-offline.c) */
-	int soft_offline_order;		/* enum so_order: 0 = 6.1's poison_then_put */
-	bool soft_offline_pause;	/* the next soft offline stops in its window */
-	bool soft_offline_paused;	/* one is stopped there now, on soft_offline_pfn */
-	uint64_t soft_offline_pfn;
-
-	/* kernel/locking.c */
-	bool mf_mutex_held;
-	uint64_t lock_count[MF_LOCK__COUNT];
-	mf_lock_hook_fn lock_hook;
-	void *lock_hook_ctx;
-
-	struct hstate hstate;		/* mm/hugetlb.c */
-	struct ksm_state *ksm;		/* mm/ksm.c, allocated on first use */
-	struct thp_state thp;		/* mm/huge_memory.c */
-
-	struct printk_ring log;
-	const struct kernel_profile *profile;	/* the kernel version followed (kernel/profile.c) */
-	/* called as each process dies (the API's death ledger, kernel/sys_task.c) */
-	void (*exit_hook)(void *ctx, struct task_struct *leader);
-	void *exit_hook_ctx;
-	uint64_t clock_ns;		/* the model's clock: advances per printk */
-	uint64_t rng;			/* seeded, for reproducible choices */
-};
-
-struct machine_config {
-	uint64_t memory;		/* bytes, multiple of PAGE_SIZE, >= 1 MiB */
-	uint64_t swap;			/* bytes */
-	int nodes;
-	uint64_t seed;
-};
-
-/* mm/mm_init.c: boot and tear down. Errors: -EINVAL (bad config), -ENOMEM. */
-int machine_create(const struct machine_config *cfg, struct machine **out, char *err, size_t errlen);
-void machine_destroy(struct machine *m);
-
-static inline struct page *pfn_to_page(struct machine *m, uint64_t pfn) { return &m->pages[pfn]; }
-static inline uint64_t page_to_pfn(struct machine *m, const struct page *p)
+/* pfns are unsigned long, as in the kernel (the model is LP64, like x86-64). */
+_Static_assert(sizeof(unsigned long) == sizeof(uint64_t), "memfail models an LP64 kernel");
+static inline struct page *pfn_to_page(struct machine *m, unsigned long pfn) { return &m->pages[pfn]; }
+struct zone *page_zone(struct machine *m, const struct page *page);
+unsigned page_to_nid(struct machine *m, const struct page *page);
+static inline unsigned long page_to_pfn(struct machine *m, const struct page *p)
 {
-	return (uint64_t)(p - m->pages);
+	return (unsigned long)(p - m->pages);
 }
-static inline bool pfn_valid(struct machine *m, uint64_t pfn) { return pfn < m->nr_pages; }
+static inline bool pfn_valid(struct machine *m, unsigned long pfn) { return pfn < m->nr_pages; }
 static inline bool PageFlag(const struct page *p, int b) { return p->flags & PGF(b); }
 static inline void SetPageFlag(struct page *p, int b) { p->flags |= (uint32_t)PGF(b); }
 static inline void ClearPageFlag(struct page *p, int b) { p->flags &= ~(uint32_t)PGF(b); }
@@ -249,6 +140,8 @@ static inline bool page_mapped(const struct page *p) { return p->_mapcount > 0; 
 /* mm/page_alloc.c: the buddy allocator */
 struct page *alloc_pages(struct machine *m, unsigned order);
 void free_pages(struct machine *m, struct page *page, unsigned order);
+/* boot: hand pfns [start, end) (fresh, unreferenced frames) to the buddy allocator */
+void memblock_free_pages(struct machine *m, uint64_t start, uint64_t end);
 void get_page(struct page *page);
 void put_page(struct machine *m, struct page *page);	/* frees at refcount 0 */
 bool is_free_buddy_page(struct machine *m, struct page *page);
@@ -263,6 +156,8 @@ struct page *slab_alloc_page(struct machine *m);
 /* mm/page_data.c: page contents */
 const uint8_t *page_data(struct machine *m, struct page *page);	/* NULL = all zero */
 uint8_t *page_data_w(struct machine *m, struct page *page);
+/* write len bytes at off (keeps uniform pages bufferless) */
+void page_data_set(struct machine *m, struct page *page, size_t off, const uint8_t *buf, size_t len);
 void page_data_copy(struct machine *m, struct page *dst, struct page *src);
 void page_data_release(struct machine *m, struct page *page);
 
@@ -284,6 +179,9 @@ void anon_vma_link(struct vm_area_struct *vma, struct anon_vma *av);
 void anon_vma_put(struct anon_vma *av);
 int anon_vma_prepare(struct vm_area_struct *vma);
 void unlink_anon_vmas(struct vm_area_struct *vma);
+/* Squeeze out removed VMAs (order kept) before walking av->vmas / mapping->i_mmap. */
+void anon_vma_compact(struct anon_vma *av);
+void i_mmap_compact(struct address_space *mapping);
 void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, uint64_t addr);
 void page_add_file_rmap(struct page *page);
 void page_remove_rmap(struct machine *m, struct page *page, struct vm_area_struct *vma);
@@ -360,20 +258,5 @@ void swap_entry_free(struct machine *m, uint64_t slot);
 void swap_duplicate(struct machine *m, uint64_t slot);
 int do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte);
 
-/* kernel/printk.c: the log ring, lines in the kernel's formats */
-#define KERN_ERR 3
-#define KERN_WARNING 4
-#define KERN_INFO 6
-void printk(struct machine *m, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-const char *printk_next_line(struct machine *m, int *level); /* reader for the back end */
-
-/* fs/proc_task_mmu.c: the /proc/<pid>/pagemap word for a user address */
-uint64_t pagemap_entry(struct machine *m, struct mm_struct *mm, uint64_t addr);
-
-/* mm/debug.c: the invariant checker; returns the number of violations. */
-int check_invariants(struct machine *m, FILE *report);
-void machine_dump_state(struct machine *m, FILE *out);	/* counters and a page-types-like summary */
-
-uint64_t machine_rand(struct machine *m);
 
 #endif

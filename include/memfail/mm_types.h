@@ -53,19 +53,21 @@ struct anon_vma;
 /*
  * One modelled frame: 64 bytes, the size of Linux's own struct page, so a 64 GiB
  * machine fits in 1 GiB. List links are pfns, not pointers, to stay small.
+ * All-zero bytes are a valid frame that nothing uses (inside a free block, or
+ * not yet handed out), so boot leaves the frames of free memory untouched and
+ * the host backs them only once something touches them.
  */
 struct page {
 	uint32_t flags;		/* PGF(PG_*) */
 	int32_t _refcount;
 	int32_t _mapcount;	/* number of PTEs mapping this page (0 = unmapped) */
-	uint32_t compound_head;	/* pfn of the head (== own pfn when not a tail) */
+	uint32_t head_delta;	/* pfns back to the head of its block or compound page (0: itself) */
 	uintptr_t mapping;	/* struct address_space *, or struct anon_vma * | PAGE_MAPPING_ANON */
 	uint64_t index;		/* file page offset, or linear address page for anon */
 	uint64_t private;	/* swap entry in the swap cache, buddy order, MAGIC_HWPOISON */
 	uint32_t lru_prev, lru_next; /* buddy free list or LRU list links (pfns) */
 	uint8_t order;		/* compound order (head) */
-	uint8_t zone;
-	uint8_t node;
+	uint8_t _unused[2];	/* zone and node follow from the pfn: page_zone(), page_to_nid() */
 	uint8_t lru_list;	/* enum lru_list */
 	uint32_t data_slot;	/* index into the machine's data store, 0 = all zero */
 	void *pgmap;		/* struct dev_pagemap * for ZONE_DEVICE pages */

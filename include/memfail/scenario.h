@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MF_NAME_MAX 16 /* task/thread/region/fd/label names: at most 15 bytes + NUL */
 #define MF_PATH_MAX 64 /* "disk:data" style file names */
@@ -63,7 +64,7 @@ struct mf_pageref {
 	char task[MF_NAME_MAX]; /* MF_PREF_TASK */
 	struct mf_addr addr;	/* MF_PREF_TASK */
 	enum mf_fs fs;		/* MF_PREF_FILE */
-	char file[MF_PATH_MAX]; /* MF_PREF_FILE: name without the "fs:" prefix */
+	const char *file;	/* MF_PREF_FILE: name without the "fs:" prefix */
 	uint64_t file_off;	/* MF_PREF_FILE */
 	char label[MF_NAME_MAX];/* MF_PREF_LABEL */
 };
@@ -89,12 +90,27 @@ enum mf_op {
 	MF_OP__COUNT
 };
 
+/* What a statement is (one table of kinds: scenario/stmt_table.c). */
+enum mf_stmt_class {
+	MF_CLASS_DECL,		/* file, task, thread, sysctl */
+	MF_CLASS_TASK,		/* "TASK: op ...": a system call of that task */
+	MF_CLASS_SYSTEM,	/* injections, filters, sync, labels, ... */
+};
+#define MF_OPF_PAGEREF	 0x1u	/* names one page in st->ref, resolved by the driver */
+#define MF_OPF_INJECTS	 0x2u	/* may inject an error (st->as binds the page) */
+#define MF_OPF_MODEL_ONLY 0x4u	/* only the model can run it */
+
+enum mf_stmt_class mf_op_class(enum mf_op op);
+unsigned mf_op_flags(enum mf_op op);
+
 enum mf_mmap_kind { MF_MAP_ANON, MF_MAP_FILE, MF_MAP_FD, MF_MAP_SYSV };
 enum mf_madv {
 	MF_MADV_HWPOISON, MF_MADV_SOFT_OFFLINE, MF_MADV_HUGEPAGE, MF_MADV_NOHUGEPAGE,
 	MF_MADV_DONTNEED, MF_MADV_PAGEOUT, MF_MADV_WILLNEED, MF_MADV_COLLAPSE,
 	MF_MADV_MERGEABLE, MF_MADV_UNMERGEABLE,	/* KSM (MADV_MERGEABLE 12, MADV_UNMERGEABLE 13) */
 };
+/* madvise advice that injects (hwpoison, soft_offline) */
+bool mf_madv_injects(enum mf_madv advice);
 enum mf_mce_kill { MF_MCE_KILL_EARLY, MF_MCE_KILL_LATE, MF_MCE_KILL_CLEAR };
 enum mf_file_state { MF_FILE_SYNCED, MF_FILE_DIRTY, MF_FILE_HOLE, MF_FILE_UNCACHED };
 
@@ -171,12 +187,12 @@ struct mf_stmt {
 
 	/* FILE; MMAP file; OPEN; UNLINK */
 	enum mf_fs fs;
-	char file[MF_PATH_MAX];
+	const char *file;	 /* (strings live as long as the scenario) */
 	uint64_t size;		 /* FILE size; MMAP/MLOCK/MUNLOCK/MADVISE/FILL/CHECK/MSYNC length
 				    (MSYNC: 0 = whole region); READ/WRITE length; FTRUNCATE size; PUNCH len */
 	enum mf_file_state fstate; /* FILE */
 	bool aligned;		 /* FILE (pmem): 2 MiB-aligned extents (extent size hint + fallocate) */
-	char file2[MF_PATH_MAX]; /* REFLINK destination (same fs as file) */
+	const char *file2;	 /* REFLINK destination (same fs as file) */
 	uint64_t offset2;	 /* REFLINK destination offset (source: offset, length: size, 0 = FICLONE) */
 	struct mf_pattern pat;	 /* FILE fill=, MMAP fill=, WRITE fill=, FILL/CHECK pattern */
 
@@ -200,11 +216,13 @@ struct mf_stmt {
 	struct mf_pageref ref;	 /* CORRUPT_PFN/UNPOISON/HARD_OFFLINE/SOFT_OFFLINE/MCE_SRAO/MCE_SRAR/RECLAIM/LABEL */
 	uint64_t flags_mask, flags_value; /* FILTER_ENABLE */
 	int drop_caches;	 /* DROP_CACHES 1|2|3 */
-	char sysctl_key[64];	 /* SYSCTL, e.g. "vm.memory_failure_early_kill" */
-	char sysctl_val[32];
+	const char *sysctl_key;	 /* SYSCTL, e.g. "vm.memory_failure_early_kill" */
+	const char *sysctl_val;
 
-	struct mf_expres expres; /* "=> ..." */
-	struct mf_expect expect; /* when is_expect */
+	/* Out of line (malloc'd): most statements have neither, and a statement
+	 * stays small enough for a million of them. */
+	struct mf_expres *expres; /* "=> ...", or NULL */
+	struct mf_expect *expect; /* when is_expect */
 };
 
 struct mf_machine_cfg {
@@ -233,6 +251,7 @@ struct mf_scenario {
 	struct mf_sysctl_kv *sysctl;
 	int nstmt;
 	struct mf_stmt *stmt;	 /* declarations and steps, in file order */
+	struct mf_strpool *strings; /* what the statements' string pointers point to */
 };
 
 /* Parse error: "file:line:column: error: found X, expected Y" in msg. */
@@ -250,6 +269,8 @@ void mf_scenario_free(struct mf_scenario *sc);
 /* Canonical step text (spec section 9) into buf; returns buf. */
 const char *mf_stmt_canonical(const struct mf_stmt *st, char *buf, size_t len);
 const char *mf_op_name(enum mf_op op);
+/* The statement syntax of every kind, by class (for `memfail help statements`). */
+void mf_stmt_help(FILE *f);
 
 /* kpageflags bit number for a page-types name ("hwpoison" -> 19), -1 if unknown. */
 int mf_kpf_bit(const char *name);

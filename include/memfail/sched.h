@@ -60,6 +60,7 @@ struct task_struct {
 	struct task_struct *group_leader;
 	struct machine *m;
 	struct task_struct *next_all, *prev_all; /* machine-wide list of processes (leaders) */
+	int thread_idx;			/* index in machine->all_threads */
 };
 
 /* kernel/fork.c, kernel/exit.c */
@@ -68,7 +69,6 @@ struct task_struct *task_fork(struct task_struct *parent, const char *comm);
 struct task_struct *thread_create(struct task_struct *leader, const char *comm);
 void do_exit_group(struct task_struct *t, int signo, int code);
 void task_release(struct task_struct *leader);	/* free a dead (or, at teardown, any) process */
-struct task_struct *find_task_by_pid(struct machine *m, int pid);
 
 /*
  * kernel/signal.c: delivery happens at once (the model has no scheduler). A

@@ -110,7 +110,47 @@ static void test_inject_signal(void **state)
 	assert_int_equal(d.pid, pid);
 	assert_int_equal(d.signo, MF_SIGBUS);
 	assert_int_equal(mf_death_next(m, &d), 0);
+
+	/* mprotect: a store to a read-only page is a SIGSEGV, which no handler takes */
+	pid = task_with_page(m, MF_SIGBUS_HANDLER, &addr);
+	assert_int_equal(mf_mprotect(m, pid, addr, MF_PAGE_SIZE, MF_PROT_READ), 0);
+	assert_int_equal(mf_load(m, pid, addr, &b, &sig), 0);
+	assert_int_equal(mf_store(m, pid, addr, 2, &sig), MF_ACCESS_KILLED);
+	assert_int_equal(sig.signo, MF_SIGSEGV);
 	mf_machine_destroy(m);
+}
+
+/* Every call on no machine is -EINVAL (or an empty answer), never a crash. */
+static void test_no_machine(void **state)
+{
+	struct mf_sig sig;
+	uint64_t v;
+	uint8_t b;
+
+	(void)state;
+	assert_int_equal(mf_sysctl_set(NULL, "a", "b"), -EINVAL);
+	assert_int_equal(mf_fork(NULL, 1, "x", 0), -EINVAL);
+	assert_int_equal(mf_thread_create(NULL, 1), -EINVAL);
+	assert_int_equal(mf_exit_group(NULL, 1, 0), -EINVAL);
+	assert_int_equal(mf_prctl_mce_kill(NULL, 1, 0, 0), -EINVAL);
+	assert_int_equal(mf_proc_state(NULL, 1, NULL), -EINVAL);
+	assert_int_equal(mf_signal_next(NULL, &sig), -EINVAL);
+	assert_int_equal(mf_mmap(NULL, 1, 4096, 0, 0, -1, 0, &v), -EINVAL);
+	assert_int_equal(mf_madvise(NULL, 1, 0, 4096, MF_MADVISE_HWPOISON), -EINVAL);
+	assert_int_equal(mf_load(NULL, 1, 0, &b, &sig), -EINVAL);
+	assert_int_equal(mf_open(NULL, 1, "disk:a", 0), -EINVAL);
+	assert_int_equal(mf_pread(NULL, 1, 0, &b, 1, 0), -EINVAL);
+	assert_int_equal(mf_corrupt_pfn(NULL, 1), -EINVAL);
+	assert_int_equal(mf_mce(NULL, MF_MCE_AO, 1, 0), -EINVAL);
+	assert_int_equal(mf_kpageflags(NULL, 1, &v), -EINVAL);
+	assert_int_equal(mf_find_page(NULL, MF_PAGE_FREE, &v), -EINVAL);
+	assert_int_equal(mf_checkpoint(NULL, NULL), -EINVAL);
+	assert_int_equal(mf_dump_state(NULL, stdout), -EINVAL);
+	assert_null(mf_log_next(NULL, NULL));
+	assert_string_equal(mf_log_text(NULL), "");
+	assert_string_equal(mf_kernel_release(NULL), "");
+	assert_non_null(mf_errmsg(NULL));
+	mf_checkpoint_free(NULL);
 }
 
 static void test_bad_arguments(void **state)
@@ -138,6 +178,10 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(mf_mmap(m, pid, MF_PAGE_SIZE, MF_PROT_READ, MF_MAP_PRIVATE | MF_MAP_ANONYMOUS,
 				 -1, 0, NULL), -EINVAL);
 	assert_int_equal(mf_madvise(m, pid, 0, MF_PAGE_SIZE, 9999), -EINVAL);
+	assert_int_equal(mf_madvise(m, pid, UINT64_MAX - 10, MF_PAGE_SIZE, MF_MADVISE_HWPOISON), -EINVAL);
+	assert_int_equal(mf_munmap(m, pid, 0, UINT64_MAX), -EINVAL);
+	assert_int_equal(mf_mmap(m, pid, UINT64_MAX, MF_PROT_READ, MF_MAP_PRIVATE | MF_MAP_ANONYMOUS, -1, 0,
+				 &addr), -ENOMEM);
 	assert_int_equal(mf_load(m, pid, 0x1000, NULL, &sig), -EINVAL);
 	assert_int_equal(mf_load(m, 4242, 0x1000, &b, &sig), -ESRCH);
 	assert_int_equal(mf_check(m, pid, 0, 1, &pat, NULL, NULL), -EINVAL);
@@ -206,7 +250,7 @@ static char *snapshot(struct mf_machine *m, const int *pids, int npid)
 static void busy(struct mf_machine *m, int *pids, int round)
 {
 	struct mf_file_init init = { 64 << 10, MF_FILE_INIT_DIRTY, { MF_FILL_INDEX, 0, 0, 0 }, false };
-	char path[32];
+	char path[32], buf[4096];
 	uint64_t addr, pfn;
 	struct mf_sig sig;
 	int fd;
@@ -220,6 +264,9 @@ static void busy(struct mf_machine *m, int *pids, int round)
 	assert_int_equal(mf_mmap(m, pids[1], 64 << 10, MF_PROT_READ | MF_PROT_WRITE, MF_MAP_SHARED, fd,
 				 0, &addr), 0);
 	assert_int_equal(mf_store(m, pids[1], addr + 8192, 7, &sig), 0);
+	assert_int_equal(mf_pread(m, pids[1], fd, buf, sizeof(buf), 4096), sizeof(buf));
+	assert_int_equal(mf_pwrite(m, pids[1], fd, buf, sizeof(buf), 16384), sizeof(buf));
+	assert_int_equal(mf_pread(m, pids[1], fd, NULL, sizeof(buf), 0), -EFAULT);
 	assert_int_equal(mf_virt_to_pfn(m, pids[1], addr + 8192, &pfn), 0);
 	mf_hard_offline(m, pfn * MF_PAGE_SIZE);
 	assert_int_equal(mf_find_page(m, MF_PAGE_FREE, &pfn), 0);
@@ -307,7 +354,7 @@ static void test_ten_thousand_tasks(void **state)
 	struct mf_file_init init = { MF_PAGE_SIZE, MF_FILE_INIT_DIRTY, { MF_FILL_BYTE, 0x5a, 0, 0 }, false };
 	struct mf_death d;
 	uint64_t addr, pfn;
-	int i, pid, fd, deaths = 0;
+	int i, pid, fd, deaths = 0, last = 0;
 
 	(void)state;
 	assert_int_equal(mf_sysctl_set(m, "vm.memory_failure_early_kill", "1"), 0);
@@ -325,6 +372,8 @@ static void test_ten_thousand_tasks(void **state)
 	assert_int_equal(mf_corrupt_pfn(m, pfn), 0);
 	while (mf_death_next(m, &d) == 1) {
 		assert_int_equal(d.signo, MF_SIGBUS);
+		assert_true(d.pid > last);	/* creation order */
+		last = d.pid;
 		deaths++;
 	}
 	assert_int_equal(deaths, NTASKS);
@@ -337,6 +386,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_destroy),
 		cmocka_unit_test(test_inject_signal),
+		cmocka_unit_test(test_no_machine),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_checkpoint_restore),
 		cmocka_unit_test(test_ten_thousand_tasks),

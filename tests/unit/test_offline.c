@@ -164,8 +164,7 @@ static void test_page_flags_format(void **state)
 
 	(void)state;
 	p->flags = (uint32_t)(PGF(PG_uptodate) | PGF(PG_dirty) | PGF(PG_lru) | PGF(PG_swapbacked));
-	p->node = 0;
-	assert_int_equal(m->zones[p->zone].type, ZONE_DMA32);
+	assert_int_equal(page_zone(m, p)->type, ZONE_DMA32);
 	page_flags_format(m, p, buf, sizeof(buf));
 	assert_string_equal(buf, "0xfffffc008001c(uptodate|dirty|lru|swapbacked|node=0|zone=1|lastcpupid=0x1fffff)");
 	p->flags = (uint32_t)(PGF(PG_swapcache) | PGF(PG_hwpoison));

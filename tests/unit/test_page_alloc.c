@@ -68,7 +68,7 @@ static void assert_layout_equal(struct machine *m, const uint64_t want[MAX_ORDER
 /* Is pfn on the order-o free list of its zone? */
 static bool on_free_list(struct machine *m, uint64_t pfn, unsigned o)
 {
-	struct zone *z = &m->zones[m->pages[pfn].zone];
+	struct zone *z = page_zone(m, &m->pages[pfn]);
 	uint32_t p;
 
 	for (p = z->free_area[o].free_list.head; p != NO_PFN; p = m->pages[p].lru_next)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "memfail/driver.h"
 #include "memfail/scenario.h"
 
 static struct mf_scenario *parse(const char *src, struct mf_parse_error *err)
@@ -56,7 +57,7 @@ static const char FULL[] =
 	"A: fsync f => EIO\n"
 	"A: fdatasync f\n"
 	"A: msync m\n"
-	"A: msync m 4K\n"
+	"A: msync m+0 4K\n"
 	"A: ftruncate f 8K\n"
 	"A: punch f 0 4K\n"
 	"A: close f\n"
@@ -136,8 +137,8 @@ static const char *const FULL_CANON[] = {
 	"A: write f 8K 4K fill=0x01",
 	"A: fsync f",
 	"A: fdatasync f",
-	"A: msync m 20K",
-	"A: msync m 4K",
+	"A: msync m+0x0 20K",
+	"A: msync m+0x0 4K",
 	"A: ftruncate f 8K",
 	"A: punch f 0 4K",
 	"A: close f",
@@ -265,24 +266,24 @@ static void test_fields(void **state)
 	assert_int_equal(st->op, MF_OP_MADVISE);
 	assert_int_equal(st->madv, MF_MADV_HWPOISON);
 	assert_string_equal(st->as, "P");
-	assert_int_equal(st->expres.kind, MF_EXP_TEXT);
-	assert_string_equal(st->expres.text, "0");
+	assert_int_equal(st->expres->kind, MF_EXP_TEXT);
+	assert_string_equal(st->expres->text, "0");
 	st = find(sc, 28);	/* A.t2: load => SIGBUS AR */
 	assert_string_equal(st->task, "A");
 	assert_string_equal(st->thread, "t2");
-	assert_int_equal(st->expres.kind, MF_EXP_SIGNAL);
-	assert_string_equal(st->expres.text, "SIGBUS");
-	assert_string_equal(st->expres.code, "AR");
-	assert_true(st->expres.has_addr && st->expres.has_lsb);
-	assert_int_equal(st->expres.addr.off, 0x10);
-	assert_int_equal(st->expres.lsb, 12);
+	assert_int_equal(st->expres->kind, MF_EXP_SIGNAL);
+	assert_string_equal(st->expres->text, "SIGBUS");
+	assert_string_equal(st->expres->code, "AR");
+	assert_true(st->expres->has_addr && st->expres->has_lsb);
+	assert_int_equal(st->expres->addr.off, 0x10);
+	assert_int_equal(st->expres->lsb, 12);
 	st = find(sc, 34);	/* read => 2K index */
-	assert_int_equal(st->expres.kind, MF_EXP_SHORT);
-	assert_int_equal(st->expres.short_len, 2048);
-	assert_string_equal(st->expres.text, "index");
+	assert_int_equal(st->expres->kind, MF_EXP_SHORT);
+	assert_int_equal(st->expres->short_len, 2048);
+	assert_string_equal(st->expres->text, "index");
 	st = find(sc, 45);	/* load m+0 => killed SIGBUS */
-	assert_int_equal(st->expres.kind, MF_EXP_KILLED);
-	assert_string_equal(st->expres.text, "SIGBUS");
+	assert_int_equal(st->expres->kind, MF_EXP_KILLED);
+	assert_string_equal(st->expres->text, "SIGBUS");
 	st = find(sc, 21);	/* sysv */
 	assert_int_equal(st->mkind, MF_MAP_SYSV);
 	assert_true(st->shared && st->hugetlb);
@@ -294,10 +295,10 @@ static void test_fields(void **state)
 	assert_string_equal(st->ref.file, "data");
 	st = find(sc, 65);	/* expect A.main signals */
 	assert_true(st->is_expect);
-	assert_string_equal(st->expect.thread, "main");
-	assert_int_equal(st->expect.nsig, 1);
+	assert_string_equal(st->expect->thread, "main");
+	assert_int_equal(st->expect->nsig, 1);
 	st = find(sc, 72);
-	assert_int_equal(st->expect.hwcorrupt_bytes, -8192);
+	assert_int_equal(st->expect->hwcorrupt_bytes, -8192);
 	st = find(sc, 78);	/* madvise collapse */
 	assert_int_equal(st->madv, MF_MADV_COLLAPSE);
 	st = find(sc, 79);	/* pin buf+4K 8K */
@@ -306,12 +307,12 @@ static void test_fields(void **state)
 	assert_int_equal(st->size, 8192);
 	assert_int_equal(find(sc, 80)->op, MF_OP_UNPIN);
 	st = find(sc, 73);
-	assert_int_equal(st->expect.nflags, 2);
-	assert_int_equal(st->expect.flag_bit[0], 19);
-	assert_true(st->expect.flag_set[0]);
-	assert_int_equal(st->expect.flag_bit[1], 10);
-	assert_false(st->expect.flag_set[1]);
-	assert_string_equal(st->expect.label, "P");
+	assert_int_equal(st->expect->nflags, 2);
+	assert_int_equal(st->expect->flag_bit[0], 19);
+	assert_true(st->expect->flag_set[0]);
+	assert_int_equal(st->expect->flag_bit[1], 10);
+	assert_false(st->expect->flag_set[1]);
+	assert_string_equal(st->expect->label, "P");
 	mf_scenario_free(sc);
 }
 
@@ -367,7 +368,7 @@ static void test_lexical(void **state)
 			    "A: mmap b anon private 8K");
 	assert_string_equal(mf_stmt_canonical(&sc->stmt[2], buf, sizeof(buf)),
 			    "A: load b+0x400");
-	assert_string_equal(sc->stmt[3].expect.log, "x,y");
+	assert_string_equal(sc->stmt[3].expect->log, "x,y");
 	mf_scenario_free(sc);
 }
 
@@ -379,7 +380,7 @@ static void test_sizes(void **state)
 
 	(void)state;
 	sc = parse("scenario \"s\"\nfile disk:f size=1G\ntask A\nA: open f disk:f rw\n"
-		   "A: read f 1536 6K\nA: read f 0x100000 2049\n", &err);
+		   "A: read f 1536 6K\nA: read f 0x100000 2049\nA: read f 2T 0x1F\n", &err);
 	if (!sc)
 		fail_msg("%s", err.msg);
 	assert_string_equal(mf_stmt_canonical(&sc->stmt[0], buf, sizeof(buf)),
@@ -388,6 +389,9 @@ static void test_sizes(void **state)
 			    "A: read f 1536 6K");
 	assert_string_equal(mf_stmt_canonical(&sc->stmt[4], buf, sizeof(buf)),
 			    "A: read f 1M 2049");
+	/* T is a unit; a hex number may end in the digit F */
+	assert_string_equal(mf_stmt_canonical(&sc->stmt[5], buf, sizeof(buf)),
+			    "A: read f 2T 31");
 	mf_scenario_free(sc);
 }
 
@@ -451,7 +455,7 @@ static const struct {
 	{ "scenario \"x\"\ntask A\nA: mmap b fd f shared 4K\n", "t.mf:3:14: error: found 'f', expected an fd that A opened" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load b+4K\n", "t.mf:4:9: error: found 'b+4K', expected an address inside region b (0x1000 bytes)" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load c\n", "t.mf:4:9: error: found 'c', expected a region of task A" },
-	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load b+zz\n", "t.mf:4:9: error: found 'b+zz', expected an address REGION+OFFSET (offset: a number, may end in K, M or G)" },
+	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load b+zz\n", "t.mf:4:9: error: found 'b+zz', expected an address REGION+OFFSET (offset: a number, may end in K, M, G or T)" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: store b 0x100\n", "t.mf:4:12: error: found '0x100', expected a byte value 0xNN" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 12K hwpoison\n", "t.mf:4:14: error: found '12K', expected a range inside region b (0x2000 bytes from offset 0x0)" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 8K\nA: madvise b 4K poison\n", "t.mf:4:17: error: found 'poison', expected an advice: hwpoison, soft_offline, hugepage, nohugepage, dontneed, pageout, willneed, collapse, mergeable or unmergeable" },
@@ -529,6 +533,58 @@ static void test_parse_file(void **state)
 	assert_string_equal(err.msg, "/nonexistent/x.mf: error: No such file or directory");
 }
 
+/* Back-end limits: the first statement beyond one is named, with the back end. */
+static void test_limits(void **state)
+{
+	static const struct mf_limits lim = { .tasks = 2, .threads = 2, .regions = 1, .fds = 1,
+					      .pins = 1 };
+	static const struct {
+		const char *src;
+		int line;
+		const char *msg;
+	} cases[] = {
+		{ "task A\ntask B fork A\ntask C\n", 3,
+		  "the test back end runs at most 2 tasks; this statement needs one more" },
+		{ "task A\nthread A.t\nthread A.u\n", 3,
+		  "the test back end runs at most 2 threads of task A; this statement needs one more" },
+		{ "task A\nA: mmap a anon private 4K\nA: munmap a\nA: mmap b anon private 4K\n"
+		  "task B fork A\nB: mmap c anon private 4K\n", 6,
+		  "the test back end runs at most 1 regions mapped at once of task B; this "
+		  "statement needs one more" },
+		{ "file disk:f size=4K\ntask A\nA: open f disk:f rw\nA: close f\nA: open g disk:f ro\n"
+		  "A: open h disk:f ro\n", 6,
+		  "the test back end runs at most 1 fds open at once of task A; this statement "
+		  "needs one more" },
+		{ "task A\nA: mmap a anon private 8K\nA: pin a+0 4K\nA: unpin\nA: pin a+0 4K\n"
+		  "A: pin a+0x1000 4K\n", 6,
+		  "the test back end runs at most 1 pins before an unpin of task A; this statement "
+		  "needs one more" },
+		{ "task A\ntask B\nA: mmap a anon private 4K\n", 0, NULL },
+	};
+	char src[512], msg[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mf_parse_error err;
+		struct mf_scenario *sc;
+		const struct mf_stmt *over;
+
+		snprintf(src, sizeof(src), "scenario \"l\"\n%s", cases[i].src);
+		sc = parse(src, &err);
+		if (!sc)
+			fail_msg("case %zu: %s", i, err.msg);
+		over = mf_check_limits(sc, "test", &lim, msg, sizeof(msg));
+		if (!cases[i].msg) {
+			assert_null(over);
+		} else {
+			assert_non_null(over);
+			assert_int_equal(over->line, cases[i].line + 1);
+			assert_string_equal(msg, cases[i].msg);
+		}
+		mf_scenario_free(sc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -542,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_kpf),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * struct machine: everything one modelled computer owns (frames, zones, LRU,
+ * tasks, files, swap, memory-failure state, locks, the log). Several machines
+ * can live in one process; nothing in the model is global.
+ */
+#ifndef MEMFAIL_MACHINE_H
+#define MEMFAIL_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "memfail/fs.h"
+#include "memfail/locking.h"
+#include "memfail/mm_types.h"
+#include "memfail/printk.h"
+
+struct inode;
+struct ksm_state;
+struct kernel_profile;
+struct pmem_device;
+struct sigrecord;
+struct swap_info;
+struct task_struct;
+
+struct hwpoison_filter {
+	bool enable;
+	uint32_t dev_major, dev_minor;	/* ~0U = wildcard */
+	uint64_t flags_mask, flags_value;
+	uint64_t memcg;
+};
+
+struct mf_trace_rec {		/* ras:memory_failure_event */
+	uint64_t pfn;
+	int type, result;
+};
+
+#define MF_FIFO_SIZE 16
+
+struct machine {
+	uint64_t nr_pages;
+	struct page *pages;
+	int nr_nodes;
+	struct zone zones[MAX_NR_ZONES];
+	int nr_zones;
+	struct lruvec lruvec;
+	struct pagevec lru_add_pvec;	/* one modelled CPU's batch */
+	uint64_t reserved_end;		/* pfns [0, reserved_end) are reserved at boot */
+	uint64_t nr_ram_pages;		/* RAM, split evenly over nr_nodes (pmem follows it) */
+	uint32_t zero_pfn;		/* the shared zero page */
+
+	/* page contents: slot 0 reads as zeroes; others are PAGE_SIZE buffers (mm/page_data.c) */
+	uint8_t *uniform[256];		/* shared images of uniform pages, by byte */
+	uint8_t **data;
+	uint32_t nr_data, cap_data;
+	uint32_t *free_slots;
+	uint32_t nr_free_slots;
+
+	/* tasks */
+	struct task_struct *tasks;	/* list of thread group leaders, creation order */
+	struct task_struct *tasks_tail;
+	struct task_struct **all_threads;
+	int nr_threads, cap_threads;
+	int next_pid;
+	uint64_t next_seq;
+	struct task_struct *current;	/* the thread making the current system call */
+	struct sigrecord *sigs;		/* signals delivered since the last drain */
+	int nr_sigs, cap_sigs;
+
+	/* files */
+	struct super_block disk_sb, tmpfs_sb, hugetlbfs_sb, bdev_sb;
+	struct inode **inodes;
+	int nr_inodes, cap_inodes;
+	uint64_t next_ino;
+	struct swap_info *swap;
+	struct pmem_device *pmem;	/* ZONE_DEVICE pmem after RAM (mm/memremap.c), or NULL */
+
+	/* slab: pages handed to the small slab layer */
+	uint32_t *slab_pfns;
+	int nr_slab, cap_slab;
+
+	/* memory failure */
+	int sysctl_memory_failure_early_kill;
+	int sysctl_memory_failure_recovery;
+	uint64_t num_poisoned_pages;
+	bool hw_memory_failure;
+	bool panicked;
+	struct hwpoison_filter filter;
+	struct mf_trace_rec *trace;
+	int nr_trace, cap_trace;
+	uint64_t mf_results[4];		/* per mf_result */
+	/* soft offline, model-only knobs (memfail.* sysctls, mm/memory-failure-offline.c) */
+	int soft_offline_order;		/* enum so_order: 0 = 6.1's poison_then_put */
+	bool soft_offline_pause;	/* the next soft offline stops in its window */
+	bool soft_offline_paused;	/* one is stopped there now, on soft_offline_pfn */
+	unsigned long soft_offline_pfn;
+	/* memory_failure_queue's per-CPU kfifo (6.1: 16 entries), drained by memory_failure_work */
+	struct {
+		unsigned long pfn[MF_FIFO_SIZE];
+		int flags[MF_FIFO_SIZE];
+		int n;
+	} mf_fifo;
+	int mf_sig_base;		/* m->sigs index where this DAX memory_failure began */
+
+	/* kernel/locking.c */
+	bool mf_mutex_held;
+	uint64_t lock_count[MF_LOCK__COUNT];
+	mf_lock_hook_fn lock_hook;
+	void *lock_hook_ctx;
+
+	struct hstate hstate;		/* mm/hugetlb.c */
+	struct ksm_state *ksm;		/* mm/ksm.c, allocated on first use */
+	struct thp_state thp;		/* mm/huge_memory.c */
+
+	void *ck_scratch;		/* mm/debug.c: the checker's per-pfn counters, kept across steps */
+	uint64_t ck_scratch_nr;
+
+	struct printk_ring log;
+	const struct kernel_profile *profile;	/* the kernel version followed (kernel/profile.c) */
+	/* called as each process dies (the API's death ledger, kernel/sys_task.c) */
+	void (*exit_hook)(void *ctx, struct task_struct *leader);
+	void *exit_hook_ctx;
+	uint64_t clock_ns;		/* the model's clock: advances per printk */
+};
+
+struct machine_config {
+	uint64_t memory;		/* bytes, multiple of PAGE_SIZE, >= 1 MiB */
+	uint64_t swap;			/* bytes */
+	int nodes;
+	uint64_t seed;
+};
+
+/* mm/mm_init.c: boot and tear down. Errors: -EINVAL (bad config), -ENOMEM. */
+int machine_create(const struct machine_config *cfg, struct machine **out, char *err, size_t errlen);
+void machine_destroy(struct machine *m);
+/* the frame array (zeroed host memory; mf_oom when the host has none) */
+struct page *frames_alloc(uint64_t nr);
+struct page *frames_resize(struct page *pages, uint64_t old_nr, uint64_t nr);
+void frames_free(struct page *pages, uint64_t nr);
+
+/* mm/debug.c: the invariant checker; returns the number of violations. */
+int check_invariants(struct machine *m, FILE *report);
+void machine_dump_state(struct machine *m, FILE *out);	/* counters and a page-types-like summary */
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A u64 -> u64 hash map with open addressing (lib/u64map.c): the model's page
+ * tables (vpn -> pte) and other sparse indexes.
+ */
+#ifndef MEMFAIL_U64MAP_H
+#define MEMFAIL_U64MAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct u64map {
+	uint64_t *keys, *vals;
+	uint64_t cap, nr, tomb;
+};
+
+void u64map_init(struct u64map *mp);
+void u64map_free(struct u64map *mp);
+/* Insert or replace; 0. Growing the table follows the one OOM policy (mf_oom). */
+int u64map_put(struct u64map *mp, uint64_t key, uint64_t val);
+bool u64map_del(struct u64map *mp, uint64_t key);
+uint64_t *u64map_slot(const struct u64map *mp, uint64_t key);	/* value pointer or NULL */
+
+#endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Private to snapshot/capture.c and snapshot/capture_proc.c. */
+#ifndef SNAPSHOT_CAPTURE_H
+#define SNAPSHOT_CAPTURE_H
+
+#include "memfail/snapshot.h"
+
+/* Read size for /proc/kpage* and pagemap */
+#define SNAP_CHUNK (1 << 20)
+
+/* A whole /proc or /sys file as a string, or NULL with errno set. */
+char *snap_slurp(const char *path);
+/* Every process but memfail itself, then memfail itself. */
+void snap_capture_procs(struct snapshot *s);
+void snap_capture_self(struct snapshot *s);
+
+#endif

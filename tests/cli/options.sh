@@ -1,0 +1,15 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# --seed is gone (the model draws no random numbers): refused, and not in help.
+. tests/cli/lib.sh
+
+run "$MEMFAIL" run --seed 3 "$SCEN"
+want_rc 2 "run --seed"
+want_in "$T/err" "unrecognized option '--seed'" "run --seed"
+run "$MEMFAIL" help run
+grep -q -- --seed "$T/out" && fail "help run mentions --seed"
+grep -q -- '--seed' docs/memfail.1 && fail "docs/memfail.1 mentions --seed"
+run "$MEMFAIL" run --no-check-invariants --check-invariants -q "$SCEN"
+want_rc 0 "run with the remaining options"
+want_empty "$T/out" "run -q"
+done_

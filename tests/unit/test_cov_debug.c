@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The invariant checker (mm/debug.c) must catch what it claims to: each test
+ * builds a consistent machine, breaks one thing by hand, asserts the report
+ * names it, and puts it back (the machine is consistent again).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mm_test.h"
+
+#include "memfail/fs.h"
+#include "memfail/huge_mm.h"
+#include "memfail/mm.h"
+
+#define RW (VM_READ | VM_WRITE)
+
+/* The checker reports at least one violation and its text contains want. */
+static void bad(struct machine *m, const char *want)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int n;
+
+	assert_non_null(f);
+	n = check_invariants(m, f);
+	fclose(f);
+	if (n <= 0 || !strstr(text, want))
+		fail_msg("expected a violation '%s', got %d: %s", want, n, text);
+	free(text);
+}
+
+/* A machine with one task that wrote one anonymous page; *pfn is that page. */
+static struct machine *setup(struct task_struct **t, uint64_t *addr, uint64_t *pfn)
+{
+	struct machine *m = mk_machine(16);
+
+	*t = task_create(m, "A");
+	assert_non_null(*t);
+	*addr = map(*t, 4 * PAGE_SIZE, RW);
+	store(*t, *addr, 0x42);
+	*pfn = page_to_pfn(m, page_at(*t, *addr));
+	ok(m);
+	return m;
+}
+
+/* A head of a free block on some list. */
+static struct page *free_head(struct machine *m, unsigned *order)
+{
+	for (int z = 0; z < m->nr_zones; z++)
+		for (unsigned o = 0; o < MAX_ORDER; o++)
+			if (m->zones[z].free_area[o].free_list.head != NO_PFN) {
+				*order = o;
+				return &m->pages[m->zones[z].free_area[o].free_list.head];
+			}
+	fail_msg("no free page");
+	return NULL;
+}
+
+static void test_free_lists(void **state)
+{
+	struct task_struct *t;
+	uint64_t addr, pfn;
+	struct machine *m = setup(&t, &addr, &pfn);
+	unsigned order;
+	struct page *p = free_head(m, &order);
+
+	(void)state;
+	p->_refcount = 1;
+	bad(m, "has refcount 1");
+	p->_refcount = 0;
+	SetPageFlag(p, PG_hwpoison);
+	bad(m, "free list holds hwpoison");
+	ClearPageFlag(p, PG_hwpoison);
+	p->private = order + 1;
+	bad(m, "is not a buddy of that order");
+	p->private = order;
+	page_zone(m, p)->nr_free++;
+	bad(m, "free pages, its lists hold");
+	page_zone(m, p)->nr_free--;
+	ok(m);
+	machine_destroy(m);
+}
+
+static void test_lru(void **state)
+{
+	struct task_struct *t;
+	uint64_t addr, pfn;
+	struct machine *m = setup(&t, &addr, &pfn);
+	struct page *p = &m->pages[pfn];
+	unsigned order;
+	struct page *f = free_head(m, &order);
+
+	(void)state;
+	lru_add_drain(m);
+	assert_true(PageFlag(p, PG_lru));
+	ClearPageFlag(p, PG_lru);
+	bad(m, "without PG_lru");
+	SetPageFlag(p, PG_lru);
+	SetPageFlag(f, PG_lru);
+	bad(m, "have PG_lru but the LRU lists hold");
+	ClearPageFlag(f, PG_lru);
+	ok(m);
+	machine_destroy(m);
+}
+
+static void test_page_tables(void **state)
+{
+	struct task_struct *t;
+	uint64_t addr, pfn;
+	struct machine *m = setup(&t, &addr, &pfn);
+	struct page *p = &m->pages[pfn];
+	pte_t *pte = pte_lookup(t->mm, addr), save = *pte;
+
+	(void)state;
+	p->_mapcount++;
+	bad(m, "PTEs map it");
+	p->_mapcount--;
+	p->_refcount = 0;
+	bad(m, "PTE maps free pfn");
+	p->_refcount = 1;
+	SetPageFlag(p, PG_hwpoison);
+	bad(m, "can read hwpoison pfn");
+	ClearPageFlag(p, PG_hwpoison);
+	*pte = ((pte_t)m->nr_pages << PTE_PFN_SHIFT) | PTE_PRESENT;
+	bad(m, "PTE maps invalid pfn");
+	*pte = mk_swp_pte(SWP_SWAPFILE, 3);
+	p->_mapcount--;
+	bad(m, "names a free slot");
+	*pte = mk_swp_pte(SWP_HWPOISON, m->nr_pages + 5);
+	bad(m, "hwpoison entry for invalid pfn");
+	*pte = PTE_SWP | ((pte_t)7 << SWP_TYPE_SHIFT) | (1ULL << PTE_PFN_SHIFT);
+	bad(m, "unknown PTE");
+	*pte = save;
+	p->_mapcount++;
+	ok(m);
+	/* a PTE where no VMA is */
+	set_pte(t->mm, addr + (1ULL << 30), save);
+	bad(m, "outside every VMA");
+	pte_clear(t->mm, addr + (1ULL << 30));
+	ok(m);
+	machine_destroy(m);
+}
+
+static void test_pages(void **state)
+{
+	struct task_struct *t;
+	uint64_t addr, pfn;
+	struct machine *m = setup(&t, &addr, &pfn);
+	struct page *p = &m->pages[pfn], *q = alloc_pages(m, 0);
+
+	(void)state;
+	assert_non_null(q);
+	p->_refcount = -1;
+	bad(m, "refcount -1");
+	p->_refcount = 1;
+	q->_refcount = 0;
+	bad(m, "refcount 0 but not free (leaked)");
+	q->_refcount = 1;
+	SetPageFlag(q, PG_buddy);
+	bad(m, "PG_buddy but on no free list");
+	ClearPageFlag(q, PG_buddy);
+	SetPageFlag(q, PG_swapcache);
+	bad(m, "PG_swapcache but the swap cache does not hold it");
+	ClearPageFlag(q, PG_swapcache);
+	put_page(m, q);
+	ok(m);
+	machine_destroy(m);
+}
+
+static void test_page_cache(void **state)
+{
+	struct machine *m = mk_machine(16);
+	struct inode *inode = fs_create(m, FS_DISK, "data", 0);
+	struct file *f = fs_open(inode, FMODE_READ | FMODE_WRITE);
+	static uint8_t buf[PAGE_SIZE];
+	struct page *p;
+	int ref;
+
+	(void)state;
+	assert_int_equal(fs_pwrite(f, buf, PAGE_SIZE, 0), PAGE_SIZE);
+	p = xa_load(&inode->i_data.i_pages, 0);
+	assert_non_null(p);
+	p->index = 9;
+	bad(m, "page-cache entry 0 is pfn");
+	p->index = 0;
+	ref = p->_refcount;
+	p->_refcount = 0;
+	bad(m, "has no reference");
+	p->_refcount = ref;
+	inode->i_data.nrpages++;
+	bad(m, "nrpages 2 but 1 pages cached");
+	inode->i_data.nrpages--;
+	ok(m);
+	fput(f);
+	machine_destroy(m);
+}
+
+static void test_hugetlb(void **state)
+{
+	struct machine *m = mk_machine(32);
+	struct hstate *h = &m->hstate;
+	struct page *head;
+
+	(void)state;
+	assert_int_equal(hugetlb_set_pool(m, 2, 0), 0);
+	ok(m);
+	h->nr_huge_pages++;
+	bad(m, "hugetlb pool counts 3 pages");
+	h->nr_huge_pages--;
+	h->resv_huge_pages = h->free_huge_pages + 1;
+	bad(m, "reserved of");
+	h->resv_huge_pages = 0;
+	head = &m->pages[h->freelist.head];
+	head->_refcount = 1;
+	bad(m, "hugetlb free list holds pfn");
+	head->_refcount = 0;
+	head[1]._refcount = 1;
+	bad(m, "tail pfn");
+	head[1]._refcount = 0;
+	ok(m);
+	machine_destroy(m);
+}
+
+/* Only the first eight violations are printed; the count is all of them. */
+static void test_many(void **state)
+{
+	struct machine *m = mk_machine(16);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct page *q[10];
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		q[i] = alloc_pages(m, 0);
+		q[i]->_refcount = 0;
+	}
+	assert_int_equal(check_invariants(m, f), 10);
+	fclose(f);
+	assert_non_null(strstr(text, "(leaked)."));
+	free(text);
+	for (int i = 0; i < 10; i++) {
+		q[i]->_refcount = 1;
+		put_page(m, q[i]);
+	}
+	ok(m);
+	machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_free_lists),
+		cmocka_unit_test(test_lru),
+		cmocka_unit_test(test_page_tables),
+		cmocka_unit_test(test_pages),
+		cmocka_unit_test(test_page_cache),
+		cmocka_unit_test(test_hugetlb),
+		cmocka_unit_test(test_many),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
