@@ -50,7 +50,8 @@ LANG_OBJ := $(LANG_SRC:%.c=$(O)/%.o)
 # is installed (MPI=0 builds without it; the command then runs on one rank).
 CAMP_SRC := $(sort $(wildcard campaign/*.c))
 CAMP_OBJ := $(CAMP_SRC:%.c=$(O)/%.o)
-CAMP_LIBS := -lsqlite3 $(shell pkg-config --libs cairo 2>/dev/null || echo -lcairo) -lm
+CAMP_LIBS := -lsqlite3 $(shell pkg-config --libs cairo fontconfig 2>/dev/null || echo -lcairo -lfontconfig) \
+	-lm
 MPI ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
 ifeq ($(MPI),1)
 $(O)/campaign/mpi.o: ALL_CFLAGS += -DHAVE_MPI $(shell pkg-config --cflags ompi-c)

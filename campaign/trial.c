@@ -116,10 +116,13 @@ static const struct cp_rmap_ent *mapper(struct tctx *x, struct pstate *s, uint64
 static int offline_one(struct tctx *x, struct pstate *s, double t_h, uint64_t pfn)
 {
 	const struct cp_rmap_ent *e;
-	uint64_t to;
+	uint64_t to, flags;
 	int ret;
 
-	if (cp_rmap_get(&s->offlined, pfn))
+
+	/* a page the kernel already retired at a UE is not the policy's to claim */
+	if (cp_rmap_get(&s->offlined, pfn) || mf_kpageflags(s->m, pfn, &flags) ||
+	    CP_BIT(flags, CP_KPF_HWPOISON))
 		return 0;
 	e = mapper(x, s, pfn);
 	ret = mf_soft_offline(s->m, pfn * MF_PAGE_SIZE);

@@ -154,8 +154,15 @@ int cp_main(int argc, char **argv)
 	}
 	b.size = size;
 	ret = parse_args(argc, argv, &o) ? usage(stderr, 2) : 0;
-	if (!ret && cp_parse_file(o.file, &c, rank ? fopen("/dev/null", "w") : stderr))
-		ret = 2;
+	if (!ret) {
+		/* every rank parses; only rank 0 reports */
+		FILE *perr = rank ? fopen("/dev/null", "w") : stderr;
+
+		if (cp_parse_file(o.file, &c, perr ? perr : stderr))
+			ret = 2;
+		if (perr && perr != stderr)
+			fclose(perr);
+	}
 	if (ret) {
 		cp_mpi_finalize();
 		return ret;
