@@ -13,19 +13,9 @@
 #include "memfail/array.h"
 #include "memfail/campaign.h"
 
-#define MAX_TOK 24
+#include "parse.h"
 
-struct pctx {
-	const char *file;
-	int line;
-	FILE *err;
-	struct cp_campaign *c;
-	char *tok[MAX_TOK];
-	int ntok;
-	bool seen_title;
-};
-
-static int fail(struct pctx *p, const char *fmt, ...)
+int cpp_fail(struct pctx *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -37,30 +27,30 @@ static int fail(struct pctx *p, const char *fmt, ...)
 	return -1;
 }
 
-static int num(struct pctx *p, const char *what, const char *s, double *out)
+int cpp_num(struct pctx *p, const char *what, const char *s, double *out)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(*out) || *out < 0)
-		return fail(p, "%s wants a non-negative number, not '%s'", what, s);
+		return cpp_fail(p, "%s wants a non-negative number, not '%s'", what, s);
 	return 0;
 }
 
-static int integer(struct pctx *p, const char *what, const char *s, long lo, long *out)
+int cpp_integer(struct pctx *p, const char *what, const char *s, long lo, long *out)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtol(s, &end, 0);
 	if (!*s || *end || errno || *out < lo)
-		return fail(p, "%s wants an integer >= %ld, not '%s'", what, lo, s);
+		return cpp_fail(p, "%s wants an integer >= %ld, not '%s'", what, lo, s);
 	return 0;
 }
 
 /* 4K, 64M, 4G: multiples of 4 KiB. */
-static int size(struct pctx *p, const char *what, const char *s, uint64_t *out)
+int cpp_size(struct pctx *p, const char *what, const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -72,13 +62,13 @@ static int size(struct pctx *p, const char *what, const char *s, uint64_t *out)
 		end++;
 	}
 	if (!*s || *s == '-' || *end || errno || v % MF_PAGE_SIZE)
-		return fail(p, "%s wants a size in 4K multiples (e.g. 64M), not '%s'", what, s);
+		return cpp_fail(p, "%s wants a size in 4K multiples (e.g. 64M), not '%s'", what, s);
 	*out = v;
 	return 0;
 }
 
 /* 24h, 7d, or plain hours. */
-static int duration(struct pctx *p, const char *what, const char *s, double *out)
+int cpp_duration(struct pctx *p, const char *what, const char *s, double *out)
 {
 	char buf[64];
 	size_t n = strlen(s);
@@ -90,40 +80,40 @@ static int duration(struct pctx *p, const char *what, const char *s, double *out
 		buf[n - 1] = 0;
 		s = buf;
 	}
-	if (num(p, what, s, out))
+	if (cpp_num(p, what, s, out))
 		return -1;
 	*out *= mul;
 	if (*out <= 0)
-		return fail(p, "%s must be positive", what);
+		return cpp_fail(p, "%s must be positive", what);
 	return 0;
 }
 
 /* Split KEY=VALUE; returns VALUE or NULL (and reports) when there is none. */
-static const char *value(struct pctx *p, char *tok)
+const char *cpp_value(struct pctx *p, char *tok)
 {
 	char *eq = strchr(tok, '=');
 
 	if (!eq || !eq[1]) {
-		fail(p, "found '%s', expected KEY=VALUE", tok);
+		cpp_fail(p, "found '%s', expected KEY=VALUE", tok);
 		return NULL;
 	}
 	*eq = 0;
 	return eq + 1;
 }
 
-static int want_args(struct pctx *p, int lo, int hi)
+int cpp_want_args(struct pctx *p, int lo, int hi)
 {
 	if (p->ntok - 1 < lo)
-		return fail(p, "%s: missing argument", p->tok[0]);
+		return cpp_fail(p, "%s: missing argument", p->tok[0]);
 	if (p->ntok - 1 > hi && hi + 1 < MAX_TOK)
-		return fail(p, "%s: unexpected '%s'", p->tok[0], p->tok[hi + 1]);
+		return cpp_fail(p, "%s: unexpected '%s'", p->tok[0], p->tok[hi + 1]);
 	return 0;
 }
 
 static struct cp_machine *cur_machine(struct pctx *p)
 {
 	if (!p->c->nmachines) {
-		fail(p, "%s before any machine statement", p->tok[0]);
+		cpp_fail(p, "%s before any machine statement", p->tok[0]);
 		return NULL;
 	}
 	return &p->c->machines[p->c->nmachines - 1];
@@ -134,25 +124,25 @@ static int machine_opt(struct pctx *p, struct cp_machine *m, char *tok)
 	static const char *const keys[] = { "dimms", "ranks", "banks", "devices", "columns" };
 	unsigned *fields[] = { &m->dram.dimms, &m->dram.ranks, &m->dram.banks, &m->dram.devices,
 			       &m->dram.columns };
-	const char *v = value(p, tok);
+	const char *v = cpp_value(p, tok);
 	long l;
 
 	if (!v)
 		return -1;
 	if (!strcmp(tok, "weight"))
-		return num(p, "weight", v, &m->weight);
+		return cpp_num(p, "weight", v, &m->weight);
 	if (!strcmp(tok, "memory"))
-		return size(p, "memory", v, &m->dram.memory);
+		return cpp_size(p, "memory", v, &m->dram.memory);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (!strcmp(tok, keys[i])) {
-			if (integer(p, keys[i], v, 1, &l))
+			if (cpp_integer(p, keys[i], v, 1, &l))
 				return -1;
 			if (l > 1 << 20)
-				return fail(p, "%s=%ld is too large", keys[i], l);
+				return cpp_fail(p, "%s=%ld is too large", keys[i], l);
 			*fields[i] = (unsigned)l;
 			return 0;
 		}
-	return fail(p, "machine: unknown option '%s' (weight, memory, dimms, ranks, banks, "
+	return cpp_fail(p, "machine: unknown option '%s' (weight, memory, dimms, ranks, banks, "
 		    "devices, columns)", tok);
 }
 
@@ -162,14 +152,14 @@ static int st_machine(struct pctx *p)
 	struct cp_machine *m;
 	char err[160];
 
-	if (want_args(p, 1, MAX_TOK))
+	if (cpp_want_args(p, 1, MAX_TOK))
 		return -1;
 	for (size_t i = 0; i < c->nmachines; i++)
 		if (!strcmp(c->machines[i].name, p->tok[1]))
-			return fail(p, "machine '%s' already declared on line %d", p->tok[1],
+			return cpp_fail(p, "machine '%s' already declared on line %d", p->tok[1],
 				    c->machines[i].line);
 	if (strlen(p->tok[1]) >= sizeof(m->name))
-		return fail(p, "machine name '%s' is too long", p->tok[1]);
+		return cpp_fail(p, "machine name '%s' is too long", p->tok[1]);
 	ARRAY_GROW(c->machines, c->nmachines, c->cmachines, "campaign machines");
 	m = &c->machines[c->nmachines++];
 	*m = (struct cp_machine){ .weight = 1, .line = p->line,
@@ -180,7 +170,7 @@ static int st_machine(struct pctx *p)
 		if (machine_opt(p, m, p->tok[i]))
 			return -1;
 	if (cp_dram_check(&m->dram, err, sizeof(err)))
-		return fail(p, "machine %s: %s", m->name, err);
+		return cpp_fail(p, "machine %s: %s", m->name, err);
 	return 0;
 }
 
@@ -193,7 +183,7 @@ static int file_state(struct pctx *p, const char *s, int *state)
 			*state = (int)i;
 			return 0;
 		}
-	return fail(p, "file: found '%s', expected size=SIZE or dirty|synced|hole|uncached", s);
+	return cpp_fail(p, "file: found '%s', expected size=SIZE or dirty|synced|hole|uncached", s);
 }
 
 static int st_file(struct pctx *p)
@@ -201,23 +191,23 @@ static int st_file(struct pctx *p)
 	struct cp_machine *m = cur_machine(p);
 	struct cp_file f = { .state = MF_FILE_INIT_SYNCED };
 
-	if (!m || want_args(p, 2, 3))
+	if (!m || cpp_want_args(p, 2, 3))
 		return -1;
 	if (strncmp(p->tok[1], "disk:", 5) && strncmp(p->tok[1], "tmpfs:", 6))
-		return fail(p, "file: '%s' is not disk:NAME or tmpfs:NAME", p->tok[1]);
+		return cpp_fail(p, "file: '%s' is not disk:NAME or tmpfs:NAME", p->tok[1]);
 	if (strlen(p->tok[1]) >= sizeof(f.path))
-		return fail(p, "file name '%s' is too long", p->tok[1]);
+		return cpp_fail(p, "file name '%s' is too long", p->tok[1]);
 	strcpy(f.path, p->tok[1]);
 	for (int i = 2; i < p->ntok; i++) {
 		if (!strncmp(p->tok[i], "size=", 5)) {
-			if (size(p, "size", p->tok[i] + 5, &f.size))
+			if (cpp_size(p, "size", p->tok[i] + 5, &f.size))
 				return -1;
 		} else if (file_state(p, p->tok[i], &f.state)) {
 			return -1;
 		}
 	}
 	if (!f.size)
-		return fail(p, "file %s: size=SIZE is required", f.path);
+		return cpp_fail(p, "file %s: size=SIZE is required", f.path);
 	ARRAY_PUSH(m->files, m->nfiles, m->cfiles, f, "campaign files");
 	return 0;
 }
@@ -242,23 +232,23 @@ static int proc_opt(struct pctx *p, struct cp_machine *m, struct cp_proc *pr, ch
 
 	if (!proc_flag(pr, tok))
 		return 0;
-	if (!(v = value(p, tok)))
+	if (!(v = cpp_value(p, tok)))
 		return -1;
 	if (!strcmp(tok, "count")) {
-		if (integer(p, "count", v, 1, &l) || (l > 100000 && fail(p, "count is too large")))
+		if (cpp_integer(p, "count", v, 1, &l) || (l > 100000 && cpp_fail(p, "count is too large")))
 			return -1;
 		pr->count = (int)l;
 		return 0;
 	}
 	if (!strcmp(tok, "anon"))
-		return size(p, "anon", v, &pr->anon);
+		return cpp_size(p, "anon", v, &pr->anon);
 	if (!strcmp(tok, "shmem"))
-		return size(p, "shmem", v, &pr->shmem);
+		return cpp_size(p, "shmem", v, &pr->shmem);
 	if (!strcmp(tok, "pin"))
-		return size(p, "pin", v, &pr->pin);
+		return cpp_size(p, "pin", v, &pr->pin);
 	if (!strcmp(tok, "sigbus")) {
 		if (strcmp(v, "default") && strcmp(v, "handler"))
-			return fail(p, "sigbus wants default or handler, not '%s'", v);
+			return cpp_fail(p, "sigbus wants default or handler, not '%s'", v);
 		pr->sigbus_default = !strcmp(v, "default");
 		return 0;
 	}
@@ -269,9 +259,9 @@ static int proc_opt(struct pctx *p, struct cp_machine *m, struct cp_proc *pr, ch
 				pr->map_len = m->files[i].size;
 				return 0;
 			}
-		return fail(p, "map=%s: no such file in machine %s", v, m->name);
+		return cpp_fail(p, "map=%s: no such file in machine %s", v, m->name);
 	}
-	return fail(p, "process: unknown option '%s' (count, anon, shmem, map, pin, sigbus, "
+	return cpp_fail(p, "process: unknown option '%s' (count, anon, shmem, map, pin, sigbus, "
 		    "locked, ksm, thp, early)", tok);
 }
 
@@ -280,16 +270,16 @@ static int st_process(struct pctx *p)
 	struct cp_machine *m = cur_machine(p);
 	struct cp_proc pr = { .count = 1, .sigbus_default = true };
 
-	if (!m || want_args(p, 1, MAX_TOK))
+	if (!m || cpp_want_args(p, 1, MAX_TOK))
 		return -1;
 	if (strlen(p->tok[1]) >= sizeof(pr.name))
-		return fail(p, "process name '%s' is longer than 15 bytes", p->tok[1]);
+		return cpp_fail(p, "process name '%s' is longer than 15 bytes", p->tok[1]);
 	strcpy(pr.name, p->tok[1]);
 	for (int i = 2; i < p->ntok; i++)
 		if (proc_opt(p, m, &pr, p->tok[i]))
 			return -1;
 	if (pr.pin > pr.anon)
-		return fail(p, "process %s: pin=%llu is larger than anon", pr.name,
+		return cpp_fail(p, "process %s: pin=%llu is larger than anon", pr.name,
 			    (unsigned long long)pr.pin);
 	ARRAY_PUSH(m->procs, m->nprocs, m->cprocs, pr, "campaign processes");
 	return 0;
@@ -303,13 +293,13 @@ static int st_policy(struct pctx *p)
 	bool known = false;
 	const char *v;
 
-	if (want_args(p, 2, 4))
+	if (cpp_want_args(p, 2, 4))
 		return -1;
 	if (strlen(p->tok[1]) >= sizeof(pol.name))
-		return fail(p, "policy name '%s' is too long", p->tok[1]);
+		return cpp_fail(p, "policy name '%s' is too long", p->tok[1]);
 	for (size_t i = 0; i < c->npolicies; i++)
 		if (!strcmp(c->policies[i].name, p->tok[1]))
-			return fail(p, "policy '%s' declared twice", p->tok[1]);
+			return cpp_fail(p, "policy '%s' declared twice", p->tok[1]);
 	strcpy(pol.name, p->tok[1]);
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
 		if (!strcmp(p->tok[2], kinds[i])) {
@@ -317,110 +307,24 @@ static int st_policy(struct pctx *p)
 			known = true;
 		}
 	if (!known)
-		return fail(p, "policy %s: found '%s', expected none|page|row|bucket", pol.name,
+		return cpp_fail(p, "policy %s: found '%s', expected none|page|row|bucket", pol.name,
 			    p->tok[2]);
 	for (int i = 3; i < p->ntok; i++) {
-		if (!(v = value(p, p->tok[i])))
+		if (!(v = cpp_value(p, p->tok[i])))
 			return -1;
 		if (pol.kind == CP_POL_NONE)
-			return fail(p, "policy %s: 'none' takes no options", pol.name);
+			return cpp_fail(p, "policy %s: 'none' takes no options", pol.name);
 		if (!strcmp(p->tok[i], "threshold")) {
-			if (integer(p, "threshold", v, 1, &pol.threshold))
+			if (cpp_integer(p, "threshold", v, 1, &pol.threshold))
 				return -1;
 		} else if (!strcmp(p->tok[i], "window")) {
-			if (duration(p, "window", v, &pol.window_h))
+			if (cpp_duration(p, "window", v, &pol.window_h))
 				return -1;
 		} else {
-			return fail(p, "policy: unknown option '%s' (threshold, window)", p->tok[i]);
+			return cpp_fail(p, "policy: unknown option '%s' (threshold, window)", p->tok[i]);
 		}
 	}
 	ARRAY_PUSH(c->policies, c->npolicies, c->cpolicies, pol, "campaign policies");
-	return 0;
-}
-
-static int find_mode(struct pctx *p, const char *s)
-{
-	for (int m = 0; m < CP_NR_MODES; m++)
-		if (!strcmp(s, cp_mode_name[m]))
-			return m;
-	return fail(p, "found '%s', expected a fault mode (single-bit, single-word, "
-		    "single-column, single-row, single-bank, multi-bank, multi-rank)", s);
-}
-
-static int st_fit(struct pctx *p)
-{
-	int m;
-
-	if (want_args(p, 3, 3) || (m = find_mode(p, p->tok[1])) < 0)
-		return -1;
-	if (num(p, "fit (transient)", p->tok[2], &p->c->em.fit[m][0]) ||
-	    num(p, "fit (permanent)", p->tok[3], &p->c->em.fit[m][1]))
-		return -1;
-	return 0;
-}
-
-static int prob(struct pctx *p, const char *what, const char *s, double *out)
-{
-	if (num(p, what, s, out))
-		return -1;
-	if (*out > 1)
-		return fail(p, "%s is a probability, not '%s'", what, s);
-	return 0;
-}
-
-static int st_ue(struct pctx *p)
-{
-	int m;
-
-	if (want_args(p, 2, 2) || (m = find_mode(p, p->tok[1])) < 0)
-		return -1;
-	return prob(p, "ue", p->tok[2], &p->c->em.ue_frac[m]);
-}
-
-static int st_cluster(struct pctx *p)
-{
-	struct cp_errmodel *em = &p->c->em;
-	const char *v;
-
-	if (want_args(p, 1, 3))
-		return -1;
-	for (int i = 1; i < p->ntok; i++) {
-		if (!(v = value(p, p->tok[i])))
-			return -1;
-		if (!strcmp(p->tok[i], "p")) {
-			if (prob(p, "p", v, &em->cluster_p))
-				return -1;
-		} else if (!strcmp(p->tok[i], "burst") || !strcmp(p->tok[i], "quiet")) {
-			if (duration(p, p->tok[i], v,
-				     p->tok[i][0] == 'b' ? &em->burst_gap_h : &em->quiet_gap_h))
-				return -1;
-		} else {
-			return fail(p, "cluster: unknown option '%s' (p, burst, quiet)", p->tok[i]);
-		}
-	}
-	return 0;
-}
-
-static int st_pareto(struct pctx *p)
-{
-	struct cp_errmodel *em = &p->c->em;
-	const char *v;
-
-	if (want_args(p, 1, 2))
-		return -1;
-	for (int i = 1; i < p->ntok; i++) {
-		double *dst = !strncmp(p->tok[i], "alpha=", 6) ? &em->pareto_alpha
-			      : !strncmp(p->tok[i], "max=", 4) ? &em->pareto_max : NULL;
-
-		if (!(v = value(p, p->tok[i])))
-			return -1;
-		if (!dst)
-			return fail(p, "pareto: unknown option '%s' (alpha, max)", p->tok[i]);
-		if (num(p, p->tok[i], v, dst))
-			return -1;
-	}
-	if (em->pareto_alpha <= 0 || em->pareto_max < 1)
-		return fail(p, "pareto: alpha must be > 0 and max >= 1");
 	return 0;
 }
 
@@ -430,35 +334,35 @@ static int st_scalar(struct pctx *p)
 	const char *k = p->tok[0], *v = p->tok[1];
 	long l;
 
-	if (want_args(p, 1, 1))
+	if (cpp_want_args(p, 1, 1))
 		return -1;
 	if (!strcmp(k, "kernel"))
-		return strcmp(v, "6.1") ? fail(p, "kernel: only 6.1 is modelled, not '%s'", v) : 0;
+		return strcmp(v, "6.1") ? cpp_fail(p, "kernel: only 6.1 is modelled, not '%s'", v) : 0;
 	if (!strcmp(k, "seed")) {
 		char *end;
 
 		errno = 0;
 		c->seed = strtoull(v, &end, 0);
-		return (*end || *v == '-' || errno) ? fail(p, "seed wants a number, not '%s'", v) : 0;
+		return (*end || *v == '-' || errno) ? cpp_fail(p, "seed wants a number, not '%s'", v) : 0;
 	}
 	if (!strcmp(k, "horizon")) {
-		if (num(p, "horizon", v, &c->horizon))
+		if (cpp_num(p, "horizon", v, &c->horizon))
 			return -1;
-		return c->horizon > 0 ? 0 : fail(p, "horizon must be positive");
+		return c->horizon > 0 ? 0 : cpp_fail(p, "horizon must be positive");
 	}
 	if (!strcmp(k, "trials")) {
-		if (integer(p, "trials", v, 1, &l))
+		if (cpp_integer(p, "trials", v, 1, &l))
 			return -1;
 		c->trials = l;
 		return 0;
 	}
 	if (!strcmp(k, "timeline"))
-		return integer(p, "timeline", v, 0, &c->timeline_trials);
+		return cpp_integer(p, "timeline", v, 0, &c->timeline_trials);
 	if (!strcmp(k, "ue-share"))
-		return prob(p, "ue-share", v, &c->em.ue_share);
+		return cpp_prob(p, "ue-share", v, &c->em.ue_share);
 	if (!strcmp(k, "fit-scale"))
-		return num(p, "fit-scale", v, &c->em.fit_scale);
-	return prob(p, "scrub-first", v, &c->em.scrub_first);
+		return cpp_num(p, "fit-scale", v, &c->em.fit_scale);
+	return cpp_prob(p, "scrub-first", v, &c->em.scrub_first);
 }
 
 static int st_title(struct pctx *p)
@@ -466,14 +370,14 @@ static int st_title(struct pctx *p)
 	size_t n;
 
 	if (p->seen_title)
-		return fail(p, "a second campaign statement");
+		return cpp_fail(p, "a second campaign statement");
 	if (p->c->nmachines || p->c->npolicies)
-		return fail(p, "campaign \"TITLE\" must come first");
-	if (want_args(p, 1, 1) || p->tok[1][0] != '"')
-		return p->ntok == 2 ? fail(p, "campaign wants a title in double quotes") : -1;
+		return cpp_fail(p, "campaign \"TITLE\" must come first");
+	if (cpp_want_args(p, 1, 1) || p->tok[1][0] != '"')
+		return p->ntok == 2 ? cpp_fail(p, "campaign wants a title in double quotes") : -1;
 	n = strlen(p->tok[1]);
 	if (n - 2 >= sizeof(p->c->title))
-		return fail(p, "the title is too long");
+		return cpp_fail(p, "the title is too long");
 	memcpy(p->c->title, p->tok[1] + 1, n - 2);
 	p->c->title[n - 2] = 0;
 	p->seen_title = true;
@@ -489,18 +393,18 @@ static int statement(struct pctx *p)
 		{ "campaign", st_title }, { "kernel", st_scalar }, { "seed", st_scalar },
 		{ "horizon", st_scalar }, { "trials", st_scalar }, { "timeline", st_scalar },
 		{ "fit-scale", st_scalar }, { "scrub-first", st_scalar },
-		{ "ue-share", st_scalar }, { "fit", st_fit },
-		{ "ue", st_ue }, { "cluster", st_cluster }, { "pareto", st_pareto },
+		{ "ue-share", st_scalar }, { "fit", cpp_st_fit },
+		{ "ue", cpp_st_ue }, { "cluster", cpp_st_cluster }, { "pareto", cpp_st_pareto },
 		{ "machine", st_machine }, { "file", st_file }, { "process", st_process },
 		{ "policy", st_policy },
 	};
 
 	if (p->tok[0][0] == '"')
-		return fail(p, "found a string, expected a statement");
+		return cpp_fail(p, "found a string, expected a statement");
 	for (size_t i = 0; i < ARRAY_SIZE(st); i++)
 		if (!strcmp(p->tok[0], st[i].kw))
 			return st[i].fn(p);
-	return fail(p, "unknown statement '%s'", p->tok[0]);
+	return cpp_fail(p, "unknown statement '%s'", p->tok[0]);
 }
 
 static int finish(struct pctx *p)
@@ -510,17 +414,17 @@ static int finish(struct pctx *p)
 
 	p->line--;
 	if (!p->seen_title)
-		return fail(p, "no campaign \"TITLE\" statement");
+		return cpp_fail(p, "no campaign \"TITLE\" statement");
 	if (!c->nmachines)
-		return fail(p, "no machine statement");
+		return cpp_fail(p, "no machine statement");
 	if (!c->npolicies)
-		return fail(p, "no policy statement");
+		return cpp_fail(p, "no policy statement");
 	if (!c->horizon || !c->trials)
-		return fail(p, "horizon and trials are required");
+		return cpp_fail(p, "horizon and trials are required");
 	for (size_t i = 0; i < c->nmachines; i++)
 		w += c->machines[i].weight;
 	if (w <= 0)
-		return fail(p, "every machine weighs 0");
+		return cpp_fail(p, "every machine weighs 0");
 	return 0;
 }
 
@@ -533,13 +437,13 @@ static int tokenize(struct pctx *p, char *s)
 		if (!*s || *s == '#')
 			return 0;
 		if (p->ntok == MAX_TOK)
-			return fail(p, "too many words on one line (at most %d)", MAX_TOK);
+			return cpp_fail(p, "too many words on one line (at most %d)", MAX_TOK);
 		if (*s == '"') {
 			p->tok[p->ntok++] = s;
 			for (s++; *s && *s != '"'; s++)
 				;
 			if (!*s)
-				return fail(p, "unterminated string");
+				return cpp_fail(p, "unterminated string");
 			s++;
 		} else {
 			p->tok[p->ntok++] = s;
