@@ -140,8 +140,8 @@ static inline bool page_mapped(const struct page *p) { return p->_mapcount > 0; 
 /* mm/page_alloc.c: the buddy allocator */
 struct page *alloc_pages(struct machine *m, unsigned order);
 void free_pages(struct machine *m, struct page *page, unsigned order);
-/* boot: hand pfns [start, end) (fresh, unreferenced frames) to the buddy allocator */
-void memblock_free_pages(struct machine *m, uint64_t start, uint64_t end);
+/* boot: hand the zone's pfns from start (fresh, unreferenced frames) to the buddy allocator */
+void memblock_free_pages(struct machine *m, struct zone *z, uint64_t start);
 void get_page(struct page *page);
 void put_page(struct machine *m, struct page *page);	/* frees at refcount 0 */
 bool is_free_buddy_page(struct machine *m, struct page *page);
