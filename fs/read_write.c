@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "memfail/dax.h"
+#include "memfail/huge_mm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 #include "internal.h"
 
 #define MAX_LFS_FILESIZE ((uint64_t)INT64_MAX)
@@ -23,6 +25,22 @@ static uint64_t round_up_page(uint64_t x)
  * (a short read), as shmem_file_read_iter does. tmpfs holes read as zeroes
  * without allocating; disk misses are read in and stay cached.
  */
+/*
+ * A page of a poisoned hugetlbfs folio. 6.1 hugetlbfs_read_iter fails the whole
+ * read; 6.12 (hugetlbfs_read_raw_hwp) reads up to the folio's first raw
+ * poisoned page: a short read, or EIO when this folio's part of the read
+ * starts there. LONG_MIN: this page can be read.
+ */
+static long hugetlbfs_read_poisoned(struct machine *m, struct page *page, bool folio_start,
+				    uint64_t done)
+{
+	if (!m->profile->hugetlbfs_read_raw_hwp)
+		return -EIO;
+	if (!PageFlag(page, PG_raw_hwp))
+		return LONG_MIN;
+	return folio_start ? -EIO : (long)done;
+}
+
 long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 {
 	struct inode *inode = f->f_inode;
@@ -51,12 +69,16 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 		if (n > len - done)
 			n = len - done;
 		page = pagecache_get_subpage(mapping, pos, create, NULL, &err);
-		if (!err && page && PageFlag(page, PG_hwpoison))
-			err = -EIO;
 		if (!err && page && hugetlbfs_mapping(mapping) && PageFlag(page_head(m, page), PG_hwpoison)) {
-			/* 6.1 hugetlbfs_read_iter: a poisoned folio fails the whole read */
-			pagecache_put(m, page);
-			return -EIO;
+			long ret = hugetlbfs_read_poisoned(m, page, pos == off ||
+							   !(pos & (HPAGE_PMD_SIZE - 1)), done);
+
+			if (ret != LONG_MIN) {
+				pagecache_put(m, page);
+				return ret;
+			}
+		} else if (!err && page && PageFlag(page, PG_hwpoison)) {
+			err = -EIO;
 		}
 		if (err) {
 			if (page)

@@ -57,6 +57,11 @@ const char *mf_errmsg(const struct mf_machine *mm)
 	return mm ? mm->errmsg : "no machine";
 }
 
+const char *mf_machine_oops(const struct mf_machine *mm)
+{
+	return mm ? mm->m->oops : NULL;
+}
+
 const char *mf_kernel_release(const struct mf_machine *mm)
 {
 	return mm ? mm->m->profile->release : "";

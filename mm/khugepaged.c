@@ -19,6 +19,7 @@
 #include "memfail/huge_mm.h"
 #include "memfail/locking.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 #include "../fs/internal.h"
 
 enum scan_result {
@@ -367,7 +368,10 @@ static enum scan_result collapse_file(struct vm_area_struct *vma, uint64_t haddr
 	lru_cache_add(m, hpage);
 	if (vma->anon_vma)
 		return SCAN_PAGE_ANON;
-	return had_table ? set_huge_pmd(vma, haddr, hpage) : SCAN_PMD_NONE;
+	/* 6.12 goes on to collapse_pte_mapped_thp, which installs the PMD even without a table */
+	if (!had_table && !m->profile->collapse_pmd_none_installs)
+		return SCAN_PMD_NONE;
+	return set_huge_pmd(vma, haddr, hpage);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr)
 {
@@ -82,6 +83,9 @@ static struct page *new_anon_page(struct vm_area_struct *vma, uint64_t addr)
 	page_add_anon_rmap(page, vma, addr);
 	if (vma->vm_flags & VM_LOCKED)
 		SetPageFlag(page, PG_mlocked);
+	/* MGLRU's folio_add_lru in a fault: active until lru_gen_add_folio */
+	if (m->profile->lru_gen)
+		SetPageFlag(page, PG_active);
 	lru_cache_add(m, page);
 	return page;	/* the caller's reference becomes the PTE's */
 }

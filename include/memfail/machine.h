@@ -90,6 +90,7 @@ struct machine {
 	uint64_t num_poisoned_pages;
 	bool hw_memory_failure;
 	bool panicked;
+	const char *oops;		/* the function a kernel oops died in, or NULL */
 	struct hwpoison_filter filter;
 	struct mf_trace_rec *trace;
 	int nr_trace, cap_trace;
