@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "diff_kernels.h"
+#include "memfail/campaign.h"
 #include "memfail/driver.h"
 #include "memfail/snapshot.h"
 
@@ -222,6 +223,8 @@ static int dispatch(int argc, char **argv)
 		return memfail_cmd_snapshot(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "exposure"))
 		return memfail_cmd_exposure(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "campaign"))
+		return cp_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
 	fprintf(stderr, "memfail: unknown command '%s'\n", argv[1]);
