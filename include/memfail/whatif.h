@@ -87,7 +87,7 @@ struct wi_result {
 	int cls;	       /* enum exp_class */
 	int model_cls;	       /* exp_classify() of the model page's flags before injection */
 	bool agrees;
-	int signalled, killed; /* processes */
+	int signalled;	       /* processes signalled or killed by the injection */
 	char why[256];	       /* the disagreement */
 };
 
