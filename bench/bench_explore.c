@@ -24,8 +24,8 @@ static int one(const char *file, int want, const char *name)
 			res.violations, want);
 		return 1;
 	}
-	printf("bench: %s %.0f states/s (%ld states, %ld interleavings, %.2f s)\n", name,
-	       res.states / res.seconds, res.states, res.runs, res.seconds);
+	printf("bench: %s %.0f states/s (%ld states, %ld interleavings, %ld points, %.2f s)\n",
+	       name, res.states / res.seconds, res.states, res.runs, res.points, res.seconds);
 	return 0;
 }
 
