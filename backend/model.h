@@ -65,6 +65,7 @@ struct model {
 	struct mb_names thread_idx;	/* by name */
 	struct mb_names tid_idx;	/* by decimal tid */
 	bool check;
+	const struct mf_stmt *last;	/* the scenario's last statement: a full check after it */
 };
 
 struct mb_proc *mb_proc(struct model *mo, const char *name);
