@@ -54,8 +54,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 JSON_LIBS := -ljson-c
-# snapshot/: zstd compression, cairo plots, capture threads
-SNAP_LIBS := -lzstd -lcairo -lpthread
+# snapshot/: zstd compression, capture threads (cairo, for plots, is loaded with dlopen)
+SNAP_LIBS := -lzstd -lpthread -ldl
 
 .PHONY: all check unit scenarios demo bench clean deps install conformance conformance-dax \
 	fuzz fuzz-run coverage conformance-exposure
