@@ -12,7 +12,9 @@
 #include "memfail/dax.h"
 #include "memfail/memory-failure.h"
 #include "memfail/ksm.h"
+#include "memfail/memfail.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 #define MIN_MEMORY (1ULL << 20)
 #define MAX_MEMORY (8ULL << 40) /* pfns fit the 32-bit list links, pmem after RAM too */
@@ -69,6 +71,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 		m->lruvec.lists[l].head = m->lruvec.lists[l].tail = NO_PFN;
 	m->hstate.freelist.head = m->hstate.freelist.tail = NO_PFN;
 	m->thp.enabled = 1;	/* madvise, Debian's default */
+	m->profile = kernel_profile_get(MF_KERNEL_6_1);	/* mf_machine_create picks another */
 
 	zone_init(&m->zones[0], ZONE_DMA32, 0, nr < DMA32_END_PFN ? nr : DMA32_END_PFN, "DMA32");
 	m->nr_zones = 1;

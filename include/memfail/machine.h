@@ -91,10 +91,12 @@ struct machine {
 
 	/* memory failure */
 	int sysctl_memory_failure_early_kill;
+	const char *oom_stop;	/* set by out_of_memory(): what ran out of modelled memory */
 	int sysctl_memory_failure_recovery;
 	uint64_t num_poisoned_pages;
 	bool hw_memory_failure;
 	bool panicked;
+	const char *oops;		/* the function a kernel oops died in, or NULL */
 	struct hwpoison_filter filter;
 	struct mf_trace_rec *trace;
 	int nr_trace, cap_trace;
