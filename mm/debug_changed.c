@@ -116,7 +116,8 @@ static void changed_swap_slots(struct ck *c)
 /*
  * A frame's check reads its block's head (refcount) and a head's reads its
  * tails (mapcounts): with a group to check go its tails' heads and, while the
- * next group starts inside the same block, that group.
+ * next group starts with a tail (of a block that began before it: the same
+ * block), that group.
  */
 static void todo_blocks(struct ck *c)
 {
@@ -132,7 +133,7 @@ static void todo_blocks(struct ck *c)
 			if (m->pages[pfn].head_delta && m->pages[pfn].head_delta <= pfn)
 				todo_pfn(c, pfn - m->pages[pfn].head_delta);
 		if (end < m->nr_pages && sparse_section_state(m, end) == SECTION_PRESENT &&
-		    m->pages[end].head_delta && m->pages[end].head_delta <= 64)
+		    m->pages[end].head_delta && m->pages[end].head_delta <= end)
 			todo_pfn(c, end);
 	}
 }

@@ -260,6 +260,41 @@ static void test_changed_outside_frames(void **state)
 	machine_destroy(m);
 }
 
+/*
+ * A change to a block's head alone shows in the checks of every tail (here:
+ * the head of a 1024-page compound loses its reference, and every page of
+ * it is leaked): the check of what changed reads the whole block, across its
+ * 16 groups of 64 (more than the 8 host pages a write fault opens), and finds
+ * what the full walk finds.
+ */
+static void test_changed_head_reaches_tails(void **state)
+{
+	struct machine *m = mk_machine(16);
+	struct page *head = alloc_pages(m, MAX_ORDER - 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int changed, full;
+
+	(void)state;
+	assert_non_null(head);
+	prep_compound_page(m, head, MAX_ORDER - 1);
+	ok(m);
+	ok(m);
+	head->_refcount = 0;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	changed = check_invariants_changed(m, f);
+	full = check_invariants(m, f);
+	fclose(f);
+	free(text);
+	assert_true(full >= 1 << (MAX_ORDER - 1));
+	assert_int_equal(changed, full);
+	head->_refcount = 1;
+	ok(m);
+	machine_destroy(m);
+}
+
 static void test_hugetlb(void **state)
 {
 	struct machine *m = mk_machine(32);
@@ -321,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_page_cache),
 		cmocka_unit_test(test_changed_outside_frames),
+		cmocka_unit_test(test_changed_head_reaches_tails),
 		cmocka_unit_test(test_hugetlb),
 		cmocka_unit_test(test_many),
 	};
