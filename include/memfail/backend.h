@@ -161,6 +161,12 @@ struct mf_backend {
 	void *priv;
 	uint64_t seed;
 	bool check_invariants;	/* model: run the invariant checker after every statement */
+	/*
+	 * model: walk everything after every statement; otherwise check what the
+	 * statement changed, with a full walk after the last statement and every
+	 * 64th check (mf_check_invariants_mode)
+	 */
+	bool check_full;
 };
 
 /* The model back end. */
