@@ -380,6 +380,8 @@ static void unmap_file_folio(struct machine *m, struct page *head)
 	uint64_t pfn = page_to_pfn(m, head), i;
 	int v;
 
+	/* 6.1 split_huge_page_to_list holds i_mmap_lock_read over a file folio's unmap */
+	i_mmap_lock(m, mapping);
 	i_mmap_compact(mapping);
 	for (v = 0; v < mapping->nr_mmap; v++) {
 		struct vm_area_struct *vma = mapping->i_mmap[v];
@@ -402,6 +404,7 @@ static void unmap_file_folio(struct machine *m, struct page *head)
 			put_page(m, head);
 		}
 	}
+	i_mmap_unlock(m, mapping);
 }
 
 /*
