@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "memfail/huge_mm.h"
+#include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 #include "memfail/profile.h"
 
@@ -362,8 +363,11 @@ static void split_anon_thp(struct machine *m, struct page *head, struct page *pa
 	/* unmap_folio with TTU_SPLIT_HUGE_PMD, then remap_page: PTE-map every PMD. */
 	rmap_walk(m, head, split_pmd_one, &w);
 	split_folio_pages(m, head);
-	for (i = 0; i < HPAGE_PMD_NR; i++)
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
 		head[i]._refcount = head[i]._mapcount + (&head[i] == page ? 1 : 0);
+		if (PageFlag(&head[i], PG_hwpoison) && &head[i] != page && head[i]._mapcount)
+			head[i].private = MAGIC_HWPOISON_REMAPPED;
+	}
 	/* Subpages nobody maps are freed now (the unmapped part of a partially mapped THP). */
 	for (i = 0; i < HPAGE_PMD_NR; i++)
 		free_if_unused(m, &head[i]);
