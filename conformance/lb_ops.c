@@ -172,17 +172,10 @@ static uint8_t *map_aligned(uint64_t size, int prot, int flags, int fd, off_t of
 	return m;
 }
 
-static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
+/* A free slot in the region table (growing it when none is free), zeroed. */
+static struct t_region *region_slot(void)
 {
-	const struct mf_stmt *st = &rq->st;
-	struct mf_result *res = &rp->res;
 	struct t_region *slot = NULL;
-	int prot = st->ro ? PROT_READ : PROT_READ | PROT_WRITE;
-	int flags = st->shared || st->mkind == MF_MAP_SYSV ? MAP_SHARED : MAP_PRIVATE;
-	bool fill = st->pat.kind != MF_PAT_NONE;
-	bool populate = st->populate || fill;
-	int fd = -1, closefd = -1;
-	uint8_t *m;
 
 	for (int i = 0; i < nregions && !slot; i++)
 		if (!regions[i].addr)
@@ -192,47 +185,72 @@ static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
 		slot = &regions[nregions++];
 	}
 	memset(slot, 0, sizeof(*slot));
-	if (st->mkind == MF_MAP_SYSV) {
-		int id = shmget(IPC_PRIVATE, st->size, IPC_CREAT | 0600 | (st->hugetlb ? SHM_HUGETLB : 0));
+	return slot;
+}
 
-		if (id < 0) {
-			lb_set_errno(res, errno);
-			return;
-		}
-		m = shmat(id, NULL, st->ro ? SHM_RDONLY : 0);
-		int e = errno;
+/* shmget + shmat (the segment removed at once: it lives while attached); NULL on error. */
+static uint8_t *map_sysv(const struct mf_stmt *st, bool populate, struct mf_result *res)
+{
+	int id = shmget(IPC_PRIVATE, st->size, IPC_CREAT | 0600 | (st->hugetlb ? SHM_HUGETLB : 0));
+	uint8_t *m;
 
-		shmctl(id, IPC_RMID, NULL);
-		if (m == (void *)-1) {
-			lb_set_errno(res, e);
-			return;
-		}
-		slot->sysv = true;
-		if (populate)
-			madvise(m, st->size, LB_MADV_POPULATE_READ);
-		goto mapped;
+	if (id < 0) {
+		lb_set_errno(res, errno);
+		return NULL;
 	}
-	if (st->mkind == MF_MAP_ANON) {
-		flags |= MAP_ANONYMOUS;
-		if (st->hugetlb)
-			flags |= MAP_HUGETLB;
-	} else if (st->mkind == MF_MAP_FILE) {
-		fd = open(rq->path, st->ro ? O_RDONLY : O_RDWR);
-		if (fd < 0) {
-			lb_set_errno(res, errno);
-			return;
-		}
-		closefd = fd;
-		slot->file = true;
-	} else {
-		struct t_fd *f = fd_find(st->fd);
+	m = shmat(id, NULL, st->ro ? SHM_RDONLY : 0);
+	int e = errno;
 
-		if (!f) {
-			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "no fd %s", st->fd);
-			return;
-		}
-		fd = f->fd;
+	shmctl(id, IPC_RMID, NULL);
+	if (m == (void *)-1) {
+		lb_set_errno(res, e);
+		return NULL;
+	}
+	if (populate)
+		madvise(m, st->size, LB_MADV_POPULATE_READ);
+	return m;
+}
+
+/*
+ * The fd an mmap of a file (opened here: *closefd) or of a declared fd maps;
+ * -1 with res set on error.
+ */
+static int map_fd(const struct lb_req *rq, struct mf_result *res, int *closefd)
+{
+	const struct mf_stmt *st = &rq->st;
+	struct t_fd *f;
+	int fd;
+
+	if (st->mkind == MF_MAP_FILE) {
+		fd = open(rq->path, st->ro ? O_RDONLY : O_RDWR);
+		if (fd < 0)
+			lb_set_errno(res, errno);
+		*closefd = fd;
+		return fd;
+	}
+	f = fd_find(st->fd);
+	if (!f) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "no fd %s", st->fd);
+		return -1;
+	}
+	return f->fd;
+}
+
+/* mmap of anonymous memory or a file: THP mappings 2 MiB aligned, then MADV_HUGEPAGE. */
+static uint8_t *map_plain(const struct lb_req *rq, int prot, int flags, bool populate,
+			  struct t_region *slot, struct mf_result *res)
+{
+	const struct mf_stmt *st = &rq->st;
+	int fd = -1, closefd = -1;
+	uint8_t *m;
+
+	if (st->mkind == MF_MAP_ANON) {
+		flags |= MAP_ANONYMOUS | (st->hugetlb ? MAP_HUGETLB : 0);
+	} else {
+		fd = map_fd(rq, res, &closefd);
+		if (fd < 0)
+			return NULL;
 		slot->file = true;
 	}
 	slot->foff = st->offset;
@@ -248,7 +266,7 @@ static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
 		close(closefd);
 	if (m == MAP_FAILED) {
 		lb_set_errno(res, e);
-		return;
+		return NULL;
 	}
 	if (st->thp) {
 		madvise(m, st->size, LB_MADV_HUGEPAGE);
@@ -256,7 +274,28 @@ static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
 			madvise(m, st->size, (flags & MAP_SHARED) || st->ro ?
 				LB_MADV_POPULATE_READ : LB_MADV_POPULATE_WRITE);
 	}
-mapped:
+	return m;
+}
+
+static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
+{
+	const struct mf_stmt *st = &rq->st;
+	struct mf_result *res = &rp->res;
+	struct t_region *slot = region_slot();
+	int prot = st->ro ? PROT_READ : PROT_READ | PROT_WRITE;
+	int flags = st->shared || st->mkind == MF_MAP_SYSV ? MAP_SHARED : MAP_PRIVATE;
+	bool fill = st->pat.kind != MF_PAT_NONE;
+	bool populate = st->populate || fill;
+	uint8_t *m;
+
+	if (st->mkind == MF_MAP_SYSV) {
+		m = map_sysv(st, populate, res);
+		slot->sysv = m != NULL;
+	} else {
+		m = map_plain(rq, prot, flags, populate, slot, res);
+	}
+	if (!m)
+		return;
 	snprintf(slot->name, sizeof(slot->name), "%s", st->name);
 	slot->addr = m;
 	slot->size = st->size;
