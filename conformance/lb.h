@@ -99,6 +99,11 @@ ssize_t lb_recv_fd(int sock, void *buf, size_t len, int *fd);
 void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp);
 void lb_ops_reclaim(const struct lb_req *rq, struct lb_rep *rp);
 uint8_t lb_pattern_byte(const struct mf_pattern *pat, uint64_t page_index);
+/* the result of a system call returning -1 and errno, or a value */
+void lb_res_value(struct mf_result *res, long ret);
+/* lb_file.c: the task's open files and the file steps */
+int lb_fd_of(const char *name);
+void lb_op_file(const struct lb_req *rq, struct mf_result *res);
 /* the access window: 0 = ran to the end, else interrupted (signal in *sig) */
 int lb_access_begin(void);
 void lb_access_end(void);
