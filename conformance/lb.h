@@ -153,6 +153,12 @@ struct lb {
  */
 extern const char *lb_kernel;
 struct lb_task *lb_task_find(struct lb *lb, const char *name);
+/* one request, one reply: 0, or -1 when the channel is dead */
+int lb_rpc(struct lb_thread *th, const struct lb_req *rq, struct lb_rep *rp, int *fd);
+/* the process is gone (or going): wait for it and record how it ended */
+void lb_reap(struct lb_task *t);
+/* lb_collect.c: after every statement, the signals, deaths and kernel log of the step */
+void lb_collect(struct lb *lb, const struct mf_stmt *st, struct mf_result *res, struct mf_events *evs);
 
 /* lb_machine.c: scenario defaults (spec section 2) and clean-up */
 int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_result *res);
