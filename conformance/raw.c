@@ -183,6 +183,9 @@ int lb_raw_run(const char *path)
 
 	for (int i = 0; i < sc->nstmt; i++) {
 		const struct mf_stmt *st = &sc->stmt[i];
+
+		if (!st->is_expect && (st->op == MF_OP_CONCURRENTLY || st->op == MF_OP_END_CONCURRENTLY))
+			continue;	/* the block's steps run one after the other, as listed */
 		int nr = stmt_pfns(be, st, pfns, (int)ARRAY_SIZE(pfns));
 
 		if (nr < 0) {
