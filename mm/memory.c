@@ -382,8 +382,6 @@ static void unmap_mapping_locked(struct address_space *mapping, uint64_t start, 
 	struct machine *m = mapping_machine(mapping);
 	int i;
 
-	/* 6.1 walks the mapping's VMA tree under i_mmap_lock_read */
-	i_mmap_lock(m, mapping);
 	i_mmap_compact(mapping);
 	for (i = 0; i < mapping->nr_mmap; i++) {
 		struct vm_area_struct *vma = mapping->i_mmap[i];
@@ -417,7 +415,6 @@ static void unmap_mapping_locked(struct address_space *mapping, uint64_t start, 
 			zap_pte(vma, addr, *p);
 		}
 	}
-	i_mmap_unlock(m, mapping);
 }
 
 /* Under i_mmap_lock_write, as unmap_mapping_range: VMAs may not come or go meanwhile. */
