@@ -418,11 +418,11 @@ static int run_stmt(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 	int r;
 
 	d->st = st;
+	if (st->on_kernel[0] && strcmp(st->on_kernel, d->sc->kernel))
+		return CONTINUE;	/* another kernel's step or expectation */
 	if (!st->is_expect)
 		return run_step(d, st, evs);
 	d->step_task = NULL;
-	if (st->on_kernel[0] && strcmp(st->on_kernel, d->sc->kernel))
-		return CONTINUE;	/* another kernel's expectation */
 	r = mf_check_expect(d, st, &msg);
 	if (r > 0)
 		tr_fail(d, st->line, msg.s);

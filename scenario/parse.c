@@ -267,6 +267,19 @@ static int p_statement(struct pctx *p, struct mf_stmt *st)
 
 	st->line = t->line;
 	st->col = t->col;
+	if (t->kind == T_WORD && t->s[0] == '@') {
+		/* "@6.1 STEP": a step or expectation of one kernel only */
+		if (p_kernel_tag(p, t, 1, st->on_kernel))
+			return -1;
+		p->i++;
+		t = p_peek(p);
+		if (!t || t->kind != T_WORD || stmt_known(MF_CLASS_DECL, t->s) ||
+		    !strncmp(t->s, "expect@", 7) || t->s[0] == '@')
+			return p_err(p, t, "a step or expect after @%s (declarations are for "
+				     "every kernel)", st->on_kernel);
+		w = t->s;
+		n = t->len;
+	}
 	if (t->kind != T_WORD)
 		return p_err(p, t, "a statement");
 	if (!strcmp(w, "scenario"))
