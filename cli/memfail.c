@@ -34,7 +34,7 @@ static const struct {
 } help[] = {
 	{ "run",
 	  "memfail run [-q] [--json] [--check-invariants|--no-check-invariants]\n"
-	  "            [--log] [--state] [--kernel 6.1|6.12] FILE...\n"
+	  "            [--log] [--state] [--kernel 6.1|6.12] [--tap] FILE...\n"
 	  "  Run scenarios on the model and print the normalized trace. FILE is a\n"
 	  "  regular file or a pipe of at most 64 MiB; - is standard input.\n"
 	  "  -q, --quiet        print only failures and errors\n"
@@ -43,7 +43,8 @@ static const struct {
 	  "                     (default; --no-check-invariants turns it off)\n"
 	  "  --log              print the full kernel log after each scenario\n"
 	  "  --state            print a page-types-like summary after each scenario\n"
-	  "  --kernel K         follow kernel profile K (6.1 or 6.12), whatever the files say\n"
+	  "  --kernel K         follow kernel profile K (6.1 or 6.12) and its expectations\n"
+	  "  --tap              TAP 13 as kselftest prints it (traces as \"# \" lines)\n"
 	  "  Exit: 0 every expectation held, 1 a failed expectation, a run-time error or\n"
 	  "  an error writing the trace, 2 a usage, parse or static error (nothing runs),\n"
 	  "  77 every scenario skipped.\n" },
@@ -119,6 +120,7 @@ static int parse_opts(int argc, char **argv, bool run, struct mf_run_opts *o, st
 		{ "log", no_argument, NULL, 'l' },
 		{ "state", no_argument, NULL, 'S' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "tap", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option check_lo[] = {
@@ -134,6 +136,7 @@ static int parse_opts(int argc, char **argv, bool run, struct mf_run_opts *o, st
 		case 'j': o->json = true; break;
 		case 'l': o->log = true; break;
 		case 'S': o->state = true; break;
+		case 't': o->tap = true; break;
 		case 'c': m->check_invariants = true; break;
 		case 'C': m->check_invariants = false; break;
 		case 'k':
