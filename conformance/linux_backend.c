@@ -372,7 +372,7 @@ static void collect(struct lb *lb, const struct mf_stmt *st, const struct mf_res
 		mf_events_push(&late, &e);
 	}
 	lb_kmsg_drain(lb, evs);
-	lb_oops_report(lb);
+	lb_oops_report(lb, evs);
 	for (int i = 0; i < late.n; i++)
 		mf_events_push(evs, &late.ev[i]);
 	free(late.ev);

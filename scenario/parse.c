@@ -308,8 +308,11 @@ static int p_statement(struct pctx *p, struct mf_stmt *st)
 static int p_kernels(struct pctx *p)
 {
 	struct mf_scenario *sc = p->sc;
-	struct tok *t;
+	struct tok *t = p_peek(p);
 
+	if (p->kernel_named)
+		return p_err(p, t, "one kernel statement (it names every kernel: kernel 6.1 6.12)");
+	p->kernel_named = true;
 	p->i++;
 	sc->nkernels = 0;
 	do {

@@ -115,6 +115,7 @@ struct pctx {
 	struct mf_scenario *sc;
 	struct symtab sym;
 	bool header;		/* still in the header */
+	bool kernel_named;	/* the header's kernel statement was seen */
 };
 
 struct tok *p_peek(struct pctx *p);
