@@ -224,32 +224,20 @@ static mb_exec_fn *const exec_op[MF_OP__COUNT] = {
 /* ---- events --------------------------------------------------------------------------------- */
 
 /*
- * The signals of a step, task by task in declaration order (delivery order
- * within a task), as the real-kernel runner collects them: a kernel may signal
- * a later task first (6.12's KSM collect_procs).
+ * The signals of a step in the kernel's send order (docs/scenario-language.md):
+ * the model delivers in the order its kill lists send, and the real runner
+ * sorts what it collected by the kernel's "Sending SIGBUS to" lines.
  */
 static void collect_signals(struct model *mo, struct mf_events *evs)
 {
-	struct mf_event *sig = NULL;
-	int nsig = 0, cap = 0, p, i;
 	struct mf_sig s;
 
 	while (mf_signal_next(mo->m, &s) == 1) {
 		struct mf_event e = { .kind = MF_EV_SIGNAL, .tid = s.tid };
-		e.sig = (struct mf_siginfo){ s.signo, s.code, s.addr, s.lsb };
-		ARRAY_PUSH(sig, nsig, cap, e, "collecting a step's signals");
-	}
-	for (p = 0; p <= mo->nproc; p++) {
-		for (i = 0; i < nsig; i++) {
-			struct mb_thread *t = thread_of_tid(mo, sig[i].tid);
-			struct mb_proc *owner = t ? t->proc : NULL;
 
-			/* p == nproc: a thread the scenario did not declare, last */
-			if (p < mo->nproc ? owner == mo->procs[p] : !owner)
-				mf_events_push(evs, &sig[i]);
-		}
+		e.sig = (struct mf_siginfo){ s.signo, s.code, s.addr, s.lsb };
+		mf_events_push(evs, &e);
 	}
-	free(sig);
 }
 
 static void collect_events(struct model *mo, const struct mf_stmt *st, struct mf_result *res,

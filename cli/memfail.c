@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "diff_kernels.h"
+#include "memfail/campaign.h"
 #include "memfail/driver.h"
 #include "memfail/snapshot.h"
+#include "memfail/whatif.h"
 
 #define VERSION "0.1.0"
 
@@ -89,6 +91,7 @@ static int usage(FILE *f, int code)
 		   "       memfail diff-kernels FILE...\n"
 		   "       memfail snapshot [-o FILE] [--anonymize]\n"
 		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1] [--json] [--plot FILE]\n"
+		   "       memfail whatif --pfn N|--sample K SNAPSHOT|--live [--ar PID] [--json]\n"
 		   "       memfail help [run|check|diff-kernels|language|statements|trace]\n"
 		   "       memfail --version\n");
 	return code;
@@ -225,6 +228,10 @@ static int dispatch(int argc, char **argv)
 		return memfail_cmd_snapshot(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "exposure"))
 		return memfail_cmd_exposure(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "whatif"))
+		return memfail_cmd_whatif(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "campaign"))
+		return cp_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
 	fprintf(stderr, "memfail: unknown command '%s'\n", argv[1]);

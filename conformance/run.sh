@@ -106,9 +106,16 @@ else
 	shopt -u nullglob
 fi
 ((${#FILES[@]})) || die "no scenarios"
+# Each scenario's path inside the guest (GUEST[i] for FILES[i]): a path below the repository
+# keeps its name; any other (absolute, or climbing with ..) goes to ext/N/ under its base name.
+GUEST=()
 for f in "${FILES[@]}"; do
 	[[ -f $f ]] || die "no such scenario: $f"
-	[[ $f != /* && $f != *..* ]] || die "scenario paths must be relative to the repository: $f"
+	if [[ $f != /* && $f != *..* ]]; then
+		GUEST+=("$f")
+	else
+		GUEST+=("ext/${#GUEST[@]}/$(basename "$f")")
+	fi
 done
 
 # ---- packages, kernel, disk image (idempotent) ------------------------------------------
@@ -285,13 +292,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$RUN/ov/mf/root" "$RUN/out"
 install -m 0755 "$RUNNER" "$RUN/ov/mf/memfail-linux"
-printf '%s\n' "${FILES[@]}" > "$RUN/ov/mf/list"
+printf '%s\n' "${GUEST[@]}" > "$RUN/ov/mf/list"
 echo "$STEP_TIMEOUT" > "$RUN/ov/mf/step-timeout"
 # the runner checks that it runs on the kernel booted here (not the scenario's kernel line)
 echo "--kernel $KMAJMIN$([[ $RAW == 1 ]] && echo " --raw")" > "$RUN/ov/mf/args"
 [[ -n $PMEM ]] && echo "$PMEM" > "$RUN/ov/mf/pmem"
-for f in "${FILES[@]}"; do
-	mkdir -p "$RUN/ov/mf/root/$(dirname "$f")" && cp "$f" "$RUN/ov/mf/root/$f"
+for i in "${!FILES[@]}"; do
+	g=${GUEST[$i]}
+	mkdir -p "$RUN/ov/mf/root/$(dirname "$g")" && cp "${FILES[$i]}" "$RUN/ov/mf/root/$g"
 done
 (cd "$RUN/ov" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$RUN/ov.cpio"
 cat "$BASE" "$RUN/ov.cpio" > "$RUN/initrd"
@@ -353,11 +361,11 @@ saved_name() {
 	echo "$n.trace"
 }
 if [[ -n $SAVE && $RAW != 1 ]]; then
-	for f in "${FILES[@]}"; do
-		k=$RUN/out/${f//\//%}
+	for g in "${GUEST[@]}"; do
+		k=$RUN/out/${g//\//%}
 		rc=$(cat "$k.rc" 2>/dev/null) || continue
 		[[ $rc == 0 || $rc == 1 ]] || continue
-		mkdir -p "$SAVE/$(dirname "$(saved_name "$f")")" && cp "$k.kernel" "$SAVE/$(saved_name "$f")"
+		mkdir -p "$SAVE/$(dirname "$(saved_name "$g")")" && cp "$k.kernel" "$SAVE/$(saved_name "$g")"
 	done
 fi
 
@@ -392,8 +400,9 @@ summary() {
 }
 
 if [[ $KONLY == 1 ]]; then
-	for f in "${FILES[@]}"; do
-		k=$RUN/out/${f//\//%}
+	for i in "${!FILES[@]}"; do
+		f=${FILES[$i]} g=${GUEST[$i]}
+		k=$RUN/out/${g//\//%}
 		krc=$(cat "$k.rc" 2>/dev/null || echo none)
 		if ((!TAP)); then
 			echo "=== $f (linux $KVER$([[ $RAW == 1 ]] && echo ", raw")) rc=$krc"
@@ -427,14 +436,15 @@ MSECS=$(awk -v a="$m0" -v b="$m1" 'BEGIN{printf "%.4f", b-a}')
 MSECS_EACH=$(awk -v a="$m1" -v b="$m2" 'BEGIN{printf "%.4f", b-a}')
 OTHER=model
 [[ -n $GOLDEN ]] && OTHER="saved in $GOLDEN"
-for f in "${FILES[@]}"; do
-	k=$RUN/out/${f//\//%}
+for i in "${!FILES[@]}"; do
+	f=${FILES[$i]} g=${GUEST[$i]}
+	k=$RUN/out/${g//\//%}
 	krc=$(cat "$k.rc" 2>/dev/null || echo none)
 	if [[ -z $GOLDEN ]]; then
 		"$MEMFAIL" run "${MODEL_ARGS[@]}" "$f" > "$k.model" 2>&1
 		mrc=$?
-	elif [[ -f $GOLDEN/$(saved_name "$f") ]]; then
-		cp "$GOLDEN/$(saved_name "$f")" "$k.model" && mrc=$krc
+	elif [[ -f $GOLDEN/$(saved_name "$g") ]]; then
+		cp "$GOLDEN/$(saved_name "$g")" "$k.model" && mrc=$krc
 	else
 		: > "$k.model" && mrc=none
 	fi
@@ -443,7 +453,7 @@ for f in "${FILES[@]}"; do
 	elif [[ $krc == 77 || $mrc == 77 ]]; then
 		report "$f" skip "skip: $(grep -m1 -o 'skip.*' "$k.kernel" "$k.model" 2>/dev/null | head -n1 | cut -d: -f2-)"
 	elif [[ $mrc == none ]]; then
-		report "$f" fail "no saved trace $GOLDEN/$(saved_name "$f")"
+		report "$f" fail "no saved trace $GOLDEN/$(saved_name "$g")"
 	elif cmp -s "$k.kernel" "$k.model" && [[ $krc == "$mrc" ]]; then
 		report "$f" pass "match"
 	else

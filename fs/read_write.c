@@ -49,8 +49,12 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 	struct machine *m = inode->m;
 	uint64_t done = 0;
 
+	if (off > MAX_LFS_FILESIZE)
+		return -EINVAL;	/* ksys_pread64: a negative loff_t */
 	if (!(f->f_mode & FMODE_READ))
 		return -EBADF;
+	if (len > MAX_LFS_FILESIZE - off)
+		return -EINVAL;	/* rw_verify_area: pos + count overflows loff_t */
 	if (IS_DAX(inode))
 		return daxfs_read(f, buf, len > LONG_MAX ? LONG_MAX : len, off);
 	if (off >= inode->i_size || !len)
@@ -69,6 +73,8 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 		if (n > len - done)
 			n = len - done;
 		page = pagecache_get_subpage(mapping, pos, create, NULL, &err);
+		if (err == -ENOMEM)
+			out_of_memory(m, "a read");
 		if (!err && page && hugetlbfs_mapping(mapping) && PageFlag(page_head(m, page), PG_hwpoison)) {
 			long ret = hugetlbfs_read_poisoned(m, page, pos == off ||
 							   !(pos & (HPAGE_PMD_SIZE - 1)), done);
@@ -107,14 +113,16 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 	struct machine *m = inode->m;
 	uint64_t done = 0;
 
+	if (off > MAX_LFS_FILESIZE)
+		return -EINVAL;	/* ksys_pwrite64: a negative loff_t */
 	if (!(f->f_mode & FMODE_WRITE))
 		return -EBADF;
 	if (inode->i_sb->type == FS_HUGETLBFS)
 		return -EINVAL;	/* hugetlbfs has no write(2) */
+	if (len > MAX_LFS_FILESIZE - off)
+		return -EINVAL;	/* rw_verify_area: pos + count overflows loff_t */
 	if (!len)
 		return 0;
-	if (off > MAX_LFS_FILESIZE || len > MAX_LFS_FILESIZE - off)
-		return -EFBIG;
 	if (len > LONG_MAX)
 		len = LONG_MAX;
 	if (IS_DAX(inode))
@@ -128,6 +136,8 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 		if (n > len - done)
 			n = len - done;
 		page = pagecache_get_subpage(mapping, pos, true, NULL, &err);
+		if (err == -ENOMEM)
+			out_of_memory(m, "a write");
 		if (!err && PageFlag(page, PG_hwpoison))
 			err = -EIO;
 		if (err) {
@@ -203,10 +213,10 @@ int fs_ftruncate(struct file *f, uint64_t size)
 	struct address_space *mapping = &inode->i_data;
 	uint64_t old = inode->i_size;
 
+	if (size > MAX_LFS_FILESIZE)
+		return -EINVAL;	/* do_sys_ftruncate: a negative length */
 	if (!(f->f_mode & FMODE_WRITE) || !inode->regular)
 		return -EINVAL;
-	if (size > MAX_LFS_FILESIZE)
-		return -EFBIG;
 	if (inode->i_sb->type == FS_HUGETLBFS && size % HPAGE_SIZE)
 		return -EINVAL;
 	if (IS_DAX(inode))
@@ -233,11 +243,12 @@ int fs_punch_hole(struct file *f, uint64_t off, uint64_t len)
 	struct address_space *mapping = &inode->i_data;
 	uint64_t end, first, last;
 
+	/* vfs_fallocate's order: a negative offset or length before the fd mode */
+	if (!len || off > MAX_LFS_FILESIZE || len > MAX_LFS_FILESIZE)
+		return -EINVAL;
 	if (!(f->f_mode & FMODE_WRITE))
 		return -EBADF;
-	if (!len)
-		return -EINVAL;
-	if (off > MAX_LFS_FILESIZE || len > MAX_LFS_FILESIZE - off)
+	if (len > MAX_LFS_FILESIZE - off)
 		return -EFBIG;
 	if (!inode->regular)
 		return -ENODEV;

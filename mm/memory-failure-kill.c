@@ -21,7 +21,8 @@
 struct to_kill {
 	struct task_struct *tsk;
 	uint64_t addr;
-	uint64_t seq, vseq;	/* process list order, then VMA order */
+	/* process list order, then the rmap interval tree's: vm_pgoff, then insertion */
+	uint64_t seq, vpgoff, vseq;
 	int size_shift;
 };
 
@@ -69,7 +70,7 @@ static void add_to_kill(struct tk_list *l, struct task_struct *t, struct vm_area
 {
 	ARRAY_GROW(l->tk, l->nr, l->cap, "collecting the processes to kill");
 	/* size_shift: page_shift(compound_head(p)), 21 for a hugetlb page */
-	l->tk[l->nr++] = (struct to_kill){ t, addr + l->sub_off, t->signal->seq, vma->vm_start,
+	l->tk[l->nr++] = (struct to_kill){ t, addr + l->sub_off, t->signal->seq, vma->vm_pgoff, vma->seq,
 		PAGE_SHIFT + (PageFlag(l->page, PG_head) ? l->page->order : 0) };
 }
 
@@ -97,6 +98,8 @@ static int tk_cmp(const void *a, const void *b)
 
 	if (x->seq != y->seq)
 		return x->seq < y->seq ? -1 : 1;
+	if (x->vpgoff != y->vpgoff)
+		return x->vpgoff < y->vpgoff ? -1 : 1;
 	if (x->vseq != y->vseq)
 		return x->vseq < y->vseq ? -1 : 1;
 	return 0;
@@ -295,7 +298,7 @@ int kill_accessing_process(struct machine *m, struct task_struct *t, unsigned lo
 				continue;
 			if (f != pfn)
 				continue;
-			tk = (struct to_kill){ t, a, 0, 0, PAGE_SHIFT };
+			tk = (struct to_kill){ .tsk = t, .addr = a, .size_shift = PAGE_SHIFT };
 			kill_proc(m, &tk, pfn, flags);
 			return -EHWPOISON;
 		}

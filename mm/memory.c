@@ -172,7 +172,7 @@ static bool anon_page_reusable(struct machine *m, struct page *page)
 	       (page_in_pagevec(m, page) ? 1 : 0);
 }
 
-int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 {
 	struct machine *m = vma_machine(vma);
 	struct mm_struct *mm = vma->vm_mm;
@@ -279,6 +279,16 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 		return VM_FAULT_OK;
 	}
 	return do_wp_copy(vma, addr, page);
+}
+
+/* A fault that found no free page: 6.1 reclaims or OOM-kills inside the allocator. */
+int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	int ret = __handle_mm_fault(vma, addr, flags);
+
+	if (ret & VM_FAULT_OOM)
+		out_of_memory(vma_machine(vma), "a page fault");
+	return ret;
 }
 
 /* Drop one PTE's hold on its page (or swap slot). */
@@ -519,7 +529,9 @@ int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 			send_sig_info(SIGSEGV, &si, t, true);
 			return -1;
 		}
-		if (ret & (VM_FAULT_SIGBUS | VM_FAULT_OOM)) {
+		if (ret & VM_FAULT_OOM)
+			return -ENOMEM;	/* the run stops: out_of_memory() */
+		if (ret & VM_FAULT_SIGBUS) {
 			si = (struct kernel_siginfo){ SIGBUS, 2 /* BUS_ADRERR */, addr, 0 };
 			send_sig_info(SIGBUS, &si, t, true);
 			return -1;

@@ -86,6 +86,7 @@ struct machine {
 
 	/* memory failure */
 	int sysctl_memory_failure_early_kill;
+	const char *oom_stop;	/* set by out_of_memory(): what ran out of modelled memory */
 	int sysctl_memory_failure_recovery;
 	uint64_t num_poisoned_pages;
 	bool hw_memory_failure;

@@ -208,6 +208,8 @@ bool pmd_none_range(struct mm_struct *mm, uint64_t haddr);	/* no PTE in the 2M a
 #define VM_FAULT_SIGSEGV 0x40
 #define VM_FAULT_OOM 0x1
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags);
+/* mm/oom_kill.c: no page for user memory; the run stops (m->oom_stop) */
+void out_of_memory(struct machine *m, const char *where);
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 /* Zap the PTEs of file pages [start, start+nr) in every VMA mapping them. */
