@@ -60,14 +60,17 @@ static const struct {
 		   "  Parse and statically check scenarios; run nothing. Exit 0 or 2.\n"
 		   "  --json             each error one JSON object\n" },
 	{ "language",
-	  "A scenario: header (scenario \"TITLE\", kernel 6.1, machine, sysctl, requires\n"
-	  "model), declarations (file, task, thread), task steps (TASK: OP ...), system\n"
-	  "steps and expect statements. `man memfail` and docs/scenario-language.md tell\n"
-	  "the whole language. Example:\n\n"
+	  "A scenario: header (scenario \"TITLE\", kernel 6.1 6.12, machine, sysctl,\n"
+	  "requires model), declarations (file, task, thread), task steps (TASK: OP ...),\n"
+	  "system steps and expect statements; where the kernels differ, =>@6.12 RESULT,\n"
+	  "expect@6.12 ..., @6.1 STEP (and ';' between statements of a line).\n"
+	  "`man memfail` and docs/scenario-language.md tell the whole language. Example:\n\n"
 	  "  scenario \"anon page, late kill\"\n"
+	  "  kernel 6.1 6.12\n"
 	  "  task A\n"
 	  "  A: mmap buf anon private 16K fill=index\n"
 	  "  A: madvise buf+0 4K hwpoison as P => 0\n"
+	  "  expect@6.1 A signals none ; expect@6.12 A signals SIGBUS AR addr=buf+0x0 lsb=12\n"
 	  "  A: load buf+0x123 => SIGBUS AR addr=buf+0x123 lsb=12\n"
 	  "  expect page P hwpoison\n"
 	  "  expect hardware-corrupted +4K\n" },
