@@ -401,7 +401,7 @@ static int p_one(struct pctx *p, int *cap)
 		return p_header(p, t);
 	p->header = false;
 	memset(&st, 0, sizeof(st));
-	if (p_statement(p, &st)) {
+	if (p_statement(p, &st) || conc_track(p, &st)) {
 		stmt_free(&st);
 		return -1;
 	}
@@ -433,7 +433,7 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 		if (p.err->msg[0])
 			goto fail;
 	}
-	if (r < 0)
+	if (r < 0 || conc_eof(&p, lx.eof_line, lx.eof_col))
 		goto fail;
 	if (!sc->title) {
 		err->line = lx.eof_line;

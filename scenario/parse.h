@@ -116,6 +116,7 @@ struct pctx {
 	struct symtab sym;
 	bool header;		/* still in the header */
 	bool kernel_named;	/* the header's kernel statement was seen */
+	int conc_open;		/* index + 1 of an open concurrently statement, 0: none */
 };
 
 struct tok *p_peek(struct pctx *p);
