@@ -8,7 +8,7 @@
 #include "memfail/profile.h"
 
 static const struct kernel_profile profiles[] = {
-	{ .id = MF_KERNEL_6_1, .release = "6.1", .mlock_large_on_map = true },
+	{ .id = MF_KERNEL_6_1, .release = "6.1", .mlock_large_on_map = true, .lru_batch = 15 },
 	{
 		.id = MF_KERNEL_6_12,
 		.release = "6.12",
@@ -29,6 +29,7 @@ static const struct kernel_profile profiles[] = {
 		.collapse_pmd_none_installs = true,
 		.dax_shared_lock_oops = true,
 		.pgp_names_612 = true,
+		.lru_batch = 31,
 		.unmap_failed_sigbus = true,
 	},
 };

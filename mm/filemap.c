@@ -18,6 +18,7 @@
 #include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 #include "../fs/internal.h"
 
 bool mapping_can_writeback(const struct address_space *mapping)
@@ -152,6 +153,9 @@ struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
 		return NULL;
 	}
 	get_page(page);		/* the caller's */
+	/* MGLRU's folio_add_lru in a fault (lru_gen_in_fault): active until lru_gen_add_folio */
+	if (vma && m->profile->lru_gen)
+		SetPageFlag(page, PG_active);
 	lru_cache_add(m, page);
 	return entry_subpage(mapping, page, index);
 }
