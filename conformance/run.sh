@@ -310,7 +310,7 @@ done
 cat "$BASE" "$RUN/ov.cpio" > "$RUN/initrd"
 
 # ---- boot once, run everything --------------------------------------------------------------
-CMDLINE="console=ttyS0,115200 panic=-1 quiet mitigations=off nokaslr rdinit=/init memfail.conformance=1"
+CMDLINE="console=ttyS0,115200 panic=-1 no_timer_check quiet mitigations=off nokaslr rdinit=/init memfail.conformance=1"
 [[ -n $PMEM ]] && CMDLINE+=" memmap=512M!1G"	# legacy (e820 type 12) pmem at 1G
 QEMU=(qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot -monitor none
 	-machine pc -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM"
