@@ -140,10 +140,7 @@ void *dax_grab_mapping_entry(struct address_space *mapping, uint64_t index, unsi
 		return dax_lock_entry(xa, index, entry);
 	entry = dax_make_entry(0, DAX_EMPTY | DAX_LOCKED | (order ? DAX_PMD : 0));
 	/* Stores over the whole range: any smaller entry there goes, locked or not. */
-	if (xa_store_order(xa, base, order, entry)) {
-		*status = -ENOMEM;
-		return NULL;
-	}
+	xa_store_order(xa, base, order, entry);
 	return entry;
 }
 

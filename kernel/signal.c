@@ -5,20 +5,12 @@
  * the default action kills the whole thread group.
  */
 #include <errno.h>
-#include <stdlib.h>
-
+#include "memfail/array.h"
 #include "memfail/mm.h"
 
 static void record(struct machine *m, struct task_struct *t, const struct kernel_siginfo *info)
 {
-	if (m->nr_sigs == m->cap_sigs) {
-		int cap = m->cap_sigs ? m->cap_sigs * 2 : 16;
-		struct sigrecord *n = realloc(m->sigs, (size_t)cap * sizeof(*n));
-		if (!n)
-			return;
-		m->sigs = n;
-		m->cap_sigs = cap;
-	}
+	ARRAY_GROW(m->sigs, m->nr_sigs, m->cap_sigs, "recording a signal");
 	m->sigs[m->nr_sigs].tid = t->pid;
 	m->sigs[m->nr_sigs].info = *info;
 	m->nr_sigs++;
