@@ -67,8 +67,6 @@ static void fill_file(struct machine *m, struct inode *inode, const struct mf_fi
 	uint8_t buf[PAGE_SIZE];
 	uint64_t off;
 
-	if (!f)
-		mf_oom("opening a new file");
 	for (off = 0; init->state != MF_FILE_INIT_HOLE && off < init->size; off += PAGE_SIZE) {
 		memset(buf, init_byte(init, off), sizeof(buf));
 		fs_pwrite(f, buf, init->size - off < PAGE_SIZE ? init->size - off : PAGE_SIZE, off);
@@ -107,8 +105,6 @@ static int fill_dax(struct inode *inode, const struct mf_file_init *init)
 	uint64_t off;
 	long ret = 0;
 
-	if (!f)
-		return -EEXIST;
 	if (init->aligned)
 		ret = daxfs_fallocate_aligned(inode, init->size);
 	if (init->state == MF_FILE_INIT_HOLE && !ret)
@@ -177,8 +173,6 @@ static int sys_open(struct mf_machine *mm, int tid, const char *path, int flags)
 	if (IS_DAX(inode) && daxfs_shutdown(mm->m))
 		return -EIO;
 	f = fs_open(inode, FMODE_READ | (flags == MF_O_RDWR ? FMODE_WRITE : 0));
-	if (!f)
-		mf_oom("opening a file");
 	return sys_install_fd(t, f);
 }
 

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The argument and state checks of the system-call layer (kernel/sys_*.c)
+ * that scenarios cannot reach: descriptions out of range, NULL out-pointers,
+ * calls on dead or unknown tasks, sysctls and file operations the model
+ * refuses. Each call returns its errno and leaves the machine usable.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "memfail/memfail.h"
+
+#define RW (MF_PROT_READ | MF_PROT_WRITE)
+
+static struct mf_machine *new_machine(const struct mf_machine_desc *d)
+{
+	struct mf_machine *m = NULL;
+	char err[128];
+
+	assert_int_equal(mf_machine_create(d, &m, err, sizeof(err)), 0);
+	return m;
+}
+
+static int create_fails(const struct mf_machine_desc *d, const char *want)
+{
+	struct mf_machine *m = (void *)1;
+	char err[128] = "";
+	int ret = mf_machine_create(d, &m, err, sizeof(err));
+
+	assert_null(m);
+	assert_non_null(strstr(err, want));
+	return ret;
+}
+
+static void test_desc(void **state)
+{
+	struct mf_machine_desc d;
+
+	(void)state;
+	mf_machine_desc_default(NULL);	/* no description: nothing to fill */
+	mf_machine_desc_default(&d);
+	d.thp = 7;
+	assert_int_equal(create_fails(&d, "out of range"), -EINVAL);
+	mf_machine_desc_default(&d);
+	d.pmem_fs = MF_PMEM_FS_XFS;
+	assert_int_equal(create_fails(&d, "without pmem"), -EINVAL);
+	mf_machine_desc_default(&d);
+	d.memory = 16 << 20;
+	d.hugepages = 64;	/* 128 MiB of huge pages in 16 MiB */
+	assert_int_equal(create_fails(&d, "not enough memory"), -ENOMEM);
+}
+
+static void test_sysctl(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 16 << 20;
+	m = new_machine(&d);
+	assert_int_equal(mf_sysctl_set(m, "vm.dirty_ratio", "5"), 0);	/* accepted, no effect */
+	assert_int_equal(mf_sysctl_set(m, "memfail.dax_lookup", "load"), -EINVAL);	/* no pmem */
+	mf_machine_destroy(m);
+	d.pmem = 8 << 20;
+	d.pmem_fs = MF_PMEM_FS_XFS;
+	m = new_machine(&d);
+	assert_int_equal(mf_sysctl_set(m, "memfail.dax_lookup", "sometimes"), -EINVAL);
+	assert_int_equal(mf_sysctl_set(m, "memfail.dax_lookup", "load"), 0);
+	assert_int_equal(mf_sysctl_set(m, "memfail.dax_lookup", "conflict"), 0);
+	assert_int_equal(mf_reflink(m, "pmem:a", 0, "pmem:b", 0, MF_PAGE_SIZE), -ENOENT);
+	mf_machine_destroy(m);
+}
+
+/* NULL out-pointers and unknown or dead tasks. */
+static void test_null_and_dead(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	int a, b, dead;
+	uint64_t pfn, addr;
+	struct mf_sig sig;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 16 << 20;
+	m = new_machine(&d);
+	a = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
+	assert_int_equal(mf_mmap(m, a, MF_PAGE_SIZE, RW, MF_MAP_PRIVATE | MF_MAP_ANONYMOUS, -1, 0,
+				 &addr), 0);
+	assert_int_equal(mf_pagemap(m, a, addr, NULL), -EINVAL);
+	assert_int_equal(mf_meminfo(m, NULL), -EINVAL);
+	assert_int_equal(mf_find_page(m, MF_PAGE_FREE, NULL), -EINVAL);
+	assert_int_equal(mf_virt_to_pfn(m, a, addr, NULL), -EINVAL);
+	assert_int_equal(mf_pmem_pfn(m, 0, NULL), -EINVAL);
+	assert_int_equal(mf_filter_get(m, NULL), -EINVAL);
+	assert_int_equal(mf_filter_set(m, NULL), -EINVAL);
+	assert_int_equal(mf_checkpoint(m, NULL), -EINVAL);
+	assert_int_equal(mf_death_next(m, NULL), -EINVAL);
+	assert_int_equal(mf_ksm_scan(m, -1), -EINVAL);
+	assert_int_equal(mf_prctl_mce_kill_get(m, 999), -ESRCH);
+	assert_int_equal(mf_store(m, a, addr, 1, NULL), 0);
+	/* a thread's store after its process died */
+	b = mf_fork(m, a, "b", MF_SIGBUS_INHERIT);
+	dead = mf_thread_create(m, b);
+	assert_int_equal(mf_exit_group(m, b, 0), 0);
+	assert_true(mf_store(m, dead, addr, 1, &sig) < 0);
+	/* SIGSEGV kills even a process with a SIGBUS handler; sig may be NULL */
+	assert_int_equal(mf_store(m, a, addr + 64 * MF_PAGE_SIZE, 1, NULL), MF_ACCESS_KILLED);
+	assert_int_equal(mf_find_page(m, MF_PAGE_FREE, &pfn), 0);
+	mf_machine_destroy(m);
+}
+
+/* mmap, munmap, mprotect and shmat arguments the kernel refuses. */
+static void test_mm_args(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	struct mf_file_init init = { 2 << 20, MF_FILE_INIT_HOLE, { MF_FILL_BYTE, 0, 0, 0 }, false };
+	uint64_t addr, huge;
+	int a, fd, shm;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 32 << 20;
+	d.hugepages = 2;
+	d.thp = MF_THP_ALWAYS;
+	m = new_machine(&d);
+	a = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
+	/* a read-only hugetlbfs file mapped shared and writable: the reservation is given back */
+	assert_int_equal(mf_file_create(m, "hugetlbfs:h", &init), 0);
+	fd = mf_open(m, a, "hugetlbfs:h", MF_O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(mf_mmap(m, a, 2 << 20, RW, MF_MAP_SHARED, fd, 0, &addr), -EACCES);
+	assert_int_equal(mf_mmap(m, a, 2 << 20, MF_PROT_READ, MF_MAP_SHARED, fd, 0, &huge), 0);
+	/* hugetlb_vm_op_split: no VMA edge inside a huge page */
+	assert_int_equal(mf_munmap(m, a, huge + MF_PAGE_SIZE, MF_PAGE_SIZE), -EINVAL);
+	assert_int_equal(mf_mprotect(m, a, huge, MF_PAGE_SIZE, MF_PROT_READ), -EINVAL);
+	assert_int_equal(mf_mmap(m, a, MF_PAGE_SIZE, RW, MF_MAP_PRIVATE | MF_MAP_ANONYMOUS, -1, 0,
+				 &addr), 0);
+	assert_int_equal(mf_mprotect(m, a, addr, MF_PAGE_SIZE, 0x80), -EINVAL);
+	shm = mf_shmget(m, MF_PAGE_SIZE, 0);
+	assert_true(shm >= 0);
+	assert_int_equal(mf_shmat(m, a, shm, RW, MF_MAP_PRIVATE, &addr), -EINVAL);
+	assert_int_equal(mf_fallocate(m, a, fd, 0, 0, MF_PAGE_SIZE), -EOPNOTSUPP);
+	mf_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_desc),
+		cmocka_unit_test(test_sysctl),
+		cmocka_unit_test(test_null_and_dead),
+		cmocka_unit_test(test_mm_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
