@@ -229,6 +229,57 @@ static void test_hugetlb(void **state)
 	machine_destroy(m);
 }
 
+/* A PMD-mapped anonymous THP: its head, tails and PMD slots. */
+static void test_thp(void **state)
+{
+	struct machine *m = mk_machine(64);
+	struct task_struct *t = task_create(m, "A");
+	uint64_t a = map(t, HPAGE_PMD_SIZE, RW | VM_HUGEPAGE);
+	struct page *head, *p;
+
+	(void)state;
+	store(t, a, 1);
+	head = page_at(t, a);
+	assert_true(PageFlag(head, PG_head));
+	p = &head[5];
+	ok(m);
+	(*compound_mapcount_ptr(head))++;
+	bad(m, "PMD mapcount 2 but 512 PMD slots map it");
+	(*compound_mapcount_ptr(head))--;
+	p->head_delta++;
+	bad(m, "head pfn and offset disagree");
+	p->head_delta--;
+	SetPageFlag(p, PG_hwpoison);
+	bad(m, "can read hwpoison pfn");
+	ClearPageFlag(p, PG_hwpoison);
+	SetPageFlag(head, PG_hugetlb);
+	SetPageFlag(head, PG_hwpoison);
+	bad(m, "maps poisoned hugetlb pfn");
+	ClearPageFlag(head, PG_hwpoison);
+	ClearPageFlag(head, PG_hugetlb);
+	ClearPageFlag(head, PG_head);
+	bad(m, "outside a live compound page");
+	SetPageFlag(head, PG_head);
+	ok(m);
+	machine_destroy(m);
+}
+
+/* A free hugetlb folio on an LRU list. */
+static void test_hugetlb_lru(void **state)
+{
+	struct machine *m = mk_machine(32);
+	struct page *head;
+
+	(void)state;
+	assert_int_equal(hugetlb_set_pool(m, 1, 0), 0);
+	head = &m->pages[m->hstate.freelist.head];
+	SetPageFlag(head, PG_lru);
+	bad(m, "free hugetlb pfn");
+	ClearPageFlag(head, PG_lru);
+	ok(m);
+	machine_destroy(m);
+}
+
 /* Only the first eight violations are printed; the count is all of them. */
 static void test_many(void **state)
 {
@@ -265,6 +316,8 @@ int main(void)
 		cmocka_unit_test(test_page_cache),
 		cmocka_unit_test(test_hugetlb),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_thp),
+		cmocka_unit_test(test_hugetlb_lru),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reclaim of anonymous pages (mm/swapfile.c reclaim_page) in the cases the
+ * scenarios do not reach: no swap device, a page someone else holds, a page
+ * whose contents are all zero bytes. A page that cannot go stays mapped
+ * with its data.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mm_test.h"
+
+#define RW (VM_READ | VM_WRITE)
+
+static struct machine *mk_swap_machine(uint64_t swap)
+{
+	struct machine_config cfg = { .memory = 16 << 20, .nodes = 1, .seed = 1, .swap = swap };
+	struct machine *m;
+	char err[128];
+
+	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
+	return m;
+}
+
+static void test_no_swap_device(void **state)
+{
+	struct machine *m = mk_machine(16);
+	struct task_struct *t = task_create(m, "A");
+	uint64_t a = map(t, PAGE_SIZE, RW);
+	struct page *p;
+
+	(void)state;
+	store(t, a, 7);
+	p = page_at(t, a);
+	assert_int_equal(reclaim_page(m, p), -EAGAIN);
+	assert_int_equal(load(t, a), 7);
+	ok(m);
+	machine_destroy(m);
+}
+
+static void test_extra_reference(void **state)
+{
+	struct machine *m = mk_swap_machine(1 << 20);
+	struct task_struct *t = task_create(m, "A");
+	uint64_t a = map(t, PAGE_SIZE, RW);
+	struct page *p;
+
+	(void)state;
+	store(t, a, 7);
+	p = page_at(t, a);
+	get_page(p);	/* a pin: the swap cache keeps the page */
+	assert_int_equal(reclaim_page(m, p), -EAGAIN);
+	assert_true(PageFlag(p, PG_swapcache));
+	put_page(m, p);
+	assert_int_equal(load(t, a), 7);
+	ok(m);
+	machine_destroy(m);
+}
+
+/* A page of zero bytes has no data buffer: the swap slot is zero-filled. */
+static void test_zero_page_out_and_in(void **state)
+{
+	struct machine *m = mk_swap_machine(1 << 20);
+	struct task_struct *t = task_create(m, "A");
+	uint64_t a = map(t, PAGE_SIZE, RW);
+
+	(void)state;
+	store(t, a, 0);
+	assert_int_equal(reclaim_page(m, page_at(t, a)), 0);
+	assert_false(pte_present(*pte_lookup(t->mm, a)));
+	assert_int_equal(load(t, a), 0);
+	ok(m);
+	machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_swap_device),
+		cmocka_unit_test(test_extra_reference),
+		cmocka_unit_test(test_zero_page_out_and_in),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
