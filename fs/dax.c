@@ -200,7 +200,7 @@ static int dax_pmd_fault(struct vm_area_struct *vma, uint64_t addr, uint64_t pgo
 		return FALLBACK;
 	if (ptep && (*ptep & PTE_DEVMAP_PMD)) {
 		/* write to a read-only PMD: keep it unless the extent is shared */
-		if (daxfs_iomap_pmd(inode, index) == NO_PFN) {
+		if (daxfs_iomap_pmd(inode, index) == NO_PFN || daxfs_is_shared(inode, index)) {
 			dax_zap_pmd(vma, addr, *ptep);
 			return FALLBACK;
 		}

@@ -153,6 +153,85 @@ static void test_mm_args(void **state)
 	mf_machine_destroy(m);
 }
 
+/*
+ * DAX faults at the end of a file: a PMD that would reach past EOF falls
+ * back to PTEs (dax_iomap_pmd_fault), and a page past EOF is SIGBUS.
+ */
+static void test_dax_eof(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	struct mf_file_init init = { 3 << 20, MF_FILE_INIT_SYNCED, { MF_FILL_BYTE, 5, 0, 0 }, true };
+	struct mf_sig sig;
+	uint64_t addr;
+	uint8_t byte = 0;
+	int a, fd;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 32 << 20;
+	d.pmem = 16 << 20;
+	d.pmem_fs = MF_PMEM_FS_XFS;
+	m = new_machine(&d);
+	a = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
+	assert_int_equal(mf_file_create(m, "pmem:f", &init), 0);
+	fd = mf_open(m, a, "pmem:f", MF_O_RDWR);
+	assert_int_equal(mf_mmap(m, a, 4 << 20, RW, MF_MAP_SHARED, fd, 0, &addr), 0);
+	assert_int_equal(mf_load(m, a, addr + (2 << 20), &byte, &sig), 0);	/* a PTE */
+	assert_int_equal(byte, 5);
+	assert_int_equal(mf_load(m, a, addr + (3 << 20), &byte, &sig), MF_ACCESS_SIGNAL);
+	assert_int_equal(sig.signo, 7);	/* SIGBUS */
+	assert_int_equal(mf_load(m, a, addr, &byte, &sig), 0);	/* a PMD */
+	assert_int_equal(byte, 5);
+	mf_machine_destroy(m);
+}
+
+/*
+ * A write through a mapping to a reflinked (shared) pmem block: the
+ * filesystem gives the page a new block (COW); the old one keeps the source
+ * file's data, and every mapper of the destination sees the new block. The
+ * reads map the shared 2M extent with read-only PMDs; the write must not
+ * upgrade a PMD of a shared extent in place (it did: the store reached the
+ * source file), it zaps it and COWs one page through the PTE path.
+ */
+static void test_dax_reflink_cow(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	struct mf_file_init src = { 2 << 20, MF_FILE_INIT_SYNCED, { MF_FILL_BYTE, 5, 0, 0 }, true };
+	struct mf_file_init dst = { 2 << 20, MF_FILE_INIT_SYNCED, { MF_FILL_BYTE, 9, 0, 0 }, true };
+	struct mf_sig sig;
+	uint64_t x, y;
+	uint8_t byte = 0, buf[1];
+	int a, b, fa, fb, fb2;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 32 << 20;
+	d.pmem = 32 << 20;
+	d.pmem_fs = MF_PMEM_FS_XFS;
+	m = new_machine(&d);
+	a = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
+	b = mf_task_create(m, "b", MF_SIGBUS_HANDLER);
+	assert_int_equal(mf_file_create(m, "pmem:s", &src), 0);
+	assert_int_equal(mf_file_create(m, "pmem:d", &dst), 0);
+	assert_int_equal(mf_reflink(m, "pmem:s", 0, "pmem:d", 0, 2 << 20), 0);
+	fa = mf_open(m, a, "pmem:s", MF_O_RDONLY);
+	fb = mf_open(m, a, "pmem:d", MF_O_RDWR);
+	fb2 = mf_open(m, b, "pmem:d", MF_O_RDWR);
+	assert_int_equal(mf_mmap(m, a, 2 << 20, RW, MF_MAP_SHARED, fb, 0, &x), 0);
+	assert_int_equal(mf_mmap(m, b, 2 << 20, RW, MF_MAP_SHARED, fb2, 0, &y), 0);
+	assert_int_equal(mf_load(m, a, x + 3 * MF_PAGE_SIZE, &byte, &sig), 0);
+	assert_int_equal(byte, 5);
+	assert_int_equal(mf_load(m, b, y + 3 * MF_PAGE_SIZE, &byte, &sig), 0);
+	assert_int_equal(mf_store(m, a, x + 3 * MF_PAGE_SIZE, 7, &sig), 0);
+	assert_int_equal(mf_load(m, b, y + 3 * MF_PAGE_SIZE, &byte, &sig), 0);
+	assert_int_equal(byte, 7);
+	assert_int_equal(mf_pread(m, a, fa, buf, 1, 3 * MF_PAGE_SIZE), 1);
+	assert_int_equal(buf[0], 5);
+	mf_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +239,8 @@ int main(void)
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_null_and_dead),
 		cmocka_unit_test(test_mm_args),
+		cmocka_unit_test(test_dax_eof),
+		cmocka_unit_test(test_dax_reflink_cow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
