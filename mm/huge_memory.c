@@ -90,13 +90,7 @@ int do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr)
 
 	if (!thp_vma_suitable(vma, haddr) || !pmd_none_range(vma->vm_mm, haddr))
 		return VM_FAULT_FALLBACK;
-	if (!vma->anon_vma) {
-		vma->anon_vma = anon_vma_alloc();
-		if (!vma->anon_vma)
-			return VM_FAULT_OOM;
-		anon_vma_link(vma, vma->anon_vma);
-		anon_vma_put(vma->anon_vma);
-	}
+	anon_vma_prepare(vma);
 	head = alloc_pages(m, HPAGE_PMD_ORDER);
 	if (!head)
 		return VM_FAULT_FALLBACK;	/* thp_fault_fallback */

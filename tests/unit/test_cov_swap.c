@@ -80,12 +80,42 @@ static void test_zero_page_out_and_in(void **state)
 	machine_destroy(m);
 }
 
+/*
+ * No free frame and no swap: a write fault to a new anonymous page, and a
+ * COW break of a page shared with a child, fail with VM_FAULT_OOM, which the
+ * model delivers as SIGBUS (BUS_ADRERR) to the faulting task.
+ */
+static void test_out_of_frames(void **state)
+{
+	struct machine *m = mk_machine(4);
+	struct task_struct *t = task_create(m, "A"), *c;
+	uint64_t shared = map(t, PAGE_SIZE, RW), big = map(t, 8 << 20, RW), a;
+	uint8_t v = 1;
+
+	(void)state;
+	t->signal->sigbus = SIG_HANDLER;
+	store(t, shared, 3);
+	c = task_fork(t, "B");
+	assert_non_null(c);
+	for (a = big; a < big + (8 << 20); a += PAGE_SIZE)
+		if (access_user(t, a, &v, true))
+			break;
+	assert_true(a < big + (8 << 20));	/* memory ran out */
+	assert_int_equal(m->sigs[m->nr_sigs - 1].info.si_signo, SIGBUS);
+	assert_int_not_equal(access_user(t, shared, &v, true), 0);	/* no frame for the copy */
+	assert_int_equal(m->sigs[m->nr_sigs - 1].info.si_signo, SIGBUS);
+	assert_int_equal(load(c, shared), 3);
+	ok(m);
+	machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_swap_device),
 		cmocka_unit_test(test_extra_reference),
 		cmocka_unit_test(test_zero_page_out_and_in),
+		cmocka_unit_test(test_out_of_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
