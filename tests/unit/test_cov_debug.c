@@ -15,8 +15,10 @@
 
 #include "mm_test.h"
 
+#include "memfail/dax.h"
 #include "memfail/fs.h"
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 
 #define RW (VM_READ | VM_WRITE)
@@ -129,6 +131,8 @@ static void test_page_tables(void **state)
 	SetPageFlag(p, PG_hwpoison);
 	bad(m, "can read hwpoison pfn");
 	ClearPageFlag(p, PG_hwpoison);
+	*pte = save | PTE_DEVMAP;
+	bad(m, "DAX PTE maps RAM pfn");
 	*pte = ((pte_t)m->nr_pages << PTE_PFN_SHIFT) | PTE_PRESENT;
 	bad(m, "PTE maps invalid pfn");
 	*pte = mk_swp_pte(SWP_SWAPFILE, 3);
@@ -280,6 +284,42 @@ static void test_hugetlb_lru(void **state)
 	machine_destroy(m);
 }
 
+/* A KSM page and its stable node (mm/ksm_mm.c ksm_check). */
+static void test_ksm(void **state)
+{
+	struct machine *m = mk_machine(32);
+	struct task_struct *a = task_create(m, "a"), *b = task_create(m, "b");
+	uint64_t x = map(a, PAGE_SIZE, RW), y = map(b, PAGE_SIZE, RW);
+	struct ksm_stable_node *node;
+	struct page *k;
+	unsigned long kpfn;
+	uintptr_t mapping;
+
+	(void)state;
+	store(a, x, 0x5a);
+	store(b, y, 0x5a);
+	assert_int_equal(do_madvise(a, x, PAGE_SIZE, MADV_MERGEABLE), 0);
+	assert_int_equal(do_madvise(b, y, PAGE_SIZE, MADV_MERGEABLE), 0);
+	ksm_run_scans(m, 2);
+	k = page_at(a, x);
+	assert_true(PageKsm(k));
+	ok(m);
+	node = page_stable_node(k);
+	kpfn = node->kpfn;
+	node->kpfn = m->nr_pages;	/* no such frame */
+	bad(m, "does not own pfn");
+	node->kpfn = kpfn;
+	SetPageFlag(k, PG_head);
+	bad(m, "is free or compound");
+	ClearPageFlag(k, PG_head);
+	mapping = k->mapping;
+	k->mapping = 0;
+	bad(m, "0 KSM pages but 1 stable nodes");
+	k->mapping = mapping;
+	ok(m);
+	machine_destroy(m);
+}
+
 /* Only the first eight violations are printed; the count is all of them. */
 static void test_many(void **state)
 {
@@ -318,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_thp),
 		cmocka_unit_test(test_hugetlb_lru),
+		cmocka_unit_test(test_ksm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
