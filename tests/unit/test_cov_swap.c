@@ -17,6 +17,8 @@
 
 #include "mm_test.h"
 
+#include "memfail/ksm.h"
+
 #define RW (VM_READ | VM_WRITE)
 
 static struct machine *mk_swap_machine(uint64_t swap)
@@ -109,6 +111,38 @@ static void test_out_of_frames(void **state)
 	machine_destroy(m);
 }
 
+/*
+ * MADV_UNMERGEABLE breaks KSM sharing with write faults; with no frame for
+ * the copy it fails with ENOMEM (6.1 unmerge_ksm_pages) and the page stays
+ * merged. Holes in the range are skipped.
+ */
+static void test_unmerge_out_of_frames(void **state)
+{
+	struct machine *m = mk_machine(4);
+	struct task_struct *t = task_create(m, "A");
+	uint64_t x = map(t, 3 * PAGE_SIZE, RW), big = map(t, 8 << 20, RW), a;
+	uint8_t v = 1;
+
+	(void)state;
+	t->signal->sigbus = SIG_HANDLER;
+	store(t, x, 0x5a);
+	store(t, x + PAGE_SIZE, 0x5a);	/* x + 2 pages: never touched */
+	assert_int_equal(do_madvise(t, x, 3 * PAGE_SIZE, MADV_MERGEABLE), 0);
+	ksm_run_scans(m, 2);
+	assert_true(PageKsm(page_at(t, x)));
+	for (a = big; a < big + (8 << 20); a += PAGE_SIZE)
+		if (access_user(t, a, &v, true))
+			break;
+	assert_int_equal(do_madvise(t, x, 3 * PAGE_SIZE, MADV_UNMERGEABLE), -ENOMEM);
+	assert_true(PageKsm(page_at(t, x)));
+	assert_int_equal(do_munmap(t, big, 8 << 20), 0);
+	assert_int_equal(do_madvise(t, x, 3 * PAGE_SIZE, MADV_UNMERGEABLE), 0);
+	assert_false(PageKsm(page_at(t, x)));
+	assert_int_equal(load(t, x + PAGE_SIZE), 0x5a);
+	ok(m);
+	machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +150,7 @@ int main(void)
 		cmocka_unit_test(test_extra_reference),
 		cmocka_unit_test(test_zero_page_out_and_in),
 		cmocka_unit_test(test_out_of_frames),
+		cmocka_unit_test(test_unmerge_out_of_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
