@@ -55,6 +55,35 @@ static void test_desc(void **state)
 	d.memory = 16 << 20;
 	d.hugepages = 64;	/* 128 MiB of huge pages in 16 MiB */
 	assert_int_equal(create_fails(&d, "not enough memory"), -ENOMEM);
+	mf_machine_desc_default(&d);
+	d.memory = 16 << 20;
+	d.pmem = 3 << 20;
+	assert_int_equal(create_fails(&d, "multiple of 2M"), -EINVAL);
+}
+
+/*
+ * RAM that is not a multiple of 2M: the buddy allocator frees the odd tail
+ * in small blocks, and pmem starts at the next 2M boundary, the hole up to it
+ * reserved (as firmware leaves it).
+ */
+static void test_odd_ram(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	uint64_t pfn, flags;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = (17 << 20) + 3 * MF_PAGE_SIZE;
+	d.pmem = 2 << 20;
+	m = new_machine(&d);
+	assert_int_equal(mf_pmem_pfn(m, 0, &pfn), 0);
+	assert_int_equal(pfn % 512, 0);
+	assert_int_equal(pfn, 9 * 512);
+	assert_int_equal(mf_kpageflags(m, pfn - 1, &flags), 0);
+	assert_true(flags & (1ULL << 32));	/* KPF_RESERVED */
+	assert_int_equal(mf_find_page(m, MF_PAGE_FREE, &pfn), 0);
+	mf_machine_destroy(m);
 }
 
 static void test_sysctl(void **state)
@@ -236,6 +265,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_desc),
+		cmocka_unit_test(test_odd_ram),
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_null_and_dead),
 		cmocka_unit_test(test_mm_args),
