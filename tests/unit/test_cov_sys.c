@@ -261,6 +261,34 @@ static void test_dax_reflink_cow(void **state)
 	mf_machine_destroy(m);
 }
 
+/*
+ * A hard offline of a hugetlbfs page that is cached but mapped by nobody:
+ * nothing to unmap, nobody to signal; the page is poisoned. mf_file_pfn
+ * finds the 4K page of a byte offset of a hugetlbfs file (it used the 4K
+ * index on the huge-page-indexed cache: ENOENT for this offset).
+ */
+static void test_unmapped_hugetlbfs_page(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	struct mf_file_init init = { 2 << 20, MF_FILE_INIT_DIRTY, { MF_FILL_BYTE, 3, 0, 0 }, false };
+	struct mf_sig sig;
+	uint64_t pfn, flags;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 32 << 20;
+	d.hugepages = 2;
+	m = new_machine(&d);
+	assert_int_equal(mf_file_create(m, "hugetlbfs:h", &init), 0);
+	assert_int_equal(mf_file_pfn(m, "hugetlbfs:h", 5 * MF_PAGE_SIZE, &pfn), 0);
+	assert_int_equal(mf_hard_offline(m, pfn * MF_PAGE_SIZE), 0);
+	assert_int_equal(mf_kpageflags(m, pfn - 5, &flags), 0);
+	assert_true(flags & (1ULL << 19));	/* KPF_HWPOISON, on the head as 6.1 keeps it */
+	assert_int_equal(mf_signal_next(m, &sig), 0);
+	mf_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_mm_args),
 		cmocka_unit_test(test_dax_eof),
 		cmocka_unit_test(test_dax_reflink_cow),
+		cmocka_unit_test(test_unmapped_hugetlbfs_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
