@@ -38,9 +38,7 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 	if (off >= inode->i_size || !len)
 		return 0;
 	if (len > inode->i_size - off)
-		len = inode->i_size - off;
-	if (len > LONG_MAX)
-		len = LONG_MAX;
+		len = inode->i_size - off;	/* i_size <= MAX_LFS_FILESIZE: len fits a long */
 	while (done < len) {
 		uint64_t pos = off + done, poff = pos & (PAGE_SIZE - 1);
 		uint64_t n = PAGE_SIZE - poff;
@@ -91,10 +89,9 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 		return -EINVAL;	/* hugetlbfs has no write(2) */
 	if (!len)
 		return 0;
+	/* len <= MAX_LFS_FILESIZE == LONG_MAX from here: the count fits the result */
 	if (off > MAX_LFS_FILESIZE || len > MAX_LFS_FILESIZE - off)
 		return -EFBIG;
-	if (len > LONG_MAX)
-		len = LONG_MAX;
 	if (IS_DAX(inode))
 		return daxfs_write(f, buf, len, off);	/* straight to pmem */
 	while (done < len) {

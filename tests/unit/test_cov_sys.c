@@ -289,6 +289,59 @@ static void test_unmapped_hugetlbfs_page(void **state)
 	mf_machine_destroy(m);
 }
 
+/*
+ * Soft offline of a block-device metadata page with idle buffers: it
+ * migrates (buffer_migrate_folio moves the buffers and their reference)
+ * and the old frame is retired.
+ */
+static void test_soft_offline_metadata(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	uint64_t pfn, flags;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 16 << 20;
+	m = new_machine(&d);
+	assert_int_equal(mf_find_page(m, MF_PAGE_METADATA, &pfn), 0);
+	assert_int_equal(mf_soft_offline(m, pfn * MF_PAGE_SIZE), 0);
+	assert_int_equal(mf_kpageflags(m, pfn, &flags), 0);
+	assert_true(flags & (1ULL << 19));	/* KPF_HWPOISON */
+	mf_machine_destroy(m);
+}
+
+/*
+ * tmpfs: fsync has nothing to write back; a mapping at a small nonzero
+ * offset is not aligned for huge pages even with shmem THP on; unmapping the
+ * middle of a file mapping splits the VMA, both halves keeping the file.
+ */
+static void test_tmpfs_misc(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	struct mf_file_init init = { 4 << 20, MF_FILE_INIT_DIRTY, { MF_FILL_INDEX, 0, 0, 0 }, false };
+	struct mf_sig sig;
+	uint64_t addr;
+	uint8_t byte;
+	int a, fd;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 32 << 20;
+	d.shmem_thp = MF_SHMEM_THP_ALWAYS;
+	m = new_machine(&d);
+	a = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
+	assert_int_equal(mf_file_create(m, "tmpfs:t", &init), 0);
+	fd = mf_open(m, a, "tmpfs:t", MF_O_RDWR);
+	assert_int_equal(mf_fsync(m, a, fd), 0);
+	assert_int_equal(mf_mmap(m, a, 2 << 20, RW, MF_MAP_SHARED, fd, MF_PAGE_SIZE, &addr), 0);
+	assert_int_equal(mf_munmap(m, a, addr + MF_PAGE_SIZE, MF_PAGE_SIZE), 0);
+	assert_int_equal(mf_load(m, a, addr + 2 * MF_PAGE_SIZE, &byte, &sig), 0);
+	assert_int_equal(byte, 4);	/* file page 3: MF_FILL_INDEX counts from 1 */
+	mf_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +353,8 @@ int main(void)
 		cmocka_unit_test(test_dax_eof),
 		cmocka_unit_test(test_dax_reflink_cow),
 		cmocka_unit_test(test_unmapped_hugetlbfs_page),
+		cmocka_unit_test(test_soft_offline_metadata),
+		cmocka_unit_test(test_tmpfs_misc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
