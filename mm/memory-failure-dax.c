@@ -144,7 +144,7 @@ int mf_dax_kill_procs(struct address_space *mapping, uint64_t index, uint64_t co
 	return 0;
 }
 
-static int mf_generic_kill_procs(struct machine *m, unsigned long pfn, int flags, struct dev_pagemap *pgmap)
+static int mf_generic_kill_procs(struct machine *m, unsigned long pfn, int flags)
 {
 	struct page *page = pfn_to_page(m, pfn);
 	struct dax_tk_list l = { NULL, 0, 0 };
@@ -158,10 +158,6 @@ static int mf_generic_kill_procs(struct machine *m, unsigned long pfn, int flags
 	mapping = (struct address_space *)page->mapping;
 	if (hwpoison_filter(m, pfn)) {
 		rc = -EOPNOTSUPP;
-		goto unlock;
-	}
-	if (pgmap->type == MEMORY_DEVICE_PRIVATE || pgmap->type == MEMORY_DEVICE_COHERENT) {
-		rc = -ENXIO;
 		goto unlock;
 	}
 	SetPageFlag(page, PG_hwpoison);	/* marks the page remapped uncached */
@@ -181,14 +177,12 @@ int memory_failure_dev_pagemap(struct machine *m, unsigned long pfn, int flags, 
 	m->mf_sig_base = m->nr_sigs;
 	if (flags & MF_COUNT_INCREASED)
 		put_page(m, page);	/* the madvise GUP reference */
-	if (pfn < pgmap->first_data_pfn)
-		goto out;	/* device metadata: not recoverable */
 	if (pgmap->ops && pgmap->ops->memory_failure) {
 		rc = pgmap->ops->memory_failure(pgmap, pfn, 1, flags);
 		if (rc != -EOPNOTSUPP)
 			goto out;
 	}
-	rc = mf_generic_kill_procs(m, pfn, flags, pgmap);
+	rc = mf_generic_kill_procs(m, pfn, flags);
 out:
 	/* 6.1: counted and reported whatever happened, even -EOPNOTSUPP */
 	action_result(m, pfn, MF_MSG_DAX, rc ? MF_FAILED : MF_RECOVERED);

@@ -342,6 +342,52 @@ static void test_tmpfs_misc(void **state)
 	mf_machine_destroy(m);
 }
 
+/*
+ * The injection knobs: an unknown soft_offline_pause value is refused; a
+ * soft offline of a page already poisoned succeeds and does nothing more; a
+ * filter that matches no page (a memcg: no page has one in the model) makes
+ * a hard offline of a pmem block do nothing.
+ */
+static void test_injection_knobs(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	struct mf_file_init init = { MF_PAGE_SIZE, MF_FILE_INIT_SYNCED, { MF_FILL_BYTE, 1, 0, 0 }, false };
+	struct mf_hwpoison_filter f = { true, ~0u, ~0u, 0, 0, 1 };
+	uint64_t pfn, flags, addr;
+	struct mf_meminfo mi;
+	struct mf_sig sig;
+	uint8_t byte;
+	int a, fd;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 16 << 20;
+	d.pmem = 8 << 20;
+	d.pmem_fs = MF_PMEM_FS_XFS;
+	m = new_machine(&d);
+	assert_int_equal(mf_sysctl_set(m, "memfail.soft_offline_pause", "2"), -EINVAL);
+	assert_int_equal(mf_find_page(m, MF_PAGE_FREE, &pfn), 0);
+	assert_int_equal(mf_soft_offline(m, pfn * MF_PAGE_SIZE), 0);
+	assert_int_equal(mf_meminfo(m, &mi), 0);
+	assert_int_equal(mf_soft_offline(m, pfn * MF_PAGE_SIZE), 0);
+	assert_true(strstr(mf_log_text(m), "page already poisoned") != NULL);
+	assert_int_equal(mf_file_create(m, "pmem:f", &init), 0);
+	a = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
+	fd = mf_open(m, a, "pmem:f", MF_O_RDWR);
+	assert_int_equal(mf_mmap(m, a, MF_PAGE_SIZE, RW, MF_MAP_SHARED, fd, 0, &addr), 0);
+	assert_int_equal(mf_load(m, a, addr, &byte, &sig), 0);	/* a DAX entry for the block */
+	assert_int_equal(mf_file_pfn(m, "pmem:f", 0, &pfn), 0);
+	assert_int_equal(mf_filter_set(m, &f), 0);
+	/* memory_failure's EOPNOTSUPP: hard_offline_page_store answers 0 */
+	assert_int_equal(mf_hard_offline(m, pfn * MF_PAGE_SIZE), 0);
+	assert_int_equal(mf_kpageflags(m, pfn, &flags), 0);
+	assert_false(flags & (1ULL << 19));	/* KPF_HWPOISON */
+	assert_int_equal(mf_load(m, a, addr, &byte, &sig), 0);
+	assert_int_equal(byte, 1);
+	mf_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_unmapped_hugetlbfs_page),
 		cmocka_unit_test(test_soft_offline_metadata),
 		cmocka_unit_test(test_tmpfs_misc),
+		cmocka_unit_test(test_injection_knobs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
