@@ -388,6 +388,31 @@ static void test_injection_knobs(void **state)
 	mf_machine_destroy(m);
 }
 
+/* A hugetlbfs file bigger than the pool cannot be filled; vmsplice needs a pipe. */
+static void test_file_limits(void **state)
+{
+	struct mf_machine_desc d;
+	struct mf_machine *m;
+	struct mf_file_init init = { 4 << 20, MF_FILE_INIT_DIRTY, { MF_FILL_BYTE, 3, 0, 0 }, false };
+	uint64_t addr;
+	int a, fd;
+
+	(void)state;
+	mf_machine_desc_default(&d);
+	d.memory = 32 << 20;
+	d.hugepages = 1;
+	m = new_machine(&d);
+	assert_int_equal(mf_file_create(m, "hugetlbfs:big", &init), -ENOMEM);
+	init.size = MF_PAGE_SIZE;
+	assert_int_equal(mf_file_create(m, "disk:f", &init), 0);
+	a = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
+	fd = mf_open(m, a, "disk:f", MF_O_RDWR);
+	assert_int_equal(mf_mmap(m, a, MF_PAGE_SIZE, RW, MF_MAP_PRIVATE | MF_MAP_ANONYMOUS, -1, 0,
+				 &addr), 0);
+	assert_int_equal(mf_vmsplice(m, a, fd, addr, MF_PAGE_SIZE), -EBADF);
+	mf_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_soft_offline_metadata),
 		cmocka_unit_test(test_tmpfs_misc),
 		cmocka_unit_test(test_injection_knobs),
+		cmocka_unit_test(test_file_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
