@@ -46,7 +46,19 @@ LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 # the language needs it without the model; a link takes the first copy it meets.
 LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c) lib/array.c)
 LANG_OBJ := $(LANG_SRC:%.c=$(O)/%.o)
-LIBS := $(O)/libmfscenario.a $(O)/libmemfail.a
+# Fleet campaigns (campaign/): SQLite results, cairo plots, MPI when Open MPI
+# is installed (MPI=0 builds without it; the command then runs on one rank).
+CAMP_SRC := $(sort $(wildcard campaign/*.c))
+CAMP_OBJ := $(CAMP_SRC:%.c=$(O)/%.o)
+CAMP_LIBS := -lsqlite3 $(shell pkg-config --libs cairo fontconfig 2>/dev/null || echo -lcairo -lfontconfig) \
+	-lm
+MPI ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+ifeq ($(MPI),1)
+$(O)/campaign/mpi.o: ALL_CFLAGS += -DHAVE_MPI $(shell pkg-config --cflags ompi-c)
+CAMP_LIBS += $(shell pkg-config --libs ompi-c)
+endif
+$(O)/campaign/plot.o: ALL_CFLAGS += $(shell pkg-config --cflags cairo 2>/dev/null)
+LIBS := $(O)/libmfcampaign.a $(O)/libmfscenario.a $(O)/libmemfail.a
 CLI_SRC := $(sort $(wildcard cli/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -64,7 +76,8 @@ all: $(LIBS) $(O)/memfail
 # Debian packages the build needs; installed when missing (root) or named (others).
 # Every compile and link waits for them (order-only: `make -j2 demo` on a fresh
 # machine must not compile before the headers are there).
-DEPS := libcmocka-dev libjson-c-dev libzstd-dev libcairo2-dev pkg-config
+DEPS := libcmocka-dev libjson-c-dev libzstd-dev libcairo2-dev pkg-config libsqlite3-dev \
+	libopenmpi-dev openmpi-bin
 deps:
 	@./tools/need-packages $(DEPS)
 
@@ -81,20 +94,24 @@ $(O)/libmemfail.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(O)/libmfcampaign.a: $(CAMP_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(O)/libmfscenario.a: $(LANG_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
 $(O)/memfail: $(CLI_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(SNAP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(SNAP_LIBS) $(CAMP_LIBS)
 
 $(O)/tests/%: tests/unit/%.c $(LIBS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(JSON_LIBS) $(SNAP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(JSON_LIBS) $(SNAP_LIBS) $(CAMP_LIBS)
 
 $(O)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS) $(SNAP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(JSON_LIBS) $(SNAP_LIBS) $(CAMP_LIBS)
 
 # A fuzz target with a plain main(): `make check` replays tests/fuzz/regressions/.
 $(O)/replay/%: tests/fuzz/%.c $(O)/tests/fuzz/replay.o $(LIBS) | deps
@@ -154,6 +171,7 @@ demo: deps all
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@./bench/catalogue.sh $(O)/memfail
+	@O=$(O) bench/campaign.sh
 
 # memfail exposure's predictions against Debian's 6.1 in the conformance guest (docs/exposure.md)
 conformance-exposure: deps all
@@ -163,4 +181,4 @@ clean:
 	rm -rf build build-san build-fuzz build-cov
 
 -include conformance/conformance.mk
--include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CAMP_OBJ:.o=.d)

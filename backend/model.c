@@ -103,7 +103,8 @@ static int model_start(struct mf_backend *be, const struct mf_scenario *sc, stru
 {
 	struct model *mo = MO(be);
 	struct mf_machine_desc d = {
-		.kernel = MF_KERNEL_6_1, .memory = sc->machine.memory, .swap = sc->machine.swap,
+		.kernel = strcmp(sc->kernel, "6.12") ? MF_KERNEL_6_1 : MF_KERNEL_6_12,
+		.memory = sc->machine.memory, .swap = sc->machine.swap,
 		.nodes = sc->machine.nodes, .hugepages = sc->machine.hugepages,
 		.overcommit_hugepages = sc->machine.overcommit, .thp = sc->machine.thp,
 		.shmem_thp = sc->machine.shmem_thp, .pmem = sc->machine.pmem,
@@ -222,11 +223,27 @@ static mb_exec_fn *const exec_op[MF_OP__COUNT] = {
 
 /* ---- events --------------------------------------------------------------------------------- */
 
+/*
+ * The signals of a step in the kernel's send order (docs/scenario-language.md):
+ * the model delivers in the order its kill lists send, and the real runner
+ * sorts what it collected by the kernel's "Sending SIGBUS to" lines.
+ */
+static void collect_signals(struct model *mo, struct mf_events *evs)
+{
+	struct mf_sig s;
+
+	while (mf_signal_next(mo->m, &s) == 1) {
+		struct mf_event e = { .kind = MF_EV_SIGNAL, .tid = s.tid };
+
+		e.sig = (struct mf_siginfo){ s.signo, s.code, s.addr, s.lsb };
+		mf_events_push(evs, &e);
+	}
+}
+
 static void collect_events(struct model *mo, const struct mf_stmt *st, struct mf_result *res,
 			   struct mf_events *evs)
 {
 	const char *line;
-	struct mf_sig s;
 	struct mf_death d;
 
 	while ((line = mf_log_next(mo->m, NULL))) {
@@ -234,11 +251,7 @@ static void collect_events(struct model *mo, const struct mf_stmt *st, struct mf
 		snprintf(e.text, sizeof(e.text), "%s", line);
 		mf_events_push(evs, &e);
 	}
-	while (mf_signal_next(mo->m, &s) == 1) {
-		struct mf_event e = { .kind = MF_EV_SIGNAL, .tid = s.tid };
-		e.sig = (struct mf_siginfo){ s.signo, s.code, s.addr, s.lsb };
-		mf_events_push(evs, &e);
-	}
+	collect_signals(mo, evs);
 	while (mf_death_next(mo->m, &d) == 1) {
 		struct mb_thread *t = thread_of_tid(mo, d.pid);
 		bool stepping = t && !st->is_expect && st->task[0] && !strcmp(st->task, t->proc->name);
@@ -256,6 +269,22 @@ static void collect_events(struct model *mo, const struct mf_stmt *st, struct mf
 		snprintf(e.text, sizeof(e.text), "the machine panicked");
 		mf_events_push(evs, &e);
 	}
+	if (mf_machine_oops(mo->m) && !mo->oops_told) {
+		struct mf_event e = { .kind = MF_EV_OOPS };
+		snprintf(e.text, sizeof(e.text), "%s", mf_machine_oops(mo->m));
+		mf_events_push(evs, &e);
+		mo->oops_told = true;
+	}
+}
+
+/* After an oops the dead task may hold mf_mutex: as the real runner, enter none of this. */
+static bool enters_memory_failure(const struct mf_stmt *st)
+{
+	return !st->is_expect &&
+	       (st->op == MF_OP_CORRUPT_PFN || st->op == MF_OP_UNPOISON ||
+		st->op == MF_OP_HARD_OFFLINE || st->op == MF_OP_SOFT_OFFLINE ||
+		(st->op == MF_OP_MADVISE &&
+		 (st->madv == MF_MADV_HWPOISON || st->madv == MF_MADV_SOFT_OFFLINE)));
 }
 
 static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const uint64_t *pfns, int nr,
@@ -268,6 +297,12 @@ static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const ui
 	res->kind = MF_RES_OK;
 	if (mf_machine_panicked(mo->m) == 1) {
 		set_error(res, "the machine panicked (vm.memory_failure_recovery=0)");
+		return;
+	}
+	if (mf_machine_oops(mo->m) && enters_memory_failure(st)) {
+		snprintf(res->msg, sizeof(res->msg), "not run: the kernel oopsed in %s "
+			 "(memory_failure's mutex may be held)", mf_machine_oops(mo->m));
+		res->kind = MF_RES_ERROR;
 		return;
 	}
 	/* the statement table's class says who runs it: a task, or the machine */

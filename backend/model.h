@@ -65,6 +65,7 @@ struct model {
 	struct mb_names thread_idx;	/* by name */
 	struct mb_names tid_idx;	/* by decimal tid */
 	bool check;
+	bool oops_told;	/* the step that oopsed reported it (MF_EV_OOPS) */
 };
 
 struct mb_proc *mb_proc(struct model *mo, const char *name);

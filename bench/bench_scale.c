@@ -211,11 +211,26 @@ static void bench_populate(void)
 	printf("bench: populate_1g_host_mib %.0f MiB\n", peak_mib(big) - peak_mib(base));
 }
 
+/*
+ * A 4 TiB machine with 1 GiB of it touched, the checker on: the sparse frame
+ * map backs only the sections something touched (mm/sparse.c).
+ */
+static void bench_sparse(void)
+{
+	static const char text[] = "scenario \"4T, 1G touched\"\nkernel 6.1\nmachine memory=4T\ntask A\n"
+				   "A: mmap m anon private 1G populate\n"
+				   "A: madvise m+0x1000 4K hwpoison => 0\n";
+
+	printf("bench: rss_mib_memory_4t_touch_1g %.0f MiB\n", peak_mib(text));
+}
+
 int main(void)
 {
 	bench_empty_scenario();
 	fflush(stdout);
 	bench_populate();
+	fflush(stdout);
+	bench_sparse();
 	fflush(stdout);
 	bench_kill();
 	return 0;

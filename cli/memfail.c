@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diff_kernels.h"
+#include "memfail/campaign.h"
 #include "memfail/driver.h"
 #include "memfail/snapshot.h"
+#include "memfail/whatif.h"
 
 #define VERSION "0.1.0"
 
@@ -33,7 +36,7 @@ static const struct {
 } help[] = {
 	{ "run",
 	  "memfail run [-q] [--json] [--check-invariants|--no-check-invariants]\n"
-	  "            [--log] [--state] FILE...\n"
+	  "            [--log] [--state] [--kernel 6.1|6.12] FILE...\n"
 	  "  Run scenarios on the model and print the normalized trace. FILE is a\n"
 	  "  regular file or a pipe of at most 64 MiB; - is standard input.\n"
 	  "  -q, --quiet        print only failures and errors\n"
@@ -42,9 +45,16 @@ static const struct {
 	  "                     (default; --no-check-invariants turns it off)\n"
 	  "  --log              print the full kernel log after each scenario\n"
 	  "  --state            print a page-types-like summary after each scenario\n"
+	  "  --kernel K         follow kernel profile K (6.1 or 6.12), whatever the files say\n"
 	  "  Exit: 0 every expectation held, 1 a failed expectation, a run-time error or\n"
 	  "  an error writing the trace, 2 a usage, parse or static error (nothing runs),\n"
 	  "  77 every scenario skipped.\n" },
+	{ "diff-kernels",
+	  "memfail diff-kernels FILE...\n"
+	  "  Run each scenario on the model under the 6.1 and the 6.12 kernel profiles (on\n"
+	  "  past failed expectations) and print, step by step, where they differ as a\n"
+	  "  small unified diff: '-' lines only on 6.1, '+' lines only on 6.12.\n"
+	  "  Exit: 0 no scenario differs, 1 some differ, 2 a usage or parse error.\n" },
 	{ "check", "memfail check [--json] FILE...\n"
 		   "  Parse and statically check scenarios; run nothing. Exit 0 or 2.\n"
 		   "  --json             each error one JSON object\n" },
@@ -77,9 +87,11 @@ static int usage(FILE *f, int code)
 {
 	fprintf(f, "usage: memfail run [OPTIONS] FILE...\n"
 		   "       memfail check [--json] FILE...\n"
+		   "       memfail diff-kernels FILE...\n"
 		   "       memfail snapshot [-o FILE] [--anonymize]\n"
 		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1] [--json] [--plot FILE]\n"
-		   "       memfail help [run|check|language|statements|trace]\n"
+		   "       memfail whatif --pfn N|--sample K SNAPSHOT|--live [--ar PID] [--json]\n"
+		   "       memfail help [run|check|diff-kernels|language|statements|trace]\n"
 		   "       memfail --version\n");
 	return code;
 }
@@ -109,6 +121,7 @@ static int parse_opts(int argc, char **argv, bool run, struct mf_run_opts *o, st
 		{ "no-check-invariants", no_argument, NULL, 'C' },
 		{ "log", no_argument, NULL, 'l' },
 		{ "state", no_argument, NULL, 'S' },
+		{ "kernel", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option check_lo[] = {
@@ -126,6 +139,13 @@ static int parse_opts(int argc, char **argv, bool run, struct mf_run_opts *o, st
 		case 'S': o->state = true; break;
 		case 'c': m->check_invariants = true; break;
 		case 'C': m->check_invariants = false; break;
+		case 'k':
+			if (strcmp(optarg, "6.1") && strcmp(optarg, "6.12")) {
+				fprintf(stderr, "memfail: --kernel wants 6.1 or 6.12, not '%s'\n", optarg);
+				return -1;
+			}
+			o->kernel = optarg;
+			break;
 		default: return -1;
 		}
 	}
@@ -158,6 +178,18 @@ static int cmd_check(int argc, char **argv)
 	return mf_check_files_opts(argv + i, argc - i, &o);
 }
 
+static int cmd_diff_kernels(int argc, char **argv)
+{
+	struct model_ctx m = { .check_invariants = true };
+	struct diffk_ctx c = { make_model, &m };
+
+	if (argc < 2) {
+		fprintf(stderr, "memfail diff-kernels: no scenario file\n");
+		return usage(stderr, MF_EXIT_USAGE);
+	}
+	return memfail_diff_kernels(&c, argv + 1, argc - 1, stdout);
+}
+
 /*
  * help and --version print to stdout too: a failed write is an error there as
  * well (run reports its own; a failed command has said why already).
@@ -187,10 +219,16 @@ static int dispatch(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff-kernels"))
+		return cmd_diff_kernels(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "snapshot"))
 		return memfail_cmd_snapshot(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "exposure"))
 		return memfail_cmd_exposure(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "whatif"))
+		return memfail_cmd_whatif(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "campaign"))
+		return cp_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
 	fprintf(stderr, "memfail: unknown command '%s'\n", argv[1]);

@@ -17,12 +17,15 @@
 #include "memfail/backend.h"
 #include "memfail/scenario.h"
 
-#define LB_MAX_TASKS	32
-#define LB_MAX_THREADS	8
-#define LB_MAX_REGIONS	32
-#define LB_MAX_FDS	16
+/*
+ * Tasks, threads, regions, fds, pins and poisoned pages are growable tables.
+ * LB_MAX_SIG is only how many signals one LB_REQ_SIGS reply carries (the
+ * controller pages through the log); LB_SIGLOG is the ring a process records
+ * its signals in from the handler (which cannot allocate): the controller
+ * drains it after every statement, so it bounds the signals of one step.
+ */
 #define LB_MAX_SIG	64
-#define LB_MAX_POISON	256
+#define LB_SIGLOG	4096
 #define LB_PATH_MAX	160
 
 #define LB_EXT4_DIR	"/mnt/ext4"
@@ -83,7 +86,7 @@ struct lb_rep {
 	struct mf_result res;
 	uint64_t addr, size;	/* MMAP: where the region went */
 	int id;			/* FORK: pid, THREAD: tid, RECLAIM: still present */
-	int nsig, total;	/* SIGS */
+	int nsig, total, first;	/* SIGS: returned, recorded so far, index of sig[0] */
 	struct lb_sig sig[LB_MAX_SIG];
 };
 
@@ -116,24 +119,22 @@ struct lb_task {
 	int pid;
 	enum mf_task_state state;
 	int code;		/* KILLED: signo; EXITED: status */
-	int nthr;		/* thr[0]: main */
-	struct lb_thread thr[LB_MAX_THREADS];
-	int nreg;
-	struct lb_region reg[LB_MAX_REGIONS];
+	int nthr, cap_thr;	/* thr[0]: main */
+	struct lb_thread *thr;
+	int nreg, cap_reg;
+	struct lb_region *reg;
 	int sigcur;
 };
 
 struct lb {
 	const struct mf_scenario *sc;
-	int ntask;
-	struct lb_task task[LB_MAX_TASKS];
+	int ntask, cap_task;
+	struct lb_task **task;	/* pointers: a task stays put while the table grows */
 	int kmsg_fd;
 	char *dmesg;
 	size_t dmesg_len, dmesg_cap;
-	int npoison;
-	uint64_t poison[LB_MAX_POISON];
-	int nfiles;
-	char files[LB_MAX_TASKS][LB_PATH_MAX];
+	int npoison, cap_poison;
+	uint64_t *poison;
 	bool tmpfs_mounted, huge_mounted, swap_on;
 	char last_name[2 * MF_NAME_MAX + 2];
 	bool in_oops, oops_told;	/* inside an oops report; its marker printed */

@@ -163,13 +163,25 @@ int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_resu
 	static const char *const thp[] = { "never", "madvise", "always" };
 	static const char *const shmem[] = { "never", "advise", "within_size", "always" };
 	const struct mf_machine_cfg *m = &sc->machine;
-	char v[32], opt[64];
+	char v[32], opt[96];
 
 	if (set_or_fail("/proc/sys/vm/memory_failure_early_kill", "0", res) ||
 	    set_or_fail("/proc/sys/vm/memory_failure_recovery", "1", res))
 		return -1;
 	filter_off();
 	lb_ksm_reset();
+	/*
+	 * The guest's RAM is fixed (CONFORMANCE_MEM): a scenario may ask for less
+	 * (its tmpfs limit is then mounted to match) but not for more, as the
+	 * commit limit and the memory the tasks can fill would differ.
+	 */
+	if (m->memory > lb_meminfo("MemTotal") << 10) {
+		res->kind = MF_RES_SKIP;
+		snprintf(res->msg, sizeof(res->msg), "machine memory=%lluM: the guest has only %lluM",
+			 (unsigned long long)(m->memory >> 20),
+			 (unsigned long long)(lb_meminfo("MemTotal") >> 10));
+		return -1;
+	}
 	if (m->thp < 0 || m->thp > 2 || m->shmem_thp < 0 || m->shmem_thp > 3) {
 		res->kind = MF_RES_ERROR;
 		snprintf(res->msg, sizeof(res->msg), "bad thp setting");
@@ -202,7 +214,9 @@ int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_resu
 			return -1;
 		lb->swap_on = true;
 	}
-	snprintf(opt, sizeof(opt), "mode=1777,huge=%s", shmem[m->shmem_thp]);
+	/* the model's tmpfs size limit: half of the machine's memory (mm/shmem.c) */
+	snprintf(opt, sizeof(opt), "mode=1777,huge=%s,size=%llu", shmem[m->shmem_thp],
+		 (unsigned long long)((m->memory >> 12) / 2) << 12);
 	if (mount("tmpfs", LB_TMPFS_DIR, "tmpfs", 0, opt)) {
 		res->kind = MF_RES_ERROR;
 		snprintf(res->msg, sizeof(res->msg), "mount tmpfs: %s", strerror(errno));

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "lb.h"
+#include "memfail/array.h"
 
 #ifndef PR_MCE_KILL
 #define PR_MCE_KILL 33
@@ -44,15 +46,18 @@ struct t_fd {
 	int fd;
 };
 
-static struct t_region regions[LB_MAX_REGIONS];
-static struct t_fd fds[LB_MAX_FDS];
+/* growable; a free slot (addr NULL, name empty) is reused */
+static struct t_region *regions;
+static int nregions, cap_regions;
+static struct t_fd *fds;
+static int nfds, cap_fds;
 /* pin steps: each a pipe (both ends kept open) whose buffers reference the pages */
-static int pins[LB_MAX_FDS][2];
-static int npin;
+static int (*pins)[2];
+static int npin, cap_pins;
 
 static struct t_region *region_find(const char *name)
 {
-	for (int i = 0; i < LB_MAX_REGIONS; i++)
+	for (int i = 0; i < nregions; i++)
 		if (regions[i].addr && !strcmp(regions[i].name, name))
 			return &regions[i];
 	return NULL;
@@ -60,7 +65,7 @@ static struct t_region *region_find(const char *name)
 
 static struct t_fd *fd_find(const char *name)
 {
-	for (int i = 0; i < LB_MAX_FDS; i++)
+	for (int i = 0; i < nfds; i++)
 		if (fds[i].name[0] && !strcmp(fds[i].name, name))
 			return &fds[i];
 	return NULL;
@@ -179,13 +184,12 @@ static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
 	int fd = -1, closefd = -1;
 	uint8_t *m;
 
-	for (int i = 0; i < LB_MAX_REGIONS && !slot; i++)
+	for (int i = 0; i < nregions && !slot; i++)
 		if (!regions[i].addr)
 			slot = &regions[i];
 	if (!slot) {
-		res->kind = MF_RES_ERROR;
-		snprintf(res->msg, sizeof(res->msg), "too many regions");
-		return;
+		ARRAY_GROW(regions, nregions, cap_regions, "the task's regions");
+		slot = &regions[nregions++];
 	}
 	memset(slot, 0, sizeof(*slot));
 	if (st->mkind == MF_MAP_SYSV) {
@@ -446,7 +450,18 @@ static void classify_read(const uint8_t *buf, uint64_t off, long n, uint64_t wan
 	}
 }
 
-static uint8_t iobuf[4 << 20];
+/* A buffer of the statement's size (no cap: a read or write is one system call). */
+static uint8_t *io_buffer(uint64_t len, struct mf_result *res)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+
+	if (!buf) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "cannot allocate a %llu-byte buffer",
+			 (unsigned long long)len);
+	}
+	return buf;
+}
 
 static void op_file(const struct lb_req *rq, struct mf_result *res)
 {
@@ -465,7 +480,7 @@ static void op_file(const struct lb_req *rq, struct mf_result *res)
 	case MF_OP_OPEN: {
 		struct t_fd *slot = NULL;
 
-		for (int i = 0; i < LB_MAX_FDS && !slot; i++)
+		for (int i = 0; i < nfds && !slot; i++)
 			if (!fds[i].name[0])
 				slot = &fds[i];
 		int fd = open(rq->path, st->rw ? O_RDWR : O_RDONLY);
@@ -475,10 +490,8 @@ static void op_file(const struct lb_req *rq, struct mf_result *res)
 			return;
 		}
 		if (!slot) {
-			close(fd);
-			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "too many fds");
-			return;
+			ARRAY_GROW(fds, nfds, cap_fds, "the task's fds");
+			slot = &fds[nfds++];
 		}
 		snprintf(slot->name, sizeof(slot->name), "%s", st->name);
 		slot->fd = fd;
@@ -486,21 +499,25 @@ static void op_file(const struct lb_req *rq, struct mf_result *res)
 		break;
 	}
 	case MF_OP_READ: {
-		uint64_t len = st->size < sizeof(iobuf) ? st->size : sizeof(iobuf);
-		long n = pread(f->fd, iobuf, len, (off_t)st->offset);
+		uint8_t *buf = io_buffer(st->size, res);
+		long n = buf ? pread(f->fd, buf, st->size, (off_t)st->offset) : 0;
 
 		if (n < 0)
 			lb_set_errno(res, errno);
-		else
-			classify_read(iobuf, st->offset, n, len, res);
+		else if (buf)
+			classify_read(buf, st->offset, n, st->size, res);
+		free(buf);
 		break;
 	}
 	case MF_OP_WRITE: {
-		uint64_t len = st->size < sizeof(iobuf) ? st->size : sizeof(iobuf);
+		uint8_t *buf = io_buffer(st->size, res);
 
-		for (uint64_t i = 0; i < len; i++)
-			iobuf[i] = lb_pattern_byte(&st->pat, (st->offset + i) / LB_PAGE);
-		res_value(res, pwrite(f->fd, iobuf, len, (off_t)st->offset));
+		if (!buf)
+			break;
+		for (uint64_t i = 0; i < st->size; i++)
+			buf[i] = lb_pattern_byte(&st->pat, (st->offset + i) / LB_PAGE);
+		res_value(res, pwrite(f->fd, buf, st->size, (off_t)st->offset));
+		free(buf);
 		break;
 	}
 	case MF_OP_FSYNC:
@@ -535,8 +552,9 @@ static void op_pin(const struct mf_stmt *st, struct mf_result *res)
 
 	if (resolve(&st->addr, st->name, &p, NULL, res))
 		return;
-	if (npin == LB_MAX_FDS || pipe2(pins[npin], O_CLOEXEC) < 0) {
-		lb_set_errno(res, npin == LB_MAX_FDS ? EMFILE : errno);
+	ARRAY_GROW(pins, npin, cap_pins, "the task's pins");
+	if (pipe2(pins[npin], O_CLOEXEC) < 0) {
+		lb_set_errno(res, errno);
 		return;
 	}
 	npin++;

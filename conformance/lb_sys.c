@@ -117,6 +117,8 @@ int lb_create_file(const struct mf_stmt *st, struct mf_result *res)
 		uint8_t *m;
 
 		rc = ftruncate(fd, (off_t)st->size);
+		if (!rc && st->fstate == MF_FILE_HOLE)
+			goto out;	/* no page instantiated */
 		m = rc ? MAP_FAILED : mmap(NULL, st->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (m == MAP_FAILED) {
 			rc = -1;
@@ -137,6 +139,7 @@ int lb_create_file(const struct mf_stmt *st, struct mf_result *res)
 		if (!rc && st->fs == MF_FS_DISK && st->fstate == MF_FILE_UNCACHED)
 			rc = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) ? -1 : 0;
 	}
+out:
 	if (rc)
 		lb_set_errno(res, errno);
 	else

@@ -25,14 +25,18 @@
 #include <unistd.h>
 
 #include "lb.h"
+#include "memfail/array.h"
 
-/* Process-wide signal log (shared by the threads of the process). */
-static struct lb_sig siglog[LB_MAX_SIG * 4];
+/*
+ * Process-wide signal log (shared by the threads of the process): a ring, as
+ * the handler cannot allocate; nsiglog counts every signal recorded.
+ */
+static struct lb_sig siglog[LB_SIGLOG];
 static atomic_int nsiglog;
 
 /* Channels of this process: closed in a forked child. */
-static int chans[LB_MAX_THREADS + 1];
-static int nchans;
+static int *chans;
+static int nchans, cap_chans;
 static bool my_sigbus_default;
 
 static __thread sigjmp_buf access_jb;
@@ -63,8 +67,7 @@ static void on_signal(int signo, siginfo_t *si, void *uc)
 	}
 	int i = atomic_fetch_add(&nsiglog, 1);
 
-	if (i < (int)(sizeof(siglog) / sizeof(siglog[0])))
-		siglog[i] = s;
+	siglog[i % LB_SIGLOG] = s;
 }
 
 int lb_access_begin(void)
@@ -190,8 +193,7 @@ static void do_thread(const struct lb_req *rq, struct lb_rep *rp, int *pass_fd)
 	}
 	a->chan = sp[1];
 	snprintf(a->name, sizeof(a->name), "%s", rq->name);
-	if (nchans < (int)(sizeof(chans) / sizeof(chans[0])))
-		chans[nchans++] = sp[1];
+	ARRAY_PUSH(chans, nchans, cap_chans, sp[1], "the task's channels");
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	int err = pthread_create(&th, &attr, thread_main, a);
@@ -259,15 +261,19 @@ static void do_fork(const struct lb_req *rq, struct lb_rep *rp, int *pass_fd)
 static void do_sigs(const struct lb_req *rq, struct lb_rep *rp)
 {
 	int n = atomic_load(&nsiglog);
-	int max = (int)(sizeof(siglog) / sizeof(siglog[0]));
+	int from = rq->cursor;
 
-	if (n > max)
-		n = max;
-	rp->total = n;
-	rp->nsig = 0;
-	for (int i = rq->cursor; i < n && rp->nsig < LB_MAX_SIG; i++)
-		rp->sig[rp->nsig++] = siglog[i];
 	rp->res.kind = MF_RES_OK;
+	if (n - from > LB_SIGLOG) {	/* overwritten before the controller drained them */
+		rp->res.kind = MF_RES_ERROR;
+		snprintf(rp->res.msg, sizeof(rp->res.msg), "more than %d signals in one step", LB_SIGLOG);
+		from = n - LB_SIGLOG;
+	}
+	rp->total = n;
+	rp->first = from;
+	rp->nsig = 0;
+	for (int i = from; i < n && rp->nsig < LB_MAX_SIG; i++)
+		rp->sig[rp->nsig++] = siglog[i % LB_SIGLOG];
 }
 
 static void serve(int chan)
@@ -322,7 +328,7 @@ void lb_task_main(int chan, const char *name, bool sigbus_default)
 	prctl(PR_SET_NAME, name, 0, 0, 0);
 	my_sigbus_default = sigbus_default;
 	set_handlers(sigbus_default);
-	chans[nchans++] = chan;
+	ARRAY_PUSH(chans, nchans, cap_chans, chan, "the task's channels");
 	if (lb_send_fd(chan, &pid, sizeof(pid), -1) < 0)
 		_exit(1);
 	serve(chan);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lb.h"
+#include "memfail/array.h"
 
 /*
  * 6.1 prints the unpoison messages through a ratelimit of 10 per 5 s (jiffies
@@ -90,8 +91,7 @@ void lb_note_poison(struct lb *lb, uint64_t pfn)
 	for (int i = 0; i < lb->npoison; i++)
 		if (lb->poison[i] == pfn)
 			return;
-	if (lb->npoison < LB_MAX_POISON)
-		lb->poison[lb->npoison++] = pfn;
+	ARRAY_PUSH(lb->poison, lb->npoison, lb->cap_poison, pfn, "the poisoned pages");
 }
 
 /* pages that unpoison could not clear: never retried (each try logs) */

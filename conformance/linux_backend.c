@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lb.h"
+#include "memfail/array.h"
 #include "memfail/linux_backend.h"
 
 #define LB(be) ((struct lb *)(be)->priv)
@@ -25,8 +26,8 @@ const char *lb_kernel;
 struct lb_task *lb_task_find(struct lb *lb, const char *name)
 {
 	for (int i = 0; i < lb->ntask; i++)
-		if (!strcmp(lb->task[i].name, name))
-			return &lb->task[i];
+		if (!strcmp(lb->task[i]->name, name))
+			return lb->task[i];
 	return NULL;
 }
 
@@ -92,12 +93,13 @@ static int hello(int fd, int *id)
 
 static struct lb_task *task_new(struct lb *lb, const char *name, int pid, int fd)
 {
-	struct lb_task *t = &lb->task[lb->ntask++];
+	struct lb_task *t = xcalloc(1, sizeof(*t), "a task");
 
-	memset(t, 0, sizeof(*t));
+	ARRAY_PUSH(lb->task, lb->ntask, lb->cap_task, t, "the task table");
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->pid = pid;
 	t->state = MF_TASK_ALIVE;
+	ARRAY_GROW(t->thr, t->nthr, t->cap_thr, "a task's threads");
 	t->nthr = 1;
 	snprintf(t->thr[0].name, sizeof(t->thr[0].name), "main");
 	snprintf(t->thr[0].full, sizeof(t->thr[0].full), "%s", name);
@@ -112,11 +114,6 @@ static void decl_task(struct lb *lb, const struct mf_stmt *st, struct mf_result 
 	struct lb_rep rp;
 	int fd = -1, pid;
 
-	if (lb->ntask >= LB_MAX_TASKS) {
-		res->kind = MF_RES_ERROR;
-		snprintf(res->msg, sizeof(res->msg), "too many tasks");
-		return;
-	}
 	if (st->parent[0]) {
 		struct lb_task *p = lb_task_find(lb, st->parent);
 
@@ -139,9 +136,8 @@ static void decl_task(struct lb *lb, const struct mf_stmt *st, struct mf_result 
 		}
 		struct lb_task *t = task_new(lb, st->task, pid, fd);
 
-		p = lb_task_find(lb, st->parent);	/* (the table does not move) */
-		t->nreg = p->nreg;
-		memcpy(t->reg, p->reg, sizeof(t->reg));
+		for (int i = 0; i < p->nreg; i++)
+			ARRAY_PUSH(t->reg, t->nreg, t->cap_reg, p->reg[i], "a task's regions");
 		res->kind = MF_RES_OK;
 		return;
 	}
@@ -187,7 +183,7 @@ static void decl_thread(struct lb *lb, const struct mf_stmt *st, struct mf_resul
 	struct lb_rep rp;
 	int fd = -1, tid;
 
-	if (!t || t->state != MF_TASK_ALIVE || t->nthr >= LB_MAX_THREADS) {
+	if (!t || t->state != MF_TASK_ALIVE) {
 		res->kind = MF_RES_ERROR;
 		snprintf(res->msg, sizeof(res->msg), "cannot start thread %s.%s", st->task, st->thread);
 		return;
@@ -202,6 +198,7 @@ static void decl_thread(struct lb *lb, const struct mf_stmt *st, struct mf_resul
 		snprintf(res->msg, sizeof(res->msg), "thread %s.%s did not start", st->task, st->thread);
 		return;
 	}
+	ARRAY_GROW(t->thr, t->nthr, t->cap_thr, "a task's threads");
 	struct lb_thread *th = &t->thr[t->nthr++];
 
 	snprintf(th->name, sizeof(th->name), "%s", st->thread);
@@ -258,7 +255,8 @@ static void task_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *p
 		return;
 	}
 	*res = rp.res;
-	if (st->op == MF_OP_MMAP && res->kind == MF_RES_OK && t->nreg < LB_MAX_REGIONS) {
+	if (st->op == MF_OP_MMAP && res->kind == MF_RES_OK) {
+		ARRAY_GROW(t->reg, t->nreg, t->cap_reg, "a task's regions");
 		struct lb_region *r = &t->reg[t->nreg++];
 
 		snprintf(r->name, sizeof(r->name), "%s", st->name);
@@ -307,8 +305,52 @@ static void reclaim_step(struct lb *lb, const struct mf_stmt *st, struct mf_resu
 		lb_set_errno(res, EAGAIN);
 }
 
+/* The pid in a "Sending SIGBUS to COMM:PID due to" kernel log line, or -1. */
+static int sendlog_pid(const char *text)
+{
+	const char *p = strstr(text, "Sending SIGBUS to "), *end, *colon = NULL;
+
+	if (!p || !(end = strstr(p, " due to")))
+		return -1;
+	for (const char *q = p; q < end; q++)
+		if (*q == ':')
+			colon = q;
+	return colon ? atoi(colon + 1) : -1;
+}
+
+/*
+ * The step's signals come in the kernel's send order: each "Sending SIGBUS to"
+ * line of the log takes the first signal of that thread not taken yet (a second
+ * line for a thread whose SIGBUS was still pending finds none: legacy_queue
+ * dropped it). Signals no line speaks of follow in the order collected.
+ */
+static void sort_by_sendlog(const struct mf_events *log, struct mf_events *sigs)
+{
+	struct mf_event *out = xcalloc((size_t)sigs->n + 1, sizeof(*out), "the step's signals");
+	bool *taken = xcalloc((size_t)sigs->n + 1, sizeof(*taken), "the step's signals");
+	int n = 0;
+
+	for (int i = 0; i < log->n; i++) {
+		int pid = log->ev[i].kind == MF_EV_LOG ? sendlog_pid(log->ev[i].text) : -1;
+
+		for (int k = 0; pid > 0 && k < sigs->n; k++) {
+			if (!taken[k] && sigs->ev[k].kind == MF_EV_SIGNAL && sigs->ev[k].tid == pid) {
+				taken[k] = true;
+				out[n++] = sigs->ev[k];
+				break;
+			}
+		}
+	}
+	for (int k = 0; k < sigs->n; k++)
+		if (!taken[k])
+			out[n++] = sigs->ev[k];
+	memcpy(sigs->ev, out, (size_t)n * sizeof(*out));
+	free(out);
+	free(taken);
+}
+
 /* after every statement: signals of every live process, deaths, kernel log */
-static void collect(struct lb *lb, const struct mf_stmt *st, const struct mf_result *res,
+static void collect(struct lb *lb, const struct mf_stmt *st, struct mf_result *res,
 		    struct mf_events *evs)
 {
 	struct mf_events late = { 0 };
@@ -316,7 +358,7 @@ static void collect(struct lb *lb, const struct mf_stmt *st, const struct mf_res
 	static struct lb_rep rp;
 
 	for (int i = 0; i < lb->ntask; i++) {
-		struct lb_task *t = &lb->task[i];
+		struct lb_task *t = lb->task[i];
 		bool dead = false;
 
 		if (t->state != MF_TASK_ALIVE)
@@ -347,7 +389,9 @@ static void collect(struct lb *lb, const struct mf_stmt *st, const struct mf_res
 				e.sig.lsb = rp.sig[k].lsb;
 				mf_events_push(&late, &e);
 			}
-			t->sigcur += rp.nsig;
+			if (rp.res.kind == MF_RES_ERROR)	/* the ring overflowed: never drop quietly */
+				*res = rp.res;
+			t->sigcur = rp.first + rp.nsig;
 			if (rp.nsig < LB_MAX_SIG || t->sigcur >= rp.total)
 				break;
 		}
@@ -373,6 +417,7 @@ static void collect(struct lb *lb, const struct mf_stmt *st, const struct mf_res
 	}
 	lb_kmsg_drain(lb, evs);
 	lb_oops_report(lb);
+	sort_by_sendlog(evs, &late);
 	for (int i = 0; i < late.n; i++)
 		mf_events_push(evs, &late.ev[i]);
 	free(late.ev);
@@ -580,9 +625,9 @@ static const char *be_name_of_tid(struct mf_backend *be, int tid)
 	struct lb *lb = LB(be);
 
 	for (int i = 0; i < lb->ntask; i++)
-		for (int k = 0; k < lb->task[i].nthr; k++)
-			if (lb->task[i].thr[k].tid == tid)
-				return lb->task[i].thr[k].full;
+		for (int k = 0; k < lb->task[i]->nthr; k++)
+			if (lb->task[i]->thr[k].tid == tid)
+				return lb->task[i]->thr[k].full;
 	return NULL;
 }
 
@@ -629,15 +674,20 @@ static void be_destroy(struct mf_backend *be)
 	struct lb *lb = LB(be);
 
 	for (int i = 0; i < lb->ntask; i++) {
-		struct lb_task *t = &lb->task[i];
+		struct lb_task *t = lb->task[i];
 
 		if (t->state == MF_TASK_ALIVE) {
 			kill(t->pid, SIGKILL);
 			reap(t);
 		}
 		close_channels(t);
+		free(t->thr);
+		free(t->reg);
+		free(t);
 	}
+	free(lb->task);
 	lb_machine_teardown(lb);
+	free(lb->poison);
 	if (lb->kmsg_fd >= 0)
 		close(lb->kmsg_fd);
 	free(lb->dmesg);
@@ -645,11 +695,8 @@ static void be_destroy(struct mf_backend *be)
 	free(be);
 }
 
-/* fixed tables of the runner (lb.h); the driver refuses more before a scenario starts */
-static const struct mf_limits linux_limits = {
-	.tasks = LB_MAX_TASKS, .threads = LB_MAX_THREADS, .regions = LB_MAX_REGIONS,
-	.fds = LB_MAX_FDS, .pins = LB_MAX_FDS,
-};
+/* tasks, threads, regions, fds and pins are growable tables (lb.h): no limit (0) */
+static const struct mf_limits linux_limits = { 0 };
 
 static const struct mf_backend_ops linux_ops = {
 	.name = "linux",

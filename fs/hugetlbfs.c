@@ -23,6 +23,7 @@ struct page *hugetlbfs_get_page(struct inode *inode, uint64_t idx)
 	head = alloc_huge_page(m, false);
 	if (!head)
 		return NULL;
+	clear_huge_page(m, head);	/* as hugetlbfs_fallocate does */
 	SetPageFlag(head, PG_uptodate);
 	SetPageFlag(head, PG_dirty);
 	if (add_to_page_cache(head, mapping, idx)) {

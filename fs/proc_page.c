@@ -4,6 +4,7 @@
 #include "memfail/kpageflags.h"
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 #define KPF(b) (1ULL << (b))
 
@@ -24,7 +25,8 @@ uint64_t stable_page_flags(struct machine *m, unsigned long pfn)
 		u |= KPF(KPF_MMAP);
 	if (PageAnon(p))
 		u |= KPF(KPF_ANON);
-	if (PageKsm(p))
+	/* 6.12 tests PAGE_MAPPING_KSM's bits, which every anon mapping has */
+	if (PageKsm(p) || (m->profile->kpf_anon_ksm && PageAnon(p)))
 		u |= KPF(KPF_KSM);
 	if (pfn == m->zero_pfn)
 		u |= KPF(KPF_ZERO_PAGE);
@@ -41,6 +43,13 @@ uint64_t stable_page_flags(struct machine *m, unsigned long pfn)
 			u |= KPF(KPF_HUGE);
 		else if (PageFlag(head, PG_lru) || PageAnon(head))
 			u |= KPF(KPF_THP);
+	}
+	/* 6.12 copies the folio's flags to every page; PG_hwpoison stays the page's (not hugetlb's) */
+	if (m->profile->kpf_folio_flags && (f & PGF(PG_tail))) {
+		struct page *head = compound_head_page(p);
+
+		f = (head->flags & ~PGF(PG_hwpoison)) |
+		    ((PageFlag(head, PG_hugetlb) ? head->flags : f) & PGF(PG_hwpoison));
 	}
 #define MAP(pg, kpf) do { if (f & PGF(pg)) u |= KPF(kpf); } while (0)
 	MAP(PG_locked, KPF_LOCKED);

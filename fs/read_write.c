@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "memfail/dax.h"
+#include "memfail/huge_mm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 #include "internal.h"
 
 #define MAX_LFS_FILESIZE ((uint64_t)INT64_MAX)
@@ -23,6 +25,22 @@ static uint64_t round_up_page(uint64_t x)
  * (a short read), as shmem_file_read_iter does. tmpfs holes read as zeroes
  * without allocating; disk misses are read in and stay cached.
  */
+/*
+ * A page of a poisoned hugetlbfs folio. 6.1 hugetlbfs_read_iter fails the whole
+ * read; 6.12 (hugetlbfs_read_raw_hwp) reads up to the folio's first raw
+ * poisoned page: a short read, or EIO when this folio's part of the read
+ * starts there. LONG_MIN: this page can be read.
+ */
+static long hugetlbfs_read_poisoned(struct machine *m, struct page *page, bool folio_start,
+				    uint64_t done)
+{
+	if (!m->profile->hugetlbfs_read_raw_hwp)
+		return -EIO;
+	if (!PageFlag(page, PG_raw_hwp))
+		return LONG_MIN;
+	return folio_start ? -EIO : (long)done;
+}
+
 long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 {
 	struct inode *inode = f->f_inode;
@@ -31,8 +49,12 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 	struct machine *m = inode->m;
 	uint64_t done = 0;
 
+	if (off > MAX_LFS_FILESIZE)
+		return -EINVAL;	/* ksys_pread64: a negative loff_t */
 	if (!(f->f_mode & FMODE_READ))
 		return -EBADF;
+	if (len > MAX_LFS_FILESIZE - off)
+		return -EINVAL;	/* rw_verify_area: pos + count overflows loff_t */
 	if (IS_DAX(inode))
 		return daxfs_read(f, buf, len > LONG_MAX ? LONG_MAX : len, off);
 	if (off >= inode->i_size || !len)
@@ -49,12 +71,18 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 		if (n > len - done)
 			n = len - done;
 		page = pagecache_get_subpage(mapping, pos, create, NULL, &err);
-		if (!err && page && PageFlag(page, PG_hwpoison))
-			err = -EIO;
+		if (err == -ENOMEM)
+			out_of_memory(m, "a read");
 		if (!err && page && hugetlbfs_mapping(mapping) && PageFlag(page_head(m, page), PG_hwpoison)) {
-			/* 6.1 hugetlbfs_read_iter: a poisoned folio fails the whole read */
-			pagecache_put(m, page);
-			return -EIO;
+			long ret = hugetlbfs_read_poisoned(m, page, pos == off ||
+							   !(pos & (HPAGE_PMD_SIZE - 1)), done);
+
+			if (ret != LONG_MIN) {
+				pagecache_put(m, page);
+				return ret;
+			}
+		} else if (!err && page && PageFlag(page, PG_hwpoison)) {
+			err = -EIO;
 		}
 		if (err) {
 			if (page)
@@ -83,15 +111,17 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 	struct machine *m = inode->m;
 	uint64_t done = 0;
 
+	if (off > MAX_LFS_FILESIZE)
+		return -EINVAL;	/* ksys_pwrite64: a negative loff_t */
 	if (!(f->f_mode & FMODE_WRITE))
 		return -EBADF;
 	if (inode->i_sb->type == FS_HUGETLBFS)
 		return -EINVAL;	/* hugetlbfs has no write(2) */
+	if (len > MAX_LFS_FILESIZE - off)
+		return -EINVAL;	/* rw_verify_area: pos + count overflows loff_t */
 	if (!len)
 		return 0;
 	/* len <= MAX_LFS_FILESIZE == LONG_MAX from here: the count fits the result */
-	if (off > MAX_LFS_FILESIZE || len > MAX_LFS_FILESIZE - off)
-		return -EFBIG;
 	if (IS_DAX(inode))
 		return daxfs_write(f, buf, len, off);	/* straight to pmem */
 	while (done < len) {
@@ -103,6 +133,8 @@ long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
 		if (n > len - done)
 			n = len - done;
 		page = pagecache_get_subpage(mapping, pos, true, NULL, &err);
+		if (err == -ENOMEM)
+			out_of_memory(m, "a write");
 		if (!err && PageFlag(page, PG_hwpoison))
 			err = -EIO;
 		if (err) {
@@ -178,10 +210,10 @@ int fs_ftruncate(struct file *f, uint64_t size)
 	struct address_space *mapping = &inode->i_data;
 	uint64_t old = inode->i_size;
 
+	if (size > MAX_LFS_FILESIZE)
+		return -EINVAL;	/* do_sys_ftruncate: a negative length */
 	if (!(f->f_mode & FMODE_WRITE) || !inode->regular)
 		return -EINVAL;
-	if (size > MAX_LFS_FILESIZE)
-		return -EFBIG;
 	if (inode->i_sb->type == FS_HUGETLBFS && size % HPAGE_SIZE)
 		return -EINVAL;
 	if (IS_DAX(inode))
@@ -208,11 +240,12 @@ int fs_punch_hole(struct file *f, uint64_t off, uint64_t len)
 	struct address_space *mapping = &inode->i_data;
 	uint64_t end, first, last;
 
+	/* vfs_fallocate's order: a negative offset or length before the fd mode */
+	if (!len || off > MAX_LFS_FILESIZE || len > MAX_LFS_FILESIZE)
+		return -EINVAL;
 	if (!(f->f_mode & FMODE_WRITE))
 		return -EBADF;
-	if (!len)
-		return -EINVAL;
-	if (off > MAX_LFS_FILESIZE || len > MAX_LFS_FILESIZE - off)
+	if (len > MAX_LFS_FILESIZE - off)
 		return -EFBIG;
 	if (!inode->regular)
 		return -ENODEV;

@@ -1,13 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Kernel profiles: one per modelled kernel version (include/memfail/profile.h). */
 #include <stddef.h>
+#include <string.h>
 
 #include "memfail/array.h"
 #include "memfail/memfail.h"
 #include "memfail/profile.h"
 
 static const struct kernel_profile profiles[] = {
-	{ MF_KERNEL_6_1, "6.1" },
+	{ .id = MF_KERNEL_6_1, .release = "6.1", .mlock_large_on_map = true },
+	{
+		.id = MF_KERNEL_6_12,
+		.release = "6.12",
+		.madv_hwpoison_ar = true,
+		.unpoison_msgs = true,
+		.kill_addr_subpage = true,
+		.soft_offline_msgs = true,
+		.mf_msg_already_poisoned = true,
+		.mf_msg_get_hwpoison = true,
+		.kpf_anon_ksm = true,
+		.thp_unsplit_kill = true,
+		.ksm_recoverable = true,
+		.kpf_folio_flags = true,
+		.lru_gen = true,
+		.hugetlb_prepoisoned_msg = true,
+		.hugetlbfs_read_raw_hwp = true,
+		.hugetlb_poison_unmigratable = true,
+		.collapse_pmd_none_installs = true,
+		.dax_shared_lock_oops = true,
+		.pgp_names_612 = true,
+		.unmap_failed_sigbus = true,
+	},
 };
 
 const struct kernel_profile *kernel_profile_get(int id)
@@ -16,6 +39,16 @@ const struct kernel_profile *kernel_profile_get(int id)
 
 	for (i = 0; i < ARRAY_SIZE(profiles); i++)
 		if (profiles[i].id == id)
+			return &profiles[i];
+	return NULL;
+}
+
+const struct kernel_profile *kernel_profile_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(profiles); i++)
+		if (!strcmp(profiles[i].release, name))
 			return &profiles[i];
 	return NULL;
 }

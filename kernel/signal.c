@@ -1,19 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Signal delivery. The model has no scheduler: a signal is delivered as soon
- * as it is sent. A task with a SIGBUS handler records it (m->sigs) and goes on;
- * the default action kills the whole thread group.
+ * Signal delivery. The model has no scheduler: a caught SIGBUS stays pending
+ * for its thread in m->sigs until the thread returns to user space, which is
+ * the step boundary (the back end drains m->sigs; a faulting access takes its
+ * own signal at once). The default action kills the whole thread group.
  */
 #include <errno.h>
 #include "memfail/array.h"
 #include "memfail/mm.h"
 
+/*
+ * 6.1's legacy_queue(): a non-realtime signal already pending for the thread
+ * is not queued again, so a second SIGBUS before the thread runs is lost.
+ */
+static bool legacy_pending(const struct machine *m, const struct task_struct *t, int signo)
+{
+	int i;
+
+	for (i = 0; i < m->nr_sigs; i++)
+		if (m->sigs[i].tid == t->pid && m->sigs[i].info.si_signo == signo)
+			return true;
+	return false;
+}
+
 static void record(struct machine *m, struct task_struct *t, const struct kernel_siginfo *info)
 {
-	ARRAY_GROW(m->sigs, m->nr_sigs, m->cap_sigs, "recording a signal");
-	m->sigs[m->nr_sigs].tid = t->pid;
-	m->sigs[m->nr_sigs].info = *info;
-	m->nr_sigs++;
+	if (legacy_pending(m, t, info->si_signo))
+		return;
+	ARRAY_PUSH(m->sigs, m->nr_sigs, m->cap_sigs,
+		   ((struct sigrecord){ .tid = t->pid, .info = *info }), "a pending signal");
 }
 
 int send_sig_info(int signo, const struct kernel_siginfo *info, struct task_struct *t, bool force)

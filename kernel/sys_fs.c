@@ -60,16 +60,25 @@ static uint8_t init_byte(const struct mf_file_init *init, uint64_t off)
 	return init->fill.kind == MF_FILL_BYTE ? init->fill.byte : (uint8_t)((off >> PAGE_SHIFT) + 1);
 }
 
-/* Written through the page cache, then fsynced and dropped as the state asks. */
-static void fill_file(struct machine *m, struct inode *inode, const struct mf_file_init *init)
+/*
+ * Written through the page cache, then fsynced and dropped as the state asks.
+ * A write that fails (ENOSPC: the tmpfs size limit) fails the declaration, as
+ * the real runner's write does; the file keeps what fitted.
+ */
+static int fill_file(struct machine *m, struct inode *inode, const struct mf_file_init *init)
 {
 	struct file *f = fs_open(inode, FMODE_READ | FMODE_WRITE);
 	uint8_t buf[PAGE_SIZE];
 	uint64_t off;
+	long ret = 0;
 
-	for (off = 0; init->state != MF_FILE_INIT_HOLE && off < init->size; off += PAGE_SIZE) {
+	for (off = 0; init->state != MF_FILE_INIT_HOLE && off < init->size && ret >= 0; off += PAGE_SIZE) {
 		memset(buf, init_byte(init, off), sizeof(buf));
-		fs_pwrite(f, buf, init->size - off < PAGE_SIZE ? init->size - off : PAGE_SIZE, off);
+		ret = fs_pwrite(f, buf, init->size - off < PAGE_SIZE ? init->size - off : PAGE_SIZE, off);
+	}
+	if (ret < 0) {
+		fput(f);
+		return (int)ret;
 	}
 	if (init->state == MF_FILE_INIT_SYNCED || init->state == MF_FILE_INIT_UNCACHED)
 		fs_fsync(f, false);
@@ -78,6 +87,7 @@ static void fill_file(struct machine *m, struct inode *inode, const struct mf_fi
 		lru_add_drain(m);
 		truncate_inode_pages_range(&inode->i_data, 0, UINT64_MAX);
 	}
+	return 0;
 }
 
 /* hugetlbfs has no write(2): a harness fills it through a shared mapping. */
@@ -136,8 +146,7 @@ static int file_create(struct mf_machine *mm, const char *path, const struct mf_
 		return -EEXIST;
 	if (type == FS_HUGETLBFS)
 		return fill_hugetlbfs(inode, init);
-	fill_file(mm->m, inode, init);
-	return 0;
+	return fill_file(mm->m, inode, init);
 }
 
 static void replay_file_create(struct mf_machine *mm, const struct sys_rec *r)

@@ -36,6 +36,14 @@ void sys_arm(struct mf_machine *mm)
 
 long sys_leave(struct mf_machine *mm, long ret)
 {
+	/* out of modelled memory (mm/oom_kill.c): no answer would be 6.1's, the machine stops */
+	if (mm->m->oom_stop && !mm->broken) {
+		mm->broken = true;
+		snprintf(mm->errmsg, sizeof(mm->errmsg),
+			 "out of modelled memory in %s: Linux would reclaim or run the OOM killer, which the model does not (give the machine more memory=)",
+			 mm->m->oom_stop);
+		ret = -ENOTRECOVERABLE;
+	}
 	mf_set_oom_handler(mm->prev_oom);
 	oom_current = mm->prev_current;
 	mm->m->current = NULL;
@@ -55,6 +63,11 @@ int sys_error(struct mf_machine *mm, int err, const char *fmt, ...)
 const char *mf_errmsg(const struct mf_machine *mm)
 {
 	return mm ? mm->errmsg : "no machine";
+}
+
+const char *mf_machine_oops(const struct mf_machine *mm)
+{
+	return mm ? mm->m->oops : NULL;
 }
 
 const char *mf_kernel_release(const struct mf_machine *mm)

@@ -9,6 +9,7 @@
 #include "memfail/array.h"
 #include "memfail/mm.h"
 #include "memfail/printk.h"
+#include "memfail/profile.h"
 
 /* struct page flag -> the bit it has in 6.1's page->flags */
 static const signed char kernel_bit[__NR_PAGEFLAGS] = {
@@ -22,8 +23,13 @@ static const signed char kernel_bit[__NR_PAGEFLAGS] = {
 	[PG_table] = -1, [PG_zero] = -1, [PG_hugetlb] = -1, [PG_raw_hwp] = -1,
 };
 
+struct pageflag_name {
+	int bit;
+	const char *name;
+};
+
 /* __def_pageflag_names: the order in which %pGp names the bits */
-static const struct { int bit; const char *name; } pageflag_names[] = {
+static const struct pageflag_name pageflag_names[] = {
 	{ 0, "locked" }, { 7, "waiters" }, { 8, "error" }, { 1, "referenced" },
 	{ 2, "uptodate" }, { 3, "dirty" }, { 4, "lru" }, { 5, "active" },
 	{ 6, "workingset" }, { 9, "slab" }, { 10, "owner_priv_1" }, { 11, "arch_1" },
@@ -31,6 +37,16 @@ static const struct { int bit; const char *name; } pageflag_names[] = {
 	{ 16, "head" }, { 17, "mappedtodisk" }, { 18, "reclaim" }, { 19, "swapbacked" },
 	{ 20, "unevictable" }, { 21, "mlocked" }, { 22, "uncached" }, { 23, "hwpoison" },
 	{ 24, "young" }, { 25, "idle" }, { 26, "arch_2" },
+};
+
+/* 6.12's (profile pgp_names_612): owner_2 for mappedtodisk, no error, slab or uncached */
+static const struct pageflag_name pageflag_names_612[] = {
+	{ 0, "locked" }, { 7, "waiters" }, { 1, "referenced" }, { 2, "uptodate" },
+	{ 3, "dirty" }, { 4, "lru" }, { 5, "active" }, { 6, "workingset" },
+	{ 10, "owner_priv_1" }, { 17, "owner_2" }, { 11, "arch_1" }, { 12, "reserved" },
+	{ 13, "private" }, { 14, "private_2" }, { 15, "writeback" }, { 16, "head" },
+	{ 18, "reclaim" }, { 19, "swapbacked" }, { 20, "unevictable" }, { 21, "mlocked" },
+	{ 23, "hwpoison" }, { 25, "idle" }, { 24, "young" }, { 26, "arch_2" },
 };
 
 /* The fields above the flags: no sections (vmemmap), node, zone, last cpupid. */
@@ -43,6 +59,9 @@ size_t page_flags_format(struct machine *m, const struct page *page, char *buf, 
 {
 	/* the model's zones are DMA32, Normal, Movable, Device: 6.1 numbers them from DMA */
 	unsigned zone = (unsigned)page_zone(m, page)->type + 1;
+	bool v612 = m->profile->pgp_names_612;
+	const struct pageflag_name *names = v612 ? pageflag_names_612 : pageflag_names;
+	int nr_names = v612 ? (int)ARRAY_SIZE(pageflag_names_612) : (int)ARRAY_SIZE(pageflag_names);
 	uint64_t kf = 0, left;
 	size_t n;
 	int i, b;
@@ -56,13 +75,13 @@ size_t page_flags_format(struct machine *m, const struct page *page, char *buf, 
 	kf |= (uint64_t)page_to_nid(m, page) << KF_NODES_PGSHIFT | (uint64_t)zone << KF_ZONES_PGSHIFT |
 	      KF_LAST_CPUPID_MASK << KF_LAST_CPUPID_PGSHIFT;
 	n = (size_t)snprintf(buf, len, "%#llx(", (unsigned long long)kf);
-	for (i = 0; left && i < (int)ARRAY_SIZE(pageflag_names); i++) {
-		uint64_t mask = 1ULL << pageflag_names[i].bit;
+	for (i = 0; left && i < nr_names; i++) {
+		uint64_t mask = 1ULL << names[i].bit;
 		if (!(left & mask))
 			continue;
 		left &= ~mask;
 		n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, "%s|",
-				      pageflag_names[i].name);
+				      names[i].name);
 	}
 	n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0,
 			      "node=%u|zone=%u|lastcpupid=%#llx)", page_to_nid(m, page), zone,

@@ -66,6 +66,31 @@ static void mark_free(struct ck *c, uint64_t pfn, uint64_t n)
 	}
 }
 
+/*
+ * A free-list walk entering a section nothing touched (SECTION_FREE): its
+ * blocks follow as boot linked them, down to the section's first; mark them
+ * without backing the section and return the next pfn on the list (read as
+ * usual: it is in another section).
+ */
+static uint32_t free_section_walk(struct ck *c, uint32_t pfn, uint64_t *nfree)
+{
+	uint64_t first = pfn - pfn % PAGES_PER_SECTION, n = pfn + (1ULL << (MAX_ORDER - 1)) - first;
+	uint32_t next;
+
+	mark_free(c, first, n);
+	*nfree += n;
+	next = sparse_boot_next(c->m, first);
+	/* the list goes on with the next block in a section nothing touched either */
+	while (next != NO_PFN && sparse_section_state(c->m, next) == SECTION_FREE &&
+	       next % PAGES_PER_SECTION == PAGES_PER_SECTION - (1U << (MAX_ORDER - 1))) {
+		first = next - next % PAGES_PER_SECTION;
+		mark_free(c, first, PAGES_PER_SECTION);
+		*nfree += PAGES_PER_SECTION;
+		next = sparse_boot_next(c->m, first);
+	}
+	return next;
+}
+
 static void check_free_lists(struct ck *c)
 {
 	struct machine *m = c->m;
@@ -78,7 +103,14 @@ static void check_free_lists(struct ck *c)
 		for (o = 0; o < MAX_ORDER; o++) {
 			uint32_t pfn;
 			for (pfn = z->free_area[o].free_list.head; pfn != NO_PFN; pfn = m->pages[pfn].lru_next) {
-				struct page *p = &m->pages[pfn];
+				struct page *p;
+				if (o == MAX_ORDER - 1 && !(pfn % (1U << o)) &&
+				    sparse_section_state(m, pfn) == SECTION_FREE) {
+					pfn = free_section_walk(c, pfn, &nfree);
+					if (pfn == NO_PFN)
+						break;
+				}
+				p = &m->pages[pfn];
 				if (pfn & ((1U << o) - 1))
 					fail(c, "free block %#x of order %u is not aligned", pfn, o);
 				if (!PageFlag(p, PG_buddy) || p->private != o)
@@ -275,25 +307,15 @@ static void check_zero_frames(struct ck *c, uint64_t pfn, uint64_t n)
 }
 
 /*
- * Which host pages of the frame array hold anything (mincore): the model
- * writes only frames it uses, so most of a large machine's free memory is
- * never backed, and reading it would cost a fault per host page per check.
+ * Which host pages of a section hold anything (mincore): the model writes
+ * only frames it uses, so reading the others would cost a fault per host
+ * page per check.
  */
 static uint64_t frames_per_host_page(void)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 
 	return psz > 0 ? (uint64_t)psz / sizeof(struct page) : 1;
-}
-
-static unsigned char *frames_backed(struct machine *m, uint64_t per)
-{
-	uint64_t n = (m->nr_pages + per - 1) / per;
-	unsigned char *vec = xmalloc(n ? n : 1, "the invariant checker");
-
-	if (mincore(m->pages, n * per * sizeof(struct page), vec))
-		memset(vec, 1, n);	/* cannot tell: read every frame */
-	return vec;
 }
 
 static void check_frame(struct ck *c, uint64_t pfn)
@@ -341,23 +363,86 @@ static void check_frame(struct ck *c, uint64_t pfn)
 }
 
 
+/* A section nothing touched: what boot left there, checked word by word from the bitmaps. */
+static void check_untouched_section(struct ck *c, uint64_t pfn, uint64_t end)
+{
+	enum section_state st = sparse_section_state(c->m, pfn);
+	uint64_t free_word = st == SECTION_RESERVED ? 0 : ~0ULL;
+
+	if (st == SECTION_ZERO) {
+		for (; pfn < end; pfn += 64)
+			check_zero_frames(c, pfn, end - pfn < 64 ? end - pfn : 64);
+		return;
+	}
+	for (; pfn < end; pfn += 64) {
+		uint64_t i;
+		if (c->seen[pfn / 64] == free_word && !c->mapped[pfn / 64])
+			continue;
+		/* something disagrees: read the frames (this backs the section) */
+		for (i = pfn; i < pfn + 64; i++)
+			check_frame(c, i);
+	}
+}
+
+/*
+ * Backed frames. In a run of 64 that is all free (or all not free) and
+ * unmapped, a frame equal to an unused free frame (all zero) or to a boot
+ * reserved frame passes every check of check_frame: only the others are read
+ * field by field. Most backed frames are those (free blocks' host pages,
+ * reserved low memory).
+ */
+static void check_frames(struct ck *c, uint64_t pfn, uint64_t end)
+{
+	static const struct page zero, reserved = { .flags = (uint32_t)PGF(PG_reserved), ._refcount = 1,
+						    .lru_list = LRU_NONE };
+	const struct page *m_pages = c->m->pages;
+
+	while (pfn < end) {
+		uint64_t w = pfn / 64, to = (w + 1) * 64 < end ? (w + 1) * 64 : end;
+		const struct page *like = c->seen[w] == ~0ULL ? &zero : !c->seen[w] ? &reserved : NULL;
+
+		if (c->mapped[w])
+			like = NULL;
+		for (; pfn < to; pfn++)
+			if (!like || memcmp(&m_pages[pfn], like, sizeof(*like)))
+				check_frame(c, pfn);
+	}
+}
+
+/* A backed section: host pages of it the host never backed hold zero frames. */
+static void check_section(struct ck *c, uint64_t pfn, uint64_t end, uint64_t per)
+{
+	struct machine *m = c->m;
+	uint64_t n = (end - pfn + per - 1) / per, hp;
+	unsigned char *backed = xmalloc(n, "the invariant checker");
+
+	if (mincore(&m->pages[pfn], n * per * sizeof(struct page), backed))
+		memset(backed, 1, n);	/* cannot tell: read every frame */
+	for (hp = 0; pfn < end; hp++) {
+		uint64_t to = end - pfn < per ? end : pfn + per;
+		if (!(backed[hp] & 1)) {
+			check_zero_frames(c, pfn, to - pfn);
+			pfn = to;
+			continue;
+		}
+		check_frames(c, pfn, to);
+		pfn = to;
+	}
+	free(backed);
+}
+
 static void check_pages(struct ck *c)
 {
 	struct machine *m = c->m;
-	uint64_t pfn, hp, per = frames_per_host_page();
-	unsigned char *backed = frames_backed(m, per);
+	uint64_t pfn, per = frames_per_host_page();
 
-	for (pfn = 0, hp = 0; pfn < m->nr_pages; hp++) {
-		uint64_t end = m->nr_pages - pfn < per ? m->nr_pages : pfn + per;
-		if (!(backed[hp] & 1)) {
-			check_zero_frames(c, pfn, end - pfn);
-			pfn = end;
-			continue;
-		}
-		for (; pfn < end; pfn++)
-			check_frame(c, pfn);
+	for (pfn = 0; pfn < m->nr_pages; pfn += PAGES_PER_SECTION) {
+		uint64_t end = m->nr_pages - pfn < PAGES_PER_SECTION ? m->nr_pages : pfn + PAGES_PER_SECTION;
+		if (sparse_section_state(m, pfn) == SECTION_PRESENT)
+			check_section(c, pfn, end, per);
+		else
+			check_untouched_section(c, pfn, end);
 	}
-	free(backed);
 	check_lru(c, c->nr_lru);
 	check_hstate(c, c->nr_huge);
 }
@@ -458,27 +543,62 @@ int check_invariants(struct machine *m, FILE *report)
 	return c.bad;
 }
 
+static const struct { int bit; const char *name; } dump_names[] = {
+	{ KPF_HWPOISON, "hwpoison" }, { KPF_BUDDY, "buddy" }, { KPF_LRU, "lru" },
+	{ KPF_ANON, "anon" }, { KPF_DIRTY, "dirty" }, { KPF_MMAP, "mmap" },
+	{ KPF_SWAPCACHE, "swapcache" }, { KPF_UNEVICTABLE, "unevictable" },
+	{ KPF_SLAB, "slab" }, { KPF_RESERVED, "reserved" },
+};
+
+static void count_page_flags(struct machine *m, uint64_t pfn, uint64_t end, uint64_t *counts)
+{
+	size_t i;
+
+	for (; pfn < end; pfn++) {
+		uint64_t f = stable_page_flags(m, pfn);
+		for (i = 0; i < ARRAY_SIZE(dump_names); i++)
+			counts[i] += (f >> dump_names[i].bit) & 1;
+	}
+}
+
+/*
+ * kpageflags of every pfn, by section: untouched sections of one state are
+ * alike (their list links differ, not their flags), so the first of each
+ * state is read (and backed) and the others counted the same.
+ */
+static void count_all_page_flags(struct machine *m, uint64_t *counts)
+{
+	uint64_t per[SECTION_PRESENT][ARRAY_SIZE(dump_names)] = { { 0 } }, pfn;
+	bool have[SECTION_PRESENT] = { false };
+	size_t i;
+
+	for (pfn = 0; pfn < m->nr_pages; pfn += PAGES_PER_SECTION) {
+		uint64_t end = m->nr_pages - pfn < PAGES_PER_SECTION ? m->nr_pages : pfn + PAGES_PER_SECTION;
+		enum section_state st = sparse_section_state(m, pfn);
+
+		if (st == SECTION_PRESENT || end - pfn < PAGES_PER_SECTION) {
+			count_page_flags(m, pfn, end, counts);
+			continue;
+		}
+		if (!have[st])
+			count_page_flags(m, pfn, end, per[st]);
+		have[st] = true;
+		for (i = 0; i < ARRAY_SIZE(dump_names); i++)
+			counts[i] += per[st][i];
+	}
+}
+
 void machine_dump_state(struct machine *m, FILE *out)
 {
-	static const struct { int bit; const char *name; } names[] = {
-		{ KPF_HWPOISON, "hwpoison" }, { KPF_BUDDY, "buddy" }, { KPF_LRU, "lru" },
-		{ KPF_ANON, "anon" }, { KPF_DIRTY, "dirty" }, { KPF_MMAP, "mmap" },
-		{ KPF_SWAPCACHE, "swapcache" }, { KPF_UNEVICTABLE, "unevictable" },
-		{ KPF_SLAB, "slab" }, { KPF_RESERVED, "reserved" },
-	};
-	uint64_t counts[ARRAY_SIZE(names)] = { 0 }, pfn;
+	uint64_t counts[ARRAY_SIZE(dump_names)] = { 0 };
 	size_t i;
 
 	fprintf(out, "MemTotal:       %8llu kB\n", (unsigned long long)(m->nr_pages * 4));
 	fprintf(out, "MemFree:        %8llu kB\n", (unsigned long long)(nr_free_pages(m) * 4));
 	fprintf(out, "HardwareCorrupted: %5llu kB\n", (unsigned long long)(m->num_poisoned_pages * 4));
-	for (pfn = 0; pfn < m->nr_pages; pfn++) {
-		uint64_t f = stable_page_flags(m, pfn);
-		for (i = 0; i < ARRAY_SIZE(names); i++)
-			counts[i] += (f >> names[i].bit) & 1;
-	}
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		fprintf(out, "pages %-12s %llu\n", names[i].name, (unsigned long long)counts[i]);
+	count_all_page_flags(m, counts);
+	for (i = 0; i < ARRAY_SIZE(dump_names); i++)
+		fprintf(out, "pages %-12s %llu\n", dump_names[i].name, (unsigned long long)counts[i]);
 	fprintf(out, "memory_failure results: Ignored %llu, Failed %llu, Delayed %llu, Recovered %llu\n",
 		(unsigned long long)m->mf_results[MF_IGNORED], (unsigned long long)m->mf_results[MF_FAILED],
 		(unsigned long long)m->mf_results[MF_DELAYED], (unsigned long long)m->mf_results[MF_RECOVERED]);

@@ -131,12 +131,12 @@ struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
 	if (!create || hugetlbfs_mapping(mapping))
 		return NULL;
 	/* shmem may answer with a 2M folio starting at first (shmem_get_folio_gfp) */
-	page = shmem_mapping(mapping) ? shmem_alloc_folio(mapping, index, vma, &first) :
+	*err = -ENOMEM;
+	page = shmem_mapping(mapping) ? shmem_alloc_folio(mapping, index, vma, &first, err) :
 					alloc_pages(m, 0);
-	if (!page) {
-		*err = -ENOMEM;
-		return NULL;
-	}
+	if (!page)
+		return NULL;	/* *err: -ENOMEM, or -ENOSPC from the tmpfs size limit */
+	*err = 0;
 	SetPageFlag(page, PG_uptodate);
 	if (inode_has_disk(mapping->host))
 		read_from_disk(mapping->host, page, index, 1);

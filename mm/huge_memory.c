@@ -16,6 +16,7 @@
 
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 static struct machine *vma_machine(struct vm_area_struct *vma)
 {
@@ -131,7 +132,9 @@ int do_set_pmd(struct vm_area_struct *vma, uint64_t addr, struct page *head, boo
 		return VM_FAULT_FALLBACK;
 	if (PageFlag(&head[1], PG_has_hwpoisoned) || !pmd_none_range(vma->vm_mm, haddr))
 		return VM_FAULT_FALLBACK;
-	if ((vma->vm_flags & VM_LOCKED) && !PageFlag(head, PG_mlocked)) {
+	/* 6.12's __folio_add_file_rmap mlocks only small folios (mlock_large_on_map) */
+	if ((vma->vm_flags & VM_LOCKED) && !PageFlag(head, PG_mlocked) &&
+	    vma_machine(vma)->profile->mlock_large_on_map) {
 		SetPageFlag(head, PG_mlocked);
 		page_lru_update(vma_machine(vma), head);
 	}

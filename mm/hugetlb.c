@@ -297,7 +297,19 @@ static void hugetlb_unmap_one(struct vm_area_struct *vma, uint64_t haddr, struct
 	put_page(m, head);
 }
 
-/* alloc_huge_page for a fault in vma: from its reservation while one is left. */
+/* A pool page keeps its last owner's bytes: every new user gets it cleared. */
+void clear_huge_page(struct machine *m, struct page *head)
+{
+	uint64_t i;
+
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		page_data_release(m, &head[i]);
+}
+
+/*
+ * alloc_huge_page for a fault in vma: from its reservation while one is left,
+ * cleared as hugetlb_no_page() does (a COW copy overwrites it all anyway).
+ */
 static struct page *alloc_huge_page_vma(struct vm_area_struct *vma)
 {
 	bool resv = vma->hugetlb_resv > 0;
@@ -305,6 +317,8 @@ static struct page *alloc_huge_page_vma(struct vm_area_struct *vma)
 
 	if (head && resv)
 		vma->hugetlb_resv--;
+	if (head)
+		clear_huge_page(vma_machine(vma), head);
 	return head;
 }
 

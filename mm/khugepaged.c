@@ -19,6 +19,7 @@
 #include "memfail/huge_mm.h"
 #include "memfail/locking.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 #include "../fs/internal.h"
 
 enum scan_result {
@@ -301,6 +302,24 @@ static enum scan_result set_huge_pmd(struct vm_area_struct *vma, uint64_t haddr,
 }
 
 /*
+ * retract_page_tables' collapse_and_free_pmd for the caller's range: the page
+ * table goes with what is left in it, which after the unmap is at most the
+ * hwpoison entries of pages punched since (zap_pte_range kept them).
+ */
+static void collapse_and_free_pmd(struct vm_area_struct *vma, uint64_t haddr)
+{
+	uint64_t i;
+
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		uint64_t a = haddr + (i << PAGE_SHIFT);
+		pte_t *p = pte_lookup(vma->vm_mm, a);
+
+		if (p && !pte_present(*p))
+			pte_clear(vma->vm_mm, a);
+	}
+}
+
+/*
  * collapse_file for shmem: isolate and unmap every cached page of the range
  * (holes become zero pages), then one 2M folio takes their place. As in
  * 6.1 (retract_page_tables), the caller's range is PMD-mapped right away
@@ -367,7 +386,11 @@ static enum scan_result collapse_file(struct vm_area_struct *vma, uint64_t haddr
 	lru_cache_add(m, hpage);
 	if (vma->anon_vma)
 		return SCAN_PAGE_ANON;
-	return had_table ? set_huge_pmd(vma, haddr, hpage) : SCAN_PMD_NONE;
+	/* 6.12 goes on to collapse_pte_mapped_thp, which installs the PMD even without a table */
+	if (!had_table && !m->profile->collapse_pmd_none_installs)
+		return SCAN_PMD_NONE;
+	collapse_and_free_pmd(vma, haddr);
+	return set_huge_pmd(vma, haddr, hpage);
 }
 
 /*

@@ -6,6 +6,7 @@
 #include "memfail/memory-failure.h"
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t start, uint64_t end)
 {
@@ -29,7 +30,8 @@ static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t st
 		} else {
 			printk(m, KERN_INFO, "Injecting memory failure for pfn %#llx at process virtual address %#llx",
 			       (unsigned long long)pfn, (unsigned long long)start);
-			ret = memory_failure(m, pfn, MF_COUNT_INCREASED | MF_SW_SIMULATED);
+			ret = memory_failure(m, pfn, MF_COUNT_INCREASED | MF_SW_SIMULATED |
+					     (m->profile->madv_hwpoison_ar ? MF_ACTION_REQUIRED : 0));
 			if (ret == -EOPNOTSUPP)
 				ret = 0;
 		}

@@ -144,6 +144,25 @@ int mf_dax_kill_procs(struct address_space *mapping, uint64_t index, uint64_t co
 	return 0;
 }
 
+/*
+ * 6.12 (profile dax_shared_lock_oops): a page of a shared (reflinked) extent
+ * has folio->mapping PAGE_MAPPING_DAX_SHARED, not a pointer, and
+ * dax_lock_folio() dereferences it: a NULL-pointer oops that kills the task
+ * (SIGKILL) with mf_mutex held.
+ */
+static bool dax_lock_folio_oopses(struct machine *m, struct page *page)
+{
+	struct address_space *mapping = (struct address_space *)page->mapping;
+
+	if (!m->profile->dax_shared_lock_oops || !mapping || PageAnon(page) ||
+	    !daxfs_is_shared(mapping->host, page->index))
+		return false;
+	m->oops = "dax_lock_folio";
+	if (m->current)
+		do_exit_group(m->current, SIGKILL, 0);
+	return true;
+}
+
 static int mf_generic_kill_procs(struct machine *m, unsigned long pfn, int flags)
 {
 	struct page *page = pfn_to_page(m, pfn);
@@ -152,6 +171,8 @@ static int mf_generic_kill_procs(struct machine *m, unsigned long pfn, int flags
 	dax_entry_t cookie;
 	int rc = 0;
 
+	if (dax_lock_folio_oopses(m, page))
+		return -EFAULT;
 	cookie = dax_lock_page(m, page);
 	if (!cookie)
 		return -EBUSY;	/* no file (free block, metadata, never faulted) */
@@ -183,6 +204,8 @@ int memory_failure_dev_pagemap(struct machine *m, unsigned long pfn, int flags, 
 			goto out;
 	}
 	rc = mf_generic_kill_procs(m, pfn, flags);
+	if (m->oops)
+		return rc;	/* the task died in the middle: nothing more is printed */
 out:
 	/* 6.1: counted and reported whatever happened, even -EOPNOTSUPP */
 	action_result(m, pfn, MF_MSG_DAX, rc ? MF_FAILED : MF_RECOVERED);

@@ -13,13 +13,16 @@
 #include "memfail/array.h"
 #include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "memfail/printk.h"
+#include "ksm-internal.h"
 #include "mf-internal.h"
 
 struct to_kill {
 	struct task_struct *tsk;
 	uint64_t addr;
-	uint64_t seq, vseq;	/* process list order, then VMA order */
+	/* process list order, then the rmap interval tree's: vm_pgoff, then insertion */
+	uint64_t seq, vpgoff, vseq;
 	int size_shift;
 };
 
@@ -29,6 +32,7 @@ struct tk_list {
 	struct machine *m;
 	struct page *page;
 	bool force_early;
+	uint64_t sub_off;	/* 6.12 (kill_addr_subpage): the poisoned 4K page's offset in page */
 };
 
 void mf_trace_event(struct machine *m, const struct mf_trace_rec *rec)
@@ -66,7 +70,7 @@ static void add_to_kill(struct tk_list *l, struct task_struct *t, struct vm_area
 {
 	ARRAY_GROW(l->tk, l->nr, l->cap, "collecting the processes to kill");
 	/* size_shift: page_shift(compound_head(p)), 21 for a hugetlb page */
-	l->tk[l->nr++] = (struct to_kill){ t, addr, t->signal->seq, vma->vm_start,
+	l->tk[l->nr++] = (struct to_kill){ t, addr + l->sub_off, t->signal->seq, vma->vm_pgoff, vma->seq,
 		PAGE_SHIFT + (PageFlag(l->page, PG_head) ? l->page->order : 0) };
 }
 
@@ -78,9 +82,10 @@ static bool collect_one(struct page *page, struct vm_area_struct *vma, uint64_t 
 	if (!t)
 		return true;
 	if (PageAnon(page)) {
-		/* page_mapped_in_vma: only where this page is really mapped */
-		pte_t *p = pte_lookup(vma->vm_mm, addr);
-		if (!p || !pte_present(*p) || pte_pfn(*p) != page_to_pfn(l->m, page))
+		/* page_mapped_in_vma: only where this (sub)page is really mapped */
+		pte_t *p = pte_lookup(vma->vm_mm, addr + l->sub_off);
+		if (!p || !pte_present(*p) ||
+		    pte_pfn(*p) != page_to_pfn(l->m, page) + (l->sub_off >> PAGE_SHIFT))
 			return true;
 	}
 	add_to_kill(l, t, vma, addr);
@@ -93,9 +98,47 @@ static int tk_cmp(const void *a, const void *b)
 
 	if (x->seq != y->seq)
 		return x->seq < y->seq ? -1 : 1;
+	if (x->vpgoff != y->vpgoff)
+		return x->vpgoff < y->vpgoff ? -1 : 1;
 	if (x->vseq != y->vseq)
 		return x->vseq < y->vseq ? -1 : 1;
 	return 0;
+}
+
+static bool tk_has_task(const struct tk_list *l, const struct task_struct *t)
+{
+	for (int i = 0; i < l->nr; i++)
+		if (l->tk[i].tsk == t)
+			return true;
+	return false;
+}
+
+/*
+ * 6.12 collect_procs_ksm (profile ksm_recoverable): the stable node's rmap
+ * items, newest first; for each, the processes (in process order) with a VMA
+ * on the item's anon_vma, once each, at the item's address.
+ */
+static void collect_procs_ksm(struct tk_list *l)
+{
+	struct ksm_stable_node *node = page_stable_node(l->page);
+
+	for (int i = 0; node && i < node->nr; i++) {
+		struct ksm_rmap_item *item = node->items[i];
+		struct anon_vma *av = item->anon_vma;
+		int start = l->nr;
+
+		anon_vma_compact(av);
+		for (int j = 0; j < av->nr; j++) {
+			struct vm_area_struct *vma = av->vmas[j];
+			struct task_struct *t = task_early_kill(l->m, vma->vm_mm->owner,
+								 l->force_early);
+
+			if (t && !tk_has_task(l, t))
+				add_to_kill(l, t, vma, item->address);
+		}
+		if (l->nr - start > 1)
+			qsort(l->tk + start, (size_t)(l->nr - start), sizeof(*l->tk), tk_cmp);
+	}
 }
 
 /* for_each_process order, found without walking every process. */
@@ -103,6 +146,10 @@ static void collect_procs(struct tk_list *l)
 {
 	if (!l->page->mapping)
 		return;
+	if (PageKsm(l->page) && l->m->profile->ksm_recoverable) {
+		collect_procs_ksm(l);
+		return;
+	}
 	rmap_walk(l->m, l->page, collect_one, l);
 	if (l->nr > 1)
 		qsort(l->tk, (size_t)l->nr, sizeof(*l->tk), tk_cmp);
@@ -152,10 +199,11 @@ static void kill_procs(struct tk_list *l, bool forcekill, bool fail, unsigned lo
 static bool hwpoison_user_mappings_huge(struct machine *m, struct page *p, unsigned long pfn, int flags)
 {
 	struct page *hpage = compound_head_page(p);
-	struct tk_list l = { NULL, 0, 0, m, hpage, flags & MF_ACTION_REQUIRED };
+	struct tk_list l = { NULL, 0, 0, m, hpage, flags & MF_ACTION_REQUIRED, 0 };
 	bool unmap_success, forcekill;
 
-	(void)p;
+	if (m->profile->kill_addr_subpage)
+		l.sub_off = (uint64_t)(p - hpage) << PAGE_SHIFT;
 	if (!total_mapcount(hpage))
 		return true;
 	collect_procs(&l);
@@ -163,14 +211,14 @@ static bool hwpoison_user_mappings_huge(struct machine *m, struct page *p, unsig
 	if (!unmap_success)
 		pr_err(m, "%#lx: failed to unmap page (mapcount=%d)", pfn, total_mapcount(hpage));
 	forcekill = PageFlag(hpage, PG_dirty) || (flags & MF_MUST_KILL) || !unmap_success;
-	kill_procs(&l, forcekill, !unmap_success, pfn, flags);
+	kill_procs(&l, forcekill, !unmap_success && !m->profile->unmap_failed_sigbus, pfn, flags);
 	return unmap_success;
 }
 
 bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn, int flags)
 {
 	unsigned ttu = TTU_IGNORE_MLOCK | TTU_HWPOISON;
-	struct tk_list l = { NULL, 0, 0, m, p, flags & MF_ACTION_REQUIRED };
+	struct tk_list l = { NULL, 0, 0, m, p, flags & MF_ACTION_REQUIRED, 0 };
 	struct address_space *mapping;
 	bool mlocked = PageFlag(p, PG_mlocked), unmap_success, forcekill;
 
@@ -183,7 +231,7 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn
 	if (!page_mapped(p))
 		return true;
 	/* 6.1 gives up: the KSM page stays mapped (6.3 added collect_procs_ksm) */
-	if (PageKsm(p)) {
+	if (PageKsm(p) && !m->profile->ksm_recoverable) {
 		pr_err(m, "%#lx: can't handle KSM pages.", pfn);
 		return false;
 	}
@@ -208,8 +256,23 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn
 	if (mlocked)
 		shake_page(m, p);
 	forcekill = PageFlag(p, PG_dirty) || (flags & MF_MUST_KILL) || !unmap_success;
-	kill_procs(&l, forcekill, !unmap_success, pfn, flags);
+	kill_procs(&l, forcekill, !unmap_success && !m->profile->unmap_failed_sigbus, pfn, flags);
 	return unmap_success;
+}
+
+/*
+ * 6.12: a THP that cannot be split is not unmapped, but its mappers hear of
+ * the error now (AR for the injector, AO for early-kill processes), at the 4K
+ * page's address with the THP's size (profile thp_unsplit_kill).
+ */
+void kill_procs_now(struct machine *m, struct page *p, unsigned long pfn, int flags)
+{
+	struct page *head = compound_head_page(p);
+	struct tk_list l = { NULL, 0, 0, m, head, flags & MF_ACTION_REQUIRED,
+			     (uint64_t)(p - head) << PAGE_SHIFT };
+
+	collect_procs(&l);
+	kill_procs(&l, true, false, pfn, flags);
 }
 
 /* MF_ACTION_REQUIRED on a page already poisoned: signal the thread that touched it again. */
@@ -235,7 +298,7 @@ int kill_accessing_process(struct machine *m, struct task_struct *t, unsigned lo
 				continue;
 			if (f != pfn)
 				continue;
-			tk = (struct to_kill){ t, a, 0, 0, PAGE_SHIFT };
+			tk = (struct to_kill){ .tsk = t, .addr = a, .size_shift = PAGE_SHIFT };
 			kill_proc(m, &tk, pfn, flags);
 			return -EHWPOISON;
 		}

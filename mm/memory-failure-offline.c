@@ -14,9 +14,6 @@
  * scenario can run an allocation in that window (docs/scenario-language.md).
  * Unpoison is in mm/memory-failure-unpoison.c.
  */
-/* 6.1 prints soft offline's messages without the "Memory failure: " prefix */
-#define pr_fmt(fmt) "soft offline: " fmt
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +25,33 @@
 #include "mf-internal.h"
 
 enum so_order { SO_POISON_THEN_PUT, SO_PUT_THEN_POISON };
+
+/*
+ * Soft offline's messages have no "Memory failure: " prefix. 6.1 spells them
+ * three ways (its pr_fmt "soft offline: ", and two by hand); 6.12's pr_fmt is
+ * "Soft offline: " for all (profile soft_offline_msgs).
+ */
+enum { SO_SPLIT_FAILED, SO_IN_USE_POISONED, SO_INVALIDATED, SO_POISONED, SO_NR };
+static const char *const so_msg[2][SO_NR] = {
+	{
+		"soft offline: %#lx: thp split failed",
+		"soft offline: %#lx page already poisoned",
+		"soft_offline: %#lx: invalidated",
+		"soft_offline_page: %#lx page already poisoned",
+	},
+	{
+		"Soft offline: %#lx: thp split failed",
+		"Soft offline: %#lx: page already poisoned",
+		"Soft offline: %#lx: invalidated",
+		"Soft offline: %#lx: page already poisoned",
+	},
+};
+#define so_pr_info(m, i, pfn) printk(m, KERN_INFO, so_msg[(m)->profile->soft_offline_msgs][i], pfn)
+
+static const char *so_pfx(const struct machine *m)
+{
+	return m->profile->soft_offline_msgs ? "Soft offline: " : "soft offline: ";
+}
 
 /* ---- model-only knobs ---------------------------------------------------------------- */
 
@@ -147,7 +171,7 @@ static int soft_offline_in_use_page(struct machine *m, struct page *page)
 		unlock_page(m, hpage);
 		if (ret) {
 			put_page(m, hpage);
-			pr_info(m, "%#lx: thp split failed", pfn);
+			so_pr_info(m, SO_SPLIT_FAILED, pfn);
 			return -EBUSY;
 		}
 		hpage = page;
@@ -157,21 +181,21 @@ static int soft_offline_in_use_page(struct machine *m, struct page *page)
 	if (PageFlag(page, PG_hwpoison)) {
 		unlock_page(m, hpage);
 		put_page(m, hpage);
-		pr_info(m, "%#lx page already poisoned", pfn);
+		so_pr_info(m, SO_IN_USE_POISONED, pfn);
 		return 0;
 	}
 	if (!huge && PageFlag(page, PG_lru) && !PageFlag(page, PG_swapcache))
 		ret = invalidate_inode_page(page);	/* clean, unmapped page cache */
 	unlock_page(m, hpage);
 	if (ret) {
-		printk(m, KERN_INFO, "soft_offline: %#lx: invalidated", pfn);	/* 6.1's spelling */
+		so_pr_info(m, SO_INVALIDATED, pfn);
 		page_handle_poison(m, page, false, true);
 		return 0;
 	}
 	if (!isolate_page(m, hpage)) {
 		page_flags_format(m, page, type, sizeof(type));
-		pr_info(m, "%#lx: %s isolation failed, page count %d, type %s", pfn, msg_page[huge],
-			hpage->_refcount, type);
+		printk(m, KERN_INFO, "%s%#lx: %s isolation failed, page count %d, type %s",
+		       so_pfx(m), pfn, msg_page[huge], hpage->_refcount, type);
 		return -EBUSY;
 	}
 	ret = huge ? migrate_huge_page(m, hpage, &np) : migrate_pages(m, hpage, &np);
@@ -189,7 +213,8 @@ static int soft_offline_in_use_page(struct machine *m, struct page *page)
 	else
 		putback_lru_page(m, hpage);
 	page_flags_format(m, page, type, sizeof(type));
-	pr_info(m, "%#lx: %s migration failed %ld, type %s", pfn, msg_page[huge], ret, type);
+	printk(m, KERN_INFO, "%s%#lx: %s migration failed %ld, type %s", so_pfx(m), pfn,
+	       msg_page[huge], ret, type);
 	return ret > 0 ? -EBUSY : (int)ret;
 }
 
@@ -219,7 +244,7 @@ int soft_offline_page(struct machine *m, unsigned long pfn, int flags)
 	soft_offline_resume(m);	/* one stopped in its window still holds mf_mutex */
 	mf_mutex_lock(m);
 	if (PageFlag(page, PG_hwpoison)) {
-		printk(m, KERN_INFO, "%s: %#lx page already poisoned", __func__, pfn);
+		so_pr_info(m, SO_POISONED, pfn);
 		if (ref_page)
 			put_page(m, ref_page);
 		mf_mutex_unlock(m);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unpoison, as Linux 6.1 does it, messages included. It is a testing tool, as
- * in the kernel: it only undoes what software injected, never a real hardware
- * error, and it restores only the frame and the counter, not lost data nor the
- * hwpoison entries already in page tables nor a dissolved huge page.
+ * Unpoison, as Linux 6.1 (and 6.12: unpoison_refused, up_msg) does it,
+ * messages included. It is a testing tool, as in the kernel: it only undoes
+ * what software injected, never a real hardware error, and it restores only
+ * the frame and the counter, not lost data nor the hwpoison entries already
+ * in page tables nor a dissolved huge page.
  *
  * Hugetlb (6.1): only the head of a poisoned folio carries PG_hwpoison, so
  * only the head's pfn can be unpoisoned; that empties the folio's raw error
@@ -13,8 +14,6 @@
  * punched) is freed to the pool. The raw page a dissolved folio left behind
  * is an ordinary page taken off buddy and goes back to buddy.
  */
-#define pr_fmt(fmt) "Unpoison: " fmt
-
 #include <errno.h>
 
 #include "memfail/huge_mm.h"
@@ -23,10 +22,32 @@
 #include "mf-internal.h"
 
 /*
- * 6.1 prints these through a rate limit (10 per 5 s) that the model does not
- * model; scenarios keep to 10 unpoison steps.
+ * The messages, pr_fmt included: 6.1 puts the pfn last, 6.12 (unpoison_msgs)
+ * first. Both kernels print them through a rate limit (10 per 5 s) that the
+ * model does not model; scenarios keep to 10 unpoison steps.
  */
-#define unpoison_pr_info(m, fmt, pfn) pr_info(m, fmt, pfn)
+enum { UP_DISABLED, UP_ALREADY, UP_GRABS, UP_MAPS, UP_MAPPING, UP_GRAB_FAILED, UP_DONE };
+static const char *const up_msg[2][UP_DONE + 1] = {
+	{
+		"Unpoison: Disabled after HW memory failure %#lx",
+		"Unpoison: Page was already unpoisoned %#lx",
+		"Unpoison: Someone grabs the hwpoison page %#lx",
+		"Unpoison: Someone maps the hwpoison page %#lx",
+		"Unpoison: the hwpoison page has non-NULL mapping %#lx",
+		"Unpoison: failed to grab page %#lx",
+		"Unpoison: Software-unpoisoned page %#lx",
+	},
+	{
+		"Unpoison: %#lx: disabled after HW memory failure",
+		"Unpoison: %#lx: page was already unpoisoned",
+		"Unpoison: %#lx: someone grabs the hwpoison page",
+		"Unpoison: %#lx: someone maps the hwpoison page",
+		"Unpoison: %#lx: the hwpoison page has non-NULL mapping",
+		"Unpoison: %#lx: failed to grab page",
+		"Unpoison: %#lx: software-unpoisoned page",
+	},
+};
+#define up_pr_info(m, i, pfn) printk(m, KERN_INFO, up_msg[(m)->profile->unpoison_msgs][i], pfn)
 
 /* free_raw_hwp_pages(move_flag=false): forget the folio's raw error pages; how many there were. */
 static unsigned long free_raw_hwp_pages(struct machine *m, struct page *head)
@@ -69,6 +90,41 @@ static int unpoison_unheld(struct machine *m, struct page *p, unsigned long *cou
 	return ret;
 }
 
+/* A kernel page (slab, page table, reserved, the zero page): refused without a word. */
+static bool unpoison_kernel_page(const struct page *page)
+{
+	return PageFlag(page, PG_slab) || PageFlag(page, PG_table) ||
+	       PageFlag(page, PG_reserved) || PageFlag(page, PG_zero);
+}
+
+/* The checks before get_hwpoison_page(); 6.12 refuses a kernel page before the mapped ones. */
+static bool unpoison_refused(struct machine *m, struct page *p, unsigned long pfn)
+{
+	struct page *page = compound_head_page(p);
+	bool early = m->profile->unpoison_msgs;
+
+	/* no huge zero page in the model */
+	if (!PageFlag(p, PG_hwpoison)) {
+		up_pr_info(m, UP_ALREADY, pfn);
+		return true;
+	}
+	if (page->_refcount > 1) {
+		up_pr_info(m, UP_GRABS, pfn);
+		return true;
+	}
+	if (early && unpoison_kernel_page(page))
+		return true;
+	if (page_mapped(page) || (PageFlag(page, PG_head) && total_mapcount(page) > 0)) {
+		up_pr_info(m, UP_MAPS, pfn);
+		return true;
+	}
+	if (has_mapping(page)) {
+		up_pr_info(m, UP_MAPPING, pfn);
+		return true;
+	}
+	return unpoison_kernel_page(page);
+}
+
 int unpoison_memory(struct machine *m, unsigned long pfn)
 {
 	struct page *p, *page;
@@ -85,29 +141,11 @@ int unpoison_memory(struct machine *m, unsigned long pfn)
 	soft_offline_resume(m);
 	mf_mutex_lock(m);
 	if (m->hw_memory_failure) {
-		unpoison_pr_info(m, "Disabled after HW memory failure %#lx", pfn);
+		up_pr_info(m, UP_DISABLED, pfn);
 		ret = -EOPNOTSUPP;
 		goto unlock;
 	}
-	/* no huge zero page in the model */
-	if (!PageFlag(p, PG_hwpoison)) {
-		unpoison_pr_info(m, "Page was already unpoisoned %#lx", pfn);
-		goto unlock;
-	}
-	if (page->_refcount > 1) {
-		unpoison_pr_info(m, "Someone grabs the hwpoison page %#lx", pfn);
-		goto unlock;
-	}
-	if (page_mapped(page) || (PageFlag(page, PG_head) && total_mapcount(page) > 0)) {
-		unpoison_pr_info(m, "Someone maps the hwpoison page %#lx", pfn);
-		goto unlock;
-	}
-	if (has_mapping(page)) {
-		unpoison_pr_info(m, "the hwpoison page has non-NULL mapping %#lx", pfn);
-		goto unlock;
-	}
-	if (PageFlag(page, PG_slab) || PageFlag(page, PG_table) || PageFlag(page, PG_reserved) ||
-	    PageFlag(page, PG_zero))
+	if (unpoison_refused(m, p, pfn))
 		goto unlock;
 	ret = get_hwpoison_page(m, p, MF_UNPOISON);
 	if (!ret) {
@@ -115,7 +153,7 @@ int unpoison_memory(struct machine *m, unsigned long pfn)
 	} else if (ret == -EHWPOISON) {
 		ret = put_page_back_buddy(m, p) ? 0 : -EBUSY;	/* merges with its buddies */
 	} else if (ret < 0) {
-		unpoison_pr_info(m, "failed to grab page %#lx", pfn);
+		up_pr_info(m, UP_GRAB_FAILED, pfn);
 	} else {
 		if (PageHuge(p)) {
 			count = free_raw_hwp_pages(m, page);
@@ -136,7 +174,7 @@ unlock:
 	mf_mutex_unlock(m);
 	if (!ret || freeit) {
 		m->num_poisoned_pages -= count;
-		unpoison_pr_info(m, "Software-unpoisoned page %#lx", pfn);
+		up_pr_info(m, UP_DONE, pfn);
 	}
 	return ret;
 }

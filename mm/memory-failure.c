@@ -43,6 +43,8 @@ static const char *const action_page_types[] = {
 	[MF_MSG_DAX] = "dax page",
 	[MF_MSG_UNSPLIT_THP] = "unsplit thp",
 	[MF_MSG_UNKNOWN] = "unknown page",
+	[MF_MSG_GET_HWPOISON] = "get hwpoison page",
+	[MF_MSG_ALREADY_POISONED] = "already poisoned page",
 };
 
 void action_result(struct machine *m, unsigned long pfn, enum mf_action_page_type type, enum mf_action_result result)
@@ -50,9 +52,17 @@ void action_result(struct machine *m, unsigned long pfn, enum mf_action_page_typ
 	struct mf_trace_rec rec = { pfn, type, result };
 
 	mf_trace_event(m, &rec);
-	m->num_poisoned_pages++;
-	m->mf_results[result]++;
+	if (type != MF_MSG_ALREADY_POISONED) {	/* 6.12: a second hit is not a new error */
+		m->num_poisoned_pages++;
+		m->mf_results[result]++;
+	}
 	pr_err(m, "%#lx: recovery action for %s: %s", pfn, action_page_types[type], action_name[result]);
+}
+
+/* 6.12 counts a page it could not unmap as Failed (6.1: Ignored). */
+static enum mf_action_result unmap_failed_result(const struct machine *m)
+{
+	return m->profile->unmap_failed_sigbus ? MF_FAILED : MF_IGNORED;
 }
 
 /* lru_add_drain_all: make PG_lru trustworthy. */
@@ -125,7 +135,7 @@ static enum mf_action_result me_unknown(struct machine *m, const struct page_sta
 {
 	(void)ps;
 	pr_err(m, "%#lx: Unknown page state", page_to_pfn(m, p));
-	return MF_FAILED;	/* 6.1; later kernels say Ignored */
+	return m->profile->unmap_failed_sigbus ? MF_IGNORED : MF_FAILED;	/* 6.12: Ignored */
 }
 
 static enum mf_action_result me_pagecache_clean(struct machine *m, const struct page_state *ps, struct page *p)
@@ -278,6 +288,14 @@ static int __get_hwpoison_page(struct machine *m, struct page *page)
 {
 	struct page *head = compound_head_page(page);
 
+	/*
+	 * 6.12's get_huge_page_for_hwpoison clears hugetlb_migratable on a folio
+	 * in use that it poisons, and get_hwpoison_hugetlb_folio then answers
+	 * EBUSY (profile hugetlb_poison_unmigratable).
+	 */
+	if (PageHuge(head) && m->profile->hugetlb_poison_unmigratable &&
+	    PageFlag(head, PG_hwpoison) && head->_refcount > 0)
+		return -EBUSY;
 	if (PageHuge(head))
 		return get_hwpoison_huge_page(head);
 	/* no reference on a page of unknown type: taking one could race with its owner */
@@ -374,16 +392,22 @@ int get_hwpoison_page(struct machine *m, struct page *p, int flags)
 /*
  * The page was poisoned before: only the consumer of an action-required error
  * hears of it again. page is the folio (hugetlb) or the page that was hit.
+ * 6.12 reports it through action_result() after the kill (type: already
+ * poisoned page, or huge page when another page of the hugetlb folio was).
  */
-static int already_poisoned(struct machine *m, unsigned long pfn, struct page *page, int flags)
+static int already_poisoned(struct machine *m, unsigned long pfn, struct page *page, int flags,
+			    enum mf_action_page_type type)
 {
 	int res = -EHWPOISON;
 
-	pr_err(m, "%#lx: already hardware poisoned", pfn);
+	if (!m->profile->mf_msg_already_poisoned)
+		pr_err(m, "%#lx: already hardware poisoned", pfn);
 	if (flags & MF_ACTION_REQUIRED)
 		res = kill_accessing_process(m, m->current, page_to_pfn(m, page), flags);
 	if (flags & MF_COUNT_INCREASED)
 		put_page(m, page);	/* madvise's GUP reference */
+	if (m->profile->mf_msg_already_poisoned)
+		action_result(m, pfn, type, MF_FAILED);
 	return res;
 }
 
@@ -417,7 +441,8 @@ static int get_huge_page_for_hwpoison(struct machine *m, struct page *p, int fla
 		pre = MF_HUGETLB_PAGE_PRE_POISONED;
 	} else {
 		SetPageFlag(p, PG_raw_hwp);
-		if (pre)	/* the first raw page is counted by action_result */
+		/* the first raw page is counted by action_result, as is 6.12's "huge page: Failed" */
+		if (pre && !m->profile->hugetlb_prepoisoned_msg)
 			m->num_poisoned_pages++;
 	}
 	if (pre) {
@@ -452,7 +477,10 @@ int try_memory_failure_hugetlb(struct machine *m, unsigned long pfn, int flags, 
 	}
 	head = compound_head_page(p);
 	if (res == MF_HUGETLB_FOLIO_PRE_POISONED || res == MF_HUGETLB_PAGE_PRE_POISONED)
-		return already_poisoned(m, pfn, head, flags);
+		return already_poisoned(m, pfn, head, flags,
+					res == MF_HUGETLB_FOLIO_PRE_POISONED &&
+					m->profile->hugetlb_prepoisoned_msg ?
+					MF_MSG_HUGE : MF_MSG_ALREADY_POISONED);
 	if (hwpoison_filter(m, pfn)) {
 		hugetlb_clear_page_hwpoison(m, head);
 		if (res == MF_HUGETLB_IN_USED)
@@ -470,7 +498,7 @@ int try_memory_failure_hugetlb(struct machine *m, unsigned long pfn, int flags, 
 	}
 	page_flags = head->flags;
 	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
-		action_result(m, pfn, MF_MSG_UNMAP_FAILED, MF_IGNORED);
+		action_result(m, pfn, MF_MSG_UNMAP_FAILED, unmap_failed_result(m));
 		return -EBUSY;
 	}
 	return identify_page_state(m, pfn, p, page_flags);
@@ -488,7 +516,7 @@ try_again:
 	if (hugetlb)
 		return res;
 	if (TestSetPageFlag(p, PG_hwpoison))
-		return already_poisoned(m, pfn, p, flags);
+		return already_poisoned(m, pfn, p, flags, MF_MSG_ALREADY_POISONED);
 	if (!(flags & MF_COUNT_INCREASED)) {
 		res = get_hwpoison_page(m, p, flags);
 		if (!res) {
@@ -511,7 +539,8 @@ try_again:
 			action_result(m, pfn, MF_MSG_KERNEL_HIGH_ORDER, MF_IGNORED);
 			return -EBUSY;
 		} else if (res < 0) {
-			action_result(m, pfn, MF_MSG_UNKNOWN, MF_IGNORED);
+			action_result(m, pfn, m->profile->mf_msg_get_hwpoison ? MF_MSG_GET_HWPOISON :
+					      MF_MSG_UNKNOWN, MF_IGNORED);
 			return -EBUSY;
 		}
 	}
@@ -520,9 +549,13 @@ try_again:
 		/* split first: on success only this 4K page is handled */
 		SetPageFlag(&hpage[1], PG_has_hwpoisoned);
 		if (split_huge_page(m, p) < 0) {
+			bool now = m->profile->thp_unsplit_kill;
+
+			if (now)
+				kill_procs_now(m, p, pfn, flags);
 			put_page(m, p);
-			action_result(m, pfn, MF_MSG_UNSPLIT_THP, MF_IGNORED);
-			return -EBUSY;
+			action_result(m, pfn, MF_MSG_UNSPLIT_THP, now ? MF_FAILED : MF_IGNORED);
+			return now ? -EHWPOISON : -EBUSY;
 		}
 	}
 	shake_page(m, p);
@@ -537,7 +570,7 @@ try_again:
 	if (!PageFlag(p, PG_lru) && !PageFlag(p, PG_writeback))
 		goto identify_page_state;
 	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
-		action_result(m, pfn, MF_MSG_UNMAP_FAILED, MF_IGNORED);
+		action_result(m, pfn, MF_MSG_UNMAP_FAILED, unmap_failed_result(m));
 		res = -EBUSY;
 		goto unlock;
 	}

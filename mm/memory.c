@@ -12,6 +12,7 @@
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr)
 {
@@ -82,6 +83,9 @@ static struct page *new_anon_page(struct vm_area_struct *vma, uint64_t addr)
 	page_add_anon_rmap(page, vma, addr);
 	if (vma->vm_flags & VM_LOCKED)
 		SetPageFlag(page, PG_mlocked);
+	/* MGLRU's folio_add_lru in a fault: active until lru_gen_add_folio */
+	if (m->profile->lru_gen)
+		SetPageFlag(page, PG_active);
 	lru_cache_add(m, page);
 	return page;	/* the caller's reference becomes the PTE's */
 }
@@ -168,7 +172,7 @@ static bool anon_page_reusable(struct machine *m, struct page *page)
 	       (page_in_pagevec(m, page) ? 1 : 0);
 }
 
-int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 {
 	struct machine *m = vma_machine(vma);
 	struct mm_struct *mm = vma->vm_mm;
@@ -275,6 +279,16 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 		return VM_FAULT_OK;
 	}
 	return do_wp_copy(vma, addr, page);
+}
+
+/* A fault that found no free page: 6.1 reclaims or OOM-kills inside the allocator. */
+int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	int ret = __handle_mm_fault(vma, addr, flags);
+
+	if (ret & VM_FAULT_OOM)
+		out_of_memory(vma_machine(vma), "a page fault");
+	return ret;
 }
 
 /* Drop one PTE's hold on its page (or swap slot). */
@@ -514,7 +528,9 @@ int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 			send_sig_info(SIGSEGV, &si, t, true);
 			return -1;
 		}
-		if (ret & (VM_FAULT_SIGBUS | VM_FAULT_OOM)) {
+		if (ret & VM_FAULT_OOM)
+			return -ENOMEM;	/* the run stops: out_of_memory() */
+		if (ret & VM_FAULT_SIGBUS) {
 			si = (struct kernel_siginfo){ SIGBUS, 2 /* BUS_ADRERR */, addr, 0 };
 			send_sig_info(SIGBUS, &si, t, true);
 			return -1;

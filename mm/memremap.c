@@ -58,7 +58,8 @@ int pmem_create(struct machine *m, uint64_t bytes, char *err, size_t errlen)
 	total = start + nr;
 	pmem = xcalloc(1, sizeof(*pmem), "allocating a pmem device");
 	/* Nothing points into m->pages at boot but pfns, so moving it is safe. */
-	pages = m->pages = frames_resize(m->pages, m->nr_pages, total);
+	sparse_resize(m, total);
+	pages = m->pages;
 	z = &m->zones[m->nr_zones];
 	memset(z, 0, sizeof(*z));
 	z->type = ZONE_DEVICE;

@@ -6,6 +6,7 @@
 #include "memfail/ksm.h"
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 #define MF_BUS_MCEERR_AR_CODE 4
 #define MF_BUS_MCEERR_AO_CODE 5
@@ -18,6 +19,7 @@ int get_hwpoison_page(struct machine *m, struct page *p, int flags);
 int __page_handle_poison(struct machine *m, struct page *page);
 bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn, int flags);
 int kill_accessing_process(struct machine *m, struct task_struct *t, unsigned long pfn, int flags);
+void kill_procs_now(struct machine *m, struct page *p, unsigned long pfn, int flags);
 /* The thread to signal in tsk's process, or NULL (also used by mm/memory-failure-dax.c). */
 struct task_struct *task_early_kill(struct machine *m, struct task_struct *tsk, bool force_early);
 void mf_trace_event(struct machine *m, const struct mf_trace_rec *rec);

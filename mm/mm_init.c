@@ -7,16 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "memfail/array.h"
 #include "memfail/dax.h"
 #include "memfail/memory-failure.h"
 #include "memfail/ksm.h"
+#include "memfail/memfail.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 #define MIN_MEMORY (1ULL << 20)
-#define MAX_MEMORY (1ULL << 40) /* 1 TiB of modelled memory */
+#define MAX_MEMORY (8ULL << 40) /* pfns fit the 32-bit list links, pmem after RAM too */
 #define DMA32_END_PFN (1ULL << (32 - PAGE_SHIFT))
 
 static void zone_init(struct zone *z, enum zone_type type, uint64_t start, uint64_t end, const char *name)
@@ -32,47 +33,10 @@ static void zone_init(struct zone *z, enum zone_type type, uint64_t start, uint6
 		z->free_area[o].free_list.head = z->free_area[o].free_list.tail = NO_PFN;
 }
 
-#define FRAMES_ALIGN (2ULL << 20)
-
-static size_t frames_bytes(uint64_t nr)
-{
-	return (size_t)((nr * sizeof(struct page) + FRAMES_ALIGN - 1) & ~(FRAMES_ALIGN - 1));
-}
-
-/*
- * The frame array: zeroed anonymous host memory. What the host cannot give is
- * mf_oom's run-time error, not a refusal that depends on the host's size.
- * (MADV_HUGEPAGE made boot slower and erratic here: the host compacts.)
- */
-struct page *frames_alloc(uint64_t nr)
-{
-	void *p = mmap(NULL, frames_bytes(nr), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		mf_oom("allocating the frame array");
-	return p;
-}
-
-/* Grow the array from old_nr to nr frames; the new frames are zero. */
-struct page *frames_resize(struct page *pages, uint64_t old_nr, uint64_t nr)
-{
-	struct page *n = frames_alloc(nr);
-
-	memcpy(n, pages, old_nr * sizeof(struct page));
-	frames_free(pages, old_nr);
-	return n;
-}
-
-void frames_free(struct page *pages, uint64_t nr)
-{
-	if (pages)
-		munmap(pages, frames_bytes(nr));
-}
-
 int machine_create(const struct machine_config *cfg, struct machine **out, char *err, size_t errlen)
 {
 	struct machine *m;
-	uint64_t pfn, nr, reserved;
+	uint64_t nr, reserved;
 	int zi, l;
 
 	*out = NULL;
@@ -82,7 +46,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 		return -EINVAL;
 	}
 	if (cfg->memory > MAX_MEMORY) {
-		snprintf(err, errlen, "memory=%llu: more than the 1T the model supports",
+		snprintf(err, errlen, "memory=%llu: more than the 8T the model supports",
 			 (unsigned long long)cfg->memory);
 		return -EINVAL;
 	}
@@ -92,7 +56,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	}
 	nr = cfg->memory >> PAGE_SHIFT;
 	m = xcalloc(1, sizeof(*m), "allocating a machine");
-	m->pages = frames_alloc(nr);
+	sparse_init(m, nr);
 	m->nr_pages = m->nr_ram_pages = nr;
 	m->nr_nodes = cfg->nodes;
 	m->next_pid = 100;
@@ -107,6 +71,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 		m->lruvec.lists[l].head = m->lruvec.lists[l].tail = NO_PFN;
 	m->hstate.freelist.head = m->hstate.freelist.tail = NO_PFN;
 	m->thp.enabled = 1;	/* madvise, Debian's default */
+	m->profile = kernel_profile_get(MF_KERNEL_6_1);	/* mf_machine_create picks another */
 
 	zone_init(&m->zones[0], ZONE_DMA32, 0, nr < DMA32_END_PFN ? nr : DMA32_END_PFN, "DMA32");
 	m->nr_zones = 1;
@@ -117,19 +82,15 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	/* Low memory and the kernel image: 1/64 of RAM, at least 64 pages. */
 	reserved = nr / 64 < 64 ? 64 : nr / 64;
 	m->reserved_end = reserved;
-	/* only the reserved frames and the free blocks' heads are written */
-	for (pfn = 0; pfn < reserved; pfn++) {
-		m->pages[pfn].flags = (uint32_t)PGF(PG_reserved);
-		m->pages[pfn]._refcount = 1;
-		m->pages[pfn].lru_list = LRU_NONE;
-	}
+	/* whole sections of reserved frames or free blocks are written on first touch */
+	sparse_reserve(m, reserved);
 	m->zero_pfn = (uint32_t)(reserved - 1);
 	SetPageFlag(&m->pages[m->zero_pfn], PG_zero);
 	for (zi = 0; zi < m->nr_zones; zi++) {
 		struct zone *z = &m->zones[zi];
 		uint64_t start = z->start_pfn > reserved ? z->start_pfn : reserved;
 		z->managed = z->end_pfn - start;
-		memblock_free_pages(m, start, z->end_pfn);
+		memblock_free_pages(m, z, start);
 	}
 	if (cfg->swap)
 		swap_init(m, cfg->swap);
@@ -152,7 +113,9 @@ void machine_destroy(struct machine *m)
 	/* pages kept forever (poisoned, leaked by design) still hold their anon_vma */
 	for (i = 0; i < m->nr_pages; i++) {
 		struct page *p = &m->pages[i];
-		if (PageFlag(p, PG_buddy))	/* a free block: its frames hold nothing */
+		if (sparse_section_state(m, i) != SECTION_PRESENT)	/* as boot left it */
+			i += PAGES_PER_SECTION - 1 - i % PAGES_PER_SECTION;
+		else if (PageFlag(p, PG_buddy))	/* a free block: its frames hold nothing */
 			i += (1ULL << p->private) - 1;
 		else if (page_anon_vma(p))	/* not a retired page's stale bits */
 			anon_vma_put(page_anon_vma(p));
@@ -171,6 +134,6 @@ void machine_destroy(struct machine *m)
 	free(m->trace);
 	free(m->log.buf);
 	free(m->ck_scratch);
-	frames_free(m->pages, m->nr_pages);
+	sparse_destroy(m);
 	free(m);
 }

@@ -112,6 +112,42 @@ static uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t a
 	return addr;
 }
 
+/* 6.1 file_mmap_ok for a regular file: the mapping must end below MAX_LFS_FILESIZE. */
+static bool file_mmap_ok(uint64_t pgoff, uint64_t len)
+{
+	uint64_t maxsize = (uint64_t)INT64_MAX;
+
+	return len <= maxsize && pgoff <= (maxsize - len) >> PAGE_SHIFT;
+}
+
+/* totalram_pages() + total_swap_pages */
+static uint64_t commit_limit_pages(const struct machine *m)
+{
+	uint64_t pages = m->swap ? m->swap->nr_slots : 0;
+	int i;
+
+	for (i = 0; i < m->nr_zones; i++)
+		if (m->zones[i].type != ZONE_DEVICE)	/* pmem is not RAM */
+			pages += m->zones[i].managed;
+	return pages;
+}
+
+/*
+ * __vm_enough_memory with vm.overcommit_memory=0 (OVERCOMMIT_GUESS): a private
+ * writable mapping (accountable_mapping) or shared anonymous memory
+ * (shmem_acct_size) larger than RAM plus swap is refused at mmap.
+ */
+static bool vm_enough_memory(const struct machine *m, uint64_t len, unsigned long vm_flags,
+			     const struct file *file)
+{
+	bool huge = (vm_flags & VM_HUGETLB) || (file && file->f_inode->i_sb->type == FS_HUGETLBFS);
+	bool accountable = (vm_flags & (VM_SHARED | VM_WRITE)) == VM_WRITE;
+
+	if (huge || !(accountable || (!file && (vm_flags & VM_SHARED))))
+		return true;
+	return (len >> PAGE_SHIFT) <= commit_limit_pages(m);
+}
+
 long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct file *file,
 	     uint64_t pgoff, bool populate, uint64_t *addr_out)
 {
@@ -123,8 +159,12 @@ long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct
 		return -EINVAL;
 	if (!len || len % PAGE_SIZE)
 		return -EINVAL;
+	if (file && !file_mmap_ok(pgoff, len))
+		return -EOVERFLOW;
 	if (file && (vm_flags & VM_WRITE) && (vm_flags & VM_SHARED) && !(file->f_mode & FMODE_WRITE))
 		return -EACCES;
+	if (!vm_enough_memory(t->m, len, vm_flags, file))
+		return -ENOMEM;	/* mmap_region */
 	/* thp_get_unmapped_area: XFS and ext4 align DAX mappings of 2 MiB or more */
 	if (file && IS_DAX(file->f_inode) && len >= PMD_SIZE && !(pgoff % HPAGE_PMD_NR))
 		align = PMD_SIZE;

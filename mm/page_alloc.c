@@ -117,16 +117,16 @@ static void __free_one_page(struct machine *m, struct page *page, unsigned order
  * order. The free lists end up exactly as freeing every page in turn would
  * leave them, at a thousandth of the cost.
  */
-void memblock_free_pages(struct machine *m, uint64_t start, uint64_t end)
+void memblock_free_pages(struct machine *m, struct zone *z, uint64_t start)
 {
 	const uint64_t nr = 1UL << (MAX_ORDER - 1);
-	uint64_t pfn = start;
+	uint64_t pfn = start, end = z->end_pfn;
 
 	for (; pfn < end && (pfn & (nr - 1)); pfn++)
 		__free_one_page(m, &m->pages[pfn], 0);
-	for (; pfn + nr <= end; pfn += nr)
-		__free_one_page(m, &m->pages[pfn], MAX_ORDER - 1);
-	for (; pfn < end; pfn++)
+	/* whole blocks touch only the top-order list: the sparse map lays them out */
+	sparse_free_blocks(m, z);
+	for (pfn = end - (end - pfn) % nr; pfn < end; pfn++)
 		__free_one_page(m, &m->pages[pfn], 0);
 }
 

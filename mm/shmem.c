@@ -8,13 +8,46 @@
  * whether a miss allocates a 2M folio, shmem_get_unmapped_area() aligns
  * mappings that could hold one.
  */
+#include <errno.h>
+
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 #include "../fs/internal.h"
 
+/* An object of the internal shm mount (shared anonymous memory, SysV): not size-limited. */
 struct file *shmem_kernel_file_setup(struct machine *m, const char *prefix, uint64_t size)
 {
-	return unlinked_file_setup(m, FS_TMPFS, prefix, size);
+	struct file *f = unlinked_file_setup(m, FS_TMPFS, prefix, size);
+
+	if (f)
+		f->f_inode->shm_internal = true;
+	return f;
+}
+
+/*
+ * shmem_inode_acct_block: the tmpfs mount's size limit, 6.1's default
+ * (shmem_default_max_blocks) half of RAM: here half of the machine's memory
+ * (the real runner mounts its tmpfs with that size). Blocks in use are the
+ * page-cache pages of every tmpfs file, unlinked ones still open included.
+ */
+static bool shmem_acct_block(struct address_space *mapping, uint64_t pages)
+{
+	struct machine *m = mapping_machine(mapping);
+	uint64_t used = 0, ram = 0;
+	int i;
+
+	if (mapping->host->shm_internal)
+		return true;
+	for (i = 0; i < m->nr_zones; i++)
+		if (m->zones[i].type != ZONE_DEVICE)	/* pmem is not RAM */
+			ram += m->zones[i].end_pfn - m->zones[i].start_pfn;
+	for (i = 0; i < m->nr_inodes; i++) {
+		struct inode *inode = m->inodes[i];
+
+		if (inode->i_sb == &m->tmpfs_sb && !inode->shm_internal)
+			used += inode->i_data.nrpages;
+	}
+	return used + pages <= ram / 2;
 }
 
 /*
@@ -66,20 +99,25 @@ static struct page *shmem_alloc_hugefolio(struct address_space *mapping, uint64_
 
 /*
  * The page a shmem page-cache miss at index allocates (shmem_get_folio_gfp):
- * a 2M folio when the policy allows and one can be had, else a 4K page.
- * *first is the index it goes in at. NULL when memory is exhausted.
+ * a 2M folio when the policy allows, the size limit has room and one can be
+ * had, else a 4K page. *first is the index it goes in at. NULL when the
+ * mount is full (*err = -ENOSPC) or memory is exhausted (*err untouched).
  */
 struct page *shmem_alloc_folio(struct address_space *mapping, uint64_t index,
-			       struct vm_area_struct *vma, uint64_t *first)
+			       struct vm_area_struct *vma, uint64_t *first, int *err)
 {
 	struct page *page = NULL;
 
 	*first = index;
-	if (shmem_is_huge(vma, mapping->host, index))
+	if (shmem_is_huge(vma, mapping->host, index) && shmem_acct_block(mapping, HPAGE_PMD_NR))
 		page = shmem_alloc_hugefolio(mapping, index);
 	if (page) {
 		*first = index & ~(uint64_t)(HPAGE_PMD_NR - 1);
 		return page;
+	}
+	if (!shmem_acct_block(mapping, 1)) {
+		*err = -ENOSPC;
+		return NULL;
 	}
 	return alloc_pages(mapping_machine(mapping), 0);
 }

@@ -5,6 +5,7 @@
  * trust PG_lru, exactly as in the kernel.
  */
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 static enum lru_list page_lru(const struct page *page)
 {
@@ -21,6 +22,14 @@ static void add_page_to_lru(struct machine *m, struct page *page)
 		SetPageFlag(page, PG_unevictable);
 	else
 		ClearPageFlag(page, PG_unevictable);
+	/*
+	 * MGLRU (6.12 profile lru_gen): lru_gen_add_folio() puts an active folio
+	 * in the youngest generation and clears PG_active and PG_referenced.
+	 */
+	if (m->profile->lru_gen && PageFlag(page, PG_active)) {
+		ClearPageFlag(page, PG_active);
+		ClearPageFlag(page, PG_referenced);
+	}
 	page->lru_list = (uint8_t)page_lru(page);
 	page_list_add(m, &m->lruvec.lists[page->lru_list], page);
 	SetPageFlag(page, PG_lru);
@@ -75,6 +84,9 @@ bool isolate_lru_page(struct machine *m, struct page *page)
 	if (!PageFlag(page, PG_lru))
 		return false;
 	del_page_from_lru(m, page);
+	/* MGLRU's lru_gen_del_folio: a folio of a young generation (no aging here) leaves active */
+	if (m->profile->lru_gen && !PageFlag(page, PG_unevictable))
+		SetPageFlag(page, PG_active);
 	get_page(page);
 	return true;
 }
@@ -95,6 +107,15 @@ void putback_lru_page(struct machine *m, struct page *page)
 void mark_page_accessed(struct machine *m, struct page *page)
 {
 	page = compound_head_page(page);
+	/* MGLRU's folio_inc_refs: referenced, then workingset, then a counter; never activates */
+	if (m->profile->lru_gen) {
+		if (PageFlag(page, PG_unevictable))
+			return;
+		if (!TestSetPageFlag(page, PG_referenced))
+			return;
+		SetPageFlag(page, PG_workingset);
+		return;
+	}
 	if (!PageFlag(page, PG_referenced)) {
 		SetPageFlag(page, PG_referenced);
 		return;

@@ -239,6 +239,7 @@ struct out_lines {
 	struct sbuf sig, killed;	/* "who\ttext\n" records */
 	int nlog0;			/* first log line of this step in d->log */
 	const char *panic;
+	const char *oops;		/* MF_EV_OOPS: the function */
 };
 
 static void take_events(struct drv *d, const struct mf_events *evs, struct out_lines *ol)
@@ -274,6 +275,9 @@ static void take_events(struct drv *d, const struct mf_events *evs, struct out_l
 		case MF_EV_PANIC:
 			d->panicked = true;
 			ol->panic = e->text;
+			break;
+		case MF_EV_OOPS:
+			ol->oops = e->text;
 			break;
 		}
 		sb_free(&t);
@@ -329,7 +333,8 @@ static void print_step(struct drv *d, const struct mf_stmt *st, const struct mf_
 		d->hwc_prev = now;
 	}
 	if (is_decl(st) && d->nlog == ol->nlog0 && !ol->sig.len && !ol->killed.len && !ctr[0] &&
-	    !ol->panic && (res->kind == MF_RES_OK || (res->kind == MF_RES_VALUE && !res->value)))
+	    !ol->panic && !ol->oops &&
+	    (res->kind == MF_RES_OK || (res->kind == MF_RES_VALUE && !res->value)))
 		return;
 	tr_step(d, st->line, mf_stmt_canonical(st, text, sizeof(text)), result);
 	for (int i = ol->nlog0; i < d->nlog; i++)
@@ -338,6 +343,8 @@ static void print_step(struct drv *d, const struct mf_stmt *st, const struct mf_
 	print_records(d, ol->killed.s, true);
 	if (ctr[0])
 		tr_counter(d, ctr);
+	if (ol->oops)
+		tr_oops(d, ol->oops);
 }
 
 static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
@@ -441,6 +448,7 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 	struct mf_events evs = { 0 };
 	struct mf_result res;
 	int r = MF_PASS;
+	bool failed = false;
 	char buf[256];
 
 	if (!be->ops->model_only_ok) {
@@ -484,10 +492,16 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 		d.hwc_base = d.hwc_prev = be->ops->hardware_corrupted_kb(be);
 	for (int i = 0; i < sc->nstmt; i++) {
 		r = run_stmt(&d, &sc->stmt[i], &evs);
+		if (r == MF_FAIL && o->keep_going) {
+			failed = true;
+			continue;
+		}
 		if (r != CONTINUE)
 			break;
 		r = MF_PASS;
 	}
+	if (failed && r == MF_PASS)
+		r = MF_FAIL;
 	if (o->log && be->ops->dmesg) {
 		const char *t = be->ops->dmesg(be);
 

@@ -90,6 +90,7 @@ void tr_log(struct drv *d, const char *text);
 void tr_signal(struct drv *d, const char *who, const char *sig);
 void tr_killed(struct drv *d, const char *who, const char *how, bool exited);
 void tr_counter(struct drv *d, const char *value);
+void tr_oops(struct drv *d, const char *function);
 void tr_fail(struct drv *d, int line, const char *msg);
 void tr_error(struct drv *d, int line, const char *msg);
 void tr_skip(struct drv *d, int line, const char *msg);

@@ -212,6 +212,8 @@ int mf_run_files(struct mf_backend *(*make_backend)(void *ctx), void *ctx, char 
 
 	if (!sc)
 		return MF_EXIT_USAGE;
+	for (i = 0; i < n && o->kernel; i++)
+		snprintf(sc[i]->kernel, sizeof(sc[i]->kernel), "%s", o->kernel);
 	for (i = 0; i < n; i++) {
 		struct mf_backend *be = make_backend(ctx);
 		enum mf_outcome r;

@@ -19,6 +19,7 @@
 static const char *const kept_prefix[] = {
 	"Memory failure:", "Injecting memory failure", "MCE: Killing", "Soft offlining",
 	"soft offline:", "soft_offline:", "soft_offline_page:", "Unpoison:",
+	"Soft offline:",	/* 6.12's pr_fmt; 6.1 never prints it */
 };
 
 /* Drop "<6>" and "[    3.368755] " that some sources keep. */

@@ -258,11 +258,11 @@ static int p_header(struct pctx *p, struct tok *t)
 
 	if (!strcmp(t->s, "kernel")) {
 		p->i++;
-		t = p_word(p, "a kernel version: 6.1");
+		t = p_word(p, "a kernel version: 6.1 or 6.12");
 		if (!t)
 			return -1;
-		if (strcmp(t->s, "6.1"))
-			return p_err(p, t, "6.1 (the only kernel profile of version 1)");
+		if (strcmp(t->s, "6.1") && strcmp(t->s, "6.12"))
+			return p_err(p, t, "6.1 or 6.12 (the kernel profiles)");
 		strcpy(sc->kernel, t->s);
 		return p_end(p, NULL);
 	}

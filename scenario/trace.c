@@ -93,6 +93,21 @@ void tr_killed(struct drv *d, const char *who, const char *how, bool exited)
 	jprint(d->out, o);
 }
 
+void tr_oops(struct drv *d, const char *function)
+{
+	json_object *o;
+
+	if (d->o->quiet)
+		return;
+	if (!d->o->json) {
+		fprintf(d->out, "  oops %s\n", function);
+		return;
+	}
+	o = jev("oops");
+	jstr(o, "function", function);
+	jprint(d->out, o);
+}
+
 void tr_counter(struct drv *d, const char *value)
 {
 	json_object *o;

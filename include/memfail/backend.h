@@ -64,6 +64,7 @@ enum mf_event_kind {
 	MF_EV_KILLED,	/* a process other than the stepping one died */
 	MF_EV_EXITED,	/* ... or exited with a status */
 	MF_EV_PANIC,	/* the modelled machine panicked (memory_failure_recovery=0) */
+	MF_EV_OOPS,	/* the kernel oopsed in function text; printed after the step's lines */
 };
 struct mf_event {
 	enum mf_event_kind kind;

@@ -19,6 +19,8 @@ struct mf_run_opts {
 	bool log;	/* print the back end's full kernel log after each scenario */
 	bool state;	/* call the back end's dump_state after each scenario */
 	FILE *err;	/* parse errors and usage problems; NULL = stderr */
+	const char *kernel; /* run under this kernel profile ("6.12"), not the file's; NULL: the file's */
+	bool keep_going;    /* run on after a failed expectation (memfail diff-kernels) */
 };
 
 enum mf_outcome { MF_PASS, MF_FAIL, MF_SKIP, MF_ERROR };

@@ -54,6 +54,7 @@ struct inode {
 	uint64_t i_size;
 	int i_count;			/* open files + mappings + the directory entry */
 	bool unlinked;
+	bool shm_internal;		/* an object of the internal shm mount: no size limit */
 	char name[64];
 	struct address_space i_data;
 	uint8_t **disk;			/* disk filesystem: the on-disk copy of each page (NULL = hole) */

@@ -47,7 +47,7 @@ enum { SHMEM_HUGE_NEVER, SHMEM_HUGE_ADVISE, SHMEM_HUGE_WITHIN_SIZE, SHMEM_HUGE_A
 /* mm/shmem.c */
 bool shmem_is_huge(struct vm_area_struct *vma, struct inode *inode, uint64_t index);
 struct page *shmem_alloc_folio(struct address_space *mapping, uint64_t index,
-			       struct vm_area_struct *vma, uint64_t *first);
+			       struct vm_area_struct *vma, uint64_t *first, int *err);
 uint64_t shmem_mapping_align(struct machine *m, uint64_t len, uint64_t pgoff, uint64_t *offset);
 
 /* mm/huge_memory.c */
@@ -83,6 +83,7 @@ int madvise_collapse(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 /* mm/hugetlb.c */
 int hugetlb_set_pool(struct machine *m, uint64_t nr, uint64_t overcommit);
 struct page *alloc_huge_page(struct machine *m, bool reserved);
+void clear_huge_page(struct machine *m, struct page *head);
 void free_huge_page(struct machine *m, struct page *head);	/* refcount reached 0 */
 int dissolve_free_huge_page(struct machine *m, struct page *page);
 int get_hwpoison_huge_page(struct page *head);

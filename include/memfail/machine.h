@@ -41,7 +41,10 @@ struct mf_trace_rec {		/* ras:memory_failure_event */
 
 struct machine {
 	uint64_t nr_pages;
-	struct page *pages;
+	struct page *pages;		/* reserved address space, backed by section (mm/sparse.c) */
+	uint8_t *sections;		/* enum section_state per section */
+	uint64_t nr_sections;
+	struct machine *sparse_next;	/* the fault handler's list of machines */
 	int nr_nodes;
 	struct zone zones[MAX_NR_ZONES];
 	int nr_zones;
@@ -83,10 +86,12 @@ struct machine {
 
 	/* memory failure */
 	int sysctl_memory_failure_early_kill;
+	const char *oom_stop;	/* set by out_of_memory(): what ran out of modelled memory */
 	int sysctl_memory_failure_recovery;
 	uint64_t num_poisoned_pages;
 	bool hw_memory_failure;
 	bool panicked;
+	const char *oops;		/* the function a kernel oops died in, or NULL */
 	struct hwpoison_filter filter;
 	struct mf_trace_rec *trace;
 	int nr_trace, cap_trace;
@@ -135,10 +140,25 @@ struct machine_config {
 /* mm/mm_init.c: boot and tear down. Errors: -EINVAL (bad config), -ENOMEM. */
 int machine_create(const struct machine_config *cfg, struct machine **out, char *err, size_t errlen);
 void machine_destroy(struct machine *m);
-/* the frame array (zeroed host memory; mf_oom when the host has none) */
-struct page *frames_alloc(uint64_t nr);
-struct page *frames_resize(struct page *pages, uint64_t old_nr, uint64_t nr);
-void frames_free(struct page *pages, uint64_t nr);
+/*
+ * mm/sparse.c: the frame array, 128 MiB sections backed by the host on first
+ * touch (SPARSEMEM_VMEMMAP). A section nothing touched holds what boot left
+ * there, told by its state; reading its frames backs it and writes that.
+ */
+#define SECTION_SHIFT 27
+#define PAGES_PER_SECTION (1ULL << (SECTION_SHIFT - PAGE_SHIFT))
+#define SECTION_BYTES (PAGES_PER_SECTION * sizeof(struct page))
+enum section_state { SECTION_ZERO, SECTION_RESERVED, SECTION_FREE, SECTION_PRESENT };
+void sparse_init(struct machine *m, uint64_t nr);
+void sparse_resize(struct machine *m, uint64_t nr);
+void sparse_destroy(struct machine *m);
+void sparse_reserve(struct machine *m, uint64_t end);
+void sparse_free_blocks(struct machine *m, struct zone *z);
+uint32_t sparse_boot_next(struct machine *m, uint64_t pfn);
+static inline enum section_state sparse_section_state(const struct machine *m, uint64_t pfn)
+{
+	return (enum section_state)m->sections[pfn / PAGES_PER_SECTION];
+}
 
 /* mm/debug.c: the invariant checker; returns the number of violations. */
 int check_invariants(struct machine *m, FILE *report);

@@ -48,8 +48,8 @@
 /* An opaque modelled machine. */
 struct mf_machine;
 
-/* Which kernel's behaviour the machine follows. Only 6.1 exists today. */
-enum mf_kernel { MF_KERNEL_6_1 = 0 };
+/* Which kernel's behaviour the machine follows (docs/kernel-6.12.md: what differs). */
+enum mf_kernel { MF_KERNEL_6_1 = 0, MF_KERNEL_6_12 = 1 };
 
 /* transparent_hugepage/enabled and shmem_enabled */
 enum { MF_THP_NEVER, MF_THP_MADVISE, MF_THP_ALWAYS };
@@ -100,6 +100,13 @@ const char *mf_errmsg(const struct mf_machine *m);
  * panic is meaningless.
  */
 int mf_machine_panicked(struct mf_machine *m);
+
+/*
+ * The function a kernel oops named ("dax_lock_folio", 6.12 profile), or NULL.
+ * The task that oopsed died with SIGKILL; memory-failure code may hold its
+ * mutex, so nothing that takes it should be called afterwards.
+ */
+const char *mf_machine_oops(const struct mf_machine *m);
 
 /* The kernel version the machine follows, as "6.1". */
 const char *mf_kernel_release(const struct mf_machine *m);

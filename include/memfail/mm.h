@@ -140,8 +140,8 @@ static inline bool page_mapped(const struct page *p) { return p->_mapcount > 0; 
 /* mm/page_alloc.c: the buddy allocator */
 struct page *alloc_pages(struct machine *m, unsigned order);
 void free_pages(struct machine *m, struct page *page, unsigned order);
-/* boot: hand pfns [start, end) (fresh, unreferenced frames) to the buddy allocator */
-void memblock_free_pages(struct machine *m, uint64_t start, uint64_t end);
+/* boot: hand the zone's pfns from start (fresh, unreferenced frames) to the buddy allocator */
+void memblock_free_pages(struct machine *m, struct zone *z, uint64_t start);
 void get_page(struct page *page);
 void put_page(struct machine *m, struct page *page);	/* frees at refcount 0 */
 bool is_free_buddy_page(struct machine *m, struct page *page);
@@ -208,6 +208,8 @@ bool pmd_none_range(struct mm_struct *mm, uint64_t haddr);	/* no PTE in the 2M a
 #define VM_FAULT_SIGSEGV 0x40
 #define VM_FAULT_OOM 0x1
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags);
+/* mm/oom_kill.c: no page for user memory; the run stops (m->oom_stop) */
+void out_of_memory(struct machine *m, const char *where);
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 /* Zap the PTEs of file pages [start, start+nr) in every VMA mapping them. */

@@ -97,9 +97,9 @@ static void test_create_errors(void **state)
 	create_err((16ULL << 20) + 1, 1, -EINVAL, "multiple of 4K");
 	create_err((16ULL << 20) + 2048, 1, -EINVAL, "multiple of 4K");
 	create_err((1ULL << 20) - PAGE_SIZE, 1, -EINVAL, "at least 1M");
-	create_err(2ULL << 40, 1, -EINVAL, "1T");
-	create_err((1ULL << 40) + PAGE_SIZE, 1, -EINVAL, "1T");
-	create_err(UINT64_MAX & ~(PAGE_SIZE - 1), 1, -EINVAL, "1T");
+	create_err(16ULL << 40, 1, -EINVAL, "8T");
+	create_err((8ULL << 40) + PAGE_SIZE, 1, -EINVAL, "8T");
+	create_err(UINT64_MAX & ~(PAGE_SIZE - 1), 1, -EINVAL, "8T");
 	create_err(16ULL << 20, 0, -EINVAL, "nodes=0");
 	create_err(16ULL << 20, -1, -EINVAL, "nodes=-1");
 	create_err(16ULL << 20, 9, -EINVAL, "nodes=9");

@@ -422,7 +422,7 @@ static const struct {
 	{ "scenario \"x\\q\"\n", "t.mf:1:12: error: found '\\q', expected an escape \\\" \\\\ or \\n" },
 	{ "scenario \"x\"\ntask A\x01\n", "t.mf:2:7: error: found '\\x01', expected a token" },
 	{ "scenario \"x\"\nscenario \"y\"\n", "t.mf:2:1: error: found 'scenario', expected a statement (scenario is the first statement only)" },
-	{ "scenario \"x\"\nkernel 5.15\n", "t.mf:2:8: error: found '5.15', expected 6.1 (the only kernel profile of version 1)" },
+	{ "scenario \"x\"\nkernel 5.15\n", "t.mf:2:8: error: found '5.15', expected 6.1 or 6.12 (the kernel profiles)" },
 	{ "scenario \"x\"\nmachine thp=sometimes\n", "t.mf:2:9: error: found 'thp=sometimes', expected thp=always|madvise|never" },
 	{ "scenario \"x\"\nmachine memory=5000\n", "t.mf:2:9: error: found 'memory=5000', expected memory=SIZE, a multiple of 4K" },
 	{ "scenario \"x\"\nmachine nodes=0\n", "t.mf:2:9: error: found 'nodes=0', expected nodes=N with N from 1 to 64" },

@@ -5,7 +5,8 @@
  * creation order, in reverse, and every other one first. The rmap walk must
  * keep creation order throughout (it fixes the order of SIGBUS signals).
  * Also: frames boot never wrote are checked (and found wrong) like any other,
- * and pages of one repeated byte read back right with no buffer.
+ * pages of one repeated byte read back right with no buffer, and sections of
+ * the sparse frame map stay unbacked until something reads them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -156,6 +157,49 @@ static void test_checker_sees_untouched_frames(void **state)
 	machine_destroy(m);
 }
 
+/*
+ * The sparse frame map: whole sections of free blocks stay unbacked through
+ * boot and checks; the free list reads as boot's (every block at the head in
+ * turn); a list that skips untouched sections is caught like any other.
+ */
+static void test_sparse_sections(void **state)
+{
+	struct machine *m = boot(1ULL << 30);
+	struct page_list *l = &m->zones[0].free_area[MAX_ORDER - 1].free_list;
+	uint32_t head = l->head, pfn, expect = (uint32_t)(m->nr_pages - 1024);
+	uint64_t sec, nr = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(m->nr_sections, 8);
+	for (sec = 1; sec < 8; sec++)
+		assert_int_equal(m->sections[sec], SECTION_FREE);
+	assert_int_equal(check_invariants(m, stderr), 0);
+	assert_int_equal(m->sections[5], SECTION_FREE);	/* the checker did not back it */
+	/* skip sections 4..7 (what a lost list link would do): their blocks leak */
+	l->head = (uint32_t)(4 * PAGES_PER_SECTION - 1024);
+	f = open_memstream(&buf, &len);
+	assert_true(check_invariants(m, f) > 1000);
+	fclose(f);
+	assert_non_null(strstr(buf, "PG_buddy but on no free list"));
+	free(buf);
+	l->head = head;
+	assert_int_equal(check_invariants(m, stderr), 0);
+	/* reading the list backs the sections and finds boot's order, top block first */
+	for (pfn = l->head; pfn != NO_PFN; pfn = m->pages[pfn].lru_next, expect -= 1024, nr++) {
+		assert_int_equal(pfn, expect);
+		assert_int_equal(m->pages[pfn].private, MAX_ORDER - 1);
+		assert_true(PageFlag(&m->pages[pfn], PG_buddy));
+	}
+	assert_int_equal(nr, l->nr);
+	assert_int_equal(expect + 1024, m->reserved_end);
+	assert_int_equal(m->sections[5], SECTION_PRESENT);
+	assert_int_equal(check_invariants(m, stderr), 0);
+	machine_destroy(m);
+}
+
 /* Zero and one-byte pages keep no buffer; a partial write gives one, undoing it takes it back. */
 static void test_uniform_pages(void **state)
 {
@@ -192,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_kill_in_any_order),
 		cmocka_unit_test(test_checker_sees_untouched_frames),
 		cmocka_unit_test(test_uniform_pages),
+		cmocka_unit_test(test_sparse_sections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
