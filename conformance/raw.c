@@ -121,6 +121,9 @@ int lb_raw_run(const char *path)
 		const struct mf_stmt *st = &sc->stmt[i];
 		int nr = 0;
 
+		if (!st->is_expect && (st->op == MF_OP_CONCURRENTLY || st->op == MF_OP_END_CONCURRENTLY))
+			continue;	/* the block's steps run one after the other, as listed */
+
 		if (!st->is_expect && has_ref(st->op)) {
 			if (resolve(be, &st->ref, &pfns[0])) {
 				rc = 1;

@@ -308,7 +308,10 @@ static void zap_pte(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
 		if ((pte & PTE_DIRTY) && !PageAnon(page))
 			SetPageFlag(compound_head_page(page), PG_dirty);
 		page_remove_rmap(m, page, vma);
+		/* as zap_pte_range: the PTE is cleared under its lock, the page dropped after */
+		pte_clear(vma->vm_mm, addr);
 		put_page(m, page);
+		return;
 	} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
 		swap_entry_free(m, swp_offset(pte));
 	}
@@ -349,7 +352,8 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	}
 }
 
-void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t nr, bool even_cows)
+static void unmap_mapping_locked(struct address_space *mapping, uint64_t start, uint64_t nr,
+				 bool even_cows)
 {
 	int i;
 
@@ -387,6 +391,14 @@ void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t
 			zap_pte(vma, addr, *p);
 		}
 	}
+}
+
+/* Under i_mmap_lock_write, as unmap_mapping_range: VMAs may not come or go meanwhile. */
+void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t nr, bool even_cows)
+{
+	mf_lock_obj(NULL, mapping, "i_mmap_rwsem");
+	unmap_mapping_locked(mapping, start, nr, even_cows);
+	mf_unlock_obj(NULL, mapping);
 }
 
 /* fork: share private pages copy-on-write; copy swap and hwpoison entries. */
@@ -486,7 +498,7 @@ int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t 
 	return 0;
 }
 
-int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
+static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 {
 	struct machine *m = t->m;
 	struct vm_area_struct *vma = t->mm ? find_vma(t->mm, addr) : NULL;
@@ -537,4 +549,16 @@ int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 		}
 	}
 	return -EFAULT;
+}
+
+/* A CPU access: a fault runs under the mm's mmap_lock (taken for the whole access here). */
+int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
+{
+	void *lock = t->mm;
+	int ret;
+
+	mf_lock_obj(t->m, lock, "mmap_lock");
+	ret = access_locked(t, addr, byte, write);
+	mf_unlock_obj(t->m, lock);
+	return ret;
 }
