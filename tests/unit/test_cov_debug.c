@@ -368,6 +368,7 @@ static void test_hugetlb_lru(void **state)
 
 	(void)state;
 	assert_int_equal(hugetlb_set_pool(m, 1, 0), 0);
+	ok(m);	/* a consistent state: what the next check compares with */
 	head = &m->pages[m->hstate.freelist.head];
 	SetPageFlag(head, PG_lru);
 	bad(m, "free hugetlb pfn");
