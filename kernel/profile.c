@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Kernel profiles: one per modelled kernel version (include/memfail/profile.h). */
 #include <stddef.h>
-#include <string.h>
 
 #include "memfail/array.h"
 #include "memfail/memfail.h"
@@ -40,16 +39,6 @@ const struct kernel_profile *kernel_profile_get(int id)
 
 	for (i = 0; i < ARRAY_SIZE(profiles); i++)
 		if (profiles[i].id == id)
-			return &profiles[i];
-	return NULL;
-}
-
-const struct kernel_profile *kernel_profile_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(profiles); i++)
-		if (!strcmp(profiles[i].release, name))
 			return &profiles[i];
 	return NULL;
 }

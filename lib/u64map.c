@@ -85,7 +85,7 @@ uint64_t *u64map_slot(const struct u64map *mp, uint64_t key)
 	return s ? &mp->vals[s - mp->keys] : NULL;
 }
 
-int u64map_put(struct u64map *mp, uint64_t key, uint64_t val)
+void u64map_put(struct u64map *mp, uint64_t key, uint64_t val)
 {
 	uint64_t *s;
 
@@ -99,7 +99,6 @@ int u64map_put(struct u64map *mp, uint64_t key, uint64_t val)
 		mp->nr++;
 	}
 	mp->vals[s - mp->keys] = val;
-	return 0;
 }
 
 bool u64map_del(struct u64map *mp, uint64_t key)

@@ -473,23 +473,24 @@ void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t
 }
 
 /* fork: share private pages copy-on-write; copy swap and hwpoison entries. */
-int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
 	struct machine *m = vma_machine(src);
 	uint64_t a;
 
 	if (!src->anon_vma)
-		return 0;	/* nothing private (6.1 vma_needs_copy): the child refaults */
-	if (src->vm_flags & VM_HUGETLB)
-		return copy_hugetlb_page_range(dst, src);
+		return;	/* nothing private (6.1 vma_needs_copy): the child refaults */
+	if (src->vm_flags & VM_HUGETLB) {
+		copy_hugetlb_page_range(dst, src);
+		return;
+	}
 	for (a = src->vm_start; a < src->vm_end; a += PAGE_SIZE) {
 		pte_t *p = pte_lookup(src->vm_mm, a), pte;
 		if (!p)
 			continue;
 		pte = *p;
 		if (pte_huge(pte)) {
-			if (copy_huge_pmd(dst, src, a))
-				return -ENOMEM;
+			copy_huge_pmd(dst, src, a);
 			a += HPAGE_PMD_SIZE - PAGE_SIZE;
 			continue;
 		}
@@ -508,10 +509,8 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 		} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
 			swap_duplicate(m, swp_offset(pte));
 		}
-		if (u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, pte))
-			return -ENOMEM;
+		u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, pte);
 	}
-	return 0;
 }
 
 /* The page a user address maps now (no fault); *hwpoison when it is a hwpoison entry. */

@@ -44,7 +44,4 @@ struct kernel_profile {
 /* The profile of enum mf_kernel value id, or NULL if the model has none. */
 const struct kernel_profile *kernel_profile_get(int id);
 
-/* The profile whose release is name ("6.12"), or NULL. */
-const struct kernel_profile *kernel_profile_find(const char *name);
-
 #endif

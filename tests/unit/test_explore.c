@@ -98,7 +98,7 @@ static void explore(const char *name, int nviol, const char *const *what, int bo
 {
 	struct mf_explore_opts o = { .preemptions = bound };
 	struct mf_explore_result res;
-	char path[256], prefix[64], mine[512], cmd[1024], out[8192];
+	char path[256], prefix[64], mine[512], cmd[1040], out[8192];
 	FILE *devnull = fopen("/dev/null", "w");
 	int rc;
 
