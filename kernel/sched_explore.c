@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The model's side of concurrent contexts (include/memfail/sched_explore.h). */
+#include <stdio.h>
+
 #include "memfail/dax.h"
 #include "memfail/fs.h"
 #include "memfail/sched.h"
@@ -134,6 +136,73 @@ uint64_t mf_state_hash(struct mf_machine *mm)
 	h = hash_page_tables(m, h);
 	h = hash_mappings(m, h);
 	return mix(h, m->num_poisoned_pages);
+}
+
+/*
+ * The checks that hold at every scheduling point, not only between whole
+ * operations: the kernel clears a PTE and deletes a page-cache entry before it
+ * drops the reference they held, so neither ever names a free frame. The
+ * first one broken in a block is kept for the block-end check.
+ */
+static char point_bad[256];
+
+static bool frame_free(const struct page *p)
+{
+	return PageFlag(p, PG_buddy) || compound_head_page((struct page *)p)->_refcount <= 0;
+}
+
+static void check_ptes(struct machine *m)
+{
+	for (struct task_struct *t = m->tasks; t && !point_bad[0]; t = t->next_all) {
+		const struct mm_struct *mm = t->mm;
+
+		for (uint64_t i = 0; mm && i < mm->pt.cap; i++) {
+			pte_t pte = mm->pt.vals[i];
+			uint64_t pfn = pte_pfn(pte);
+
+			if (mm->pt.keys[i] >= UINT64_MAX - 1 || !pte_present(pte) || (pte & PTE_DEVMAP) ||
+			    !pfn_valid(m, pfn) || pfn == m->zero_pfn || !frame_free(&m->pages[pfn]))
+				continue;
+			snprintf(point_bad, sizeof(point_bad), "%s: PTE at %#llx maps free pfn %#llx",
+				 t->comm, (unsigned long long)(mm->pt.keys[i] << PAGE_SHIFT),
+				 (unsigned long long)pfn);
+			return;
+		}
+	}
+}
+
+static void check_cache(struct machine *m)
+{
+	for (int i = 0; i < m->nr_inodes && !point_bad[0]; i++) {
+		unsigned long index;
+		struct page *p;
+
+		xa_for_each(&m->inodes[i]->i_data.i_pages, index, p) {
+			if (xa_is_value(p) || !frame_free(p))
+				continue;
+			snprintf(point_bad, sizeof(point_bad), "%s: page-cache entry %lu is free pfn %#llx",
+				 m->inodes[i]->name, index, (unsigned long long)page_to_pfn(m, p));
+			return;
+		}
+	}
+}
+
+void mf_point_check(struct machine *m)
+{
+	if (!m || point_bad[0])
+		return;
+	check_ptes(m);
+	check_cache(m);
+}
+
+void mf_point_reset(void)
+{
+	point_bad[0] = 0;
+}
+
+const char *mf_point_violation(void)
+{
+	return point_bad[0] ? point_bad : NULL;
 }
 
 unsigned long mf_dax_lock_losses(struct mf_machine *mm)
