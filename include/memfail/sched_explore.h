@@ -42,7 +42,7 @@ const char *mf_sp_name(enum mf_sp what);
 /* The task making the running context's system call: saved and restored at each switch. */
 void *mf_ctx_save(struct mf_machine *mm);
 void mf_ctx_restore(struct mf_machine *mm, void *saved);
-/* A hash of the machine's frames (every struct page) and poisoned-page count. */
+/* A hash of the machine state: frames, page tables, every file's XArray, poisoned count. */
 uint64_t mf_state_hash(struct mf_machine *mm);
 /*
  * The checks valid at every scheduling point (a PTE or a page-cache entry
