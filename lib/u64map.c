@@ -116,3 +116,9 @@ bool u64map_del(struct u64map *mp, uint64_t key)
 	mp->tomb++;
 	return true;
 }
+
+bool u64map_key_at(const struct u64map *mp, uint64_t i, uint64_t *key)
+{
+	*key = mp->keys[i];
+	return *key != EMPTY && *key != TOMB;
+}

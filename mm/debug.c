@@ -194,10 +194,11 @@ void check_page_tables(struct ck *c)
 				/*
 				 * 6.1 leaves a THP that could not be split mapped, and a later
 				 * PMD split (munmap, COW) PTE-maps every subpage, the poisoned
-				 * one too; only a successful split replaces that PTE.
+				 * one too, as a split of a PMD-mapped one does (MAGIC_HWPOISON_REMAPPED).
 				 */
 				/* 6.1 hwpoison_user_mappings gives up on a KSM page: mapped still */
-				if (PageFlag(p, PG_hwpoison) && !PageKsm(p) && !(PageCompound(p) &&
+				if (PageFlag(p, PG_hwpoison) && !PageKsm(p) && p->private != MAGIC_HWPOISON_REMAPPED &&
+				    !(PageCompound(p) &&
 				    PageFlag(&compound_head_page(p)[1], PG_has_hwpoisoned)))
 					fail(c, "%s: can read hwpoison pfn %#llx without being told", t->comm,
 					     (unsigned long long)pfn);

@@ -6,13 +6,16 @@
  * holds one reference and one mapcount on its page.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
 #include "memfail/profile.h"
+#include "../fs/internal.h"
 
 pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr)
 {
@@ -172,79 +175,65 @@ static bool anon_page_reusable(struct machine *m, struct page *page)
 	       (page_in_pagevec(m, page) ? 1 : 0);
 }
 
-static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+/* do_anonymous_page: a read maps the zero page, a write a new (possibly huge) page. */
+static int do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, bool write)
+{
+	struct machine *m = vma_machine(vma);
+	struct page *page;
+
+	/* 6.1's huge zero page splits the same way on write */
+	if (write && do_huge_pmd_anonymous_page(vma, addr) != VM_FAULT_FALLBACK)
+		return VM_FAULT_OK;
+	if (!write) {
+		set_pte(vma->vm_mm, addr, (m->zero_pfn << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG);
+		return VM_FAULT_OK;
+	}
+	page = new_anon_page(vma, addr);
+	if (!page)
+		return VM_FAULT_OOM;
+	map_page(vma, addr, page, true, true);
+	return VM_FAULT_OK;
+}
+
+/* A fault on a swap entry: hwpoison, a swapped-out page, or anything else (SIGBUS). */
+static int do_swap_fault(struct vm_area_struct *vma, uint64_t addr, pte_t pte, bool write)
+{
+	struct machine *m = vma_machine(vma);
+	struct page *page;
+	pte_t *ptep;
+	int ret;
+
+	if (is_hwpoison_pte(pte))
+		return VM_FAULT_HWPOISON;
+	if (swp_type(pte) != SWP_SWAPFILE)
+		return VM_FAULT_SIGBUS;
+	ret = do_swap_page(vma, addr, pte);
+	/*
+	 * 6.1 do_swap_page: a write fault on a page nobody else holds frees
+	 * its swap slot (should_try_to_free_swap) and maps it writable; a
+	 * read fault keeps it in the swap cache.
+	 */
+	ptep = pte_lookup(vma->vm_mm, addr);
+	if (ret == VM_FAULT_OK && write && ptep && pte_present(*ptep)) {
+		page = pfn_to_page(m, pte_pfn(*ptep));
+		if (anon_page_reusable(m, page)) {
+			if (PageFlag(page, PG_swapcache) &&
+			    m->swap->swap_map[page->private] == 1)
+				delete_from_swap_cache(m, page);
+			*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
+			SetPageFlag(page, PG_anon_exclusive);
+		}
+	}
+	return ret;
+}
+
+/* do_wp_page: a write to a present, write-protected PTE. */
+static int do_wp_page(struct vm_area_struct *vma, uint64_t addr, unsigned flags, pte_t *ptep, pte_t pte)
 {
 	struct machine *m = vma_machine(vma);
 	struct mm_struct *mm = vma->vm_mm;
-	bool write = flags & FAULT_FLAG_WRITE;
-	pte_t *ptep, pte;
 	struct page *page;
 
-	addr &= ~(PAGE_SIZE - 1);
-	if (write && !(vma->vm_flags & VM_WRITE))
-		return VM_FAULT_SIGSEGV;
-	if (vma->vm_flags & VM_HUGETLB)
-		return hugetlb_fault(vma, addr, flags);
-	ptep = pte_lookup(mm, addr);
-	pte = ptep ? *ptep : 0;
-	if (pte_huge(pte) && write && !(pte & PTE_WRITE)) {
-		int ret = do_huge_pmd_wp_page(vma, addr);
-		if (ret != VM_FAULT_FALLBACK)
-			return ret;
-		/* PTE-mapped now (COW one 4K page), or a file PMD dropped (refault) */
-		ptep = pte_lookup(mm, addr);
-		pte = ptep ? *ptep : 0;
-	}
-	if (pte_none(pte)) {
-		if (vma->vm_file)
-			return do_file_fault(vma, addr, flags);
-		/* a read maps the zero page: 6.1's huge zero page splits the same way on write */
-		if (write && do_huge_pmd_anonymous_page(vma, addr) != VM_FAULT_FALLBACK)
-			return VM_FAULT_OK;
-		if (!write) {
-			set_pte(mm, addr, (m->zero_pfn << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG);
-			return VM_FAULT_OK;
-		}
-		page = new_anon_page(vma, addr);
-		if (!page)
-			return VM_FAULT_OOM;
-		map_page(vma, addr, page, true, true);
-		return VM_FAULT_OK;
-	}
-	if (pte_is_swp(pte)) {
-		if (is_hwpoison_pte(pte))
-			return VM_FAULT_HWPOISON;
-		if (swp_type(pte) == SWP_SWAPFILE) {
-			int ret = do_swap_page(vma, addr, pte);
-			/*
-			 * 6.1 do_swap_page: a write fault on a page nobody else holds frees
-			 * its swap slot (should_try_to_free_swap) and maps it writable; a
-			 * read fault keeps it in the swap cache.
-			 */
-			ptep = pte_lookup(mm, addr);
-			if (ret == VM_FAULT_OK && write && ptep && pte_present(*ptep)) {
-				page = pfn_to_page(m, pte_pfn(*ptep));
-				if (anon_page_reusable(m, page)) {
-					if (PageFlag(page, PG_swapcache) &&
-					    m->swap->swap_map[page->private] == 1)
-						delete_from_swap_cache(m, page);
-					*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
-					SetPageFlag(page, PG_anon_exclusive);
-				}
-			}
-			return ret;
-		}
-		return VM_FAULT_SIGBUS;
-	}
-	/* present */
-	if (!write) {
-		*ptep |= PTE_YOUNG;
-		return VM_FAULT_OK;
-	}
-	if (pte & PTE_WRITE) {
-		*ptep |= PTE_DIRTY | PTE_YOUNG;
-		return VM_FAULT_OK;
-	}
 	if (pte & PTE_DEVMAP) {
 		/* DAX: pfn_mkwrite (shared), or a private copy of the pmem page */
 		if (vma->vm_flags & VM_SHARED)
@@ -279,6 +268,43 @@ static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned
 		return VM_FAULT_OK;
 	}
 	return do_wp_copy(vma, addr, page);
+}
+
+static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	bool write = flags & FAULT_FLAG_WRITE;
+	pte_t *ptep, pte;
+
+	addr &= ~(PAGE_SIZE - 1);
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return VM_FAULT_SIGSEGV;
+	if (vma->vm_flags & VM_HUGETLB)
+		return hugetlb_fault(vma, addr, flags);
+	ptep = pte_lookup(mm, addr);
+	pte = ptep ? *ptep : 0;
+	if (pte_huge(pte) && write && !(pte & PTE_WRITE)) {
+		int ret = do_huge_pmd_wp_page(vma, addr);
+		if (ret != VM_FAULT_FALLBACK)
+			return ret;
+		/* PTE-mapped now (COW one 4K page), or a file PMD dropped (refault) */
+		ptep = pte_lookup(mm, addr);
+		pte = ptep ? *ptep : 0;
+	}
+	if (pte_none(pte))
+		return vma->vm_file ? do_file_fault(vma, addr, flags) : do_anonymous_page(vma, addr, write);
+	if (pte_is_swp(pte))
+		return do_swap_fault(vma, addr, pte, write);
+	/* present */
+	if (!write) {
+		*ptep |= PTE_YOUNG;
+		return VM_FAULT_OK;
+	}
+	if (pte & PTE_WRITE) {
+		*ptep |= PTE_DIRTY | PTE_YOUNG;
+		return VM_FAULT_OK;
+	}
+	return do_wp_page(vma, addr, flags, ptep, pte);
 }
 
 /* A fault that found no free page: 6.1 reclaims or OOM-kills inside the allocator. */
@@ -319,14 +345,39 @@ out:
 	pte_clear(vma->vm_mm, addr);
 }
 
-void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The 2M blocks of [start, end) that hold a PTE, ascending, in *out: a range
+ * far larger than the page table (a 64G mapping nothing touched) is zapped
+ * block by block instead of page by page, in the same address order.
+ */
+static uint64_t pte_blocks(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t **out)
+{
+	uint64_t *b = NULL, n = 0, cap = 0, i, key, k = 0;
+
+	for (i = 0; i < mm->pt.cap; i++)
+		if (u64map_key_at(&mm->pt, i, &key) && key >= start >> PAGE_SHIFT &&
+		    key < end >> PAGE_SHIFT)
+			ARRAY_PUSH(b, n, cap, (key << PAGE_SHIFT) & HPAGE_PMD_MASK, "zap blocks");
+	if (n)
+		qsort(b, n, sizeof(*b), cmp_u64);
+	for (i = 0; i < n; i++)
+		if (!k || b[i] != b[k - 1])
+			b[k++] = b[i];
+	*out = b;
+	return k;
+}
+
+static void zap_pages(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
 	uint64_t a;
 
-	if (vma->vm_flags & VM_HUGETLB) {
-		hugetlb_zap_range(vma, start, end);
-		return;
-	}
 	for (a = start; a < end; a += PAGE_SIZE) {
 		pte_t *p = pte_lookup(vma->vm_mm, a);
 		struct page *head;
@@ -352,15 +403,35 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	}
 }
 
+void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	uint64_t *blocks, n, i;
+
+	if (vma->vm_flags & VM_HUGETLB) {
+		hugetlb_zap_range(vma, start, end);
+		return;
+	}
+	if ((end - start) >> PAGE_SHIFT <= 4 * vma->vm_mm->pt.nr + HPAGE_PMD_NR) {
+		zap_pages(vma, start, end);
+		return;
+	}
+	/* a split of a huge PMD adds PTEs only inside its own block, which is listed */
+	n = pte_blocks(vma->vm_mm, start, end, &blocks);
+	for (i = 0; i < n; i++)
+		zap_pages(vma, blocks[i] > start ? blocks[i] : start,
+			  blocks[i] + HPAGE_PMD_SIZE < end ? blocks[i] + HPAGE_PMD_SIZE : end);
+	free(blocks);
+}
+
 static void unmap_mapping_locked(struct address_space *mapping, uint64_t start, uint64_t nr,
 				 bool even_cows)
 {
+	struct machine *m = mapping_machine(mapping);
 	int i;
 
 	i_mmap_compact(mapping);
 	for (i = 0; i < mapping->nr_mmap; i++) {
 		struct vm_area_struct *vma = mapping->i_mmap[i];
-		struct machine *m = vma_machine(vma);
 		uint64_t vstart = vma->vm_pgoff, vend = vstart + ((vma->vm_end - vma->vm_start) >> PAGE_SHIFT);
 		uint64_t pg;
 		if (vma->vm_flags & VM_HUGETLB) {

@@ -164,6 +164,9 @@ static long mmap_locked(struct task_struct *t, uint64_t len, unsigned long vm_fl
 		return -EINVAL;
 	if (!len || len % PAGE_SIZE)
 		return -EINVAL;
+	/* hugetlb_get_unmapped_area: whole huge pages; hugetlbfs_file_mmap: at a huge-page offset */
+	if ((vm_flags & VM_HUGETLB) && (len % HPAGE_PMD_SIZE || pgoff % HPAGE_PMD_NR))
+		return -EINVAL;
 	if (file && !file_mmap_ok(pgoff, len))
 		return -EOVERFLOW;
 	if (file && (vm_flags & VM_WRITE) && (vm_flags & VM_SHARED) && !(file->f_mode & FMODE_WRITE))

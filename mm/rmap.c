@@ -219,6 +219,9 @@ struct ttu_arg {
 	bool failed;
 };
 
+/* 6.1 include/linux/mm.h: what one FOLL_PIN adds to an order-0 page's refcount */
+#define GUP_PIN_COUNTING_BIAS 1024
+
 static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
 {
 	struct ttu_arg *a = arg;
@@ -240,6 +243,15 @@ static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma, uint
 	} else if (PageAnon(page)) {
 		if (!PageFlag(page, PG_swapcache)) {
 			a->failed = true;	/* nowhere to put anonymous data */
+			return true;
+		}
+		/*
+		 * 6.1 page_try_share_anon_rmap: an exclusive page that may be DMA
+		 * pinned (page_maybe_dma_pinned: GUP_PIN_COUNTING_BIAS references on
+		 * an order-0 page) cannot be shared: the PTE stays, the unmap fails.
+		 */
+		if (PageFlag(page, PG_anon_exclusive) && page->_refcount >= GUP_PIN_COUNTING_BIAS) {
+			a->failed = true;
 			return true;
 		}
 		swap_duplicate(m, page->private);
