@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memfail/sched_explore.h"
+#include "memfail/memfail.h"
 #include "model.h"
 
 static struct model *MO(struct mf_backend *be)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The model's struct mf_conc_ops (backend.h): concurrently blocks run as coroutines. */
 #include "memfail/array.h"
-#include "memfail/sched_explore.h"
+#include "memfail/memfail.h"
 #include "model.h"
 
 static struct mf_machine *M(struct mf_backend *be)

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "memfail/scenario.h"
-#include "memfail/sched_explore.h"
+#include "memfail/memfail.h"
 
 /* Outcome of one statement. */
 enum mf_res_kind {

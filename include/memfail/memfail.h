@@ -472,4 +472,49 @@ int mf_checkpoint(struct mf_machine *m, struct mf_checkpoint **out);
 int mf_restore(const struct mf_checkpoint *cp, struct mf_machine **out);
 void mf_checkpoint_free(struct mf_checkpoint *cp);
 
+/* ==== Concurrent contexts (the race explorer, docs/explore.md) ====
+ *
+ * Scheduling points: every lock and unlock of the model's locking seam, plus
+ * the atomics the kernel uses between locks (refcount drops, PG_hwpoison, the
+ * buddy allocator's zone lock, DAX XArray entry stores). The hook is
+ * process-wide, set only while a concurrently block runs its contexts as
+ * coroutines; without it a point costs one test of a pointer.
+ */
+struct machine;
+
+enum mf_sp {
+	MF_SP_LOCK,		/* before taking a lock (obj: the lock's object) */
+	MF_SP_UNLOCK,		/* after releasing one */
+	MF_SP_WAIT,		/* the lock is held by another context: sleep until someone moved */
+	MF_SP_REF,		/* before a refcount drop (put_page) */
+	MF_SP_FLAG,		/* before setting PG_hwpoison */
+	MF_SP_ZONE,		/* before the buddy allocator takes its zone lock */
+	MF_SP_XA,		/* before a DAX XArray entry store (lock, unlock, replace) */
+	MF_SP__COUNT
+};
+/* m: the model's machine when the point knows it (may be NULL; never needed). */
+typedef void (*mf_sched_hook_fn)(struct machine *m, enum mf_sp what, const void *obj, void *ctx);
+
+/* kernel/locking.c */
+void mf_set_sched_hook(mf_sched_hook_fn fn, void *ctx);
+/* Contexts are interleaved now: a state between two points may be mid-operation. */
+bool mf_sched_active(void);
+const char *mf_sp_name(enum mf_sp what);
+
+/* kernel/sched_explore.c */
+/* The task making the running context's system call: saved and restored at each switch. */
+void *mf_ctx_save(struct mf_machine *mm);
+void mf_ctx_restore(struct mf_machine *mm, void *saved);
+/* A hash of the machine state: frames, page tables, every file's XArray, poisoned count. */
+uint64_t mf_state_hash(struct mf_machine *mm);
+/*
+ * The first failure of the checks valid at every scheduling point (a PTE or
+ * a page-cache entry naming a free frame), kept until the next block starts.
+ */
+void mf_point_reset(void);
+const char *mf_point_violation(void);
+/* Unlocks of a DAX entry that found it replaced under its owner, so far (seed 003). */
+unsigned long mf_dax_lock_losses(struct mf_machine *mm);
+
+
 #endif
