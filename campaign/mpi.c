@@ -188,10 +188,19 @@ int cp_mpi_init(int *argc, char ***argv, int *rank, int *size)
 {
 	(void)argc;
 	(void)argv;
+	const char *n = getenv("OMPI_COMM_WORLD_SIZE");
+
 	*rank = 0;
 	*size = 1;
 	if (under_launcher())
 		exec_mpi_build();
+	/* Several copies each running every trial would be a silently different answer. */
+	if (n && atoi(n) > 1) {
+		fprintf(stderr, "memfail campaign: started by mpirun with %s ranks, but this "
+				"memfail has no MPI build next to it (memfail-mpi: install Open MPI "
+				"and rebuild)\n", n);
+		return -1;
+	}
 	return 0;
 }
 

@@ -149,7 +149,7 @@ int cp_main(int argc, char **argv)
 	double secs;
 
 	if (cp_mpi_init(&argc, &argv, &rank, &size)) {
-		fprintf(stderr, "memfail campaign: MPI_Init failed\n");
+		fprintf(stderr, "memfail campaign: cannot start the ranks\n");
 		return 1;
 	}
 	b.size = size;
