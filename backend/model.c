@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/sched_explore.h"
 #include "model.h"
 
 static struct model *MO(struct mf_backend *be)
@@ -124,6 +125,7 @@ static int model_start(struct mf_backend *be, const struct mf_scenario *sc, stru
 		}
 	}
 	mf_log_skip(mo->m);
+	mo->last = sc->nstmt ? &sc->stmt[sc->nstmt - 1] : NULL;
 	return 0;
 }
 
@@ -313,10 +315,14 @@ static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const ui
 	else if (exec_op[st->op])
 		exec_op[st->op](mo, st, pfns, res);
 	collect_events(mo, st, res, evs);
-	if (mo->check && res->kind != MF_RES_ERROR) {
+	/* mid-block the other contexts may be half-way: the block checks at its end */
+	if (mo->check && res->kind != MF_RES_ERROR && !mf_sched_active()) {
 		char *report = NULL;
 
-		if (mf_check_invariants(mo->m, &report)) {
+		/* what the step changed; everything with --check-invariants=full and at the end */
+		bool full = be->check_full || st == mo->last;
+
+		if (mf_check_invariants_mode(mo->m, full ? MF_CHECK_FULL : MF_CHECK_CHANGED, &report)) {
 			res->kind = MF_RES_ERROR;
 			snprintf(res->msg, sizeof(res->msg), "invariant violated: %s", report ? report : "?");
 		}
@@ -501,6 +507,7 @@ static void model_destroy(struct mf_backend *be)
 static const struct mf_backend_ops model_ops = {
 	.name = "model",
 	.model_only_ok = true,
+	.conc = &mb_conc_ops,
 	.start = model_start,
 	.exec = model_exec,
 	.resolve = model_resolve,

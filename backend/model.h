@@ -65,8 +65,12 @@ struct model {
 	struct mb_names thread_idx;	/* by name */
 	struct mb_names tid_idx;	/* by decimal tid */
 	bool check;
+	const struct mf_stmt *last;	/* the scenario's last statement: a full check after it */
 	bool oops_told;	/* the step that oopsed reported it (MF_EV_OOPS) */
 };
+
+/* model_conc.c: concurrently blocks with a schedule (backend.h) */
+extern const struct mf_conc_ops mb_conc_ops;
 
 struct mb_proc *mb_proc(struct model *mo, const char *name);
 struct mb_region *mb_region(struct mb_proc *p, const char *name);

@@ -16,6 +16,7 @@
 
 struct model_ctx {
 	bool check_invariants;
+	bool check_full;	/* --check-invariants=full */
 	bool warned;
 };
 
@@ -23,6 +24,9 @@ static struct mf_backend *make_model(void *ctx)
 {
 	struct model_ctx *m = ctx;
 	struct mf_backend *be = mf_model_backend_new(1, m->check_invariants);
+
+	if (be)
+		be->check_full = m->check_full;
 
 	if (!be && !m->warned) {
 		fprintf(stderr, "memfail: the model back end is not available in this build\n");
@@ -35,14 +39,16 @@ static const struct {
 	const char *topic, *text;
 } help[] = {
 	{ "run",
-	  "memfail run [-q] [--json] [--check-invariants|--no-check-invariants]\n"
+	  "memfail run [-q] [--json] [--check-invariants[=full]|--no-check-invariants]\n"
 	  "            [--log] [--state] [--kernel 6.1|6.12] FILE...\n"
 	  "  Run scenarios on the model and print the normalized trace. FILE is a\n"
 	  "  regular file or a pipe of at most 64 MiB; - is standard input.\n"
 	  "  -q, --quiet        print only failures and errors\n"
 	  "  --json             everything printed is JSON: one object per line\n"
 	  "  --check-invariants run the model's invariant checker after every statement\n"
-	  "                     (default; --no-check-invariants turns it off)\n"
+	  "                     on what the statement changed, and on everything after\n"
+	  "                     the last and every 64th (default; =full: on everything\n"
+	  "                     after every statement; --no-check-invariants: off)\n"
 	  "  --log              print the full kernel log after each scenario\n"
 	  "  --state            print a page-types-like summary after each scenario\n"
 	  "  --kernel K         follow kernel profile K (6.1 or 6.12), whatever the files say\n"
@@ -117,7 +123,7 @@ static int parse_opts(int argc, char **argv, bool run, struct mf_run_opts *o, st
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "check-invariants", no_argument, NULL, 'c' },
+		{ "check-invariants", optional_argument, NULL, 'c' },
 		{ "no-check-invariants", no_argument, NULL, 'C' },
 		{ "log", no_argument, NULL, 'l' },
 		{ "state", no_argument, NULL, 'S' },
@@ -137,7 +143,14 @@ static int parse_opts(int argc, char **argv, bool run, struct mf_run_opts *o, st
 		case 'j': o->json = true; break;
 		case 'l': o->log = true; break;
 		case 'S': o->state = true; break;
-		case 'c': m->check_invariants = true; break;
+		case 'c':
+			if (optarg && strcmp(optarg, "full")) {
+				fprintf(stderr, "memfail run: --check-invariants takes =full or nothing\n");
+				return -1;
+			}
+			m->check_invariants = true;
+			m->check_full = optarg != NULL;
+			break;
 		case 'C': m->check_invariants = false; break;
 		case 'k':
 			if (strcmp(optarg, "6.1") && strcmp(optarg, "6.12")) {
@@ -217,6 +230,8 @@ static int dispatch(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "explore"))	/* cli/explore.c */
+		return memfail_cmd_explore(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff-kernels"))

@@ -99,6 +99,11 @@ ssize_t lb_recv_fd(int sock, void *buf, size_t len, int *fd);
 void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp);
 void lb_ops_reclaim(const struct lb_req *rq, struct lb_rep *rp);
 uint8_t lb_pattern_byte(const struct mf_pattern *pat, uint64_t page_index);
+/* the result of a system call returning -1 and errno, or a value */
+void lb_res_value(struct mf_result *res, long ret);
+/* lb_file.c: the task's open files and the file steps */
+int lb_fd_of(const char *name);
+void lb_op_file(const struct lb_req *rq, struct mf_result *res);
 /* the access window: 0 = ran to the end, else interrupted (signal in *sig) */
 int lb_access_begin(void);
 void lb_access_end(void);
@@ -148,6 +153,12 @@ struct lb {
  */
 extern const char *lb_kernel;
 struct lb_task *lb_task_find(struct lb *lb, const char *name);
+/* one request, one reply: 0, or -1 when the channel is dead */
+int lb_rpc(struct lb_thread *th, const struct lb_req *rq, struct lb_rep *rp, int *fd);
+/* the process is gone (or going): wait for it and record how it ended */
+void lb_reap(struct lb_task *t);
+/* lb_collect.c: after every statement, the signals, deaths and kernel log of the step */
+void lb_collect(struct lb *lb, const struct mf_stmt *st, struct mf_result *res, struct mf_events *evs);
 
 /* lb_machine.c: scenario defaults (spec section 2) and clean-up */
 int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_result *res);

@@ -41,16 +41,10 @@ struct t_region {
 	bool file;		/* pattern pages are file pages */
 	bool sysv;
 };
-struct t_fd {
-	char name[MF_NAME_MAX];
-	int fd;
-};
 
 /* growable; a free slot (addr NULL, name empty) is reused */
 static struct t_region *regions;
 static int nregions, cap_regions;
-static struct t_fd *fds;
-static int nfds, cap_fds;
 /* pin steps: each a pipe (both ends kept open) whose buffers reference the pages */
 static int (*pins)[2];
 static int npin, cap_pins;
@@ -63,29 +57,11 @@ static struct t_region *region_find(const char *name)
 	return NULL;
 }
 
-static struct t_fd *fd_find(const char *name)
-{
-	for (int i = 0; i < nfds; i++)
-		if (fds[i].name[0] && !strcmp(fds[i].name, name))
-			return &fds[i];
-	return NULL;
-}
-
 uint8_t lb_pattern_byte(const struct mf_pattern *pat, uint64_t page_index)
 {
 	if (pat->kind == MF_PAT_BYTE)
 		return pat->byte;
 	return (uint8_t)((page_index + 1) & 0xff);
-}
-
-static void res_value(struct mf_result *res, long ret)
-{
-	if (ret < 0) {
-		lb_set_errno(res, errno);
-	} else {
-		res->kind = MF_RES_VALUE;
-		res->value = ret;
-	}
 }
 
 static void res_signal(struct mf_result *res)
@@ -172,17 +148,10 @@ static uint8_t *map_aligned(uint64_t size, int prot, int flags, int fd, off_t of
 	return m;
 }
 
-static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
+/* A free slot in the region table (growing it when none is free), zeroed. */
+static struct t_region *region_slot(void)
 {
-	const struct mf_stmt *st = &rq->st;
-	struct mf_result *res = &rp->res;
 	struct t_region *slot = NULL;
-	int prot = st->ro ? PROT_READ : PROT_READ | PROT_WRITE;
-	int flags = st->shared || st->mkind == MF_MAP_SYSV ? MAP_SHARED : MAP_PRIVATE;
-	bool fill = st->pat.kind != MF_PAT_NONE;
-	bool populate = st->populate || fill;
-	int fd = -1, closefd = -1;
-	uint8_t *m;
 
 	for (int i = 0; i < nregions && !slot; i++)
 		if (!regions[i].addr)
@@ -192,47 +161,70 @@ static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
 		slot = &regions[nregions++];
 	}
 	memset(slot, 0, sizeof(*slot));
-	if (st->mkind == MF_MAP_SYSV) {
-		int id = shmget(IPC_PRIVATE, st->size, IPC_CREAT | 0600 | (st->hugetlb ? SHM_HUGETLB : 0));
+	return slot;
+}
 
-		if (id < 0) {
-			lb_set_errno(res, errno);
-			return;
-		}
-		m = shmat(id, NULL, st->ro ? SHM_RDONLY : 0);
-		int e = errno;
+/* shmget + shmat (the segment removed at once: it lives while attached); NULL on error. */
+static uint8_t *map_sysv(const struct mf_stmt *st, bool populate, struct mf_result *res)
+{
+	int id = shmget(IPC_PRIVATE, st->size, IPC_CREAT | 0600 | (st->hugetlb ? SHM_HUGETLB : 0));
+	uint8_t *m;
 
-		shmctl(id, IPC_RMID, NULL);
-		if (m == (void *)-1) {
-			lb_set_errno(res, e);
-			return;
-		}
-		slot->sysv = true;
-		if (populate)
-			madvise(m, st->size, LB_MADV_POPULATE_READ);
-		goto mapped;
+	if (id < 0) {
+		lb_set_errno(res, errno);
+		return NULL;
 	}
-	if (st->mkind == MF_MAP_ANON) {
-		flags |= MAP_ANONYMOUS;
-		if (st->hugetlb)
-			flags |= MAP_HUGETLB;
-	} else if (st->mkind == MF_MAP_FILE) {
-		fd = open(rq->path, st->ro ? O_RDONLY : O_RDWR);
-		if (fd < 0) {
-			lb_set_errno(res, errno);
-			return;
-		}
-		closefd = fd;
-		slot->file = true;
-	} else {
-		struct t_fd *f = fd_find(st->fd);
+	m = shmat(id, NULL, st->ro ? SHM_RDONLY : 0);
+	int e = errno;
 
-		if (!f) {
-			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "no fd %s", st->fd);
-			return;
-		}
-		fd = f->fd;
+	shmctl(id, IPC_RMID, NULL);
+	if (m == (void *)-1) {
+		lb_set_errno(res, e);
+		return NULL;
+	}
+	if (populate)
+		madvise(m, st->size, LB_MADV_POPULATE_READ);
+	return m;
+}
+
+/*
+ * The fd an mmap of a file (opened here: *closefd) or of a declared fd maps;
+ * -1 with res set on error.
+ */
+static int map_fd(const struct lb_req *rq, struct mf_result *res, int *closefd)
+{
+	const struct mf_stmt *st = &rq->st;
+	int fd;
+
+	if (st->mkind == MF_MAP_FILE) {
+		fd = open(rq->path, st->ro ? O_RDONLY : O_RDWR);
+		if (fd < 0)
+			lb_set_errno(res, errno);
+		*closefd = fd;
+		return fd;
+	}
+	fd = lb_fd_of(st->fd);
+	if (fd < 0) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "no fd %s", st->fd);
+	}
+	return fd;
+}
+
+/* mmap of anonymous memory or a file: THP mappings 2 MiB aligned, then MADV_HUGEPAGE. */
+static uint8_t *map_plain(const struct lb_req *rq, int prot, int flags, bool populate,
+			  struct t_region *slot, struct mf_result *res)
+{
+	const struct mf_stmt *st = &rq->st;
+	int fd = -1, closefd = -1;
+	uint8_t *m;
+
+	if (st->mkind == MF_MAP_ANON) {
+		flags |= MAP_ANONYMOUS | (st->hugetlb ? MAP_HUGETLB : 0);
+	} else {
+		fd = map_fd(rq, res, &closefd);
+		if (fd < 0)
+			return NULL;
 		slot->file = true;
 	}
 	slot->foff = st->offset;
@@ -248,7 +240,7 @@ static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
 		close(closefd);
 	if (m == MAP_FAILED) {
 		lb_set_errno(res, e);
-		return;
+		return NULL;
 	}
 	if (st->thp) {
 		madvise(m, st->size, LB_MADV_HUGEPAGE);
@@ -256,7 +248,28 @@ static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
 			madvise(m, st->size, (flags & MAP_SHARED) || st->ro ?
 				LB_MADV_POPULATE_READ : LB_MADV_POPULATE_WRITE);
 	}
-mapped:
+	return m;
+}
+
+static void op_mmap(const struct lb_req *rq, struct lb_rep *rp)
+{
+	const struct mf_stmt *st = &rq->st;
+	struct mf_result *res = &rp->res;
+	struct t_region *slot = region_slot();
+	int prot = st->ro ? PROT_READ : PROT_READ | PROT_WRITE;
+	int flags = st->shared || st->mkind == MF_MAP_SYSV ? MAP_SHARED : MAP_PRIVATE;
+	bool fill = st->pat.kind != MF_PAT_NONE;
+	bool populate = st->populate || fill;
+	uint8_t *m;
+
+	if (st->mkind == MF_MAP_SYSV) {
+		m = map_sysv(st, populate, res);
+		slot->sysv = m != NULL;
+	} else {
+		m = map_plain(rq, prot, flags, populate, slot, res);
+	}
+	if (!m)
+		return;
 	snprintf(slot->name, sizeof(slot->name), "%s", st->name);
 	slot->addr = m;
 	slot->size = st->size;
@@ -280,7 +293,7 @@ static void op_munmap(const struct mf_stmt *st, struct mf_result *res)
 		snprintf(res->msg, sizeof(res->msg), "no region");
 		return;
 	}
-	res_value(res, r->sysv ? shmdt(r->addr) : munmap(r->addr, r->size));
+	lb_res_value(res, r->sysv ? shmdt(r->addr) : munmap(r->addr, r->size));
 	if (res->kind == MF_RES_VALUE)
 		memset(r, 0, sizeof(*r));
 }
@@ -363,10 +376,10 @@ static void op_memory(const struct mf_stmt *st, struct mf_result *res)
 		return;
 	switch (st->op) {
 	case MF_OP_MLOCK:
-		res_value(res, mlock(p, st->size));
+		lb_res_value(res, mlock(p, st->size));
 		break;
 	case MF_OP_MUNLOCK:
-		res_value(res, munlock(p, st->size));
+		lb_res_value(res, munlock(p, st->size));
 		break;
 	case MF_OP_MADVISE:
 		if (st->madv == MF_MADV_PAGEOUT) {
@@ -374,11 +387,11 @@ static void op_memory(const struct mf_stmt *st, struct mf_result *res)
 			int n;
 
 			pageout_record(p, st->size, pfn, &n);
-			res_value(res, madvise(p, st->size, LB_MADV_PAGEOUT));
+			lb_res_value(res, madvise(p, st->size, LB_MADV_PAGEOUT));
 			pageout_settle(pfn, n);
 			break;
 		}
-		res_value(res, madvise(p, st->size, advice_of(st->madv)));
+		lb_res_value(res, madvise(p, st->size, advice_of(st->madv)));
 		break;
 	case MF_OP_LOAD: {
 		volatile uint8_t *v = p;
@@ -411,134 +424,7 @@ static void op_memory(const struct mf_stmt *st, struct mf_result *res)
 		pattern_range(r, p, st->size, &st->pat, st->op == MF_OP_CHECK, res);
 		break;
 	case MF_OP_MSYNC:
-		res_value(res, msync(r->addr, st->size ? st->size : r->size, MS_SYNC));
-		break;
-	default:
-		break;
-	}
-}
-
-/* classify a read buffer: index pattern of its file offsets, one byte, or data */
-static void classify_read(const uint8_t *buf, uint64_t off, long n, uint64_t want,
-			  struct mf_result *res)
-{
-	bool index = true, same = true;
-	struct mf_pattern idx = { .kind = MF_PAT_INDEX };
-
-	res->kind = MF_RES_READ;
-	if (n == 0) {
-		res->read_kind = MF_READ_EOF;
-		return;
-	}
-	for (long i = 0; i < n; i++) {
-		if (index && buf[i] != lb_pattern_byte(&idx, (off + (uint64_t)i) / LB_PAGE))
-			index = false;
-		if (same && buf[i] != buf[0])
-			same = false;
-	}
-	if (index) {
-		res->read_kind = MF_READ_INDEX;
-	} else if (same) {
-		res->read_kind = MF_READ_BYTE;
-		res->read_byte = buf[0];
-	} else {
-		res->read_kind = MF_READ_DATA;
-	}
-	if ((uint64_t)n < want) {
-		res->read_short = true;
-		res->read_len = (uint64_t)n;
-	}
-}
-
-/* A buffer of the statement's size (no cap: a read or write is one system call). */
-static uint8_t *io_buffer(uint64_t len, struct mf_result *res)
-{
-	uint8_t *buf = malloc(len ? len : 1);
-
-	if (!buf) {
-		res->kind = MF_RES_ERROR;
-		snprintf(res->msg, sizeof(res->msg), "cannot allocate a %llu-byte buffer",
-			 (unsigned long long)len);
-	}
-	return buf;
-}
-
-static void op_file(const struct lb_req *rq, struct mf_result *res)
-{
-	const struct mf_stmt *st = &rq->st;
-	struct t_fd *f = NULL;
-
-	if (st->op != MF_OP_OPEN && st->op != MF_OP_UNLINK) {
-		f = fd_find(st->fd[0] ? st->fd : st->name);
-		if (!f) {
-			res->kind = MF_RES_ERROR;
-			snprintf(res->msg, sizeof(res->msg), "no fd %s", st->fd);
-			return;
-		}
-	}
-	switch (st->op) {
-	case MF_OP_OPEN: {
-		struct t_fd *slot = NULL;
-
-		for (int i = 0; i < nfds && !slot; i++)
-			if (!fds[i].name[0])
-				slot = &fds[i];
-		int fd = open(rq->path, st->rw ? O_RDWR : O_RDONLY);
-
-		if (fd < 0) {
-			lb_set_errno(res, errno);
-			return;
-		}
-		if (!slot) {
-			ARRAY_GROW(fds, nfds, cap_fds, "the task's fds");
-			slot = &fds[nfds++];
-		}
-		snprintf(slot->name, sizeof(slot->name), "%s", st->name);
-		slot->fd = fd;
-		res->kind = MF_RES_OK;
-		break;
-	}
-	case MF_OP_READ: {
-		uint8_t *buf = io_buffer(st->size, res);
-		long n = buf ? pread(f->fd, buf, st->size, (off_t)st->offset) : 0;
-
-		if (n < 0)
-			lb_set_errno(res, errno);
-		else if (buf)
-			classify_read(buf, st->offset, n, st->size, res);
-		free(buf);
-		break;
-	}
-	case MF_OP_WRITE: {
-		uint8_t *buf = io_buffer(st->size, res);
-
-		if (!buf)
-			break;
-		for (uint64_t i = 0; i < st->size; i++)
-			buf[i] = lb_pattern_byte(&st->pat, (st->offset + i) / LB_PAGE);
-		res_value(res, pwrite(f->fd, buf, st->size, (off_t)st->offset));
-		free(buf);
-		break;
-	}
-	case MF_OP_FSYNC:
-		res_value(res, fsync(f->fd));
-		break;
-	case MF_OP_FDATASYNC:
-		res_value(res, fdatasync(f->fd));
-		break;
-	case MF_OP_FTRUNCATE:
-		res_value(res, ftruncate(f->fd, (off_t)st->size));
-		break;
-	case MF_OP_PUNCH:
-		res_value(res, fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-					 (off_t)st->offset, (off_t)st->size));
-		break;
-	case MF_OP_CLOSE:
-		res_value(res, close(f->fd));
-		memset(f, 0, sizeof(*f));
-		break;
-	case MF_OP_UNLINK:
-		res_value(res, unlink(rq->path));
+		lb_res_value(res, msync(r->addr, st->size ? st->size : r->size, MS_SYNC));
 		break;
 	default:
 		break;
@@ -560,7 +446,7 @@ static void op_pin(const struct mf_stmt *st, struct mf_result *res)
 	npin++;
 	iov.iov_base = p;
 	iov.iov_len = st->size;
-	res_value(res, vmsplice(pins[npin - 1][1], &iov, 1, 0));
+	lb_res_value(res, vmsplice(pins[npin - 1][1], &iov, 1, 0));
 }
 
 static void op_unpin(struct mf_result *res)
@@ -591,14 +477,14 @@ void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp)
 		break;
 	case MF_OP_PRCTL_MCE_KILL:
 		if (st->mce_kill == MF_MCE_KILL_CLEAR)
-			res_value(res, prctl(PR_MCE_KILL, PR_MCE_KILL_CLEAR, 0, 0, 0));
+			lb_res_value(res, prctl(PR_MCE_KILL, PR_MCE_KILL_CLEAR, 0, 0, 0));
 		else
-			res_value(res, prctl(PR_MCE_KILL, PR_MCE_KILL_SET,
+			lb_res_value(res, prctl(PR_MCE_KILL, PR_MCE_KILL_SET,
 					     st->mce_kill == MF_MCE_KILL_EARLY ?
 					     PR_MCE_KILL_EARLY : PR_MCE_KILL_LATE, 0, 0));
 		break;
 	case MF_OP_PRCTL_MCE_KILL_GET:
-		res_value(res, prctl(PR_MCE_KILL_GET, 0, 0, 0, 0));
+		lb_res_value(res, prctl(PR_MCE_KILL_GET, 0, 0, 0, 0));
 		break;
 	case MF_OP_EXIT:
 		res->kind = MF_RES_OK;
@@ -612,7 +498,7 @@ void lb_ops_step(const struct lb_req *rq, struct lb_rep *rp)
 	case MF_OP_OPEN: case MF_OP_READ: case MF_OP_WRITE: case MF_OP_FSYNC:
 	case MF_OP_FDATASYNC: case MF_OP_FTRUNCATE: case MF_OP_PUNCH: case MF_OP_CLOSE:
 	case MF_OP_UNLINK:
-		op_file(rq, res);
+		lb_op_file(rq, res);
 		break;
 	default:
 		res->kind = MF_RES_ERROR;

@@ -2,8 +2,8 @@
 /*
  * The Linux back end: struct mf_backend_ops with real processes and system
  * calls, for a disposable Linux guest. This file is the controller: it starts
- * the task processes (lb_task.c), sends them steps, collects their signals,
- * reaps the dead, and runs the system steps (lb_sys.c).
+ * the task processes (lb_task.c), sends them steps, reaps the dead, and runs
+ * the system steps (lb_sys.c); what each step produced is gathered by lb_collect.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -51,7 +51,7 @@ static void close_channels(struct lb_task *t)
 }
 
 /* the process is gone (or going): wait for it and record how it ended */
-static void reap(struct lb_task *t)
+void lb_reap(struct lb_task *t)
 {
 	int st = 0;
 
@@ -74,7 +74,7 @@ static void reap(struct lb_task *t)
 }
 
 /* one request, one reply: 0, or -1 when the channel is dead */
-static int rpc(struct lb_thread *th, const struct lb_req *rq, struct lb_rep *rp, int *fd)
+int lb_rpc(struct lb_thread *th, const struct lb_req *rq, struct lb_rep *rp, int *fd)
 {
 	if (th->fd < 0)
 		return -1;
@@ -126,7 +126,7 @@ static void decl_task(struct lb *lb, const struct mf_stmt *st, struct mf_result 
 		rq.op = LB_REQ_FORK;
 		snprintf(rq.name, sizeof(rq.name), "%s", st->task);
 		rq.sigbus_default = st->sigbus_default;
-		if (rpc(&p->thr[0], &rq, &rp, &fd) || rp.res.kind != MF_RES_OK || fd < 0 ||
+		if (lb_rpc(&p->thr[0], &rq, &rp, &fd) || rp.res.kind != MF_RES_OK || fd < 0 ||
 		    hello(fd, &pid)) {
 			if (fd >= 0)
 				close(fd);
@@ -191,7 +191,7 @@ static void decl_thread(struct lb *lb, const struct mf_stmt *st, struct mf_resul
 	memset(&rq, 0, sizeof(rq));
 	rq.op = LB_REQ_THREAD;
 	snprintf(rq.name, sizeof(rq.name), "%s", st->thread);
-	if (rpc(&t->thr[0], &rq, &rp, &fd) || rp.res.kind != MF_RES_OK || fd < 0 || hello(fd, &tid)) {
+	if (lb_rpc(&t->thr[0], &rq, &rp, &fd) || rp.res.kind != MF_RES_OK || fd < 0 || hello(fd, &tid)) {
 		if (fd >= 0)
 			close(fd);
 		res->kind = MF_RES_ERROR;
@@ -243,8 +243,8 @@ static void task_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *p
 		for (int i = 0; i < nr; i++)
 			if (pfns[i] != UINT64_MAX)	/* the driver's "not mapped yet" */
 				lb_note_poison(lb, pfns[i]);
-	if (rpc(th, &rq, &rp, NULL)) {
-		reap(t);
+	if (lb_rpc(th, &rq, &rp, NULL)) {
+		lb_reap(t);
 		if (t->state == MF_TASK_KILLED) {
 			res->kind = MF_RES_KILLED;
 			res->killed_signo = t->code;
@@ -267,7 +267,7 @@ static void task_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *p
 		region_forget(t, st->name);
 	if (st->op == MF_OP_EXIT && res->kind == MF_RES_OK) {
 		if (th == &t->thr[0]) {
-			reap(t);
+			lb_reap(t);
 		} else {
 			close(th->fd);
 			th->fd = -1;
@@ -294,8 +294,8 @@ static void reclaim_step(struct lb *lb, const struct mf_stmt *st, struct mf_resu
 	rq.op = LB_REQ_RECLAIM;
 	rq.st = *st;
 	rq.st.expect = NULL;
-	if (rpc(&t->thr[0], &rq, &rp, NULL)) {
-		reap(t);
+	if (lb_rpc(&t->thr[0], &rq, &rp, NULL)) {
+		lb_reap(t);
 		res->kind = MF_RES_ERROR;
 		snprintf(res->msg, sizeof(res->msg), "task %s died", t->name);
 		return;
@@ -303,124 +303,6 @@ static void reclaim_step(struct lb *lb, const struct mf_stmt *st, struct mf_resu
 	*res = rp.res;
 	if (res->kind == MF_RES_OK && rp.id)
 		lb_set_errno(res, EAGAIN);
-}
-
-/* The pid in a "Sending SIGBUS to COMM:PID due to" kernel log line, or -1. */
-static int sendlog_pid(const char *text)
-{
-	const char *p = strstr(text, "Sending SIGBUS to "), *end, *colon = NULL;
-
-	if (!p || !(end = strstr(p, " due to")))
-		return -1;
-	for (const char *q = p; q < end; q++)
-		if (*q == ':')
-			colon = q;
-	return colon ? atoi(colon + 1) : -1;
-}
-
-/*
- * The step's signals come in the kernel's send order: each "Sending SIGBUS to"
- * line of the log takes the first signal of that thread not taken yet (a second
- * line for a thread whose SIGBUS was still pending finds none: legacy_queue
- * dropped it). Signals no line speaks of follow in the order collected.
- */
-static void sort_by_sendlog(const struct mf_events *log, struct mf_events *sigs)
-{
-	struct mf_event *out = xcalloc((size_t)sigs->n + 1, sizeof(*out), "the step's signals");
-	bool *taken = xcalloc((size_t)sigs->n + 1, sizeof(*taken), "the step's signals");
-	int n = 0;
-
-	for (int i = 0; i < log->n; i++) {
-		int pid = log->ev[i].kind == MF_EV_LOG ? sendlog_pid(log->ev[i].text) : -1;
-
-		for (int k = 0; pid > 0 && k < sigs->n; k++) {
-			if (!taken[k] && sigs->ev[k].kind == MF_EV_SIGNAL && sigs->ev[k].tid == pid) {
-				taken[k] = true;
-				out[n++] = sigs->ev[k];
-				break;
-			}
-		}
-	}
-	for (int k = 0; k < sigs->n; k++)
-		if (!taken[k])
-			out[n++] = sigs->ev[k];
-	memcpy(sigs->ev, out, (size_t)n * sizeof(*out));
-	free(out);
-	free(taken);
-}
-
-/* after every statement: signals of every live process, deaths, kernel log */
-static void collect(struct lb *lb, const struct mf_stmt *st, struct mf_result *res,
-		    struct mf_events *evs)
-{
-	struct mf_events late = { 0 };
-	struct lb_req rq;
-	static struct lb_rep rp;
-
-	for (int i = 0; i < lb->ntask; i++) {
-		struct lb_task *t = lb->task[i];
-		bool dead = false;
-
-		if (t->state != MF_TASK_ALIVE)
-			continue;
-		memset(&rq, 0, sizeof(rq));
-		rq.op = LB_REQ_PING;
-		for (int k = 1; k < t->nthr && !dead; k++)
-			if (t->thr[k].fd >= 0 && rpc(&t->thr[k], &rq, &rp, NULL))
-				dead = true;
-		for (;;) {
-			if (dead)
-				break;
-			rq.op = LB_REQ_SIGS;
-			rq.cursor = t->sigcur;
-			if (rpc(&t->thr[0], &rq, &rp, NULL)) {
-				dead = true;
-				break;
-			}
-			for (int k = 0; k < rp.nsig; k++) {
-				struct mf_event e;
-
-				memset(&e, 0, sizeof(e));
-				e.kind = MF_EV_SIGNAL;
-				e.tid = rp.sig[k].tid;
-				e.sig.signo = rp.sig[k].signo;
-				e.sig.code = rp.sig[k].code;
-				e.sig.addr = rp.sig[k].addr;
-				e.sig.lsb = rp.sig[k].lsb;
-				mf_events_push(&late, &e);
-			}
-			if (rp.res.kind == MF_RES_ERROR)	/* the ring overflowed: never drop quietly */
-				*res = rp.res;
-			t->sigcur = rp.first + rp.nsig;
-			if (rp.nsig < LB_MAX_SIG || t->sigcur >= rp.total)
-				break;
-		}
-		if (!dead)
-			continue;
-		reap(t);
-		bool stepper = !st->is_expect && !strcmp(st->task, t->name) &&
-			       res->kind == MF_RES_KILLED;
-		if (stepper)
-			continue;
-		struct mf_event e;
-
-		memset(&e, 0, sizeof(e));
-		e.tid = t->pid;
-		if (t->state == MF_TASK_KILLED) {
-			e.kind = MF_EV_KILLED;
-			e.sig.signo = t->code;
-		} else {
-			e.kind = MF_EV_EXITED;
-			e.exit_code = t->code;
-		}
-		mf_events_push(&late, &e);
-	}
-	lb_kmsg_drain(lb, evs);
-	lb_oops_report(lb);
-	sort_by_sendlog(evs, &late);
-	for (int i = 0; i < late.n; i++)
-		mf_events_push(evs, &late.ev[i]);
-	free(late.ev);
 }
 
 static bool model_only(const struct mf_scenario *sc)
@@ -505,7 +387,7 @@ static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint6
 	memset(res, 0, sizeof(*res));
 	res->kind = MF_RES_OK;
 	if (st->is_expect || lb_oops_blocks(lb, st, res)) {
-		collect(lb, st, res, evs);
+		lb_collect(lb, st, res, evs);
 		return;
 	}
 	switch (st->op) {
@@ -543,7 +425,7 @@ static void be_exec(struct mf_backend *be, const struct mf_stmt *st, const uint6
 			task_step(lb, st, pfns, nr, res);
 		break;
 	}
-	collect(lb, st, res, evs);
+	lb_collect(lb, st, res, evs);
 }
 
 static int be_resolve(struct mf_backend *be, const struct mf_pageref *ref, uint64_t *pfn,
@@ -678,7 +560,7 @@ static void be_destroy(struct mf_backend *be)
 
 		if (t->state == MF_TASK_ALIVE) {
 			kill(t->pid, SIGKILL);
-			reap(t);
+			lb_reap(t);
 		}
 		close_channels(t);
 		free(t->thr);

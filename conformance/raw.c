@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lb.h"
+#include "memfail/array.h"
 #include "memfail/linux_backend.h"
 
 struct raw_label {
@@ -88,6 +89,70 @@ static bool has_ref(enum mf_op op)
 	       op == MF_OP_MCE_SRAO || op == MF_OP_MCE_SRAR;
 }
 
+/*
+ * The pfns a statement works on, resolved before it runs (bound to its label
+ * or canonical text): one for a page reference, one per page of an injecting
+ * madvise. Returns how many, or -1 when a reference does not resolve.
+ */
+static int stmt_pfns(struct mf_backend *be, const struct mf_stmt *st, uint64_t *pfns, int max)
+{
+	char text[512];
+	int nr = 0;
+
+	if (st->is_expect)
+		return 0;
+	if (has_ref(st->op)) {
+		if (resolve(be, &st->ref, &pfns[0]))
+			return -1;
+		mf_stmt_canonical(st, text, sizeof(text));
+		bind(st->as[0] ? st->as : text, pfns[0]);
+		return 1;
+	}
+	if (st->op == MF_OP_MADVISE && (st->madv == MF_MADV_HWPOISON || st->madv == MF_MADV_SOFT_OFFLINE)) {
+		struct mf_pageref r = { .kind = MF_PREF_TASK };
+
+		snprintf(r.task, sizeof(r.task), "%s", st->task);
+		r.addr = st->addr;
+		for (uint64_t o = 0; o < st->size && nr < max; o += LB_PAGE, nr++) {
+			r.addr.off = st->addr.off + o;
+			if (resolve(be, &r, &pfns[nr]))
+				break;
+			if (st->as[0])
+				bind(st->as, pfns[nr]);
+		}
+	}
+	return nr;
+}
+
+/* One step's raw facts: its result, the first pfns, then every event it collected. */
+static void print_step(struct mf_backend *be, const struct mf_stmt *st, const struct mf_result *res,
+		       const uint64_t *pfns, int nr, const struct mf_events *evs)
+{
+	char text[512];
+
+	mf_stmt_canonical(st, text, sizeof(text));
+	printf("step %d %s = ", st->line, st->is_expect ? "(expect)" : text);
+	print_res(res);
+	for (int k = 0; k < nr && k < 4; k++)
+		printf(" [pfn %#" PRIx64 "]", pfns[k]);
+	printf("\n");
+	for (int k = 0; k < evs->n; k++) {
+		const struct mf_event *e = &evs->ev[k];
+		const char *who = be->ops->name_of_tid(be, e->tid);
+
+		if (e->kind == MF_EV_LOG)
+			printf("  log %s\n", e->text);
+		else if (e->kind == MF_EV_SIGNAL)
+			printf("  signal %s(%d) SIG%s code=%d addr=%#" PRIx64 " lsb=%d\n",
+			       who ? who : "?", e->tid, sigabbrev_np(e->sig.signo),
+			       e->sig.code, e->sig.addr, e->sig.lsb);
+		else if (e->kind == MF_EV_KILLED)
+			printf("  killed %s SIG%s\n", who ? who : "?", sigabbrev_np(e->sig.signo));
+		else if (e->kind == MF_EV_EXITED)
+			printf("  killed %s exited %d\n", who ? who : "?", e->exit_code);
+	}
+}
+
 int lb_raw_run(const char *path)
 {
 	struct mf_parse_error perr;
@@ -95,7 +160,6 @@ int lb_raw_run(const char *path)
 	struct mf_backend *be;
 	struct mf_result res;
 	struct mf_events evs = { 0 };
-	char text[512];
 	uint64_t pfns[1024];
 	int rc = 0;
 
@@ -119,55 +183,20 @@ int lb_raw_run(const char *path)
 
 	for (int i = 0; i < sc->nstmt; i++) {
 		const struct mf_stmt *st = &sc->stmt[i];
-		int nr = 0;
 
-		if (!st->is_expect && has_ref(st->op)) {
-			if (resolve(be, &st->ref, &pfns[0])) {
-				rc = 1;
-				break;
-			}
-			nr = 1;
-			mf_stmt_canonical(st, text, sizeof(text));
-			bind(st->as[0] ? st->as : text, pfns[0]);
-		} else if (!st->is_expect && st->op == MF_OP_MADVISE &&
-			   (st->madv == MF_MADV_HWPOISON || st->madv == MF_MADV_SOFT_OFFLINE)) {
-			struct mf_pageref r = { .kind = MF_PREF_TASK };
+		if (!st->is_expect && (st->op == MF_OP_CONCURRENTLY || st->op == MF_OP_END_CONCURRENTLY))
+			continue;	/* the block's steps run one after the other, as listed */
+		int nr = stmt_pfns(be, st, pfns, (int)ARRAY_SIZE(pfns));
 
-			snprintf(r.task, sizeof(r.task), "%s", st->task);
-			r.addr = st->addr;
-			for (uint64_t o = 0; o < st->size && nr < 1024; o += LB_PAGE, nr++) {
-				r.addr.off = st->addr.off + o;
-				if (resolve(be, &r, &pfns[nr]))
-					break;
-				if (st->as[0])
-					bind(st->as, pfns[nr]);
-			}
+		if (nr < 0) {
+			rc = 1;
+			break;
 		}
 		mf_events_clear(&evs);
 		be->ops->exec(be, st, pfns, nr, &res, &evs);
 		if (st->is_expect && !evs.n)
 			continue;
-		mf_stmt_canonical(st, text, sizeof(text));
-		printf("step %d %s = ", st->line, st->is_expect ? "(expect)" : text);
-		print_res(&res);
-		for (int k = 0; k < nr && k < 4; k++)
-			printf(" [pfn %#" PRIx64 "]", pfns[k]);
-		printf("\n");
-		for (int k = 0; k < evs.n; k++) {
-			const struct mf_event *e = &evs.ev[k];
-			const char *who = be->ops->name_of_tid(be, e->tid);
-
-			if (e->kind == MF_EV_LOG)
-				printf("  log %s\n", e->text);
-			else if (e->kind == MF_EV_SIGNAL)
-				printf("  signal %s(%d) SIG%s code=%d addr=%#" PRIx64 " lsb=%d\n",
-				       who ? who : "?", e->tid, sigabbrev_np(e->sig.signo),
-				       e->sig.code, e->sig.addr, e->sig.lsb);
-			else if (e->kind == MF_EV_KILLED)
-				printf("  killed %s SIG%s\n", who ? who : "?", sigabbrev_np(e->sig.signo));
-			else if (e->kind == MF_EV_EXITED)
-				printf("  killed %s exited %d\n", who ? who : "?", e->exit_code);
-		}
+		print_step(be, st, &res, pfns, nr, &evs);
 		uint64_t hw = be->ops->hardware_corrupted_kb(be);
 
 		if (hw != hwl)

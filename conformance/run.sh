@@ -297,6 +297,11 @@ echo "$STEP_TIMEOUT" > "$RUN/ov/mf/step-timeout"
 # the runner checks that it runs on the kernel booted here (not the scenario's kernel line)
 echo "--kernel $KMAJMIN$([[ $RAW == 1 ]] && echo " --raw")" > "$RUN/ov/mf/args"
 [[ -n $PMEM ]] && echo "$PMEM" > "$RUN/ov/mf/pmem"
+# The results disk (guest-init.sh): block 0 holds this run's id, the guest's records follow.
+RESID="@@MF-RESULTS $(basename "$RUN") $(date +%s%N)@@"
+echo "$RESID" > "$RUN/ov/mf/results-disk"
+{ echo "$RESID"; } | dd of="$RUN/results.img" bs=512 conv=sync 2>/dev/null && truncate -s 64M "$RUN/results.img" ||
+	die "cannot make the results disk"
 for i in "${!FILES[@]}"; do
 	g=${GUEST[$i]}
 	mkdir -p "$RUN/ov/mf/root/$(dirname "$g")" && cp "${FILES[$i]}" "$RUN/ov/mf/root/$g"
@@ -311,7 +316,8 @@ QEMU=(qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot -moni
 	-machine pc -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM"
 	-kernel "$VMLINUZ" -initrd "$RUN/initrd" -append "$CMDLINE"
 	-serial stdio -serial "file:$RUN/results.log" -serial "file:$RUN/kmsg.log"
-	-drive "file=$CACHE/ext4.img,if=virtio,format=raw,snapshot=on")
+	-drive "file=$CACHE/ext4.img,if=virtio,format=raw,snapshot=on"
+	-drive "file=$RUN/results.img,if=virtio,format=raw")
 if [[ -n $PMEM ]]; then
 	# the kernel never writes a memmap=! range at boot: the loader's copy is what it finds
 	QEMU+=(-device "loader,file=$PMEM_IMG,addr=0x40000000,force-raw=on")
@@ -327,7 +333,32 @@ else
 fi
 t1=$(date +%s.%N)
 KSECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
-tr -d '\r' < "$RUN/results.log" > "$RUN/results.txt"
+
+# The guest's records, in order, into results.txt: each header "@@MF-REC LENGTH MD5@@" in a
+# block of its own, its text in the blocks that follow. A record that fails its check stops
+# the reading (what follows cannot be trusted to start where the length says): the
+# scenarios it held and those after it have no trace and are reported so.
+read_results() {
+	local img=$1 blk=1 hdr n sum nb
+	REC_BAD=
+	: > "$RUN/results.txt"
+	while :; do
+		hdr=$(dd if="$img" bs=512 skip=$blk count=1 2>/dev/null | tr -d '\0' | head -n 1)
+		[[ $hdr =~ ^@@MF-REC\ ([0-9]+)\ ([0-9a-f]{32})@@$ ]] || break
+		n=${BASH_REMATCH[1]} sum=${BASH_REMATCH[2]} nb=$(((BASH_REMATCH[1] + 511) / 512))
+		dd if="$img" bs=512 skip=$((blk + 1)) count=$nb 2>/dev/null | head -c "$n" > "$RUN/record"
+		if [[ $(md5sum < "$RUN/record") != "$sum  -" ]]; then
+			REC_BAD="the record at block $blk fails its checksum"
+			log "results disk: $REC_BAD"
+			break
+		fi
+		cat "$RUN/record" >> "$RUN/results.txt"
+		blk=$((blk + 1 + nb))
+	done
+	rm -f "$RUN/record"
+	[[ -z $hdr || $hdr =~ ^@@MF-REC ]] || { REC_BAD="unreadable record header at block $blk"; log "results disk: $REC_BAD"; }
+}
+read_results "$RUN/results.img"
 
 guest_fail=0
 if ! grep -q '^@@MF-GUEST-END' "$RUN/results.txt"; then
@@ -456,7 +487,13 @@ for i in "${!FILES[@]}"; do
 		: > "$k.model" && mrc=none
 	fi
 	if [[ $krc == none ]]; then
-		report "$f" fail "no kernel trace (guest did not run it)"
+		if [[ -n $REC_BAD ]]; then
+			report "$f" fail "no kernel trace (results disk: $REC_BAD)"
+		elif ((guest_fail)); then
+			report "$f" fail "no kernel trace (the guest died or timed out before it)"
+		else
+			report "$f" fail "no kernel trace (the guest ran every scenario but wrote no record for it)"
+		fi
 	elif [[ $krc == 77 || $mrc == 77 ]]; then
 		report "$f" skip "skip: $(grep -m1 -o 'skip.*' "$k.kernel" "$k.model" 2>/dev/null | head -n1 | cut -d: -f2-)"
 	elif [[ $mrc == none ]]; then

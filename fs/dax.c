@@ -27,16 +27,22 @@ static void *dax_lock_entry(struct xarray *xa, uint64_t index, void *entry)
 {
 	void *locked = xa_mk_value(xa_to_value(entry) | DAX_LOCKED);
 
+	mf_sched_point(NULL, MF_SP_XA, xa);
 	xa_replace(xa, index, locked);
 	return locked;
 }
 
 int dax_unlock_entry(struct address_space *mapping, uint64_t index, void *entry)
 {
-	void *cur = xa_load(&mapping->i_pages, index);
+	void *cur;
 
-	if (!dax_is_locked(cur))
-		return -EINVAL;	/* someone replaced our locked entry: the seed-003 damage */
+	mf_sched_point(mapping_m(mapping), MF_SP_XA, &mapping->i_pages);
+	cur = xa_load(&mapping->i_pages, index);
+	if (!dax_is_locked(cur)) {
+		/* someone replaced our locked entry: the seed-003 damage (6.1: BUG_ON) */
+		mapping_m(mapping)->pmem->erased_locked++;
+		return -EINVAL;
+	}
 	xa_replace(&mapping->i_pages, index, xa_mk_value(xa_to_value(entry) & ~DAX_LOCKED));
 	return 0;
 }
@@ -104,6 +110,7 @@ void *dax_grab_mapping_entry(struct address_space *mapping, uint64_t index, unsi
 	void *entry;
 
 	*status = 0;
+	mf_sched_point(mapping_m(mapping), MF_SP_XA, xa);
 	if (order && policy == DAX_LOOKUP_PLAIN_LOAD) {
 		/* v4.20-rc1: NULL when PTE entries sit elsewhere in the range */
 		entry = xa_load_order_raw(xa, base, order);
@@ -348,8 +355,10 @@ dax_entry_t dax_lock_page(struct machine *m, struct page *page)
 	if (!mapping || !IS_DAX(mapping->host))
 		return 0;
 	entry = xa_load(&mapping->i_pages, page->index);
+	while (dax_is_locked(entry) && mf_sched_wait(m, &mapping->i_pages))
+		entry = xa_load(&mapping->i_pages, page->index);
 	if (!entry || dax_is_locked(entry))
-		return 0;	/* nothing to lock / would sleep */
+		return 0;	/* nothing to lock / would sleep (no other context to wait for) */
 	return (dax_entry_t)dax_lock_entry(&mapping->i_pages, page->index, entry);
 }
 
@@ -369,8 +378,10 @@ dax_entry_t dax_lock_mapping_entry(struct address_space *mapping, uint64_t index
 	if (!IS_DAX(mapping->host))
 		return 0;
 	entry = xa_load(&mapping->i_pages, index);
+	while (dax_is_locked(entry) && mf_sched_wait(mapping_m(mapping), &mapping->i_pages))
+		entry = xa_load(&mapping->i_pages, index);
 	if (dax_is_locked(entry))
-		return 0;	/* would sleep */
+		return 0;	/* would sleep (no other context to wait for) */
 	if (!entry_has_pfn(entry))
 		return ~(dax_entry_t)0;	/* nothing there yet: not an error, no page */
 	*page = pfn_to_page(mapping_m(mapping), dax_to_pfn(entry));

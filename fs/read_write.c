@@ -106,7 +106,7 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 }
 
 /* Read-modify-write of cached pages, which become dirty; extends i_size. */
-long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
+static long pwrite_locked(struct file *f, const void *buf, uint64_t len, uint64_t off)
 {
 	struct inode *inode = f->f_inode;
 	struct address_space *mapping = &inode->i_data;
@@ -207,7 +207,7 @@ static void zero_partial(struct inode *inode, uint64_t from, uint64_t to)
 		disk_punch_range(inode, from, to);
 }
 
-int fs_ftruncate(struct file *f, uint64_t size)
+static int ftruncate_locked(struct file *f, uint64_t size)
 {
 	struct inode *inode = f->f_inode;
 	struct address_space *mapping = &inode->i_data;
@@ -237,7 +237,7 @@ int fs_ftruncate(struct file *f, uint64_t size)
 }
 
 /* fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) */
-int fs_punch_hole(struct file *f, uint64_t off, uint64_t len)
+static int punch_locked(struct file *f, uint64_t off, uint64_t len)
 {
 	struct inode *inode = f->f_inode;
 	struct address_space *mapping = &inode->i_data;
@@ -311,4 +311,35 @@ void drop_caches(struct machine *m, int mode)
 			put_page(m, page);
 		}
 	}
+}
+
+/* write, truncate and hole punch run under the inode's i_rwsem (a concurrently block may contend it). */
+long fs_pwrite(struct file *f, const void *buf, uint64_t len, uint64_t off)
+{
+	long ret;
+
+	mf_lock_obj(f->f_inode->m, f->f_inode, "i_rwsem");
+	ret = pwrite_locked(f, buf, len, off);
+	mf_unlock_obj(f->f_inode->m, f->f_inode);
+	return ret;
+}
+
+int fs_ftruncate(struct file *f, uint64_t size)
+{
+	int ret;
+
+	mf_lock_obj(f->f_inode->m, f->f_inode, "i_rwsem");
+	ret = ftruncate_locked(f, size);
+	mf_unlock_obj(f->f_inode->m, f->f_inode);
+	return ret;
+}
+
+int fs_punch_hole(struct file *f, uint64_t off, uint64_t len)
+{
+	int ret;
+
+	mf_lock_obj(f->f_inode->m, f->f_inode, "i_rwsem");
+	ret = punch_locked(f, off, len);
+	mf_unlock_obj(f->f_inode->m, f->f_inode);
+	return ret;
 }

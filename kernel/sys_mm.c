@@ -43,6 +43,9 @@ static int map_it(struct task_struct *t, uint64_t len, unsigned long vmflags, st
 		return 0;
 	vma = find_vma(t->mm, *addr);
 	vma->hugetlb_resv = resv;
+	/* hugetlbfs_file_mmap: a writable mapping past the end of the file extends it */
+	if (file && (vmflags & VM_WRITE) && file->f_inode->i_size < offset + len)
+		file->f_inode->i_size = offset + len;
 	if (populate || (vmflags & VM_LOCKED))
 		for (a = *addr; a < *addr + len; a += HPAGE_PMD_SIZE)
 			handle_mm_fault(vma, a, (vmflags & (VM_WRITE | VM_SHARED)) == VM_WRITE ?
@@ -105,7 +108,7 @@ static int sys_mmap(struct mf_machine *mm, int tid, uint64_t len, int prot, int 
 	if (!addr || (flags & ~MAP_KNOWN) || shared == !!(flags & MF_MAP_PRIVATE) ||
 	    (prot & ~(MF_PROT_READ | MF_PROT_WRITE)) || !len || (offset & (PAGE_SIZE - 1)))
 		return -EINVAL;
-	/* as ksys_mmap_pgoff: whole pages, whole huge pages for MAP_HUGETLB */
+	/* as ksys_mmap_pgoff: whole pages, whole huge pages for MAP_HUGETLB (below for hugetlbfs) */
 	len = (flags & MF_MAP_HUGETLB) ? huge_align(len) : page_align(len);
 	if (flags & MF_MAP_ANONYMOUS) {
 		if (shared)
@@ -122,6 +125,10 @@ static int sys_mmap(struct mf_machine *mm, int tid, uint64_t len, int prot, int 
 			return -EBADF;
 		if (file->f_pipe)
 			return -ENODEV;	/* a pipe has no mmap */
+		if (file->f_inode->i_sb->type == FS_HUGETLBFS)
+			len = huge_align(len);
+		else if (flags & MF_MAP_HUGETLB)
+			return -EINVAL;	/* MAP_HUGETLB of a file that is not hugetlbfs */
 		file->f_count++;
 		/* a read-only shared file mapping cannot write back: private */
 		if (shared && (prot & MF_PROT_WRITE))

@@ -246,7 +246,7 @@ int mf_pmem_pfn(struct mf_machine *mm, uint64_t off, uint64_t *pfn)
 
 /* ---- whole-machine views -------------------------------------------------------------------- */
 
-static int invariants(struct mf_machine *mm, char **report)
+static int invariants(struct mf_machine *mm, enum mf_check_mode mode, char **report)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -255,7 +255,7 @@ static int invariants(struct mf_machine *mm, char **report)
 
 	if (!f)
 		mf_oom("opening the invariant report");
-	bad = check_invariants(mm->m, f);
+	bad = mode == MF_CHECK_CHANGED ? check_invariants_changed(mm->m, f) : check_invariants(mm->m, f);
 	fclose(f);
 	if (bad && report)
 		*report = buf;
@@ -266,10 +266,17 @@ static int invariants(struct mf_machine *mm, char **report)
 
 int mf_check_invariants(struct mf_machine *mm, char **report)
 {
+	return mf_check_invariants_mode(mm, MF_CHECK_FULL, report);
+}
+
+int mf_check_invariants_mode(struct mf_machine *mm, enum mf_check_mode mode, char **report)
+{
 	SYS_ENTER(mm);
 	if (report)
 		*report = NULL;
-	return (int)sys_leave(mm, invariants(mm, report));
+	if (mode != MF_CHECK_FULL && mode != MF_CHECK_CHANGED)
+		return (int)sys_leave(mm, -EINVAL);
+	return (int)sys_leave(mm, invariants(mm, mode, report));
 }
 
 int mf_dump_state(struct mf_machine *mm, FILE *f)

@@ -18,19 +18,7 @@
 #include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 #include "../fs/internal.h"
-
-struct ck {
-	struct machine *m;
-	FILE *out;
-	int bad;
-	uint64_t nr_lru, nr_huge, nr_ksm;	/* frames counted by check_pages' pass */
-	/* per pfn, kept on the machine (ck_scratch) and all zero between checks */
-	int32_t *maps, *pmd_slots;	/* PTEs mapping it; PMD slots mapping it (heads) */
-	uint64_t *seen, *mapped;	/* bitmaps: on a free list; maps or pmd_slots non-zero */
-};
-
-static bool test_pfn(const uint64_t *bm, uint64_t pfn) { return bm[pfn / 64] >> (pfn % 64) & 1; }
-static void set_pfn(uint64_t *bm, uint64_t pfn) { bm[pfn / 64] |= 1ULL << (pfn % 64); }
+#include "debug.h"
 
 static void fail(struct ck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct ck *c, const char *fmt, ...)
@@ -91,7 +79,7 @@ static uint32_t free_section_walk(struct ck *c, uint32_t pfn, uint64_t *nfree)
 	return next;
 }
 
-static void check_free_lists(struct ck *c)
+void check_free_lists(struct ck *c)
 {
 	struct machine *m = c->m;
 	int zi;
@@ -126,7 +114,7 @@ static void check_free_lists(struct ck *c)
 	}
 }
 
-static void check_lru(struct ck *c, uint64_t flagged)
+void check_lru(struct ck *c, uint64_t flagged)
 {
 	struct machine *m = c->m;
 	uint64_t on_lists = 0;
@@ -146,7 +134,7 @@ static void check_lru(struct ck *c, uint64_t flagged)
 }
 
 /* Every present PTE maps a live frame whose mapcount counts it. */
-static void check_page_tables(struct ck *c)
+void check_page_tables(struct ck *c)
 {
 	int32_t *maps = c->maps, *pmd_slots = c->pmd_slots;
 	struct machine *m = c->m;
@@ -206,10 +194,11 @@ static void check_page_tables(struct ck *c)
 				/*
 				 * 6.1 leaves a THP that could not be split mapped, and a later
 				 * PMD split (munmap, COW) PTE-maps every subpage, the poisoned
-				 * one too; only a successful split replaces that PTE.
+				 * one too, as a split of a PMD-mapped one does (MAGIC_HWPOISON_REMAPPED).
 				 */
 				/* 6.1 hwpoison_user_mappings gives up on a KSM page: mapped still */
-				if (PageFlag(p, PG_hwpoison) && !PageKsm(p) && !(PageCompound(p) &&
+				if (PageFlag(p, PG_hwpoison) && !PageKsm(p) && p->private != MAGIC_HWPOISON_REMAPPED &&
+				    !(PageCompound(p) &&
 				    PageFlag(&compound_head_page(p)[1], PG_has_hwpoisoned)))
 					fail(c, "%s: can read hwpoison pfn %#llx without being told", t->comm,
 					     (unsigned long long)pfn);
@@ -230,7 +219,7 @@ static void check_page_tables(struct ck *c)
  * Compound pages: tails hold no references; the head's covers every PTE and
  * PMD mapping; PMD mappings are whole.
  */
-static void check_compound_page(struct ck *c, uint64_t pfn, const int32_t *pmd_slots, uint64_t *nr_huge)
+static void check_compound_page(struct ck *c, uint64_t pfn, const int32_t *pmd_slots)
 {
 	struct machine *m = c->m;
 	struct page *p = &m->pages[pfn];
@@ -253,13 +242,13 @@ static void check_compound_page(struct ck *c, uint64_t pfn, const int32_t *pmd_s
 		fail(c, "compound pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
 		     p->_refcount, total_mapcount(p));
 	if (PageFlag(p, PG_hugetlb))
-		++*nr_huge;
+		c->g_huge |= 1ULL << (pfn % 64);
 	if (PageFlag(p, PG_hugetlb) && !p->_refcount && PageFlag(p, PG_lru))
 		fail(c, "free hugetlb pfn %#llx is on an LRU list", (unsigned long long)pfn);
 }
 
-/* The hugetlb pool's counters match its folios (counted by check_pages) and free list. */
-static void check_hstate(struct ck *c, uint64_t nr_huge)
+/* The hugetlb pool's counters match its folios (counted by the frame pass) and free list. */
+void check_hstate(struct ck *c, uint64_t nr_huge)
 {
 	struct machine *m = c->m;
 	struct hstate *h = &m->hstate;
@@ -289,7 +278,22 @@ static void check_free_page(struct ck *c, uint64_t pfn, const struct page *q)
 		     q->_mapcount);
 }
 
-/* One pass over every frame (the pass is the checker's main cost: memory bandwidth). */
+/* The 64 pfns of word w are checked: keep their lru, huge and ksm bits and the counts. */
+static void group_done(struct ck *c, uint64_t w)
+{
+	struct ck_state *st = c->st;
+
+	if (!(c->g_lru | c->g_huge | c->g_ksm | st->lru[w] | st->huge[w] | st->ksm[w]))
+		return;	/* the usual case: none before, none now */
+	st->nr_lru += (uint64_t)__builtin_popcountll(c->g_lru) - (uint64_t)__builtin_popcountll(st->lru[w]);
+	st->nr_huge += (uint64_t)__builtin_popcountll(c->g_huge) - (uint64_t)__builtin_popcountll(st->huge[w]);
+	st->nr_ksm += (uint64_t)__builtin_popcountll(c->g_ksm) - (uint64_t)__builtin_popcountll(st->ksm[w]);
+	st->lru[w] = c->g_lru;
+	st->huge[w] = c->g_huge;
+	st->ksm[w] = c->g_ksm;
+	c->g_lru = c->g_huge = c->g_ksm = 0;
+}
+
 /*
  * Frames the host never backed are all zero bytes: the checks below, worked
  * out for a zero frame, leave only these two (the same messages).
@@ -306,18 +310,6 @@ static void check_zero_frames(struct ck *c, uint64_t pfn, uint64_t n)
 	}
 }
 
-/*
- * Which host pages of a section hold anything (mincore): the model writes
- * only frames it uses, so reading the others would cost a fault per host
- * page per check.
- */
-static uint64_t frames_per_host_page(void)
-{
-	long psz = sysconf(_SC_PAGESIZE);
-
-	return psz > 0 ? (uint64_t)psz / sizeof(struct page) : 1;
-}
-
 static void check_frame(struct ck *c, uint64_t pfn)
 {
 	struct machine *m = c->m;
@@ -326,11 +318,13 @@ static void check_frame(struct ck *c, uint64_t pfn)
 	struct page *p = &m->pages[pfn];
 	struct page *head = compound_head_page(p);
 
-	c->nr_lru += PageFlag(p, PG_lru);
-	c->nr_ksm += page_stable_node(p) != NULL;
+	if (PageFlag(p, PG_lru))
+		c->g_lru |= 1ULL << (pfn % 64);
+	if (page_stable_node(p))
+		c->g_ksm |= 1ULL << (pfn % 64);
 	if (seen)
 		check_free_page(c, pfn, p);
-	check_compound_page(c, pfn, c->pmd_slots, &c->nr_huge);
+	check_compound_page(c, pfn, c->pmd_slots);
 	if (PageCompound(p)) {
 		/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
 		if (p->_mapcount < 0 || p->_mapcount != maps[pfn])
@@ -364,24 +358,35 @@ static void check_frame(struct ck *c, uint64_t pfn)
 
 
 /* A section nothing touched: what boot left there, checked word by word from the bitmaps. */
-static void check_untouched_section(struct ck *c, uint64_t pfn, uint64_t end)
+void check_untouched_section(struct ck *c, uint64_t pfn, uint64_t end)
 {
 	enum section_state st = sparse_section_state(c->m, pfn);
 	uint64_t free_word = st == SECTION_RESERVED ? 0 : ~0ULL;
 
-	if (st == SECTION_ZERO) {
-		for (; pfn < end; pfn += 64)
-			check_zero_frames(c, pfn, end - pfn < 64 ? end - pfn : 64);
-		return;
-	}
 	for (; pfn < end; pfn += 64) {
 		uint64_t i;
-		if (c->seen[pfn / 64] == free_word && !c->mapped[pfn / 64])
-			continue;
-		/* something disagrees: read the frames (this backs the section) */
-		for (i = pfn; i < pfn + 64; i++)
-			check_frame(c, i);
+		if (st == SECTION_ZERO) {
+			check_zero_frames(c, pfn, end - pfn < 64 ? end - pfn : 64);
+		} else if (c->seen[pfn / 64] != free_word || c->mapped[pfn / 64]) {
+			/* something disagrees: read the frames (this backs the section) */
+			for (i = pfn; i < pfn + 64 && i < end; i++)
+				check_frame(c, i);
+		}
+		group_done(c, pfn / 64);
 	}
+}
+
+/* A frame equal to like, read as words (a call to memcmp per frame cost more than the test). */
+static bool frame_is(const struct page *p, const struct page *like)
+{
+	uint64_t x[sizeof(*p) / 8], y[sizeof(*p) / 8], acc = 0;
+	size_t i;
+
+	memcpy(x, p, sizeof(x));
+	memcpy(y, like, sizeof(y));
+	for (i = 0; i < ARRAY_SIZE(x); i++)
+		acc |= x[i] ^ y[i];
+	return !acc;
 }
 
 /*
@@ -391,7 +396,7 @@ static void check_untouched_section(struct ck *c, uint64_t pfn, uint64_t end)
  * field by field. Most backed frames are those (free blocks' host pages,
  * reserved low memory).
  */
-static void check_frames(struct ck *c, uint64_t pfn, uint64_t end)
+void check_frames(struct ck *c, uint64_t pfn, uint64_t end)
 {
 	static const struct page zero, reserved = { .flags = (uint32_t)PGF(PG_reserved), ._refcount = 1,
 						    .lru_list = LRU_NONE };
@@ -404,12 +409,17 @@ static void check_frames(struct ck *c, uint64_t pfn, uint64_t end)
 		if (c->mapped[w])
 			like = NULL;
 		for (; pfn < to; pfn++)
-			if (!like || memcmp(&m_pages[pfn], like, sizeof(*like)))
+			if (!like || !frame_is(&m_pages[pfn], like))
 				check_frame(c, pfn);
+		group_done(c, w);
 	}
 }
 
-/* A backed section: host pages of it the host never backed hold zero frames. */
+/*
+ * A backed section: host pages of it the host never backed hold zero frames
+ * (mincore: the model writes only frames it uses, so reading the others
+ * would cost a fault per host page per check).
+ */
 static void check_section(struct ck *c, uint64_t pfn, uint64_t end, uint64_t per)
 {
 	struct machine *m = c->m;
@@ -421,8 +431,10 @@ static void check_section(struct ck *c, uint64_t pfn, uint64_t end, uint64_t per
 	for (hp = 0; pfn < end; hp++) {
 		uint64_t to = end - pfn < per ? end : pfn + per;
 		if (!(backed[hp] & 1)) {
-			check_zero_frames(c, pfn, to - pfn);
-			pfn = to;
+			for (; pfn < to; pfn += 64) {
+				check_zero_frames(c, pfn, to - pfn < 64 ? to - pfn : 64);
+				group_done(c, pfn / 64);
+			}
 			continue;
 		}
 		check_frames(c, pfn, to);
@@ -431,10 +443,10 @@ static void check_section(struct ck *c, uint64_t pfn, uint64_t end, uint64_t per
 	free(backed);
 }
 
-static void check_pages(struct ck *c)
+void check_pages(struct ck *c)
 {
 	struct machine *m = c->m;
-	uint64_t pfn, per = frames_per_host_page();
+	uint64_t pfn, per = sparse_host_page_frames();
 
 	for (pfn = 0; pfn < m->nr_pages; pfn += PAGES_PER_SECTION) {
 		uint64_t end = m->nr_pages - pfn < PAGES_PER_SECTION ? m->nr_pages : pfn + PAGES_PER_SECTION;
@@ -443,8 +455,6 @@ static void check_pages(struct ck *c)
 		else
 			check_untouched_section(c, pfn, end);
 	}
-	check_lru(c, c->nr_lru);
-	check_hstate(c, c->nr_huge);
 }
 
 /* A page-cache THP: every page names its file and index; the cache holds a reference per page. */
@@ -463,7 +473,7 @@ static void check_cache_folio(struct ck *c, struct inode *inode, struct page *he
 			     inode->name, (unsigned long long)i, index);
 }
 
-static void check_page_cache(struct ck *c)
+void check_page_cache(struct ck *c)
 {
 	struct machine *m = c->m;
 	int i;
@@ -492,114 +502,4 @@ static void check_page_cache(struct ck *c)
 			fail(c, "%s: nrpages %llu but %llu pages cached", m->inodes[i]->name,
 			     (unsigned long long)mapping->nrpages, (unsigned long long)n);
 	}
-}
-
-/*
- * The per-pfn counters and bitmaps live on the machine and are all zero
- * between checks: a fresh calloc per step cost a host mmap and its faults,
- * and clearing only what a check set keeps a large machine's check cheap.
- */
-static void ck_scratch_get(struct ck *c)
-{
-	struct machine *m = c->m;
-	uint64_t words = (m->nr_pages + 63) / 64;
-
-	if (m->ck_scratch_nr != m->nr_pages) {
-		free(m->ck_scratch);
-		m->ck_scratch = xcalloc(1, m->nr_pages * 2 * sizeof(int32_t) + words * 2 * sizeof(uint64_t),
-					"the invariant checker");
-		m->ck_scratch_nr = m->nr_pages;
-	}
-	c->seen = m->ck_scratch;
-	c->mapped = c->seen + words;
-	c->maps = (int32_t *)(c->mapped + words);
-	c->pmd_slots = c->maps + m->nr_pages;
-}
-
-static void ck_scratch_put(struct ck *c)
-{
-	uint64_t w, words = (c->m->nr_pages + 63) / 64;
-
-	for (w = 0; w < words; w++) {
-		for (uint64_t bits = c->mapped[w]; bits; bits &= bits - 1) {
-			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
-			c->maps[pfn] = c->pmd_slots[pfn] = 0;
-		}
-	}
-	memset(c->seen, 0, 2 * words * sizeof(uint64_t));
-}
-
-int check_invariants(struct machine *m, FILE *report)
-{
-	struct ck c = { .m = m, .out = report };
-
-	ck_scratch_get(&c);
-	check_free_lists(&c);
-	check_page_tables(&c);
-	check_pages(&c);
-	check_page_cache(&c);
-	c.bad += ksm_check(m, report, c.nr_ksm);
-	ck_scratch_put(&c);
-	return c.bad;
-}
-
-static const struct { int bit; const char *name; } dump_names[] = {
-	{ KPF_HWPOISON, "hwpoison" }, { KPF_BUDDY, "buddy" }, { KPF_LRU, "lru" },
-	{ KPF_ANON, "anon" }, { KPF_DIRTY, "dirty" }, { KPF_MMAP, "mmap" },
-	{ KPF_SWAPCACHE, "swapcache" }, { KPF_UNEVICTABLE, "unevictable" },
-	{ KPF_SLAB, "slab" }, { KPF_RESERVED, "reserved" },
-};
-
-static void count_page_flags(struct machine *m, uint64_t pfn, uint64_t end, uint64_t *counts)
-{
-	size_t i;
-
-	for (; pfn < end; pfn++) {
-		uint64_t f = stable_page_flags(m, pfn);
-		for (i = 0; i < ARRAY_SIZE(dump_names); i++)
-			counts[i] += (f >> dump_names[i].bit) & 1;
-	}
-}
-
-/*
- * kpageflags of every pfn, by section: untouched sections of one state are
- * alike (their list links differ, not their flags), so the first of each
- * state is read (and backed) and the others counted the same.
- */
-static void count_all_page_flags(struct machine *m, uint64_t *counts)
-{
-	uint64_t per[SECTION_PRESENT][ARRAY_SIZE(dump_names)] = { { 0 } }, pfn;
-	bool have[SECTION_PRESENT] = { false };
-	size_t i;
-
-	for (pfn = 0; pfn < m->nr_pages; pfn += PAGES_PER_SECTION) {
-		uint64_t end = m->nr_pages - pfn < PAGES_PER_SECTION ? m->nr_pages : pfn + PAGES_PER_SECTION;
-		enum section_state st = sparse_section_state(m, pfn);
-
-		if (st == SECTION_PRESENT || end - pfn < PAGES_PER_SECTION) {
-			count_page_flags(m, pfn, end, counts);
-			continue;
-		}
-		if (!have[st])
-			count_page_flags(m, pfn, end, per[st]);
-		have[st] = true;
-		for (i = 0; i < ARRAY_SIZE(dump_names); i++)
-			counts[i] += per[st][i];
-	}
-}
-
-void machine_dump_state(struct machine *m, FILE *out)
-{
-	uint64_t counts[ARRAY_SIZE(dump_names)] = { 0 };
-	size_t i;
-
-	fprintf(out, "MemTotal:       %8llu kB\n", (unsigned long long)(m->nr_pages * 4));
-	fprintf(out, "MemFree:        %8llu kB\n", (unsigned long long)(nr_free_pages(m) * 4));
-	fprintf(out, "HardwareCorrupted: %5llu kB\n", (unsigned long long)(m->num_poisoned_pages * 4));
-	count_all_page_flags(m, counts);
-	for (i = 0; i < ARRAY_SIZE(dump_names); i++)
-		fprintf(out, "pages %-12s %llu\n", dump_names[i].name, (unsigned long long)counts[i]);
-	fprintf(out, "memory_failure results: Ignored %llu, Failed %llu, Delayed %llu, Recovered %llu\n",
-		(unsigned long long)m->mf_results[MF_IGNORED], (unsigned long long)m->mf_results[MF_FAILED],
-		(unsigned long long)m->mf_results[MF_DELAYED], (unsigned long long)m->mf_results[MF_RECOVERED]);
 }

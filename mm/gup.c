@@ -9,7 +9,7 @@
 
 #include "memfail/mm.h"
 
-static int gup_one(struct task_struct *t, uint64_t addr, bool write, struct page **out)
+static int gup_one_locked(struct task_struct *t, uint64_t addr, bool write, struct page **out)
 {
 	struct vm_area_struct *vma = find_vma(t->mm, addr);
 	pte_t *p;
@@ -34,6 +34,21 @@ static int gup_one(struct task_struct *t, uint64_t addr, bool write, struct page
 	follow_page_touch(vma, addr);
 	get_page(*out);
 	return 0;
+}
+
+/*
+ * Under the mm's mmap_lock: the slow path takes it, and the lockless fast path
+ * runs with interrupts off, so an unmap's TLB shootdown waits for it.
+ */
+static int gup_one(struct task_struct *t, uint64_t addr, bool write, struct page **out)
+{
+	void *lock = t->mm;
+	int ret;
+
+	mf_lock_obj(t->m, lock, "mmap_lock");
+	ret = gup_one_locked(t, addr, write, out);
+	mf_unlock_obj(t->m, lock);
+	return ret;
 }
 
 /* The slow path's FOLL_TOUCH (follow_page_pte): the page just faulted in is marked accessed. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "memfail/huge_mm.h"
+#include "memfail/memory-failure.h"
 #include "memfail/mm.h"
 #include "memfail/profile.h"
 
@@ -362,8 +363,11 @@ static void split_anon_thp(struct machine *m, struct page *head, struct page *pa
 	/* unmap_folio with TTU_SPLIT_HUGE_PMD, then remap_page: PTE-map every PMD. */
 	rmap_walk(m, head, split_pmd_one, &w);
 	split_folio_pages(m, head);
-	for (i = 0; i < HPAGE_PMD_NR; i++)
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
 		head[i]._refcount = head[i]._mapcount + (&head[i] == page ? 1 : 0);
+		if (PageFlag(&head[i], PG_hwpoison) && &head[i] != page && head[i]._mapcount)
+			head[i].private = MAGIC_HWPOISON_REMAPPED;
+	}
 	/* Subpages nobody maps are freed now (the unmapped part of a partially mapped THP). */
 	for (i = 0; i < HPAGE_PMD_NR; i++)
 		free_if_unused(m, &head[i]);
@@ -380,6 +384,8 @@ static void unmap_file_folio(struct machine *m, struct page *head)
 	uint64_t pfn = page_to_pfn(m, head), i;
 	int v;
 
+	/* 6.1 split_huge_page_to_list holds i_mmap_lock_read over a file folio's unmap */
+	i_mmap_lock(m, mapping);
 	i_mmap_compact(mapping);
 	for (v = 0; v < mapping->nr_mmap; v++) {
 		struct vm_area_struct *vma = mapping->i_mmap[v];
@@ -402,6 +408,7 @@ static void unmap_file_folio(struct machine *m, struct page *head)
 			put_page(m, head);
 		}
 	}
+	i_mmap_unlock(m, mapping);
 }
 
 /*

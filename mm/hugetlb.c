@@ -485,6 +485,7 @@ int copy_hugetlb_page_range(struct vm_area_struct *dst, struct vm_area_struct *s
 /* Calls fn for every VMA whose huge PTE maps the hugetlb folio head, with its address. */
 void hugetlb_rmap_walk(struct machine *m, struct page *head, hugetlb_rmap_fn fn, void *arg)
 {
+	struct address_space *mapping = NULL;
 	struct vm_area_struct **vmas;
 	uint64_t pfn = page_to_pfn(m, head);
 	int i, nr;
@@ -493,10 +494,12 @@ void hugetlb_rmap_walk(struct machine *m, struct page *head, hugetlb_rmap_fn fn,
 		anon_vma_compact(page_anon_vma(head));
 		vmas = page_anon_vma(head)->vmas;
 		nr = page_anon_vma(head)->nr;
-	} else if (page_mapping_file(head)) {
-		i_mmap_compact(page_mapping_file(head));
-		vmas = page_mapping_file(head)->i_mmap;
-		nr = page_mapping_file(head)->nr_mmap;
+	} else if ((mapping = page_mapping_file(head))) {
+		/* 6.1 hugetlb_page_mapping_lock_write: a shared folio's unmap holds i_mmap_rwsem */
+		i_mmap_lock(m, mapping);
+		i_mmap_compact(mapping);
+		vmas = mapping->i_mmap;
+		nr = mapping->nr_mmap;
 	} else {
 		return;
 	}
@@ -510,6 +513,8 @@ void hugetlb_rmap_walk(struct machine *m, struct page *head, hugetlb_rmap_fn fn,
 		if (p && pte_present(*p) && pte_pfn(*p) == pfn)
 			fn(vma, a, head, arg);
 	}
+	if (mapping)
+		i_mmap_unlock(m, mapping);
 }
 
 static void unmap_hwpoison_one(struct vm_area_struct *vma, uint64_t a, struct page *head, void *arg)

@@ -15,7 +15,7 @@ static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t st
 
 	for (; start < end; start += size) {
 		struct page *page, *head;
-		uint64_t pfn;
+		unsigned long pfn;
 		int ret = get_user_pages_fast(t, start, 1, false, &page);
 		if (ret < 0)
 			return ret;
@@ -24,12 +24,12 @@ static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t st
 		head = compound_head_page(page);
 		size = PAGE_SIZE << (PageFlag(head, PG_head) ? head->order : 0);
 		if (behavior == MADV_SOFT_OFFLINE) {
-			printk(m, KERN_INFO, "Soft offlining pfn %#llx at process virtual address %#llx",
-			       (unsigned long long)pfn, (unsigned long long)start);
+			printk(m, KERN_INFO, "Soft offlining pfn %#lx at process virtual address %#llx",
+			       pfn, (unsigned long long)start);
 			ret = soft_offline_page(m, pfn, MF_COUNT_INCREASED);
 		} else {
-			printk(m, KERN_INFO, "Injecting memory failure for pfn %#llx at process virtual address %#llx",
-			       (unsigned long long)pfn, (unsigned long long)start);
+			printk(m, KERN_INFO, "Injecting memory failure for pfn %#lx at process virtual address %#llx",
+			       pfn, (unsigned long long)start);
 			ret = memory_failure(m, pfn, MF_COUNT_INCREASED | MF_SW_SIMULATED |
 					     (m->profile->madv_hwpoison_ar ? MF_ACTION_REQUIRED : 0));
 			if (ret == -EOPNOTSUPP)

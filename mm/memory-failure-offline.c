@@ -87,6 +87,7 @@ static void release_finish(struct machine *m, struct page *page)
 {
 	if (m->soft_offline_order == SO_PUT_THEN_POISON) {
 		/* the flag lands on whoever owns the frame now: seed 001's race */
+		mf_sched_point(m, MF_SP_FLAG, page);
 		if (!TestSetPageFlag(page, PG_hwpoison))
 			m->num_poisoned_pages++;
 		return;
@@ -131,6 +132,7 @@ static bool page_handle_poison(struct machine *m, struct page *page, bool hugepa
 	if (m->soft_offline_order == SO_PUT_THEN_POISON) {
 		put_page(m, page);
 	} else {
+		mf_sched_point(m, MF_SP_FLAG, page);
 		SetPageFlag(page, PG_hwpoison);
 		put_page(m, page);	/* refcount 0: free_pages keeps a PG_hwpoison page out */
 	}

@@ -515,6 +515,7 @@ try_again:
 	res = try_memory_failure_hugetlb(m, pfn, flags, &hugetlb);
 	if (hugetlb)
 		return res;
+	mf_sched_point(m, MF_SP_FLAG, p);
 	if (TestSetPageFlag(p, PG_hwpoison))
 		return already_poisoned(m, pfn, p, flags, MF_MSG_ALREADY_POISONED);
 	if (!(flags & MF_COUNT_INCREASED)) {

@@ -13,6 +13,7 @@
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
 #include "memfail/profile.h"
+#include "../fs/internal.h"
 
 pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr)
 {
@@ -172,79 +173,65 @@ static bool anon_page_reusable(struct machine *m, struct page *page)
 	       (page_in_pagevec(m, page) ? 1 : 0);
 }
 
-static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+/* do_anonymous_page: a read maps the zero page, a write a new (possibly huge) page. */
+static int do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, bool write)
+{
+	struct machine *m = vma_machine(vma);
+	struct page *page;
+
+	/* 6.1's huge zero page splits the same way on write */
+	if (write && do_huge_pmd_anonymous_page(vma, addr) != VM_FAULT_FALLBACK)
+		return VM_FAULT_OK;
+	if (!write) {
+		set_pte(vma->vm_mm, addr, (m->zero_pfn << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG);
+		return VM_FAULT_OK;
+	}
+	page = new_anon_page(vma, addr);
+	if (!page)
+		return VM_FAULT_OOM;
+	map_page(vma, addr, page, true, true);
+	return VM_FAULT_OK;
+}
+
+/* A fault on a swap entry: hwpoison, a swapped-out page, or anything else (SIGBUS). */
+static int do_swap_fault(struct vm_area_struct *vma, uint64_t addr, pte_t pte, bool write)
+{
+	struct machine *m = vma_machine(vma);
+	struct page *page;
+	pte_t *ptep;
+	int ret;
+
+	if (is_hwpoison_pte(pte))
+		return VM_FAULT_HWPOISON;
+	if (swp_type(pte) != SWP_SWAPFILE)
+		return VM_FAULT_SIGBUS;
+	ret = do_swap_page(vma, addr, pte);
+	/*
+	 * 6.1 do_swap_page: a write fault on a page nobody else holds frees
+	 * its swap slot (should_try_to_free_swap) and maps it writable; a
+	 * read fault keeps it in the swap cache.
+	 */
+	ptep = pte_lookup(vma->vm_mm, addr);
+	if (ret == VM_FAULT_OK && write && ptep && pte_present(*ptep)) {
+		page = pfn_to_page(m, pte_pfn(*ptep));
+		if (anon_page_reusable(m, page)) {
+			if (PageFlag(page, PG_swapcache) &&
+			    m->swap->swap_map[page->private] == 1)
+				delete_from_swap_cache(m, page);
+			*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
+			SetPageFlag(page, PG_anon_exclusive);
+		}
+	}
+	return ret;
+}
+
+/* do_wp_page: a write to a present, write-protected PTE. */
+static int do_wp_page(struct vm_area_struct *vma, uint64_t addr, unsigned flags, pte_t *ptep, pte_t pte)
 {
 	struct machine *m = vma_machine(vma);
 	struct mm_struct *mm = vma->vm_mm;
-	bool write = flags & FAULT_FLAG_WRITE;
-	pte_t *ptep, pte;
 	struct page *page;
 
-	addr &= ~(PAGE_SIZE - 1);
-	if (write && !(vma->vm_flags & VM_WRITE))
-		return VM_FAULT_SIGSEGV;
-	if (vma->vm_flags & VM_HUGETLB)
-		return hugetlb_fault(vma, addr, flags);
-	ptep = pte_lookup(mm, addr);
-	pte = ptep ? *ptep : 0;
-	if (pte_huge(pte) && write && !(pte & PTE_WRITE)) {
-		int ret = do_huge_pmd_wp_page(vma, addr);
-		if (ret != VM_FAULT_FALLBACK)
-			return ret;
-		/* PTE-mapped now (COW one 4K page), or a file PMD dropped (refault) */
-		ptep = pte_lookup(mm, addr);
-		pte = ptep ? *ptep : 0;
-	}
-	if (pte_none(pte)) {
-		if (vma->vm_file)
-			return do_file_fault(vma, addr, flags);
-		/* a read maps the zero page: 6.1's huge zero page splits the same way on write */
-		if (write && do_huge_pmd_anonymous_page(vma, addr) != VM_FAULT_FALLBACK)
-			return VM_FAULT_OK;
-		if (!write) {
-			set_pte(mm, addr, (m->zero_pfn << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG);
-			return VM_FAULT_OK;
-		}
-		page = new_anon_page(vma, addr);
-		if (!page)
-			return VM_FAULT_OOM;
-		map_page(vma, addr, page, true, true);
-		return VM_FAULT_OK;
-	}
-	if (pte_is_swp(pte)) {
-		if (is_hwpoison_pte(pte))
-			return VM_FAULT_HWPOISON;
-		if (swp_type(pte) == SWP_SWAPFILE) {
-			int ret = do_swap_page(vma, addr, pte);
-			/*
-			 * 6.1 do_swap_page: a write fault on a page nobody else holds frees
-			 * its swap slot (should_try_to_free_swap) and maps it writable; a
-			 * read fault keeps it in the swap cache.
-			 */
-			ptep = pte_lookup(mm, addr);
-			if (ret == VM_FAULT_OK && write && ptep && pte_present(*ptep)) {
-				page = pfn_to_page(m, pte_pfn(*ptep));
-				if (anon_page_reusable(m, page)) {
-					if (PageFlag(page, PG_swapcache) &&
-					    m->swap->swap_map[page->private] == 1)
-						delete_from_swap_cache(m, page);
-					*ptep |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG;
-					SetPageFlag(page, PG_anon_exclusive);
-				}
-			}
-			return ret;
-		}
-		return VM_FAULT_SIGBUS;
-	}
-	/* present */
-	if (!write) {
-		*ptep |= PTE_YOUNG;
-		return VM_FAULT_OK;
-	}
-	if (pte & PTE_WRITE) {
-		*ptep |= PTE_DIRTY | PTE_YOUNG;
-		return VM_FAULT_OK;
-	}
 	if (pte & PTE_DEVMAP) {
 		/* DAX: pfn_mkwrite (shared), or a private copy of the pmem page */
 		if (vma->vm_flags & VM_SHARED)
@@ -281,6 +268,43 @@ static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned
 	return do_wp_copy(vma, addr, page);
 }
 
+static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	bool write = flags & FAULT_FLAG_WRITE;
+	pte_t *ptep, pte;
+
+	addr &= ~(PAGE_SIZE - 1);
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return VM_FAULT_SIGSEGV;
+	if (vma->vm_flags & VM_HUGETLB)
+		return hugetlb_fault(vma, addr, flags);
+	ptep = pte_lookup(mm, addr);
+	pte = ptep ? *ptep : 0;
+	if (pte_huge(pte) && write && !(pte & PTE_WRITE)) {
+		int ret = do_huge_pmd_wp_page(vma, addr);
+		if (ret != VM_FAULT_FALLBACK)
+			return ret;
+		/* PTE-mapped now (COW one 4K page), or a file PMD dropped (refault) */
+		ptep = pte_lookup(mm, addr);
+		pte = ptep ? *ptep : 0;
+	}
+	if (pte_none(pte))
+		return vma->vm_file ? do_file_fault(vma, addr, flags) : do_anonymous_page(vma, addr, write);
+	if (pte_is_swp(pte))
+		return do_swap_fault(vma, addr, pte, write);
+	/* present */
+	if (!write) {
+		*ptep |= PTE_YOUNG;
+		return VM_FAULT_OK;
+	}
+	if (pte & PTE_WRITE) {
+		*ptep |= PTE_DIRTY | PTE_YOUNG;
+		return VM_FAULT_OK;
+	}
+	return do_wp_page(vma, addr, flags, ptep, pte);
+}
+
 /* A fault that found no free page: 6.1 reclaims or OOM-kills inside the allocator. */
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 {
@@ -308,7 +332,10 @@ static void zap_pte(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
 		if ((pte & PTE_DIRTY) && !PageAnon(page))
 			SetPageFlag(compound_head_page(page), PG_dirty);
 		page_remove_rmap(m, page, vma);
+		/* as zap_pte_range: the PTE is cleared under its lock, the page dropped after */
+		pte_clear(vma->vm_mm, addr);
 		put_page(m, page);
+		return;
 	} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
 		swap_entry_free(m, swp_offset(pte));
 	}
@@ -349,14 +376,15 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	}
 }
 
-void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t nr, bool even_cows)
+static void unmap_mapping_locked(struct address_space *mapping, uint64_t start, uint64_t nr,
+				 bool even_cows)
 {
+	struct machine *m = mapping_machine(mapping);
 	int i;
 
 	i_mmap_compact(mapping);
 	for (i = 0; i < mapping->nr_mmap; i++) {
 		struct vm_area_struct *vma = mapping->i_mmap[i];
-		struct machine *m = vma_machine(vma);
 		uint64_t vstart = vma->vm_pgoff, vend = vstart + ((vma->vm_end - vma->vm_start) >> PAGE_SHIFT);
 		uint64_t pg;
 		if (vma->vm_flags & VM_HUGETLB) {
@@ -387,6 +415,14 @@ void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t
 			zap_pte(vma, addr, *p);
 		}
 	}
+}
+
+/* Under i_mmap_lock_write, as unmap_mapping_range: VMAs may not come or go meanwhile. */
+void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t nr, bool even_cows)
+{
+	mf_lock_obj(NULL, mapping, "i_mmap_rwsem");
+	unmap_mapping_locked(mapping, start, nr, even_cows);
+	mf_unlock_obj(NULL, mapping);
 }
 
 /* fork: share private pages copy-on-write; copy swap and hwpoison entries. */
@@ -487,7 +523,7 @@ int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t 
 	return 0;
 }
 
-int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
+static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 {
 	struct machine *m = t->m;
 	struct vm_area_struct *vma = t->mm ? find_vma(t->mm, addr) : NULL;
@@ -538,4 +574,16 @@ int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 		}
 	}
 	return -EFAULT;
+}
+
+/* A CPU access: a fault runs under the mm's mmap_lock (taken for the whole access here). */
+int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
+{
+	void *lock = t->mm;
+	int ret;
+
+	mf_lock_obj(t->m, lock, "mmap_lock");
+	ret = access_locked(t, addr, byte, write);
+	mf_unlock_obj(t->m, lock);
+	return ret;
 }

@@ -136,7 +136,7 @@ void machine_destroy(struct machine *m)
 	free(m->slab_pfns);
 	free(m->trace);
 	free(m->log.buf);
-	free(m->ck_scratch);
+	ck_state_free(m);
 	sparse_destroy(m);
 	free(m);
 }

@@ -153,8 +153,8 @@ static bool vm_enough_memory(const struct machine *m, uint64_t len, unsigned lon
 	return (len >> PAGE_SHIFT) <= commit_limit_pages(m);
 }
 
-long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct file *file,
-	     uint64_t pgoff, bool populate, uint64_t *addr_out)
+static long mmap_locked(struct task_struct *t, uint64_t len, unsigned long vm_flags,
+			struct file *file, uint64_t pgoff, bool populate, uint64_t *addr_out)
 {
 	struct mm_struct *mm = t->mm;
 	struct vm_area_struct *vma;
@@ -163,6 +163,9 @@ long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct
 	if (!mm)
 		return -EINVAL;
 	if (!len || len % PAGE_SIZE)
+		return -EINVAL;
+	/* hugetlb_get_unmapped_area: whole huge pages; hugetlbfs_file_mmap: at a huge-page offset */
+	if ((vm_flags & VM_HUGETLB) && (len % HPAGE_PMD_SIZE || pgoff % HPAGE_PMD_NR))
 		return -EINVAL;
 	if (file && !file_mmap_ok(pgoff, len))
 		return -EOVERFLOW;
@@ -216,7 +219,19 @@ long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct
 	return 0;
 }
 
-int do_munmap(struct task_struct *t, uint64_t start, uint64_t len)
+long do_mmap(struct task_struct *t, uint64_t len, unsigned long vm_flags, struct file *file,
+	     uint64_t pgoff, bool populate, uint64_t *addr_out)
+{
+	void *lock = t->mm;	/* the mm's mmap_lock (a concurrently block may contend it) */
+	long ret;
+
+	mf_lock_obj(t->m, lock, "mmap_lock");
+	ret = mmap_locked(t, len, vm_flags, file, pgoff, populate, addr_out);
+	mf_unlock_obj(t->m, lock);
+	return ret;
+}
+
+static int munmap_locked(struct task_struct *t, uint64_t start, uint64_t len)
 {
 	struct mm_struct *mm = t->mm;
 	struct vm_area_struct **pp, *v;
@@ -237,6 +252,17 @@ int do_munmap(struct task_struct *t, uint64_t start, uint64_t len)
 		pp = &v->vm_next;
 	}
 	return 0;
+}
+
+int do_munmap(struct task_struct *t, uint64_t start, uint64_t len)
+{
+	void *lock = t->mm;
+	int ret;
+
+	mf_lock_obj(t->m, lock, "mmap_lock");
+	ret = munmap_locked(t, start, len);
+	mf_unlock_obj(t->m, lock);
+	return ret;
 }
 
 void mmput(struct machine *m, struct mm_struct *mm)

@@ -146,6 +146,7 @@ void free_pages(struct machine *m, struct page *page, unsigned order)
 {
 	uint64_t pfn = page_to_pfn(m, page), i;
 
+	mf_sched_point(m, MF_SP_ZONE, page_zone(m, page));
 	for (i = 0; i < (1UL << order); i++) {
 		/*
 		 * 6.1 free_pages_prepare stops early for a poisoned page: its stale
@@ -228,6 +229,7 @@ struct page *alloc_pages(struct machine *m, unsigned order)
 
 	if (order >= MAX_ORDER)
 		return NULL;
+	mf_sched_point(m, MF_SP_ZONE, m->zones);
 	for (zi = m->nr_zones - 1; zi >= 0; zi--) {
 		struct zone *z = &m->zones[zi];
 		struct page *page;
@@ -236,7 +238,13 @@ struct page *alloc_pages(struct machine *m, unsigned order)
 		while ((page = rmqueue(m, z, order))) {
 			uint64_t pfn = page_to_pfn(m, page), i;
 			if (block_has_hwpoison(m, page, order)) {
-				/* Give back every good page; the bad ones stay out. */
+				/*
+				 * memfail.soft_offline_order=put_then_poison models the
+				 * pre-2016 kernel, whose check_new_page lost the whole block
+				 * (seed 001); 6.1 gives back every good page.
+				 */
+				if (m->soft_offline_order)
+					continue;
 				for (i = 0; i < (1UL << order); i++)
 					if (!PageFlag(&m->pages[pfn + i], PG_hwpoison))
 						__free_one_page(m, &m->pages[pfn + i], 0);
@@ -296,6 +304,7 @@ void get_page(struct page *page)
 void put_page(struct machine *m, struct page *page)
 {
 	page = compound_head_page(page);
+	mf_sched_point(m, MF_SP_REF, page);
 	if (--page->_refcount == 0) {
 		unsigned order = PageFlag(page, PG_head) ? page->order : 0;
 		if (PageFlag(page, PG_hugetlb)) {

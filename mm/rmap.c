@@ -43,7 +43,9 @@ void anon_vma_link(struct vm_area_struct *vma, struct anon_vma *av)
 {
 	int cap = vma->cap_avc;
 
+	mf_lock_obj(NULL, av, "anon_vma lock");	/* an rmap walk may be reading av->vmas */
 	ARRAY_PUSH(av->vmas, av->nr, av->cap, vma, "anon_vma");
+	mf_unlock_obj(NULL, av);
 	ARRAY_PUSH(vma->avc, vma->nr_avc, vma->cap_avc, av, "anon_vma chain");
 	if (!vma->avc_pos || vma->cap_avc != cap)
 		vma->avc_pos = xrealloc_array(vma->avc_pos, (size_t)vma->cap_avc, sizeof(int), "anon_vma chain");
@@ -81,9 +83,12 @@ void unlink_anon_vmas(struct vm_area_struct *vma)
 
 	for (i = 0; i < vma->nr_avc; i++) {
 		struct anon_vma *av = vma->avc[i];
+
+		mf_lock_obj(NULL, av, "anon_vma lock");
 		av->vmas[vma->avc_pos[i]] = NULL;
 		if (++av->dead * 2 > av->nr)
 			anon_vma_compact(av);
+		mf_unlock_obj(NULL, av);
 		anon_vma_put(av);
 	}
 	free(vma->avc_pos);
@@ -109,17 +114,22 @@ void i_mmap_compact(struct address_space *mapping)
 	mapping->dead_mmap = 0;
 }
 
+/* i_mmap_lock_write: a walk holding the lock may be reading the array (NULL: no machine at hand). */
 void mapping_add_vma(struct address_space *mapping, struct vm_area_struct *vma)
 {
+	mf_lock_obj(NULL, mapping, "i_mmap_rwsem");
 	ARRAY_PUSH(mapping->i_mmap, mapping->nr_mmap, mapping->cap_mmap, vma, "i_mmap");
 	vma->i_mmap_pos = mapping->nr_mmap - 1;
+	mf_unlock_obj(NULL, mapping);
 }
 
 void mapping_del_vma(struct address_space *mapping, struct vm_area_struct *vma)
 {
+	mf_lock_obj(NULL, mapping, "i_mmap_rwsem");
 	mapping->i_mmap[vma->i_mmap_pos] = NULL;
 	if (++mapping->dead_mmap * 2 > mapping->nr_mmap)
 		i_mmap_compact(mapping);
+	mf_unlock_obj(NULL, mapping);
 }
 
 void page_add_anon_rmap(struct page *page, struct vm_area_struct *vma, uint64_t addr)
@@ -182,8 +192,10 @@ void rmap_walk(struct machine *m, struct page *page, rmap_one_fn fn, void *arg)
 		struct anon_vma *av = page_anon_vma(page);
 		/* no anon_vma: a retired page's stale anon bit, nobody maps it */
 		if (av) {
+			mf_lock_obj(m, av, "anon_vma lock");	/* anon_vma_lock_read */
 			anon_vma_compact(av);
 			rmap_walk_vmas(page, av->vmas, av->nr, fn, arg);
+			mf_unlock_obj(m, av);
 		}
 	} else if ((mapping = page_mapping_file(page))) {
 		/* rmap_walk_file: the mapping's VMA list is read under i_mmap_rwsem */
@@ -207,6 +219,9 @@ struct ttu_arg {
 	bool failed;
 };
 
+/* 6.1 include/linux/mm.h: what one FOLL_PIN adds to an order-0 page's refcount */
+#define GUP_PIN_COUNTING_BIAS 1024
+
 static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma, uint64_t addr, void *arg)
 {
 	struct ttu_arg *a = arg;
@@ -228,6 +243,15 @@ static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma, uint
 	} else if (PageAnon(page)) {
 		if (!PageFlag(page, PG_swapcache)) {
 			a->failed = true;	/* nowhere to put anonymous data */
+			return true;
+		}
+		/*
+		 * 6.1 page_try_share_anon_rmap: an exclusive page that may be DMA
+		 * pinned (page_maybe_dma_pinned: GUP_PIN_COUNTING_BIAS references on
+		 * an order-0 page) cannot be shared: the PTE stays, the unmap fails.
+		 */
+		if (PageFlag(page, PG_anon_exclusive) && page->_refcount >= GUP_PIN_COUNTING_BIAS) {
+			a->failed = true;
 			return true;
 		}
 		swap_duplicate(m, page->private);

@@ -58,6 +58,7 @@ void lru_add_drain(struct machine *m)
 	struct pagevec *pv = &m->lru_add_pvec;
 	unsigned i;
 
+	mf_preempt_disable();	/* a per-CPU batch: nobody else sees it half-drained */
 	for (i = 0; i < pv->nr; i++) {
 		struct page *page = &m->pages[pv->pfn[i]];
 		/* The batch held a reference; a page freed meanwhile is only ours now. */
@@ -66,6 +67,7 @@ void lru_add_drain(struct machine *m)
 		put_page(m, page);
 	}
 	pv->nr = 0;
+	mf_preempt_enable();
 }
 
 void lru_cache_add(struct machine *m, struct page *page)

@@ -11,7 +11,7 @@
 #include "memfail/array.h"
 #include "drv.h"
 
-#define CONTINUE (-1)
+#define CONTINUE DRV_CONTINUE
 
 static bool is_task_step(const struct mf_stmt *st)
 {
@@ -39,6 +39,8 @@ static const char *model_only(const struct mf_stmt *st)
 			       "a model-only page reference" : NULL;
 	if (st->op == MF_OP_SYSCTL && !strncmp(st->sysctl_key, "memfail.", 8))
 		return "a memfail.* sysctl";
+	if (st->op == MF_OP_CONCURRENTLY && st->schedule)
+		return "a concurrently schedule";
 	if (mf_op_flags(st->op) & MF_OPF_MODEL_ONLY)
 		return mf_op_name(st->op);
 	if (has_ref(st) && mf_pref_model_only(st->ref.kind))
@@ -337,8 +339,10 @@ static void print_step(struct drv *d, const struct mf_stmt *st, const struct mf_
 	    (res->kind == MF_RES_OK || (res->kind == MF_RES_VALUE && !res->value)))
 		return;
 	tr_step(d, st->line, mf_stmt_canonical(st, text, sizeof(text)), result);
-	for (int i = ol->nlog0; i < d->nlog; i++)
+	/* concurrent contexts: a line belongs to the first step that ends after it */
+	for (int i = ol->nlog0 > d->log_printed ? ol->nlog0 : d->log_printed; i < d->nlog; i++)
 		tr_log(d, d->log[i]);
+	d->log_printed = d->nlog;
 	print_records(d, ol->sig.s, false);
 	print_records(d, ol->killed.s, true);
 	if (ctr[0])
@@ -347,7 +351,7 @@ static void print_step(struct drv *d, const struct mf_stmt *st, const struct mf_
 		tr_oops(d, ol->oops);
 }
 
-static int run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
+int drv_run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *evs)
 {
 	struct mf_result res;
 	struct out_lines ol = { .nlog0 = d->nlog };
@@ -418,8 +422,12 @@ static int run_stmt(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 	int r;
 
 	d->st = st;
+	if (!st->is_expect && st->op == MF_OP_CONCURRENTLY)
+		return drv_run_conc(d, st, evs);
+	if (!st->is_expect && st->op == MF_OP_END_CONCURRENTLY)
+		return CONTINUE;
 	if (!st->is_expect)
-		return run_step(d, st, evs);
+		return drv_run_step(d, st, evs);
 	d->step_task = NULL;
 	r = mf_check_expect(d, st, &msg);
 	if (r > 0)
@@ -492,6 +500,8 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 		d.hwc_base = d.hwc_prev = be->ops->hardware_corrupted_kb(be);
 	for (int i = 0; i < sc->nstmt; i++) {
 		r = run_stmt(&d, &sc->stmt[i], &evs);
+		if (!sc->stmt[i].is_expect && sc->stmt[i].op == MF_OP_CONCURRENTLY)
+			i += sc->stmt[i].nctx;	/* its contexts ran inside it */
 		if (r == MF_FAIL && o->keep_going) {
 			failed = true;
 			continue;

@@ -56,11 +56,18 @@ struct drv {
 	struct failed_mmap *failed;
 	int nlog, caplog;
 	char **log;			/* kept, normalized log lines */
+	int log_printed;		/* lines before it are in the trace already */
 	int win_start, win_end, group_end;
 	bool in_group;
 	uint64_t hwc_base, hwc_prev;
 	bool panicked;
 };
+
+#define DRV_CONTINUE (-1)	/* a statement's outcome when the scenario goes on */
+/* driver.c: run one step (label, exec, events, trace, its expected result). */
+int drv_run_step(struct drv *d, const struct mf_stmt *st, struct mf_events *evs);
+/* concurrent.c: a concurrently block statement and its contexts. */
+int drv_run_conc(struct drv *d, const struct mf_stmt *st, struct mf_events *evs);
 
 /* driver.c: "A has no region h: its mmap at FILE:LINE failed" into msg; false if it did not fail. */
 bool mf_failed_mmap(struct drv *d, const char *task, const char *region, struct sbuf *msg);

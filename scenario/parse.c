@@ -346,14 +346,14 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 			struct mf_stmt st;
 
 			memset(&st, 0, sizeof(st));
-			if (p_statement(&p, &st)) {
+			if (p_statement(&p, &st) || conc_track(&p, &st)) {
 				stmt_free(&st);
 				goto fail;
 			}
 			add_stmt(sc, &cap, &st);
 		}
 	}
-	if (r < 0)
+	if (r < 0 || conc_eof(&p, lx.eof_line, lx.eof_col))
 		goto fail;
 	if (!sc->title) {
 		err->line = lx.eof_line;

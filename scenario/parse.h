@@ -114,6 +114,7 @@ struct pctx {
 	struct mf_scenario *sc;
 	struct symtab sym;
 	bool header;		/* still in the header */
+	int conc_open;		/* index + 1 of an open concurrently statement, 0: none */
 };
 
 struct tok *p_peek(struct pctx *p);

@@ -75,6 +75,10 @@ int p_file_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk);
 int p_task_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk);
 int p_thread_decl(struct pctx *p, struct mf_stmt *st, struct sym_task *tk);
 int p_sysctl_stmt(struct pctx *p, struct mf_stmt *st, struct sym_task *tk);
+int p_conc(struct pctx *p, struct mf_stmt *st, struct sym_task *tk);
+/* parse_conc.c: block structure of each parsed statement, and at end of file. */
+int conc_track(struct pctx *p, const struct mf_stmt *st);
+int conc_eof(struct pctx *p, int line, int col);
 
 /* Per-statement canonical printers (canonical_step.c). */
 void c_none(struct sbuf *b, const struct mf_stmt *st);
@@ -100,5 +104,6 @@ void c_filter(struct sbuf *b, const struct mf_stmt *st);
 void c_drop_caches(struct sbuf *b, const struct mf_stmt *st);
 void c_reflink(struct sbuf *b, const struct mf_stmt *st);
 void c_label(struct sbuf *b, const struct mf_stmt *st);
+void c_conc(struct sbuf *b, const struct mf_stmt *st);
 
 #endif

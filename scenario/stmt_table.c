@@ -72,6 +72,10 @@ const struct stmt_kind stmt_kinds[MF_OP__COUNT] = {
 	[MF_OP_REFLINK] = { "reflink", S, 0, p_reflink, c_reflink,
 			    "reflink FS:SRC FS:DST [SRC_OFFSET LENGTH DST_OFFSET] (pmem files)" },
 	[MF_OP_KSM_SCAN] = { "ksm-scan", S, 0, p_nothing, c_none, "ksm-scan" },
+	[MF_OP_CONCURRENTLY] = { "concurrently", S, 0, p_conc, c_conc,
+				 "concurrently [schedule C|CxN ...] (then 2 or 3 steps, then end)" },
+	[MF_OP_END_CONCURRENTLY] = { "end", S, 0, p_nothing, c_none,
+				     "end (closes a concurrently block)" },
 };
 
 const char *const mf_fs_names[] = { "disk", "tmpfs", "hugetlbfs", "pmem-xfs", "pmem-xfs-normap",

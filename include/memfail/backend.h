@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "memfail/scenario.h"
+#include "memfail/sched_explore.h"
 
 /* Outcome of one statement. */
 enum mf_res_kind {
@@ -96,10 +97,27 @@ struct mf_limits {
 };
 
 struct mf_backend;
+/*
+ * What a back end that can interleave kernel contexts offers a concurrently
+ * block with a schedule (scenario/concurrent.c, docs/explore.md): the model's
+ * scheduling hook (memfail/sched_explore.h) and what the runner saves or
+ * checks around a switch. NULL in a back end's ops: it runs blocks in listed
+ * order only.
+ */
+struct mf_conc_ops {
+	void (*set_hook)(mf_sched_hook_fn fn, void *ctx);
+	void *(*save)(struct mf_backend *be);		/* the running context's task */
+	void (*restore)(struct mf_backend *be, void *saved);
+	uint64_t (*state_hash)(struct mf_backend *be);
+	unsigned long (*lock_losses)(struct mf_backend *be);	/* DAX entry locks lost so far */
+	int (*check)(struct mf_backend *be, char **report);	/* invariant checker: violations */
+};
+
 struct mf_backend_ops {
 	const char *name;	/* "model", "linux" */
 	bool model_only_ok;	/* can run "requires model" scenarios and model-only statements */
 	const struct mf_limits *limits;	/* NULL: none */
+	const struct mf_conc_ops *conc;	/* NULL: concurrently blocks in listed order only */
 
 	/*
 	 * Start a scenario: the machine config and header sysctls. Returns 0, or
@@ -143,6 +161,12 @@ struct mf_backend {
 	void *priv;
 	uint64_t seed;
 	bool check_invariants;	/* model: run the invariant checker after every statement */
+	/*
+	 * model: walk everything after every statement; otherwise check what the
+	 * statement changed, with a full walk after the last statement and every
+	 * 64th check (mf_check_invariants_mode)
+	 */
+	bool check_full;
 };
 
 /* The model back end. */

@@ -60,6 +60,7 @@ struct pmem_device {
 	struct dax_device dax_dev;
 	struct daxfs *fs;		/* mounted filesystem, NULL if none */
 	enum dax_lookup_policy lookup_policy;
+	unsigned long erased_locked;	/* unlocks that found their locked entry replaced */
 	bool warned_associate;		/* WARN_ON_ONCE in dax_associate_entry, once per boot */
 };
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "memfail/backend.h"
+#include "memfail/explore.h"
 #include "memfail/scenario.h"
 
 struct mf_run_opts {
@@ -19,6 +20,7 @@ struct mf_run_opts {
 	bool log;	/* print the back end's full kernel log after each scenario */
 	bool state;	/* call the back end's dump_state after each scenario */
 	FILE *err;	/* parse errors and usage problems; NULL = stderr */
+	struct mf_conc_ctl *conc; /* the explorer drives every concurrently block (explore.h) */
 	const char *kernel; /* run under this kernel profile ("6.12"), not the file's; NULL: the file's */
 	bool keep_going;    /* run on after a failed expectation (memfail diff-kernels) */
 };

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memfail/sched_explore.h"
+
 struct machine;
 struct page;
 struct address_space;
@@ -32,7 +34,30 @@ void unlock_page(struct machine *m, struct page *page);
 bool trylock_page(struct machine *m, struct page *page);
 void i_mmap_lock(struct machine *m, struct address_space *mapping);
 void i_mmap_unlock(struct machine *m, struct address_space *mapping);
+/*
+ * A sleeping lock on any object, for the locks only concurrent contexts need:
+ * a mm's mmap_lock (taken as a mutex: mmap, munmap, the fault path of a user
+ * access), an inode's i_rwsem (write, truncate, hole punch). Without a
+ * scheduler it is a scheduling point and nothing else.
+ */
+void mf_lock_obj(struct machine *m, const void *obj, const char *what);
+void mf_unlock_obj(struct machine *m, const void *obj);
 /* Acquisitions so far, per kind (for tests and front ends; no trace prints them). */
 uint64_t mf_lock_count(struct machine *m, enum mf_lock_kind kind);
+
+/*
+ * No scheduling point between these (the kernel's per-CPU sections: the model
+ * has one LRU add batch where the kernel has one per CPU under a local lock).
+ */
+void mf_preempt_disable(void);
+void mf_preempt_enable(void);
+/*
+ * Sleep until another context made progress (then look again); false when no
+ * scheduler runs contexts, i.e. nobody else could ever release obj.
+ */
+bool mf_sched_wait(struct machine *m, const void *obj);
+/* A scheduling point (m may be NULL). */
+void mf_sched_point(struct machine *m, enum mf_sp what, const void *obj);
+
 
 #endif

@@ -23,6 +23,7 @@ struct kernel_profile;
 struct pmem_device;
 struct sigrecord;
 struct swap_info;
+struct ck_state;
 struct task_struct;
 
 struct hwpoison_filter {
@@ -45,6 +46,10 @@ struct machine {
 	uint8_t *sections;		/* enum section_state per section */
 	uint64_t nr_sections;
 	struct machine *sparse_next;	/* the fault handler's list of machines */
+	/* write tracking for the invariant checker (sparse_track_*) */
+	uint64_t *wp_dirty;		/* a bit per host page of the frame array: written since */
+	bool wp_on;			/* present sections are read-only but for wp_dirty's pages */
+	bool wp_lost;			/* a write went untracked: the next check walks everything */
 	int nr_nodes;
 	struct zone zones[MAX_NR_ZONES];
 	int nr_zones;
@@ -119,8 +124,7 @@ struct machine {
 	struct ksm_state *ksm;		/* mm/ksm.c, allocated on first use */
 	struct thp_state thp;		/* mm/huge_memory.c */
 
-	void *ck_scratch;		/* mm/debug.c: the checker's per-pfn counters, kept across steps */
-	uint64_t ck_scratch_nr;
+	struct ck_state *ck;		/* mm/debug.c: the checker's per-pfn state, kept across steps */
 
 	struct printk_ring log;
 	const struct kernel_profile *profile;	/* the kernel version followed (kernel/profile.c) */
@@ -155,6 +159,17 @@ void sparse_destroy(struct machine *m);
 void sparse_reserve(struct machine *m, uint64_t end);
 void sparse_free_blocks(struct machine *m, struct zone *z);
 uint32_t sparse_boot_next(struct machine *m, uint64_t pfn);
+/*
+ * Write tracking of the frame array, for the checker: sparse_track_start()
+ * write-protects every present section (again: only what was written since)
+ * and clears wp_dirty; the first write to a host page then faults, and the
+ * handler marks the page (and its neighbours) in wp_dirty and makes them
+ * writable. A section backed while tracked stays read-only: it holds what its
+ * state said. If the host refuses a protection change, tracking stops and
+ * wp_lost says so.
+ */
+void sparse_track_start(struct machine *m);
+uint64_t sparse_host_page_frames(void);	/* frames in a host page */
 static inline enum section_state sparse_section_state(const struct machine *m, uint64_t pfn)
 {
 	return (enum section_state)m->sections[pfn / PAGES_PER_SECTION];
@@ -162,6 +177,17 @@ static inline enum section_state sparse_section_state(const struct machine *m, u
 
 /* mm/debug.c: the invariant checker; returns the number of violations. */
 int check_invariants(struct machine *m, FILE *report);
+/*
+ * The same checks of what changed since the previous check_invariants_changed():
+ * frames on host pages written since (sparse_track_*), on free lists or mapped
+ * then or now, and the compound pages and swap-cache slots they belong to;
+ * page tables, free lists, the LRU, the page cache, the hugetlb pool and KSM
+ * are walked whole (they are as big as what is in use, not as the machine).
+ * Every CK_FULL_EVERY-th check, the first, and any after a lost write are full.
+ */
+#define CK_FULL_EVERY 64
+int check_invariants_changed(struct machine *m, FILE *report);
+void ck_state_free(struct machine *m);
 void machine_dump_state(struct machine *m, FILE *out);	/* counters and a page-types-like summary */
 
 #endif

@@ -59,6 +59,12 @@ void soft_offline_resume(struct machine *m);
  * nobody held it and that is on no free list (6.1 loses it until reboot).
  */
 #define MAGIC_UNPOISON_LEAKED 0x554e504cUL
+/*
+ * Model-only page->private marker: a poisoned subpage that a split of its
+ * PMD-mapped THP mapped again by PTE (6.1's remap_page restores the frozen
+ * PMD as PTEs, the poisoned subpage's too): readable, as on 6.1.
+ */
+#define MAGIC_HWPOISON_REMAPPED 0x48575250UL
 
 /* mm/hwpoison-inject.c: debugfs hwpoison/ */
 int hwpoison_inject_corrupt_pfn(struct machine *m, unsigned long pfn);

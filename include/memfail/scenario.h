@@ -87,6 +87,8 @@ enum mf_op {
 	MF_OP_SYNC, MF_OP_DROP_CACHES, MF_OP_RECLAIM, MF_OP_LABEL,
 	MF_OP_REFLINK,		/* reflink SRC DST [SRC_OFF LEN DST_OFF]: FICLONE(RANGE) */
 	MF_OP_KSM_SCAN,		/* ksm-scan: ksmd runs until two full scans are done */
+	/* a concurrently block: the steps up to end run as concurrent contexts */
+	MF_OP_CONCURRENTLY, MF_OP_END_CONCURRENTLY,
 	MF_OP__COUNT
 };
 
@@ -218,6 +220,8 @@ struct mf_stmt {
 	int drop_caches;	 /* DROP_CACHES 1|2|3 */
 	const char *sysctl_key;	 /* SYSCTL, e.g. "vm.memory_failure_early_kill" */
 	const char *sysctl_val;
+	int nctx;		 /* CONCURRENTLY: the steps that follow it, up to its end */
+	const char *schedule;	 /* CONCURRENTLY: "1x4 2 1" or NULL (listed order) */
 
 	/* Out of line (malloc'd): most statements have neither, and a statement
 	 * stays small enough for a million of them. */

@@ -21,8 +21,10 @@ static inline struct machine *mk_machine(uint64_t mib)
 	return m;
 }
 
+/* Consistent by both checks: of what changed since the last ok() (after the first), and whole. */
 static inline void ok(struct machine *m)
 {
+	assert_int_equal(check_invariants_changed(m, stderr), 0);
 	assert_int_equal(check_invariants(m, stderr), 0);
 }
 

@@ -18,11 +18,11 @@
 #include "memfail/fs.h"
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
+#include "../../mm/debug.h"
 
 #define RW (VM_READ | VM_WRITE)
 
-/* The checker reports at least one violation and its text contains want. */
-static void bad(struct machine *m, const char *want)
+static void bad_by(struct machine *m, const char *want, bool full)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -30,11 +30,24 @@ static void bad(struct machine *m, const char *want)
 	int n;
 
 	assert_non_null(f);
-	n = check_invariants(m, f);
+	n = full ? check_invariants(m, f) : check_invariants_changed(m, f);
 	fclose(f);
 	if (n <= 0 || !strstr(text, want))
-		fail_msg("expected a violation '%s', got %d: %s", want, n, text);
+		fail_msg("expected a violation '%s' (%s check), got %d: %s", want, full ? "full" : "changed",
+			 n, text);
 	free(text);
+}
+
+/*
+ * The checker reports at least one violation and its text contains want:
+ * first a check of what changed since the last one (it must be one: no full
+ * walk is due), then a full walk.
+ */
+static void bad(struct machine *m, const char *want)
+{
+	assert_true(m->wp_on && !m->wp_lost && m->ck && m->ck->since_full + 1 < CK_FULL_EVERY);
+	bad_by(m, want, false);
+	bad_by(m, want, true);
 }
 
 /* A machine with one task that wrote one anonymous page; *pfn is that page. */
@@ -186,6 +199,7 @@ static void test_page_cache(void **state)
 
 	(void)state;
 	assert_int_equal(fs_pwrite(f, buf, PAGE_SIZE, 0), PAGE_SIZE);
+	ok(m);	/* a consistent state: what the next check compares with */
 	p = xa_load(&inode->i_data.i_pages, 0);
 	assert_non_null(p);
 	p->index = 9;
@@ -200,6 +214,84 @@ static void test_page_cache(void **state)
 	inode->i_data.nrpages--;
 	ok(m);
 	fput(f);
+	machine_destroy(m);
+}
+
+/*
+ * What the checker compares outside the frame array (a swap-cache slot, a
+ * page-table entry) changes with no frame written: the check of what changed
+ * still finds it.
+ */
+static void test_changed_outside_frames(void **state)
+{
+	struct machine_config cfg = { .memory = 16 << 20, .swap = 1 << 20, .nodes = 1, .seed = 1 };
+	struct machine *m;
+	struct task_struct *t;
+	struct page *q;
+	uint64_t addr, slot;
+	pte_t *pte, was;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(machine_create(&cfg, &m, err, sizeof(err)), 0);
+	t = task_create(m, "A");
+	addr = map(t, PAGE_SIZE, RW);
+	store(t, addr, 0x42);
+	lru_add_drain(m);
+	assert_int_equal(reclaim_page(m, page_at(t, addr)), 0);
+	assert_int_equal(load(t, addr), 0x42);	/* swapped in: in the swap cache */
+	q = page_at(t, addr);
+	assert_true(PageFlag(q, PG_swapcache));
+	slot = q->private;
+	ok(m);
+	ok(m);	/* the second is a check of what changed: tracking is on */
+	m->swap->cache[slot] = NO_PFN;
+	bad(m, "PG_swapcache but the swap cache does not hold it");
+	m->swap->cache[slot] = (uint32_t)page_to_pfn(m, q);
+	ok(m);
+	/* the PTE moves to a free frame: the frame it left is not written, but was mapped */
+	pte = pte_lookup(t->mm, addr);
+	assert_non_null(pte);
+	was = *pte;
+	*pte = ((pte_t)m->zones[0].free_area[0].free_list.head << PTE_PFN_SHIFT) | PTE_PRESENT;
+	bad(m, "mapcount 1 but 0 PTEs map it");
+	*pte = was;
+	ok(m);
+	machine_destroy(m);
+}
+
+/*
+ * A change to a block's head alone shows in the checks of every tail (here:
+ * the head of a 1024-page compound loses its reference, and every page of
+ * it is leaked): the check of what changed reads the whole block, across its
+ * 16 groups of 64 (more than the 8 host pages a write fault opens), and finds
+ * what the full walk finds.
+ */
+static void test_changed_head_reaches_tails(void **state)
+{
+	struct machine *m = mk_machine(16);
+	struct page *head = alloc_pages(m, MAX_ORDER - 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int changed, full;
+
+	(void)state;
+	assert_non_null(head);
+	prep_compound_page(m, head, MAX_ORDER - 1);
+	ok(m);
+	ok(m);
+	head->_refcount = 0;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	changed = check_invariants_changed(m, f);
+	full = check_invariants(m, f);
+	fclose(f);
+	free(text);
+	assert_true(full >= 1 << (MAX_ORDER - 1));
+	assert_int_equal(changed, full);
+	head->_refcount = 1;
+	ok(m);
 	machine_destroy(m);
 }
 
@@ -263,6 +355,8 @@ int main(void)
 		cmocka_unit_test(test_page_tables),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_page_cache),
+		cmocka_unit_test(test_changed_outside_frames),
+		cmocka_unit_test(test_changed_head_reaches_tails),
 		cmocka_unit_test(test_hugetlb),
 		cmocka_unit_test(test_many),
 	};

@@ -17,6 +17,7 @@
 #include "mm_test.h"
 
 #include "memfail/fs.h"
+#include "memfail/huge_mm.h"
 #include "memfail/mm.h"
 #include "memfail/sched.h"
 
@@ -34,6 +35,9 @@ static void test_mmap_args(void **state)
 	(void)state;
 	assert_int_equal(do_mmap(t, 0, RW, NULL, 0, false, &addr), -EINVAL);
 	assert_int_equal(do_mmap(t, PAGE_SIZE + 1, RW, NULL, 0, false, &addr), -EINVAL);
+	/* hugetlb: whole huge pages (hugetlb_get_unmapped_area), a huge-page offset */
+	assert_int_equal(do_mmap(t, PAGE_SIZE, RW | VM_HUGETLB, NULL, 0, false, &addr), -EINVAL);
+	assert_int_equal(do_mmap(t, HPAGE_PMD_SIZE, RW | VM_HUGETLB, NULL, 1, false, &addr), -EINVAL);
 	/* a shared writable mapping needs a file opened for writing */
 	assert_int_equal(do_mmap(t, PAGE_SIZE, RW | VM_SHARED, ro, 0, false, &addr), -EACCES);
 	assert_int_equal(do_mmap(t, PAGE_SIZE, VM_READ | VM_SHARED, ro, 0, false, &addr), 0);

@@ -126,6 +126,76 @@ static void test_i_mmap_lock_points(void **state)
 	machine_destroy(m);
 }
 
+/* Another CPU's isolate_lru_page (compaction, migration) at memory_failure's page-lock point. */
+static void isolate_at_lock(struct machine *m, enum mf_lock_kind kind, const void *obj, bool acquire,
+			    void *ctx)
+{
+	struct page *page = ctx;
+
+	if (kind == MF_LOCK_PAGE && acquire && obj == page && isolate_lru_page(m, page))
+		put_page(m, page);	/* the isolation's own reference is not the point here */
+}
+
+/*
+ * me_unknown: 6.1 memory_failure goes straight to identify_page_state for a
+ * page that is off the LRU once it holds the page lock, and a page that
+ * matches no error_states entry gets the catch-all (a race in the kernel:
+ * madvise's MF_COUNT_INCREASED skips get_hwpoison_page's LRU check).
+ */
+static void test_me_unknown_race(void **state)
+{
+	struct machine *m = mk_machine(16);
+	struct task_struct *t = task_create(m, "A");
+	struct page *p;
+	unsigned long pfn;
+	uint64_t addr;
+
+	(void)state;
+	assert_int_equal(do_mmap(t, PAGE_SIZE, RW, NULL, 0, false, &addr), 0);
+	store(t, addr, 0x5a);
+	p = page_at(t, addr);
+	pfn = page_to_pfn(m, p);
+	drain_log(m);
+	get_page(p);	/* madvise_inject_error's get_user_pages_fast */
+	mf_set_lock_hook(m, isolate_at_lock, p);
+	memory_failure(m, pfn, MF_COUNT_INCREASED | MF_SW_SIMULATED);
+	mf_set_lock_hook(m, NULL, NULL);
+	expect_line(m, "Memory failure: %#lx: Unknown page state", pfn);
+	expect_line(m, "Memory failure: %#lx: recovery action for unknown page: Failed", pfn);
+	machine_destroy(m);
+}
+
+/*
+ * 6.1 hwpoison_user_mappings: a page-cache page without PG_dirty whose
+ * mapping still has a dirty PTE (a store through a writable PTE that raced
+ * with the clearing of PG_dirty) is found dirty by page_mkclean, marked dirty
+ * and handled as a dirty page: no "dropped without side effects" line.
+ */
+static void test_page_mkclean_finds_dirty(void **state)
+{
+	struct machine *m = mk_machine(16);
+	struct task_struct *t = task_create(m, "A");
+	struct inode *inode = fs_create(m, FS_DISK, "f", PAGE_SIZE);
+	struct file *f = fs_open(inode, FMODE_READ | FMODE_WRITE);
+	struct page *p;
+	unsigned long pfn;
+	uint64_t addr;
+
+	(void)state;
+	assert_int_equal(do_mmap(t, PAGE_SIZE, RW | VM_SHARED | VM_MAYSHARE, f, 0, false, &addr), 0);
+	store(t, addr, 0x5a);
+	p = page_at(t, addr);
+	pfn = page_to_pfn(m, p);
+	ClearPageFlag(p, PG_dirty);	/* the race: PG_dirty cleared, the PTE still dirty */
+	assert_true(*pte_lookup(t->mm, addr) & PTE_DIRTY);
+	drain_log(m);
+	assert_int_equal(memory_failure(m, pfn, MF_SW_SIMULATED), 0);
+	expect_line(m, "Memory failure: %#lx: recovery action for dirty LRU page: Recovered", pfn);
+	assert_null(printk_next_line(m, NULL));
+	fput(f);
+	machine_destroy(m);
+}
+
 /* The queue belongs to its machine: another machine's work item does not drain it. */
 static void test_queue_per_machine(void **state)
 {
@@ -161,6 +231,8 @@ int main(void)
 		cmocka_unit_test(test_unhandlable),
 		cmocka_unit_test(test_i_mmap_lock_points),
 		cmocka_unit_test(test_queue_per_machine),
+		cmocka_unit_test(test_me_unknown_race),
+		cmocka_unit_test(test_page_mkclean_finds_dirty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

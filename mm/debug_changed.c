@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The invariant checker's entry points: a full walk (check_invariants), or
+ * a check of what changed since the last check (check_invariants_changed),
+ * which knows what changed from the frame array's write tracking
+ * (mm/sparse.c: the host's page protection, so no write can go unseen) and
+ * from what the last check found (free lists, mappings, the swap cache).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "memfail/array.h"
+#include "memfail/ksm.h"
+#include "memfail/mm.h"
+#include "debug.h"
+
+/*
+ * The per-pfn counters and bitmaps live on the machine and are all zero
+ * between checks: a fresh calloc per step cost a host mmap and its faults,
+ * and clearing only what a check set keeps a large machine's check cheap.
+ * Returns true when the state is new: nothing to compare with, walk it all.
+ */
+static bool ck_state_get(struct ck *c)
+{
+	struct machine *m = c->m;
+	struct ck_state *st = m->ck;
+	bool fresh = !st || st->nr != m->nr_pages;
+
+	if (fresh) {
+		uint64_t words = (m->nr_pages + 63) / 64, todo = (words + 63) / 64;
+		uint64_t *bm;
+
+		ck_state_free(m);
+		st = m->ck = xcalloc(1, sizeof(*st), "the invariant checker");
+		st->nr = m->nr_pages;
+		st->words = words;
+		st->maps = xcalloc(2 * m->nr_pages, sizeof(int32_t), "the invariant checker");
+		st->pmd_slots = st->maps + m->nr_pages;
+		bm = xcalloc(7 * words + todo, sizeof(uint64_t), "the invariant checker");
+		st->seen = bm;
+		st->mapped = bm + words;
+		st->prev_seen = bm + 2 * words;
+		st->prev_mapped = bm + 3 * words;
+		st->lru = bm + 4 * words;
+		st->huge = bm + 5 * words;
+		st->ksm = bm + 6 * words;
+		st->todo = bm + 7 * words;
+	}
+	c->st = st;
+	c->seen = st->seen;
+	c->mapped = st->mapped;
+	c->maps = st->maps;
+	c->pmd_slots = st->pmd_slots;
+	return fresh;
+}
+
+static void ck_state_put(struct ck *c)
+{
+	struct ck_state *st = c->st;
+	uint64_t w;
+
+	for (w = 0; w < st->words; w++) {
+		for (uint64_t bits = c->mapped[w]; bits; bits &= bits - 1) {
+			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			c->maps[pfn] = c->pmd_slots[pfn] = 0;
+		}
+	}
+	memcpy(st->prev_seen, st->seen, st->words * sizeof(uint64_t));
+	memcpy(st->prev_mapped, st->mapped, st->words * sizeof(uint64_t));
+	memset(st->seen, 0, 2 * st->words * sizeof(uint64_t));
+}
+
+void ck_state_free(struct machine *m)
+{
+	if (!m->ck)
+		return;
+	free(m->ck->maps);
+	free(m->ck->seen);
+	free(m->ck->swap_cache);
+	free(m->ck);
+	m->ck = NULL;
+}
+
+static void todo_pfn(struct ck *c, uint64_t pfn)
+{
+	if (pfn < c->m->nr_pages)
+		set_pfn(c->st->todo, pfn / 64);
+}
+
+/* Swap-cache slots that changed: a PG_swapcache frame's check reads its slot. */
+static void changed_swap_slots(struct ck *c)
+{
+	struct swap_info *si = c->m->swap;
+	struct ck_state *st = c->st;
+	uint64_t slot;
+
+	if (!si)
+		return;
+	if (st->swap_nr != si->nr_slots) {
+		st->swap_cache = xrealloc_array(st->swap_cache, si->nr_slots, sizeof(uint32_t),
+						"the invariant checker");
+		memset(st->swap_cache, 0xff, si->nr_slots * sizeof(uint32_t));	/* NO_PFN */
+		st->swap_nr = si->nr_slots;
+	}
+	for (slot = 0; slot < si->nr_slots; slot++) {
+		if (si->cache[slot] == st->swap_cache[slot])
+			continue;
+		if (st->swap_cache[slot] != NO_PFN)
+			todo_pfn(c, st->swap_cache[slot]);
+		if (si->cache[slot] != NO_PFN)
+			todo_pfn(c, si->cache[slot]);
+		st->swap_cache[slot] = si->cache[slot];
+	}
+}
+
+/*
+ * A frame's check reads its block's head (refcount) and a head's reads its
+ * tails (mapcounts): with a group to check go its tails' heads and, while the
+ * next group starts with a tail (of a block that began before it: the same
+ * block), that group.
+ */
+static void todo_blocks(struct ck *c)
+{
+	struct machine *m = c->m;
+	struct ck_state *st = c->st;
+	uint64_t w;
+
+	for (w = 0; w < st->words; w++) {
+		uint64_t pfn, end = (w + 1) * 64 < m->nr_pages ? (w + 1) * 64 : m->nr_pages;
+		if (!test_pfn(st->todo, w) || sparse_section_state(m, w * 64) != SECTION_PRESENT)
+			continue;
+		for (pfn = w * 64; pfn < end; pfn++)
+			if (m->pages[pfn].head_delta && m->pages[pfn].head_delta <= pfn)
+				todo_pfn(c, pfn - m->pages[pfn].head_delta);
+		if (end < m->nr_pages && sparse_section_state(m, end) == SECTION_PRESENT &&
+		    m->pages[end].head_delta && m->pages[end].head_delta <= end)
+			todo_pfn(c, end);
+	}
+}
+
+/*
+ * The frame pass of a check of what changed: a group of 64 pfns is checked
+ * when a host page of its frames was written (wp_dirty), when it is mapped
+ * now or was at the last check, when its free-list bits changed, when a swap
+ * slot naming it changed, or when it shares a block with such a group. The
+ * others would give what the last check found.
+ */
+static void check_changed_pages(struct ck *c)
+{
+	struct machine *m = c->m;
+	struct ck_state *st = c->st;
+	uint64_t w, hp, groups = sparse_host_page_frames() / 64;
+	uint64_t hps = m->nr_sections * PAGES_PER_SECTION / sparse_host_page_frames();
+
+	for (w = 0; w < st->words; w++)
+		if (st->seen[w] != st->prev_seen[w] || st->mapped[w] || st->prev_mapped[w])
+			set_pfn(st->todo, w);
+	for (hp = 0; hp < hps; hp += 64) {
+		for (uint64_t bits = m->wp_dirty[hp / 64]; bits; bits &= bits - 1) {
+			uint64_t page = hp + (uint64_t)__builtin_ctzll(bits);
+			for (w = page * groups; w < (page + 1) * groups; w++)
+				todo_pfn(c, w * 64);
+		}
+	}
+	changed_swap_slots(c);
+	todo_blocks(c);
+	for (w = 0; w < st->words; w++) {
+		uint64_t end = (w + 1) * 64 < m->nr_pages ? (w + 1) * 64 : m->nr_pages;
+		if (!test_pfn(st->todo, w))
+			continue;
+		if (sparse_section_state(m, w * 64) == SECTION_PRESENT)
+			check_frames(c, w * 64, end);
+		else
+			check_untouched_section(c, w * 64, end);
+	}
+	memset(st->todo, 0, (st->words + 63) / 64 * sizeof(uint64_t));
+}
+
+static int run_checks(struct machine *m, FILE *report, bool full)
+{
+	struct ck c = { .m = m, .out = report };
+
+	if (ck_state_get(&c))
+		full = true;
+	check_free_lists(&c);
+	check_page_tables(&c);
+	if (full) {
+		check_pages(&c);
+		changed_swap_slots(&c);	/* brings the copy up to date */
+		memset(c.st->todo, 0, (c.st->words + 63) / 64 * sizeof(uint64_t));
+	} else {
+		check_changed_pages(&c);
+	}
+	check_lru(&c, c.st->nr_lru);
+	check_hstate(&c, c.st->nr_huge);
+	check_page_cache(&c);
+	c.bad += ksm_check(m, report, c.st->nr_ksm);
+	ck_state_put(&c);
+	return c.bad;
+}
+
+int check_invariants(struct machine *m, FILE *report)
+{
+	return run_checks(m, report, true);
+}
+
+int check_invariants_changed(struct machine *m, FILE *report)
+{
+	bool full = !m->wp_on || m->wp_lost || !m->ck || ++m->ck->since_full >= CK_FULL_EVERY;
+	int bad = run_checks(m, report, full);
+
+	if (full)
+		m->ck->since_full = 0;
+	sparse_track_start(m);
+	return bad;
+}
