@@ -113,6 +113,8 @@ function hex(s,    v, i) {
 	m = split(part[3], ev, "|")
 	for (i = 1; i <= m; i++) {
 		split(ev[i], f, " ")
+		# an AR in the workload'\''s own memory (not its test pages) ends it: not compared
+		if (f[1] == "SIG" && f[3] == "AR" && f[4] == "0") continue
 		if (f[1] == "SIG" && !(f[2] in seen)) { seen[f[2]] = 1; obs = obs " " f[2] ":" f[3] }
 		if (f[1] == "FSYNC" && f[3] == 5) fs = 1
 	}

@@ -85,10 +85,16 @@ static uint64_t mark_bad(char *a, int lsb)
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
+	uint64_t pfn = mark_bad(si->si_addr, si->si_addr_lsb);
+
 	(void)sig, (void)uc;
 	wlog("SIG %d %s %#lx\n", getpid(), si->si_code == BUS_MCEERR_AO ? "AO" :
-	     si->si_code == BUS_MCEERR_AR ? "AR" : "other",
-	     (unsigned long)mark_bad(si->si_addr, si->si_addr_lsb));
+	     si->si_code == BUS_MCEERR_AR ? "AR" : "other", (unsigned long)pfn);
+	/* an access to its own memory (tables, stack, libc), not a test page: it cannot go on */
+	if (si->si_code == BUS_MCEERR_AR && !pfn) {
+		wlog("GONE %d\n", getpid());
+		_exit(0);
+	}
 	if (touching)
 		siglongjmp(jb, 1);
 }
