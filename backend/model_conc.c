@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The model's struct mf_conc_ops (backend.h): concurrently blocks run as coroutines. */
+#include "memfail/array.h"
 #include "memfail/sched_explore.h"
 #include "model.h"
 
@@ -28,8 +29,13 @@ static unsigned long conc_losses(struct mf_backend *be)
 	return mf_dax_lock_losses(M(be));
 }
 
+/* A check broken at a scheduling point first, then the whole checker. */
 static int conc_check(struct mf_backend *be, char **report)
 {
+	if (mf_point_violation()) {
+		*report = xstrdup(mf_point_violation(), "a scheduling-point report");
+		return 1;
+	}
 	return mf_check_invariants(M(be), report);
 }
 

@@ -68,11 +68,15 @@ static void read_step(struct mf_machine *m, int tid, int fd, const struct mf_stm
 static void write_step(struct mf_machine *m, int tid, int fd, const struct mf_stmt *st, struct mf_result *res)
 {
 	uint8_t *buf = xmalloc(st->size, "writing a file");
-	uint64_t i;
+	uint64_t i, n;
 
-	for (i = 0; i < st->size; i++)
-		buf[i] = st->pat.kind == MF_PAT_BYTE ? st->pat.byte :
-			 (uint8_t)(((st->offset + i) / MF_PAGE_SIZE) + 1);
+	/* one memset per page: a byte pattern, or each page's index + 1 */
+	for (i = 0; i < st->size; i += n) {
+		n = MF_PAGE_SIZE - (st->offset + i) % MF_PAGE_SIZE;
+		n = n < st->size - i ? n : st->size - i;
+		memset(buf + i, st->pat.kind == MF_PAT_BYTE ? st->pat.byte :
+		       (uint8_t)(((st->offset + i) / MF_PAGE_SIZE) + 1), n);
+	}
 	mb_set_errno(res, mf_pwrite(m, tid, fd, buf, st->size, st->offset), true);
 	free(buf);
 }

@@ -3,15 +3,14 @@
  * Two PNGs drawn with cairo: PREFIX-outcomes.png, the main outcomes per
  * 1,000 machine-years for each policy with their 95% intervals, and
  * PREFIX-timeline.png, the CE -> offline -> UE story of the first stored trial
- * that had an uncorrectable error, one lane per policy.
+ * that had an uncorrectable error, one lane per policy. cairo is loaded when
+ * they are drawn (memfail/cairo_dl.h).
  */
 #include <math.h>
 #include <string.h>
 
-#include <cairo.h>
-#include <fontconfig/fontconfig.h>
-
 #include "memfail/array.h"
+#include "memfail/cairo_dl.h"
 #include "internal.h"
 
 #define W 900
@@ -24,35 +23,35 @@ static const double pal[][3] = {
 
 static void text(cairo_t *cr, double x, double y, double size, const char *s)
 {
-	cairo_set_font_size(cr, size);
-	cairo_move_to(cr, x, y);
-	cairo_show_text(cr, s);
+	mf_cx.set_font_size(cr, size);
+	mf_cx.move_to(cr, x, y);
+	mf_cx.show_text(cr, s);
 }
 
 static cairo_t *canvas(cairo_surface_t **sf, const char *title)
 {
 	cairo_t *cr;
 
-	*sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
-	cr = cairo_create(*sf);
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	cairo_set_source_rgb(cr, 0, 0, 0);
-	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+	*sf = mf_cx.image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+	cr = mf_cx.create(*sf);
+	mf_cx.set_source_rgb(cr, 1, 1, 1);
+	mf_cx.paint(cr);
+	mf_cx.set_source_rgb(cr, 0, 0, 0);
+	mf_cx.select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
 	text(cr, 20, 28, 16, title);
-	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-			       CAIRO_FONT_WEIGHT_NORMAL);
+	mf_cx.select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+			          CAIRO_FONT_WEIGHT_NORMAL);
 	return cr;
 }
 
 static int save(cairo_t *cr, cairo_surface_t *sf, const char *path, char *err, size_t errlen)
 {
-	cairo_status_t st = cairo_surface_write_to_png(sf, path);
+	cairo_status_t st = mf_cx.surface_write_to_png(sf, path);
 
-	cairo_destroy(cr);
-	cairo_surface_destroy(sf);
+	mf_cx.destroy(cr);
+	mf_cx.surface_destroy(sf);
 	if (st != CAIRO_STATUS_SUCCESS) {
-		snprintf(err, errlen, "%s: %s", path, cairo_status_to_string(st));
+		snprintf(err, errlen, "%s: %s", path, mf_cx.status_to_string(st));
 		return -1;
 	}
 	return 0;
@@ -69,15 +68,15 @@ static void bar_group(cairo_t *cr, const struct cp_campaign *c, const struct cp_
 		const double *col = pal[p % ARRAY_SIZE(pal)];
 
 		cp_stat_of(c, res, p, fi, &s);
-		cairo_set_source_rgb(cr, col[0], col[1], col[2]);
-		cairo_rectangle(cr, x, y0 - hgt * s.mean / ymax, bw * 0.9, hgt * s.mean / ymax);
-		cairo_fill(cr);
-		cairo_set_source_rgb(cr, 0, 0, 0);
-		cairo_move_to(cr, x + bw * 0.45, y0 - hgt * s.lo / ymax);
-		cairo_line_to(cr, x + bw * 0.45, y0 - hgt * s.hi / ymax);
-		cairo_stroke(cr);
+		mf_cx.set_source_rgb(cr, col[0], col[1], col[2]);
+		mf_cx.rectangle(cr, x, y0 - hgt * s.mean / ymax, bw * 0.9, hgt * s.mean / ymax);
+		mf_cx.fill(cr);
+		mf_cx.set_source_rgb(cr, 0, 0, 0);
+		mf_cx.move_to(cr, x + bw * 0.45, y0 - hgt * s.lo / ymax);
+		mf_cx.line_to(cr, x + bw * 0.45, y0 - hgt * s.hi / ymax);
+		mf_cx.stroke(cr);
 	}
-	cairo_set_source_rgb(cr, 0, 0, 0);
+	mf_cx.set_source_rgb(cr, 0, 0, 0);
 	text(cr, x0 + gw * 0.3, y0 + 18, 13, cp_outcome_name[fi]);
 }
 
@@ -97,24 +96,24 @@ static int outcomes(const struct cp_campaign *c, const struct cp_results *res, c
 			ymax = fmax(ymax, s.hi);
 		}
 	ymax = ymax > 0 ? ymax * 1.1 : 1;
-	cairo_set_line_width(cr, 1.5);
+	mf_cx.set_line_width(cr, 1.5);
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		bar_group(cr, c, res, fields[i], 80 + gw * (double)i, gw, ymax);
-	cairo_set_source_rgb(cr, 0, 0, 0);
-	cairo_move_to(cr, 78, 60);
-	cairo_line_to(cr, 78, H - 60);
-	cairo_line_to(cr, W - 20, H - 60);
-	cairo_stroke(cr);
+	mf_cx.set_source_rgb(cr, 0, 0, 0);
+	mf_cx.move_to(cr, 78, 60);
+	mf_cx.line_to(cr, 78, H - 60);
+	mf_cx.line_to(cr, W - 20, H - 60);
+	mf_cx.stroke(cr);
 	snprintf(buf, sizeof(buf), "%.3g", ymax);
 	text(cr, 20, 66, 12, buf);
 	text(cr, 60, H - 56, 12, "0");
 	for (size_t p = 0; p < c->npolicies; p++) {
 		const double *col = pal[p % ARRAY_SIZE(pal)];
 
-		cairo_set_source_rgb(cr, col[0], col[1], col[2]);
-		cairo_rectangle(cr, 100 + 150 * (double)p, H - 28, 12, 12);
-		cairo_fill(cr);
-		cairo_set_source_rgb(cr, 0, 0, 0);
+		mf_cx.set_source_rgb(cr, col[0], col[1], col[2]);
+		mf_cx.rectangle(cr, 100 + 150 * (double)p, H - 28, 12, 12);
+		mf_cx.fill(cr);
+		mf_cx.set_source_rgb(cr, 0, 0, 0);
 		text(cr, 116 + 150 * (double)p, H - 18, 13, c->policies[p].name);
 	}
 	return save(cr, sf, path, err, errlen);
@@ -145,29 +144,29 @@ static void mark(cairo_t *cr, const struct cp_event *e, double x, double y)
 {
 	switch (e->kind) {
 	case CP_EV_CE:
-		cairo_set_source_rgba(cr, 0.4, 0.4, 0.4, 0.5);
-		cairo_rectangle(cr, x, y - 8, 1, 16);
-		cairo_fill(cr);
+		mf_cx.set_source_rgba(cr, 0.4, 0.4, 0.4, 0.5);
+		mf_cx.rectangle(cr, x, y - 8, 1, 16);
+		mf_cx.fill(cr);
 		break;
 	case CP_EV_OFFLINE:
-		cairo_set_source_rgb(cr, e->result ? 0.9 : 0.2, e->result ? 0.6 : 0.65, 0.2);
-		cairo_move_to(cr, x, y - 16);
-		cairo_line_to(cr, x - 5, y - 24);
-		cairo_line_to(cr, x + 5, y - 24);
-		cairo_fill(cr);
+		mf_cx.set_source_rgb(cr, e->result ? 0.9 : 0.2, e->result ? 0.6 : 0.65, 0.2);
+		mf_cx.move_to(cr, x, y - 16);
+		mf_cx.line_to(cr, x - 5, y - 24);
+		mf_cx.line_to(cr, x + 5, y - 24);
+		mf_cx.fill(cr);
 		break;
 	case CP_EV_UE:
-		cairo_set_source_rgb(cr, 0.85, 0.1, 0.1);
-		cairo_arc(cr, x, y + 18, 5, 0, 2 * M_PI);
+		mf_cx.set_source_rgb(cr, 0.85, 0.1, 0.1);
+		mf_cx.arc(cr, x, y + 18, 5, 0, 2 * M_PI);
 		if (e->result == 1)	/* avoided: the page was offlined */
-			cairo_stroke(cr);
+			mf_cx.stroke(cr);
 		else
-			cairo_fill(cr);
+			mf_cx.fill(cr);
 		break;
 	default:			/* a kill or a crash */
-		cairo_set_source_rgb(cr, 0, 0, 0);
-		cairo_rectangle(cr, x - 2, y + 26, e->kind == CP_EV_CRASH ? 6 : 3, 10);
-		cairo_fill(cr);
+		mf_cx.set_source_rgb(cr, 0, 0, 0);
+		mf_cx.rectangle(cr, x - 2, y + 26, e->kind == CP_EV_CRASH ? 6 : 3, 10);
+		mf_cx.fill(cr);
 		break;
 	}
 }
@@ -190,12 +189,12 @@ static int timeline(const struct cp_campaign *c, const struct cp_results *res, c
 	for (size_t p = 0; p < c->npolicies; p++) {
 		double y = 90 + lane * ((double)p + 0.4);
 
-		cairo_set_source_rgb(cr, 0, 0, 0);
+		mf_cx.set_source_rgb(cr, 0, 0, 0);
 		text(cr, 10, y + 4, 12, c->policies[p].name);
-		cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
-		cairo_move_to(cr, 110, y);
-		cairo_line_to(cr, W - 20, y);
-		cairo_stroke(cr);
+		mf_cx.set_source_rgb(cr, 0.8, 0.8, 0.8);
+		mf_cx.move_to(cr, 110, y);
+		mf_cx.line_to(cr, W - 20, y);
+		mf_cx.stroke(cr);
 	}
 	for (size_t i = 0; i < res->nevents; i++) {
 		const struct cp_event *e = &res->events[i];
@@ -204,7 +203,7 @@ static int timeline(const struct cp_campaign *c, const struct cp_results *res, c
 			mark(cr, e, 110 + (W - 130) * e->t_h / hours,
 			     90 + lane * ((double)e->policy + 0.4));
 	}
-	cairo_set_source_rgb(cr, 0, 0, 0);
+	mf_cx.set_source_rgb(cr, 0, 0, 0);
 	snprintf(buf, sizeof(buf), "0 .. %.0f days", hours / 24);
 	text(cr, 110, H - 20, 12, buf);
 	return save(cr, sf, path, err, errlen);
@@ -215,6 +214,8 @@ int cp_plot(const struct cp_campaign *c, const struct cp_results *res, const cha
 {
 	char path[512];
 
+	if (mf_cairo_load("--plot", err, errlen))
+		return -1;
 	snprintf(path, sizeof(path), "%s-outcomes.png", prefix);
 	if (outcomes(c, res, path, err, errlen))
 		return -1;
@@ -222,7 +223,7 @@ int cp_plot(const struct cp_campaign *c, const struct cp_results *res, const cha
 	if (timeline(c, res, path, err, errlen))
 		return -1;
 	/* give back the font caches cairo's text filled (leak checkers see them otherwise) */
-	cairo_debug_reset_static_data();
-	FcFini();
+	mf_cx.debug_reset_static_data();
+	mf_cx.FcFini();
 	return 0;
 }

@@ -40,7 +40,7 @@ static const struct {
 } help[] = {
 	{ "run",
 	  "memfail run [-q] [--json] [--check-invariants[=full]|--no-check-invariants]\n"
-	  "            [--log] [--state] [--kernel 6.1|6.12] FILE...\n"
+	  "            [--log] [--state] [--kernel 6.1|6.12] [--tap] FILE...\n"
 	  "  Run scenarios on the model and print the normalized trace. FILE is a\n"
 	  "  regular file or a pipe of at most 64 MiB; - is standard input.\n"
 	  "  -q, --quiet        print only failures and errors\n"
@@ -51,7 +51,8 @@ static const struct {
 	  "                     after every statement; --no-check-invariants: off)\n"
 	  "  --log              print the full kernel log after each scenario\n"
 	  "  --state            print a page-types-like summary after each scenario\n"
-	  "  --kernel K         follow kernel profile K (6.1 or 6.12), whatever the files say\n"
+	  "  --kernel K         follow kernel profile K (6.1 or 6.12) and its expectations\n"
+	  "  --tap              TAP 13 as kselftest prints it (traces as \"# \" lines)\n"
 	  "  Exit: 0 every expectation held, 1 a failed expectation, a run-time error or\n"
 	  "  an error writing the trace, 2 a usage, parse or static error (nothing runs),\n"
 	  "  77 every scenario skipped.\n" },
@@ -65,14 +66,17 @@ static const struct {
 		   "  Parse and statically check scenarios; run nothing. Exit 0 or 2.\n"
 		   "  --json             each error one JSON object\n" },
 	{ "language",
-	  "A scenario: header (scenario \"TITLE\", kernel 6.1, machine, sysctl, requires\n"
-	  "model), declarations (file, task, thread), task steps (TASK: OP ...), system\n"
-	  "steps and expect statements. `man memfail` and docs/scenario-language.md tell\n"
-	  "the whole language. Example:\n\n"
+	  "A scenario: header (scenario \"TITLE\", kernel 6.1 6.12, machine, sysctl,\n"
+	  "requires model), declarations (file, task, thread), task steps (TASK: OP ...),\n"
+	  "system steps and expect statements; where the kernels differ, =>@6.12 RESULT,\n"
+	  "expect@6.12 ..., @6.1 STEP (and ';' between statements of a line).\n"
+	  "`man memfail` and docs/scenario-language.md tell the whole language. Example:\n\n"
 	  "  scenario \"anon page, late kill\"\n"
+	  "  kernel 6.1 6.12\n"
 	  "  task A\n"
 	  "  A: mmap buf anon private 16K fill=index\n"
 	  "  A: madvise buf+0 4K hwpoison as P => 0\n"
+	  "  expect@6.1 A signals none ; expect@6.12 A signals SIGBUS AR addr=buf+0x0 lsb=12\n"
 	  "  A: load buf+0x123 => SIGBUS AR addr=buf+0x123 lsb=12\n"
 	  "  expect page P hwpoison\n"
 	  "  expect hardware-corrupted +4K\n" },
@@ -128,6 +132,7 @@ static int parse_opts(int argc, char **argv, bool run, struct mf_run_opts *o, st
 		{ "log", no_argument, NULL, 'l' },
 		{ "state", no_argument, NULL, 'S' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "tap", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option check_lo[] = {
@@ -143,6 +148,7 @@ static int parse_opts(int argc, char **argv, bool run, struct mf_run_opts *o, st
 		case 'j': o->json = true; break;
 		case 'l': o->log = true; break;
 		case 'S': o->state = true; break;
+		case 't': o->tap = true; break;
 		case 'c':
 			if (optarg && strcmp(optarg, "full")) {
 				fprintf(stderr, "memfail run: --check-invariants takes =full or nothing\n");

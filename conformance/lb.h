@@ -142,7 +142,7 @@ struct lb {
 	uint64_t *poison;
 	bool tmpfs_mounted, huge_mounted, swap_on;
 	char last_name[2 * MF_NAME_MAX + 2];
-	bool in_oops, oops_told;	/* inside an oops report; its marker printed */
+	bool in_oops, oops_told;	/* inside an oops report; its MF_EV_OOPS sent */
 	char oops[64];			/* the function an oops named ("" none) */
 };
 
@@ -201,7 +201,7 @@ bool lb_in_vm(void);
 
 /* lb_oops.c: a kernel oops in the guest's log */
 bool lb_oops_scan(struct lb *lb, const char *text);	/* true: a line of an oops report */
-void lb_oops_report(struct lb *lb);
+void lb_oops_report(struct lb *lb, struct mf_events *evs);
 bool lb_oops_blocks(const struct lb *lb, const struct mf_stmt *st, struct mf_result *res);
 bool lb_tainted_by_oops(void);
 

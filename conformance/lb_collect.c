@@ -121,7 +121,7 @@ void lb_collect(struct lb *lb, const struct mf_stmt *st, struct mf_result *res,
 		mf_events_push(&late, &e);
 	}
 	lb_kmsg_drain(lb, evs);
-	lb_oops_report(lb);
+	lb_oops_report(lb, evs);
 	sort_by_sendlog(evs, &late);
 	for (int i = 0; i < late.n; i++)
 		mf_events_push(evs, &late.ev[i]);

@@ -49,16 +49,17 @@ bool lb_oops_scan(struct lb *lb, const char *text)
 	return true;
 }
 
-/* The driver prints a step after its events are collected: this marker comes
- * first, and conformance/run.sh turns it into "  oops FUNCTION" at the end of
- * that step's lines. */
-void lb_oops_report(struct lb *lb)
+/* The oops as the step's MF_EV_OOPS event, once: the driver prints "  oops FUNCTION"
+ * after the step's lines, as for the model's 6.12 profile. */
+void lb_oops_report(struct lb *lb, struct mf_events *evs)
 {
+	struct mf_event e = { .kind = MF_EV_OOPS };
+
 	if (!lb->oops[0] || lb->oops_told)
 		return;
 	lb->oops_told = true;
-	printf("@@MF-OOPS %s@@\n", lb->oops);
-	fflush(stdout);
+	snprintf(e.text, sizeof(e.text), "%s", lb->oops);
+	mf_events_push(evs, &e);
 }
 
 bool lb_oops_blocks(const struct lb *lb, const struct mf_stmt *st, struct mf_result *res)

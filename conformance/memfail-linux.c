@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--raw"))
 			raw = true;
 		else if (!strcmp(argv[i], "--kernel") && i + 1 < argc)
-			lb_kernel = argv[++i];
+			o.kernel = lb_kernel = argv[++i];	/* and its expectations */
 		else if (!strcmp(argv[i], "--i-know-this-poisons-real-memory"))
 			force = true;
 		else if (!strcmp(argv[i], "--"))

@@ -147,10 +147,7 @@ void *dax_grab_mapping_entry(struct address_space *mapping, uint64_t index, unsi
 		return dax_lock_entry(xa, index, entry);
 	entry = dax_make_entry(0, DAX_EMPTY | DAX_LOCKED | (order ? DAX_PMD : 0));
 	/* Stores over the whole range: any smaller entry there goes, locked or not. */
-	if (xa_store_order(xa, base, order, entry)) {
-		*status = -ENOMEM;
-		return NULL;
-	}
+	xa_store_order(xa, base, order, entry);
 	return entry;
 }
 
@@ -210,7 +207,7 @@ static int dax_pmd_fault(struct vm_area_struct *vma, uint64_t addr, uint64_t pgo
 		return FALLBACK;
 	if (ptep && (*ptep & PTE_DEVMAP_PMD)) {
 		/* write to a read-only PMD: keep it unless the extent is shared */
-		if (daxfs_iomap_pmd(inode, index) == NO_PFN) {
+		if (daxfs_iomap_pmd(inode, index) == NO_PFN || daxfs_is_shared(inode, index)) {
 			dax_zap_pmd(vma, addr, *ptep);
 			return FALLBACK;
 		}

@@ -52,7 +52,7 @@ static struct daxfs *FS(struct machine *m)
 static struct daxfs_inode *DI(struct inode *inode)
 {
 	if (!inode->i_private)
-		inode->i_private = calloc(1, sizeof(struct daxfs_inode));
+		inode->i_private = xcalloc(1, sizeof(struct daxfs_inode), "a DAX inode's block map");
 	return inode->i_private;
 }
 
@@ -458,9 +458,7 @@ static int xfs_notify_failure(struct dax_device *dax_dev, uint64_t offset, uint6
 		for (n = 0; at + n < fs->nrmap && fs->rmap[at + n].block == block; n++)
 			;
 		/* the walk may not change the tree, but copy so kills cannot disturb it */
-		recs = malloc((n ? n : 1) * sizeof(*recs));
-		if (!recs)
-			return -ENOMEM;
+		recs = xrealloc_array(NULL, n ? n : 1, sizeof(*recs), "walking the DAX reverse map");
 		memcpy(recs, &fs->rmap[at], n * sizeof(*recs));
 		for (i = 0; i < n && !error; i++) {
 			struct inode *inode;
@@ -496,14 +494,9 @@ int daxfs_mount(struct machine *m, enum daxfs_kind kind)
 
 	if (!pmem || pmem->fs || pmem->nr_pages <= META_BLOCKS)
 		return -EINVAL;
-	fs = calloc(1, sizeof(*fs));
-	if (!fs || !(fs->refcnt = calloc(pmem->nr_pages, sizeof(*fs->refcnt))) ||
-	    !(fs->busy = calloc(pmem->nr_pages, 1))) {
-		if (fs)
-			free(fs->refcnt);
-		free(fs);
-		return -ENOMEM;
-	}
+	fs = xcalloc(1, sizeof(*fs), "mounting a DAX filesystem");
+	fs->refcnt = xcalloc(pmem->nr_pages, sizeof(*fs->refcnt), "mounting a DAX filesystem");
+	fs->busy = xcalloc(pmem->nr_pages, 1, "mounting a DAX filesystem");
 	fs->m = m;
 	fs->pmem = pmem;
 	fs->kind = kind;

@@ -46,9 +46,7 @@ struct inode *fs_create(struct machine *m, enum fs_type type, const char *name, 
 	if (fs_lookup(m, type, name))
 		return NULL;
 	ARRAY_GROW(m->inodes, m->nr_inodes, m->cap_inodes, "creating an inode");
-	inode = calloc(1, sizeof(*inode));
-	if (!inode)
-		return NULL;
+	inode = xcalloc(1, sizeof(*inode), "creating an inode");
 	inode->i_ino = ++m->next_ino;
 	inode->i_sb = sb;
 	inode->regular = type != FS_BDEV;
@@ -81,9 +79,7 @@ struct file *fs_open(struct inode *inode, unsigned mode)
 
 	if (!inode || !mode || (mode & ~(FMODE_READ | FMODE_WRITE)))
 		return NULL;
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return NULL;
+	f = xcalloc(1, sizeof(*f), "opening a file");
 	f->f_inode = inode;
 	f->f_mode = mode;
 	/* An error nobody has seen yet is reported to this file too. */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "memfail/array.h"
 #include "memfail/fs.h"
 #include "memfail/mm.h"
 #include "memfail/pipe.h"
@@ -21,15 +22,9 @@ struct pipe_inode_info {
 
 struct file *create_pipe_file(struct machine *m)
 {
-	struct file *f = calloc(1, sizeof(*f));
+	struct file *f = xcalloc(1, sizeof(*f), "making a pipe");
 
-	if (!f)
-		return NULL;
-	f->f_pipe = calloc(1, sizeof(*f->f_pipe));
-	if (!f->f_pipe) {
-		free(f);
-		return NULL;
-	}
+	f->f_pipe = xcalloc(1, sizeof(*f->f_pipe), "making a pipe");
 	f->f_pipe->m = m;
 	f->f_mode = FMODE_READ | FMODE_WRITE;
 	f->f_count = 1;

@@ -60,9 +60,7 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 	if (off >= inode->i_size || !len)
 		return 0;
 	if (len > inode->i_size - off)
-		len = inode->i_size - off;
-	if (len > LONG_MAX)
-		len = LONG_MAX;
+		len = inode->i_size - off;	/* i_size <= MAX_LFS_FILESIZE: len fits a long */
 	while (done < len) {
 		uint64_t pos = off + done, poff = pos & (PAGE_SIZE - 1);
 		uint64_t n = PAGE_SIZE - poff;
@@ -123,8 +121,7 @@ static long pwrite_locked(struct file *f, const void *buf, uint64_t len, uint64_
 		return -EINVAL;	/* rw_verify_area: pos + count overflows loff_t */
 	if (!len)
 		return 0;
-	if (len > LONG_MAX)
-		len = LONG_MAX;
+	/* len <= MAX_LFS_FILESIZE == LONG_MAX from here: the count fits the result */
 	if (IS_DAX(inode))
 		return daxfs_write(f, buf, len, off);	/* straight to pmem */
 	while (done < len) {

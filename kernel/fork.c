@@ -19,10 +19,8 @@ static void add_thread(struct machine *m, struct signal_struct *sig, struct task
 
 static struct task_struct *alloc_task(struct machine *m, const char *comm)
 {
-	struct task_struct *t = calloc(1, sizeof(*t));
+	struct task_struct *t = xcalloc(1, sizeof(*t), "allocating a task");
 
-	if (!t)
-		return NULL;
 	t->pid = m->next_pid++;
 	t->m = m;
 	strncpy(t->comm, comm, TASK_COMM_LEN - 1);
@@ -43,20 +41,11 @@ struct task_struct *task_create(struct machine *m, const char *comm)
 {
 	struct task_struct *t = alloc_task(m, comm);
 
-	if (!t)
-		return NULL;
 	t->tgid = t->pid;
 	t->group_leader = t;
-	t->signal = calloc(1, sizeof(*t->signal));
-	t->files = calloc(1, sizeof(*t->files));
+	t->signal = xcalloc(1, sizeof(*t->signal), "allocating a signal_struct");
+	t->files = xcalloc(1, sizeof(*t->files), "allocating a files_struct");
 	t->mm = mm_alloc();
-	if (!t->signal || !t->files || !t->mm) {
-		free(t->signal);
-		free(t->files);
-		free(t->mm);
-		free(t);
-		return NULL;
-	}
 	add_thread(m, t->signal, t);
 	t->mm->owner = t;
 	t->signal->seq = m->next_seq++;
@@ -71,16 +60,12 @@ struct task_struct *task_fork(struct task_struct *parent, const char *comm)
 	struct task_struct *c = task_create(m, comm);
 	int i;
 
-	if (!c)
-		return NULL;
 	c->flags = parent->flags;
 	c->signal->sigbus = parent->signal->sigbus;
-	if (dup_mmap(c->mm, parent->mm, c)) {
-		do_exit_group(c, 0, 0);
-		return NULL;
-	}
+	dup_mmap(c->mm, parent->mm, c);
 	if (parent->files->nr) {
-		c->files->fd = calloc((size_t)parent->files->nr, sizeof(struct file *));
+		c->files->fd = xcalloc((size_t)parent->files->nr, sizeof(struct file *),
+				       "copying a file table");
 		c->files->nr = parent->files->nr;
 		for (i = 0; i < parent->files->nr; i++) {
 			c->files->fd[i] = parent->files->fd[i];
@@ -96,8 +81,6 @@ struct task_struct *thread_create(struct task_struct *leader, const char *comm)
 	struct machine *m = leader->m;
 	struct task_struct *t = alloc_task(m, comm);
 
-	if (!t)
-		return NULL;
 	t->tgid = leader->tgid;
 	t->group_leader = leader;
 	t->signal = leader->signal;

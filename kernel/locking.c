@@ -5,6 +5,7 @@
 
 #include "memfail/locking.h"
 #include "memfail/mm.h"
+#include "memfail/sched_explore.h"
 
 static mf_sched_hook_fn sched_hook;
 static void *sched_hook_ctx;
@@ -24,6 +25,8 @@ void mf_set_sched_hook(mf_sched_hook_fn fn, void *ctx)
 {
 	sched_hook = fn;
 	sched_hook_ctx = ctx;
+	if (fn)
+		mf_point_reset();
 	nheld = 0;	/* a run that ended in a deadlock left its holders here */
 }
 
@@ -39,8 +42,10 @@ void mf_preempt_enable(void)
 
 void mf_sched_point(struct machine *m, enum mf_sp what, const void *obj)
 {
-	if (sched_hook && !preempt_count)
+	if (sched_hook && !preempt_count) {
+		mf_point_check(m);
 		sched_hook(m, what, obj, sched_hook_ctx);
+	}
 }
 
 bool mf_sched_active(void)

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Kernel profiles: one per modelled kernel version (include/memfail/profile.h). */
 #include <stddef.h>
-#include <string.h>
 
 #include "memfail/array.h"
 #include "memfail/memfail.h"
 #include "memfail/profile.h"
 
 static const struct kernel_profile profiles[] = {
-	{ .id = MF_KERNEL_6_1, .release = "6.1", .mlock_large_on_map = true },
+	{ .id = MF_KERNEL_6_1, .release = "6.1", .mlock_large_on_map = true, .lru_batch = 15 },
 	{
 		.id = MF_KERNEL_6_12,
 		.release = "6.12",
@@ -29,6 +28,7 @@ static const struct kernel_profile profiles[] = {
 		.collapse_pmd_none_installs = true,
 		.dax_shared_lock_oops = true,
 		.pgp_names_612 = true,
+		.lru_batch = 31,
 		.unmap_failed_sigbus = true,
 	},
 };
@@ -39,16 +39,6 @@ const struct kernel_profile *kernel_profile_get(int id)
 
 	for (i = 0; i < ARRAY_SIZE(profiles); i++)
 		if (profiles[i].id == id)
-			return &profiles[i];
-	return NULL;
-}
-
-const struct kernel_profile *kernel_profile_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(profiles); i++)
-		if (!strcmp(profiles[i].release, name))
 			return &profiles[i];
 	return NULL;
 }

@@ -6,8 +6,6 @@
  * own signal at once). The default action kills the whole thread group.
  */
 #include <errno.h>
-#include <stdlib.h>
-
 #include "memfail/array.h"
 #include "memfail/mm.h"
 

@@ -72,8 +72,6 @@ static int fill_file(struct machine *m, struct inode *inode, const struct mf_fil
 	uint64_t off;
 	long ret = 0;
 
-	if (!f)
-		mf_oom("opening a new file");
 	for (off = 0; init->state != MF_FILE_INIT_HOLE && off < init->size && ret >= 0; off += PAGE_SIZE) {
 		memset(buf, init_byte(init, off), sizeof(buf));
 		ret = fs_pwrite(f, buf, init->size - off < PAGE_SIZE ? init->size - off : PAGE_SIZE, off);
@@ -117,8 +115,6 @@ static int fill_dax(struct inode *inode, const struct mf_file_init *init)
 	uint64_t off;
 	long ret = 0;
 
-	if (!f)
-		return -EEXIST;
 	if (init->aligned)
 		ret = daxfs_fallocate_aligned(inode, init->size);
 	if (init->state == MF_FILE_INIT_HOLE && !ret)
@@ -186,8 +182,6 @@ static int sys_open(struct mf_machine *mm, int tid, const char *path, int flags)
 	if (IS_DAX(inode) && daxfs_shutdown(mm->m))
 		return -EIO;
 	f = fs_open(inode, FMODE_READ | (flags == MF_O_RDWR ? FMODE_WRITE : 0));
-	if (!f)
-		mf_oom("opening a file");
 	return sys_install_fd(t, f);
 }
 
@@ -371,8 +365,6 @@ static int sys_pipe(struct mf_machine *mm, int tid)
 	if (!t)
 		return -ESRCH;
 	f = create_pipe_file(mm->m);
-	if (!f)
-		mf_oom("making a pipe");
 	return sys_install_fd(t, f);
 }
 

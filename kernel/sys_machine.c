@@ -168,11 +168,7 @@ int mf_machine_create(const struct mf_machine_desc *desc, struct mf_machine **ou
 	ret = check_desc(desc, err, errlen);
 	if (ret)
 		return ret;
-	mm = calloc(1, sizeof(*mm));
-	if (!mm) {
-		snprintf(err, errlen, "out of memory while creating a machine");
-		return -ENOMEM;
-	}
+	mm = xcalloc(1, sizeof(*mm), "creating a machine");
 	mm->desc = *desc;
 	u64map_init(&mm->tasks);
 	ret = boot(mm, err, errlen);
@@ -225,8 +221,7 @@ struct task_struct *sys_task(struct mf_machine *mm, int tid)
 
 void sys_task_add(struct mf_machine *mm, struct task_struct *t)
 {
-	if (u64map_put(&mm->tasks, (uint64_t)t->pid, (uint64_t)(uintptr_t)t))
-		mf_oom("recording a task's id");
+	u64map_put(&mm->tasks, (uint64_t)t->pid, (uint64_t)(uintptr_t)t);
 }
 
 /* ---- sysctls -------------------------------------------------------------------------- */

@@ -205,6 +205,7 @@ static int file_pfn(struct mf_machine *mm, const char *path, uint64_t off, uint6
 	enum fs_type type;
 	const char *name;
 	struct page *page;
+	unsigned shift;
 	int err;
 
 	if (!pfn || sys_parse_path(path, &type, &name))
@@ -215,10 +216,14 @@ static int file_pfn(struct mf_machine *mm, const char *path, uint64_t off, uint6
 		*pfn = inode ? daxfs_iomap(inode, off >> PAGE_SHIFT, false, NULL, &err) : NO_PFN;
 		return *pfn != NO_PFN ? 0 : -ENOENT;
 	}
-	page = inode ? xa_load(&inode->i_data.i_pages, off >> PAGE_SHIFT) : NULL;
+	/* hugetlbfs indexes its cache in huge pages */
+	shift = type == FS_HUGETLBFS ? HUGETLB_PAGE_SHIFT : PAGE_SHIFT;
+	page = inode ? xa_load(&inode->i_data.i_pages, off >> shift) : NULL;
 	if (!page || xa_is_value(page))
 		return -ENOENT;
-	if (PageTransHuge(page))	/* a shmem THP: the 4K page of that offset */
+	if (type == FS_HUGETLBFS)	/* the 4K page of that offset */
+		page += (off >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1);
+	else if (PageTransHuge(page))	/* a shmem THP: the 4K page of that offset */
 		page += (off >> PAGE_SHIFT) - page->index;
 	*pfn = page_to_pfn(mm->m, page);
 	return 0;

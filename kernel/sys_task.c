@@ -27,8 +27,6 @@ static int task_new(struct mf_machine *mm, int ppid, const char *comm, int sigbu
 			return -ESRCH;
 	}
 	t = parent ? task_fork(parent, comm) : task_create(mm->m, comm);
-	if (!t)
-		mf_oom("creating a task");
 	if (sigbus != MF_SIGBUS_INHERIT)
 		t->signal->sigbus = sigbus == MF_SIGBUS_DEFAULT ? SIG_DEFAULT : SIG_HANDLER;
 	sys_task_add(mm, t);
@@ -66,8 +64,6 @@ static int thread_new(struct mf_machine *mm, int pid)
 	if (!leader || leader->group_leader != leader)
 		return -ESRCH;
 	t = thread_create(leader, leader->comm);
-	if (!t)
-		mf_oom("creating a thread");
 	sys_task_add(mm, t);
 	return t->pid;
 }

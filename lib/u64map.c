@@ -85,7 +85,7 @@ uint64_t *u64map_slot(const struct u64map *mp, uint64_t key)
 	return s ? &mp->vals[s - mp->keys] : NULL;
 }
 
-int u64map_put(struct u64map *mp, uint64_t key, uint64_t val)
+void u64map_put(struct u64map *mp, uint64_t key, uint64_t val)
 {
 	uint64_t *s;
 
@@ -99,7 +99,6 @@ int u64map_put(struct u64map *mp, uint64_t key, uint64_t val)
 		mp->nr++;
 	}
 	mp->vals[s - mp->keys] = val;
-	return 0;
 }
 
 bool u64map_del(struct u64map *mp, uint64_t key)
@@ -115,4 +114,10 @@ bool u64map_del(struct u64map *mp, uint64_t key)
 	mp->nr--;
 	mp->tomb++;
 	return true;
+}
+
+bool u64map_key_at(const struct u64map *mp, uint64_t i, uint64_t *key)
+{
+	*key = mp->keys[i];
+	return *key != EMPTY && *key != TOMB;
 }

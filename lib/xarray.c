@@ -10,29 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "xarray-internal.h"
 
-/* ---- node allocation: a small spare list makes stores all-or-nothing ---- */
+/*
+ * ---- node allocation: a small spare list, filled before a store changes
+ * anything, so no store stops half-way (the one out-of-memory policy, mf_oom,
+ * may unwind from the fill) ----
+ */
 
-static struct xa_node *node_alloc(struct xarray *xa)
-{
-	if (xa->fail_alloc && --xa->fail_alloc == 0)
-		return NULL;
-	return malloc(sizeof(struct xa_node));
-}
-
-static int spare_fill(struct xarray *xa, unsigned int need)
+static void spare_fill(struct xarray *xa, unsigned int need)
 {
 	while (xa->nr_spare < need) {
-		struct xa_node *node = node_alloc(xa);
+		struct xa_node *node = xmalloc(sizeof(*node), "growing an xarray");
 
-		if (!node)
-			return -ENOMEM;
 		node->parent = xa->spare;
 		xa->spare = node;
 		xa->nr_spare++;
 	}
-	return 0;
 }
 
 static struct xa_node *node_get(struct xarray *xa, unsigned int shift,
@@ -502,8 +497,7 @@ int xa_store_order(struct xarray *xa, unsigned long index, unsigned int order,
 		if (xa->head && xa->head->shift > top &&
 		    (xa->head->shift - shift) / XA_CHUNK_SHIFT > need)
 			need = (xa->head->shift - shift) / XA_CHUNK_SHIFT;
-		if (spare_fill(xa, need))
-			return -ENOMEM;
+		spare_fill(xa, need);
 	}
 	remove_range(xa, index, last);
 	if (entry)

@@ -18,6 +18,7 @@
 #include "memfail/filemap.h"
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 #include "../fs/internal.h"
 
 bool mapping_can_writeback(const struct address_space *mapping)
@@ -121,11 +122,6 @@ struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
 	int ret;
 
 	*err = 0;
-	if (xa_is_value(entry)) {
-		/* A swapped-out shmem page: swap-in is the swap code's business. */
-		*err = -EIO;
-		return NULL;
-	}
 	if (entry) {
 		get_page(entry);
 		if (hugetlbfs_mapping(mapping))
@@ -152,6 +148,9 @@ struct page *pagecache_get_subpage(struct address_space *mapping, uint64_t pos,
 		return NULL;
 	}
 	get_page(page);		/* the caller's */
+	/* MGLRU's folio_add_lru in a fault (lru_gen_in_fault): active until lru_gen_add_folio */
+	if (vma && m->profile->lru_gen)
+		SetPageFlag(page, PG_active);
 	lru_cache_add(m, page);
 	return entry_subpage(mapping, page, index);
 }
@@ -167,7 +166,8 @@ void pagecache_put(struct machine *m, struct page *page)
  * decides shmem's huge page policy). A PG_hwpoison page is returned like any
  * other: the caller tests PG_hwpoison (VM_FAULT_HWPOISON, or evict and retry
  * when clean, as __do_fault does). Errors: -EFAULT beyond EOF (the fault is a
- * SIGBUS), -EIO for a swapped-out shmem entry, -ENOMEM. hugetlbfs returns
+ * SIGBUS), -ENOMEM (the model never swaps shmem out: no value entries in a
+ * page-cache mapping). hugetlbfs returns
  * NULL with *err == 0 for a hole (hugetlb faults allocate).
  */
 struct page *filemap_get_page(struct address_space *mapping, uint64_t index,

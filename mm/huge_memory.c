@@ -92,13 +92,7 @@ int do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr)
 
 	if (!thp_vma_suitable(vma, haddr) || !pmd_none_range(vma->vm_mm, haddr))
 		return VM_FAULT_FALLBACK;
-	if (!vma->anon_vma) {
-		vma->anon_vma = anon_vma_alloc();
-		if (!vma->anon_vma)
-			return VM_FAULT_OOM;
-		anon_vma_link(vma, vma->anon_vma);
-		anon_vma_put(vma->anon_vma);
-	}
+	anon_vma_prepare(vma);
 	head = alloc_pages(m, HPAGE_PMD_ORDER);
 	if (!head)
 		return VM_FAULT_FALLBACK;	/* thp_fault_fallback */
@@ -220,13 +214,13 @@ void zap_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
 }
 
 /* fork: the child shares the THP read-only (copy_huge_pmd). */
-int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64_t haddr)
+void copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64_t haddr)
 {
 	struct page *head = huge_pmd_head(src, haddr);
 	uint64_t i;
 
 	if (!head || dst->vm_file)
-		return 0;	/* a file THP is not copied: the child refaults it */
+		return;	/* a file THP is not copied: the child refaults it */
 	get_page(head);
 	(*compound_mapcount_ptr(head))++;
 	ClearPageFlag(head, PG_anon_exclusive);	/* page_try_dup_anon_rmap */
@@ -234,10 +228,8 @@ int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64
 		uint64_t a = haddr + (i << PAGE_SHIFT);
 		pte_t *q = pte_lookup(src->vm_mm, a);
 		*q &= ~PTE_WRITE;
-		if (u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, *q))
-			return -ENOMEM;
+		u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, *q);
 	}
-	return 0;
 }
 
 /*
@@ -436,8 +428,7 @@ static void split_file_thp(struct machine *m, struct page *head, struct page *pa
 			t->_refcount--;
 			continue;
 		}
-		if (xa_is_err(xa_store(&mapping->i_pages, t->index, t)))
-			abort();	/* host out of memory */
+		xa_store(&mapping->i_pages, t->index, t);
 		if (dirty)
 			xa_set_mark(&mapping->i_pages, t->index, XA_MARK_DIRTY);
 	}

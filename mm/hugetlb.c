@@ -454,7 +454,7 @@ void hugetlb_zap_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 }
 
 /* fork: private huge pages become COW-shared; hwpoison entries are copied. */
-int copy_hugetlb_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+void copy_hugetlb_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
 	struct machine *m = vma_machine(src);
 	bool cow = !(src->vm_flags & VM_SHARED);
@@ -474,11 +474,9 @@ int copy_hugetlb_page_range(struct vm_area_struct *dst, struct vm_area_struct *s
 			pte_t *q = pte_lookup(src->vm_mm, va);
 			if (cow && pte_present(*q))
 				*q &= ~PTE_WRITE;
-			if (u64map_put(&dst->vm_mm->pt, va >> PAGE_SHIFT, *q))
-				return -ENOMEM;
+			u64map_put(&dst->vm_mm->pt, va >> PAGE_SHIFT, *q);
 		}
 	}
-	return 0;
 }
 
 /* try_to_unmap of a hugetlb folio: each huge PTE becomes hwpoison entries, or none. */

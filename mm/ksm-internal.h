@@ -33,7 +33,7 @@ struct ksm_state {
 };
 
 struct ksm_mm_slot *mm_slot_lookup(struct ksm_state *ks, const struct mm_struct *mm, int *idx);
-int ksm_enter(struct machine *m, struct mm_struct *mm);
+void ksm_enter(struct machine *m, struct mm_struct *mm);
 void remove_rmap_item_from_tree(struct ksm_state *ks, struct ksm_rmap_item *item);
 
 #endif

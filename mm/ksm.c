@@ -40,17 +40,16 @@ struct ksm_mm_slot *mm_slot_lookup(struct ksm_state *ks, const struct mm_struct 
 }
 
 /* __ksm_enter: ksmd scans mms in the order they entered. */
-int ksm_enter(struct machine *m, struct mm_struct *mm)
+void ksm_enter(struct machine *m, struct mm_struct *mm)
 {
 	struct ksm_state *ks = ksm_state(m);
 	struct ksm_mm_slot *slot;
 
 	if (mm_slot_lookup(ks, mm, NULL))
-		return 0;
+		return;
 	slot = xcalloc(1, sizeof(*slot), "adding an mm to ksmd");
 	slot->mm = mm;
 	ptr_push((void ***)&ks->slots, &ks->nr_slots, &ks->cap_slots, slot, "adding an mm to ksmd");
-	return 0;
 }
 
 void remove_rmap_item_from_tree(struct ksm_state *ks, struct ksm_rmap_item *item)

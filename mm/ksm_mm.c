@@ -36,9 +36,7 @@ int ksm_madvise(struct vm_area_struct *vma, uint64_t start, uint64_t end, int ad
 		/* 6.1 leaves shared and hugetlb VMAs alone, silently */
 		if (vma->vm_flags & (VM_MERGEABLE | VM_SHARED | VM_MAYSHARE | VM_HUGETLB))
 			return 0;
-		err = ksm_enter(m, vma->vm_mm);
-		if (err)
-			return err;
+		ksm_enter(m, vma->vm_mm);
 		vma->vm_flags |= VM_MERGEABLE;
 		return 0;
 	}

@@ -163,7 +163,7 @@ static bool dax_lock_folio_oopses(struct machine *m, struct page *page)
 	return true;
 }
 
-static int mf_generic_kill_procs(struct machine *m, unsigned long pfn, int flags, struct dev_pagemap *pgmap)
+static int mf_generic_kill_procs(struct machine *m, unsigned long pfn, int flags)
 {
 	struct page *page = pfn_to_page(m, pfn);
 	struct dax_tk_list l = { NULL, 0, 0 };
@@ -179,10 +179,6 @@ static int mf_generic_kill_procs(struct machine *m, unsigned long pfn, int flags
 	mapping = (struct address_space *)page->mapping;
 	if (hwpoison_filter(m, pfn)) {
 		rc = -EOPNOTSUPP;
-		goto unlock;
-	}
-	if (pgmap->type == MEMORY_DEVICE_PRIVATE || pgmap->type == MEMORY_DEVICE_COHERENT) {
-		rc = -ENXIO;
 		goto unlock;
 	}
 	SetPageFlag(page, PG_hwpoison);	/* marks the page remapped uncached */
@@ -202,14 +198,12 @@ int memory_failure_dev_pagemap(struct machine *m, unsigned long pfn, int flags, 
 	m->mf_sig_base = m->nr_sigs;
 	if (flags & MF_COUNT_INCREASED)
 		put_page(m, page);	/* the madvise GUP reference */
-	if (pfn < pgmap->first_data_pfn)
-		goto out;	/* device metadata: not recoverable */
 	if (pgmap->ops && pgmap->ops->memory_failure) {
 		rc = pgmap->ops->memory_failure(pgmap, pfn, 1, flags);
 		if (rc != -EOPNOTSUPP)
 			goto out;
 	}
-	rc = mf_generic_kill_procs(m, pfn, flags, pgmap);
+	rc = mf_generic_kill_procs(m, pfn, flags);
 	if (m->oops)
 		return rc;	/* the task died in the middle: nothing more is printed */
 out:

@@ -6,8 +6,10 @@
  * holds one reference and one mapcount on its page.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
@@ -343,14 +345,39 @@ out:
 	pte_clear(vma->vm_mm, addr);
 }
 
-void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The 2M blocks of [start, end) that hold a PTE, ascending, in *out: a range
+ * far larger than the page table (a 64G mapping nothing touched) is zapped
+ * block by block instead of page by page, in the same address order.
+ */
+static uint64_t pte_blocks(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t **out)
+{
+	uint64_t *b = NULL, n = 0, cap = 0, i, key, k = 0;
+
+	for (i = 0; i < mm->pt.cap; i++)
+		if (u64map_key_at(&mm->pt, i, &key) && key >= start >> PAGE_SHIFT &&
+		    key < end >> PAGE_SHIFT)
+			ARRAY_PUSH(b, n, cap, (key << PAGE_SHIFT) & HPAGE_PMD_MASK, "zap blocks");
+	if (n)
+		qsort(b, n, sizeof(*b), cmp_u64);
+	for (i = 0; i < n; i++)
+		if (!k || b[i] != b[k - 1])
+			b[k++] = b[i];
+	*out = b;
+	return k;
+}
+
+static void zap_pages(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
 	uint64_t a;
 
-	if (vma->vm_flags & VM_HUGETLB) {
-		hugetlb_zap_range(vma, start, end);
-		return;
-	}
 	for (a = start; a < end; a += PAGE_SIZE) {
 		pte_t *p = pte_lookup(vma->vm_mm, a);
 		struct page *head;
@@ -374,6 +401,26 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 		if (head && PageTransHuge(head) && head->_refcount && PageAnon(head))
 			deferred_split_huge_page(vma_machine(vma), head);
 	}
+}
+
+void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	uint64_t *blocks, n, i;
+
+	if (vma->vm_flags & VM_HUGETLB) {
+		hugetlb_zap_range(vma, start, end);
+		return;
+	}
+	if ((end - start) >> PAGE_SHIFT <= 4 * vma->vm_mm->pt.nr + HPAGE_PMD_NR) {
+		zap_pages(vma, start, end);
+		return;
+	}
+	/* a split of a huge PMD adds PTEs only inside its own block, which is listed */
+	n = pte_blocks(vma->vm_mm, start, end, &blocks);
+	for (i = 0; i < n; i++)
+		zap_pages(vma, blocks[i] > start ? blocks[i] : start,
+			  blocks[i] + HPAGE_PMD_SIZE < end ? blocks[i] + HPAGE_PMD_SIZE : end);
+	free(blocks);
 }
 
 static void unmap_mapping_locked(struct address_space *mapping, uint64_t start, uint64_t nr,
@@ -426,23 +473,24 @@ void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t
 }
 
 /* fork: share private pages copy-on-write; copy swap and hwpoison entries. */
-int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
 	struct machine *m = vma_machine(src);
 	uint64_t a;
 
 	if (!src->anon_vma)
-		return 0;	/* nothing private (6.1 vma_needs_copy): the child refaults */
-	if (src->vm_flags & VM_HUGETLB)
-		return copy_hugetlb_page_range(dst, src);
+		return;	/* nothing private (6.1 vma_needs_copy): the child refaults */
+	if (src->vm_flags & VM_HUGETLB) {
+		copy_hugetlb_page_range(dst, src);
+		return;
+	}
 	for (a = src->vm_start; a < src->vm_end; a += PAGE_SIZE) {
 		pte_t *p = pte_lookup(src->vm_mm, a), pte;
 		if (!p)
 			continue;
 		pte = *p;
 		if (pte_huge(pte)) {
-			if (copy_huge_pmd(dst, src, a))
-				return -ENOMEM;
+			copy_huge_pmd(dst, src, a);
 			a += HPAGE_PMD_SIZE - PAGE_SIZE;
 			continue;
 		}
@@ -461,10 +509,8 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 		} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
 			swap_duplicate(m, swp_offset(pte));
 		}
-		if (u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, pte))
-			return -ENOMEM;
+		u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, pte);
 	}
-	return 0;
 }
 
 /* The page a user address maps now (no fault); *hwpoison when it is a hwpoison entry. */

@@ -85,7 +85,7 @@ int pmem_create(struct machine *m, uint64_t bytes, char *err, size_t errlen)
 	pmem->m = m;
 	pmem->start_pfn = start;
 	pmem->nr_pages = nr;
-	pmem->pgmap = (struct dev_pagemap){ m, start, total, start, MEMORY_DEVICE_FS_DAX,
+	pmem->pgmap = (struct dev_pagemap){ m, start, total, MEMORY_DEVICE_FS_DAX,
 					    &fsdax_pagemap_ops, pmem };
 	pmem->dax_dev.alive = true;
 	m->pmem = pmem;

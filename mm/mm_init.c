@@ -92,11 +92,8 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 		z->managed = z->end_pfn - start;
 		memblock_free_pages(m, z, start);
 	}
-	if (cfg->swap && swap_init(m, cfg->swap)) {
-		snprintf(err, errlen, "swap=%llu: cannot set up swap", (unsigned long long)cfg->swap);
-		machine_destroy(m);
-		return -EINVAL;
-	}
+	if (cfg->swap)
+		swap_init(m, cfg->swap);
 	*out = m;
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
 #include "memfail/ksm.h"
@@ -14,10 +15,8 @@
 
 struct mm_struct *mm_alloc(void)
 {
-	struct mm_struct *mm = calloc(1, sizeof(*mm));
+	struct mm_struct *mm = xcalloc(1, sizeof(*mm), "allocating an mm_struct");
 
-	if (!mm)
-		return NULL;
 	u64map_init(&mm->pt);
 	mm->mmap_base = MMAP_TOP;
 	mm->users = 1;
@@ -51,10 +50,9 @@ static uint64_t vma_seq;
 
 static struct vm_area_struct *vma_alloc(void)
 {
-	struct vm_area_struct *v = calloc(1, sizeof(*v));
+	struct vm_area_struct *v = xcalloc(1, sizeof(*v), "allocating a VMA");
 
-	if (v)
-		v->seq = ++vma_seq;
+	v->seq = ++vma_seq;
 	return v;
 }
 
@@ -75,8 +73,6 @@ static struct vm_area_struct *split_vma(struct vm_area_struct *vma, uint64_t add
 	struct vm_area_struct *n = vma_alloc();
 	int i;
 
-	if (!n)
-		return NULL;
 	n->vm_start = addr;
 	n->vm_end = vma->vm_end;
 	n->vm_flags = vma->vm_flags;
@@ -93,18 +89,17 @@ static struct vm_area_struct *split_vma(struct vm_area_struct *vma, uint64_t add
 	return n;
 }
 
-/* Make [start, end) whole VMAs; returns the first VMA of the range. */
-static int split_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+/* Make [start, end) whole VMAs. */
+static void split_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
 	struct vm_area_struct *v;
 
 	for (v = mm->mmap; v; v = v->vm_next) {
-		if (v->vm_start < start && v->vm_end > start && !split_vma(v, start))
-			return -ENOMEM;
-		if (v->vm_start < end && v->vm_end > end && !split_vma(v, end))
-			return -ENOMEM;
+		if (v->vm_start < start && v->vm_end > start)
+			split_vma(v, start);
+		if (v->vm_start < end && v->vm_end > end)
+			split_vma(v, end);
 	}
-	return 0;
 }
 
 /* Top down; the address is offset modulo align. */
@@ -191,8 +186,6 @@ static long mmap_locked(struct task_struct *t, uint64_t len, unsigned long vm_fl
 		align = shmem_mapping_align(t->m, len, pgoff, &offset);
 	addr = get_unmapped_area(mm, len, align, offset);
 	vma = vma_alloc();
-	if (!vma)
-		return -ENOMEM;
 	vma->vm_start = addr;
 	vma->vm_end = addr + len;
 	vma->vm_flags = vm_flags;
@@ -239,8 +232,7 @@ static int munmap_locked(struct task_struct *t, uint64_t start, uint64_t len)
 
 	if (!mm || start % PAGE_SIZE || !len)
 		return -EINVAL;
-	if (split_range(mm, start, end))
-		return -ENOMEM;
+	split_range(mm, start, end);
 	pp = &mm->mmap;
 	while ((v = *pp)) {
 		if (v->vm_start >= start && v->vm_end <= end) {
@@ -283,7 +275,7 @@ void mmput(struct machine *m, struct mm_struct *mm)
 }
 
 /* fork: shared mappings are not copied (they refault); private ones become COW. */
-int dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *child)
+void dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *child)
 {
 	struct vm_area_struct *v, *n;
 	int i;
@@ -293,8 +285,6 @@ int dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *c
 	dst->mmap_base = src->mmap_base;
 	for (v = src->mmap; v; v = v->vm_next) {
 		n = vma_alloc();
-		if (!n)
-			return -ENOMEM;
 		n->vm_start = v->vm_start;
 		n->vm_end = v->vm_end;
 		n->vm_flags = v->vm_flags & ~VM_LOCKED;	/* mlocks are not inherited */
@@ -307,18 +297,12 @@ int dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *c
 		if (v->anon_vma) {
 			/* the child's own anon_vma takes its COW copies */
 			n->anon_vma = anon_vma_alloc();
-			if (!n->anon_vma) {
-				free(n);
-				return -ENOMEM;
-			}
 			anon_vma_link(n, n->anon_vma);
 			anon_vma_put(n->anon_vma);
 		}
 		vma_link(dst, n);
-		if (copy_page_range(n, v))
-			return -ENOMEM;
+		copy_page_range(n, v);
 	}
-	return 0;
 }
 
 static void mlock_vma_pages(struct vm_area_struct *vma, bool lock)
@@ -375,8 +359,7 @@ int do_mprotect(struct task_struct *t, uint64_t start, uint64_t len, unsigned lo
 		if (v->vm_file && (v->vm_flags & VM_SHARED) && (prot & VM_WRITE) &&
 		    v->vm_start < end && v->vm_end > start && !(v->vm_file->f_mode & FMODE_WRITE))
 			return -EACCES;
-	if (split_range(mm, start, end))
-		return -ENOMEM;
+	split_range(mm, start, end);
 	for (v = mm->mmap; v; v = v->vm_next) {
 		if (v->vm_start < start || v->vm_end > end)
 			continue;
@@ -400,8 +383,7 @@ int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, bool lock)
 
 	if (!mm || start % PAGE_SIZE)
 		return -EINVAL;
-	if (split_range(mm, start, end))
-		return -ENOMEM;
+	split_range(mm, start, end);
 	for (v = mm->mmap; v; v = v->vm_next) {
 		if (v->vm_start < start || v->vm_end > end)
 			continue;

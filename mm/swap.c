@@ -77,7 +77,7 @@ void lru_cache_add(struct machine *m, struct page *page)
 	get_page(page);
 	pv->pfn[pv->nr++] = (uint32_t)page_to_pfn(m, page);
 	/* 6.1 folio_add_lru: a large folio goes to the LRU at once */
-	if (pv->nr == PAGEVEC_SIZE || PageFlag(page, PG_head))
+	if (pv->nr == m->profile->lru_batch || PageFlag(page, PG_head))
 		lru_add_drain(m);
 }
 

@@ -8,32 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/array.h"
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
 
-int swap_init(struct machine *m, uint64_t bytes)
+void swap_init(struct machine *m, uint64_t bytes)
 {
-	struct swap_info *si = calloc(1, sizeof(*si));
+	struct swap_info *si = xcalloc(1, sizeof(*si), "adding a swap device");
 	uint64_t i;
 
-	if (!si)
-		return -ENOMEM;
 	si->nr_slots = bytes >> PAGE_SHIFT;
-	si->swap_map = calloc(si->nr_slots, sizeof(*si->swap_map));
-	si->slot_data = calloc(si->nr_slots, sizeof(*si->slot_data));
-	si->cache = malloc(si->nr_slots * sizeof(*si->cache));
-	if (!si->swap_map || !si->slot_data || !si->cache) {
-		free(si->swap_map);
-		free(si->slot_data);
-		free(si->cache);
-		free(si);
-		return -ENOMEM;
-	}
+	si->swap_map = xcalloc(si->nr_slots, sizeof(*si->swap_map), "adding a swap device");
+	si->slot_data = xcalloc(si->nr_slots, sizeof(*si->slot_data), "adding a swap device");
+	si->cache = xrealloc_array(NULL, si->nr_slots, sizeof(*si->cache), "adding a swap device");
 	for (i = 0; i < si->nr_slots; i++)
 		si->cache[i] = NO_PFN;
 	si->swap_map[0] = 1;	/* slot 0 holds the swap header, as on Linux */
 	m->swap = si;
-	return 0;
 }
 
 void swap_free_all(struct machine *m)
@@ -131,13 +122,11 @@ static void swap_writepage(struct machine *m, struct page *page)
 	const uint8_t *d = page_data(m, page);
 
 	if (!si->slot_data[slot])
-		si->slot_data[slot] = calloc(1, PAGE_SIZE);
-	if (si->slot_data[slot]) {
-		if (d)
-			memcpy(si->slot_data[slot], d, PAGE_SIZE);
-		else
-			memset(si->slot_data[slot], 0, PAGE_SIZE);
-	}
+		si->slot_data[slot] = xmalloc(PAGE_SIZE, "writing a page to swap");
+	if (d)
+		memcpy(si->slot_data[slot], d, PAGE_SIZE);
+	else
+		memset(si->slot_data[slot], 0, PAGE_SIZE);
 	ClearPageFlag(page, PG_dirty);
 }
 

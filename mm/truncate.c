@@ -134,12 +134,6 @@ static void truncate_range(struct address_space *mapping, uint64_t lstart, uint6
 		struct page *head = entry;
 		uint64_t first = (uint64_t)index << shift, last;
 
-		if (xa_is_value(entry)) {
-			/* A swapped-out shmem page: forget the entry. */
-			if (first >= lstart)
-				xa_erase(&mapping->i_pages, index);
-			continue;
-		}
 		last = first + cache_entry_bytes(mapping, head) - 1;
 		if ((first < lstart || last > lend) && split && PageTransHuge(head)) {
 			if (!truncate_partial_thp(mapping, head, first > lstart ? first : lstart,
@@ -181,10 +175,6 @@ void pagecache_drop_all(struct address_space *mapping)
 		return;
 	}
 	xa_for_each(&mapping->i_pages, index, entry) {
-		if (xa_is_value(entry)) {
-			xa_erase(&mapping->i_pages, index);
-			continue;
-		}
 		release_private(m, entry);
 		ClearPageFlag((struct page *)entry, PG_dirty);
 		delete_from_page_cache(entry);

@@ -278,8 +278,11 @@ int mf_check_expres(struct drv *d, const struct mf_stmt *st, const struct mf_res
 		    const char *restext, struct sbuf *msg)
 {
 	static const struct mf_expres none;
-	const struct mf_expres *e = st->expres ? st->expres : &none;
+	const struct mf_expres *e = mf_expres_for(st, d->sc->kernel);
 	bool ok = false;
+
+	if (!e)
+		e = &none;
 
 	switch (e->kind) {
 	case MF_EXP_NONE:

@@ -422,6 +422,8 @@ static int run_stmt(struct drv *d, const struct mf_stmt *st, struct mf_events *e
 	int r;
 
 	d->st = st;
+	if (st->on_kernel[0] && strcmp(st->on_kernel, d->sc->kernel))
+		return CONTINUE;	/* another kernel's step or expectation */
 	if (!st->is_expect && st->op == MF_OP_CONCURRENTLY)
 		return drv_run_conc(d, st, evs);
 	if (!st->is_expect && st->op == MF_OP_END_CONCURRENTLY)

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -202,6 +203,82 @@ static bool out_failed(FILE *out, FILE *err)
 	return true;
 }
 
+/*
+ * TAP: the scenario's trace (in buf) as "# " diagnostics, then its result line;
+ * a skip's reason goes on the result line, as kselftest's "# SKIP".
+ */
+static void tap_result(FILE *out, int n, const char *file, enum mf_outcome r, const char *buf)
+{
+	const char *skip = NULL, *l, *e;
+
+	for (l = buf; l && *l; l = e ? e + 1 : NULL) {
+		e = strchr(l, '\n');
+		if (r == MF_SKIP && !skip && !strncmp(l, "skip: ", 6)) {
+			skip = l + 6;
+			continue;
+		}
+		fprintf(out, "# %.*s\n", (int)(e ? e - l : (ptrdiff_t)strlen(l)), l);
+	}
+	if (r == MF_SKIP)
+		fprintf(out, "ok %d %s # SKIP %.*s\n", n, file,
+			skip ? (int)strcspn(skip, "\n") : 0, skip ? skip : "");
+	else
+		fprintf(out, "%sok %d %s\n", r == MF_PASS ? "" : "not ", n, file);
+}
+
+static enum mf_outcome run_one(struct mf_backend *(*make_backend)(void *ctx), void *ctx,
+			       struct mf_scenario *sc, const struct mf_run_opts *o, FILE *out)
+{
+	struct mf_backend *be = make_backend(ctx);
+	enum mf_outcome r;
+
+	if (!be) {
+		struct drv d = { .sc = sc, .o = o, .out = out };
+
+		tr_error(&d, 1, "no back end to run the scenario on");
+		return MF_ERROR;
+	}
+	r = mf_run_scenario(be, sc, o, out);
+	be->ops->destroy(be);
+	return r;
+}
+
+/* One scenario, framed as the options say; the outcome. */
+static enum mf_outcome run_framed(struct mf_backend *(*make_backend)(void *ctx), void *ctx,
+				  struct mf_scenario *sc, const struct mf_run_opts *o,
+				  const char *file, int nth, bool multi, FILE *out)
+{
+	enum mf_outcome r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	if (!o->tap) {
+		if (multi)
+			tr_frame(out, o, file, NULL);
+		r = run_one(make_backend, ctx, sc, o, out);
+		if (multi)
+			tr_frame(out, o, file, mf_outcome_name(r));
+		return r;
+	}
+	mem = open_memstream(&buf, &len);
+	if (!mem)
+		mf_oom("a TAP trace");
+	r = run_one(make_backend, ctx, sc, o, mem);
+	fclose(mem);
+	tap_result(out, nth, file, r, buf);
+	free(buf);
+	return r;
+}
+
+static void tap_summary(FILE *out, const int *count)
+{
+	fprintf(out, "# %d passed, %d failed, %d skipped\n", count[MF_PASS],
+		count[MF_FAIL] + count[MF_ERROR], count[MF_SKIP]);
+	fprintf(out, "# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:%d\n",
+		count[MF_PASS], count[MF_FAIL], count[MF_SKIP], count[MF_ERROR]);
+}
+
 int mf_run_files(struct mf_backend *(*make_backend)(void *ctx), void *ctx, char **files, int n,
 		 const struct mf_run_opts *o, FILE *out)
 {
@@ -214,24 +291,10 @@ int mf_run_files(struct mf_backend *(*make_backend)(void *ctx), void *ctx, char 
 		return MF_EXIT_USAGE;
 	for (i = 0; i < n && o->kernel; i++)
 		snprintf(sc[i]->kernel, sizeof(sc[i]->kernel), "%s", o->kernel);
+	if (o->tap)
+		fprintf(out, "TAP version 13\n1..%d\n", n);
 	for (i = 0; i < n; i++) {
-		struct mf_backend *be = make_backend(ctx);
-		enum mf_outcome r;
-
-		if (multi)
-			tr_frame(out, o, files[i], NULL);
-		if (!be) {
-			struct drv d = { .sc = sc[i], .o = o, .out = out };
-
-			tr_error(&d, 1, "no back end to run the scenario on");
-			r = MF_ERROR;
-		} else {
-			r = mf_run_scenario(be, sc[i], o, out);
-			be->ops->destroy(be);
-		}
-		count[r]++;
-		if (multi)
-			tr_frame(out, o, files[i], mf_outcome_name(r));
+		count[run_framed(make_backend, ctx, sc[i], o, files[i], i + 1, multi, out)]++;
 		mf_scenario_free(sc[i]);
 		if (out_failed(out, err))
 			break;
@@ -243,7 +306,9 @@ int mf_run_files(struct mf_backend *(*make_backend)(void *ctx), void *ctx, char 
 		return MF_EXIT_FAIL;
 	}
 	free(sc);
-	if (multi)
+	if (o->tap)
+		tap_summary(out, count);
+	else if (multi)
 		tr_summary(out, o, n, count[MF_PASS], count[MF_FAIL], count[MF_SKIP],
 			   count[MF_ERROR]);
 	if (out_failed(out, err))

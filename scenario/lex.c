@@ -272,11 +272,11 @@ int lex_line(struct lexer *lx, struct lexline *ll, struct mf_parse_error *err)
 			} else if (c == '"') {
 				if (lex_string(lx, ll, lstart, err))
 					return -1;
-			} else if (c == ',') {
+			} else if (c == ',' || c == ';') {
 				struct tok *t = push(ll);
 
-				t->kind = T_COMMA;
-				t->s = xstrdup(",", "reading a token");
+				t->kind = c == ',' ? T_COMMA : T_SEMI;
+				t->s = xstrdup(c == ',' ? "," : ";", "reading a token");
 				t->len = 1;
 				t->width = 1;
 				t->line = lx->line;
@@ -295,7 +295,7 @@ int lex_line(struct lexer *lx, struct lexline *ll, struct mf_parse_error *err)
 				while (lx->pos < lx->len) {
 					c = lx->buf[lx->pos];
 					if (blank(c) || c == '\n' || c == '#' || c == '"' ||
-					    c == ',' || (unsigned char)c < 0x20 || c == 0x7f)
+					    c == ',' || c == ';' || (unsigned char)c < 0x20 || c == 0x7f)
 						break;
 					if (c == '\\' && rest_empty(lx, lx->pos + 1))
 						break;

@@ -14,12 +14,20 @@
 
 struct tok *p_peek(struct pctx *p)
 {
-	return p->i < p->ll->n ? &p->ll->t[p->i] : NULL;
+	return p->i < p->end ? &p->ll->t[p->i] : NULL;
 }
 
 struct tok *p_next(struct pctx *p)
 {
-	return p->i < p->ll->n ? &p->ll->t[p->i++] : NULL;
+	return p->i < p->end ? &p->ll->t[p->i++] : NULL;
+}
+
+/* The statement starting at token i ends at the next ';' or the end of the line. */
+static void p_stmt_at(struct pctx *p, int i)
+{
+	p->i = p->end = i;
+	while (p->end < p->ll->n && p->ll->t[p->end].kind != T_SEMI)
+		p->end++;
 }
 
 int p_err(struct pctx *p, const struct tok *t, const char *fmt, ...)
@@ -28,13 +36,15 @@ int p_err(struct pctx *p, const struct tok *t, const char *fmt, ...)
 	int line, col;
 	va_list ap;
 
+	if (!t && p->end < p->ll->n)
+		t = &p->ll->t[p->end];	/* the ';' ending the statement */
 	tok_describe(t, found, sizeof(found));
 	if (t) {
 		line = t->line;
 		col = t->col;
-	} else if (p->ll->n) {
+	} else if (p->end) {
 		/* end of line: just after the last token */
-		const struct tok *l = &p->ll->t[p->ll->n - 1];
+		const struct tok *l = &p->ll->t[p->end - 1];
 
 		line = l->line;
 		col = l->col + l->width;
@@ -204,7 +214,34 @@ struct tok *p_more(struct pctx *p)
 {
 	struct tok *t = p_peek(p);
 
-	return t && !(t->kind == T_WORD && !strcmp(t->s, "=>")) ? t : NULL;
+	return t && !(t->kind == T_WORD && !strncmp(t->s, "=>", 2)) ? t : NULL;
+}
+
+static bool known_kernel(const char *s)
+{
+	return !strcmp(s, "6.1") || !strcmp(s, "6.12");
+}
+
+/* The kernel named after '@' in word t (at byte off): a profile the header names. */
+int p_kernel_tag(struct pctx *p, const struct tok *t, size_t off, char *out)
+{
+	struct tok k = *t;
+	int i;
+
+	k.s = t->s + off;
+	k.len = t->len - off;
+	k.col = t->col + (int)off;
+	k.width = t->width - (int)off;
+	if (!known_kernel(k.s))
+		return p_err(p, &k, "a kernel after '@': 6.1 or 6.12 (the kernel profiles)");
+	for (i = 0; i < p->sc->nkernels; i++)
+		if (!strcmp(p->sc->kernels[i], k.s))
+			break;
+	if (i == p->sc->nkernels)
+		return p_err(p, &k, "a kernel the header names (kernel %s%s%s)", p->sc->kernels[0],
+			     p->sc->nkernels > 1 ? " " : "", p->sc->nkernels > 1 ? p->sc->kernels[1] : "");
+	strcpy(out, k.s);
+	return 0;
 }
 
 /* Header statements: before the first declaration or step only (sysctl: also after). */
@@ -230,6 +267,19 @@ static int p_statement(struct pctx *p, struct mf_stmt *st)
 
 	st->line = t->line;
 	st->col = t->col;
+	if (t->kind == T_WORD && t->s[0] == '@') {
+		/* "@6.1 STEP": a step or expectation of one kernel only */
+		if (p_kernel_tag(p, t, 1, st->on_kernel))
+			return -1;
+		p->i++;
+		t = p_peek(p);
+		if (!t || t->kind != T_WORD || stmt_known(MF_CLASS_DECL, t->s) ||
+		    !strncmp(t->s, "expect@", 7) || t->s[0] == '@')
+			return p_err(p, t, "a step or expect after @%s (declarations are for "
+				     "every kernel)", st->on_kernel);
+		w = t->s;
+		n = t->len;
+	}
 	if (t->kind != T_WORD)
 		return p_err(p, t, "a statement");
 	if (!strcmp(w, "scenario"))
@@ -237,7 +287,9 @@ static int p_statement(struct pctx *p, struct mf_stmt *st)
 	if (word_index(w, header_words) >= 0 && strcmp(w, "sysctl"))
 		return p_err(p, t, "a step (%s belongs to the header, before the first "
 			     "declaration or step)", w);
-	if (!strcmp(w, "expect")) {
+	if (!strcmp(w, "expect") || !strncmp(w, "expect@", 7)) {
+		if (w[6] && p_kernel_tag(p, t, 7, st->on_kernel))
+			return -1;
 		p->i++;
 		st->is_expect = true;
 		return p_expect(p, st);
@@ -252,20 +304,38 @@ static int p_statement(struct pctx *p, struct mf_stmt *st)
 		     "or TASK: step");
 }
 
+/* "kernel 6.1 [6.12]": the profiles the file describes; the first is the default. */
+static int p_kernels(struct pctx *p)
+{
+	struct mf_scenario *sc = p->sc;
+	struct tok *t = p_peek(p);
+
+	if (p->kernel_named)
+		return p_err(p, t, "one kernel statement (it names every kernel: kernel 6.1 6.12)");
+	p->kernel_named = true;
+	p->i++;
+	sc->nkernels = 0;
+	do {
+		t = p_word(p, "a kernel version: 6.1 or 6.12");
+		if (!t)
+			return -1;
+		if (!known_kernel(t->s))
+			return p_err(p, t, "6.1 or 6.12 (the kernel profiles)");
+		for (int i = 0; i < sc->nkernels; i++)
+			if (!strcmp(sc->kernels[i], t->s))
+				return p_err(p, t, "another kernel (%s is named twice)", t->s);
+		strcpy(sc->kernels[sc->nkernels++], t->s);
+	} while (sc->nkernels < MF_MAX_KERNELS && p_peek(p));
+	strcpy(sc->kernel, sc->kernels[0]);
+	return p_end(p, NULL);
+}
+
 static int p_header(struct pctx *p, struct tok *t)
 {
 	struct mf_scenario *sc = p->sc;
 
-	if (!strcmp(t->s, "kernel")) {
-		p->i++;
-		t = p_word(p, "a kernel version: 6.1 or 6.12");
-		if (!t)
-			return -1;
-		if (strcmp(t->s, "6.1") && strcmp(t->s, "6.12"))
-			return p_err(p, t, "6.1 or 6.12 (the kernel profiles)");
-		strcpy(sc->kernel, t->s);
-		return p_end(p, NULL);
-	}
+	if (!strcmp(t->s, "kernel"))
+		return p_kernels(p);
 	if (!strcmp(t->s, "machine")) {
 		p->i++;
 		return p_machine(p);
@@ -295,12 +365,48 @@ static void stmt_free(struct mf_stmt *st)
 	if (st->expect)
 		free(st->expect->log);
 	free(st->expect);
-	free(st->expres);
+	while (st->expres) {
+		struct mf_expres *next = st->expres->next;
+
+		free(st->expres);
+		st->expres = next;
+	}
 }
 
 static void add_stmt(struct mf_scenario *sc, int *cap, const struct mf_stmt *st)
 {
 	ARRAY_PUSH(sc->stmt, sc->nstmt, *cap, *st, "parsing a statement");
+}
+
+/* One statement of the line: the title, a header statement or a statement. */
+static int p_one(struct pctx *p, int *cap)
+{
+	struct mf_scenario *sc = p->sc;
+	struct tok *t = p_peek(p);
+	struct mf_stmt st;
+
+	if (!t)
+		return p_err(p, NULL, "a statement after ';'");
+	if (!sc->title) {
+		if (t->kind != T_WORD || strcmp(t->s, "scenario"))
+			return p_err(p, t, "'scenario \"TITLE\"' as the first statement");
+		p->i++;
+		t = p_next(p);
+		if (!t || t->kind != T_STR)
+			return p_err(p, t, "a title string \"...\"");
+		sc->title = xstrdup(t->s, "parsing a scenario");
+		return p_end(p, NULL);
+	}
+	if (p->header && t->kind == T_WORD && word_index(t->s, header_words) >= 0)
+		return p_header(p, t);
+	p->header = false;
+	memset(&st, 0, sizeof(st));
+	if (p_statement(p, &st) || conc_track(p, &st)) {
+		stmt_free(&st);
+		return -1;
+	}
+	add_stmt(sc, cap, &st);
+	return 0;
 }
 
 struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, size_t len,
@@ -316,42 +422,16 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 	memset(err, 0, sizeof(*err));
 	sc->path = xstrdup(path, "parsing a scenario");
 	strcpy(sc->kernel, "6.1");
+	strcpy(sc->kernels[0], "6.1");
+	sc->nkernels = 1;
 	sc->machine = (struct mf_machine_cfg){ .memory = 256ull << 20, .thp = 1, .nodes = 1 };
 	lex_init(&lx, path, buf, len);
 	while ((r = lex_line(&lx, &ll, err)) == 1) {
-		struct tok *t = &ll.t[0];
-
-		p.i = 0;
-		if (!sc->title) {
-			if (t->kind != T_WORD || strcmp(t->s, "scenario"))
-				goto bad_title;
-			p.i++;
-			t = p_next(&p);
-			if (!t || t->kind != T_STR) {
-				p_err(&p, t, "a title string \"...\"");
-				goto fail;
-			}
-			sc->title = xstrdup(t->s, "parsing a scenario");
-			if (p_end(&p, NULL))
-				goto fail;
-			continue;
-		}
-		if (p.header && t->kind == T_WORD && word_index(t->s, header_words) >= 0) {
-			if (p_header(&p, t))
-				goto fail;
-			continue;
-		}
-		p.header = false;
-		{
-			struct mf_stmt st;
-
-			memset(&st, 0, sizeof(st));
-			if (p_statement(&p, &st) || conc_track(&p, &st)) {
-				stmt_free(&st);
-				goto fail;
-			}
-			add_stmt(sc, &cap, &st);
-		}
+		p_stmt_at(&p, 0);
+		while (!p_one(&p, &cap) && p.end < ll.n)
+			p_stmt_at(&p, p.end + 1);	/* "STATEMENT ; STATEMENT" */
+		if (p.err->msg[0])
+			goto fail;
 	}
 	if (r < 0 || conc_eof(&p, lx.eof_line, lx.eof_col))
 		goto fail;
@@ -366,8 +446,6 @@ struct mf_scenario *mf_scenario_parse_buf(const char *path, const char *buf, siz
 	lexline_free(&ll);
 	sym_free(&p.sym);
 	return sc;
-bad_title:
-	p_err(&p, &ll.t[0], "'scenario \"TITLE\"' as the first statement");
 fail:
 	lexline_free(&ll);
 	sym_free(&p.sym);

@@ -10,7 +10,7 @@
 #include "memfail/array.h"
 #include "memfail/scenario.h"
 
-enum tok_kind { T_WORD, T_STR, T_COMMA };
+enum tok_kind { T_WORD, T_STR, T_COMMA, T_SEMI /* ';' between statements of a line */ };
 
 struct tok {
 	enum tok_kind kind;
@@ -111,9 +111,11 @@ struct pctx {
 	struct mf_parse_error *err;
 	struct lexline *ll;
 	int i;			/* next token of ll */
+	int end;		/* the current statement's end: its ';' or ll->n */
 	struct mf_scenario *sc;
 	struct symtab sym;
 	bool header;		/* still in the header */
+	bool kernel_named;	/* the header's kernel statement was seen */
 	int conc_open;		/* index + 1 of an open concurrently statement, 0: none */
 };
 
@@ -150,8 +152,12 @@ int p_addr(struct pctx *p, const struct tok *t, struct sym_task *task, uint64_t 
 int p_pageref(struct pctx *p, struct mf_pageref *ref);
 /* Optional "as NAME": binds a new label. */
 int p_as(struct pctx *p, char *as);
-/* The next token, unless the line ends or "=>" follows. */
+/* The next token, unless the line ends or "=>" (or "=>@KERNEL") follows. */
 struct tok *p_more(struct pctx *p);
+/* The kernel named in word t after its byte off ("expect@6.12"): one the header names. */
+int p_kernel_tag(struct pctx *p, const struct tok *t, size_t off, char *out);
+/* "=> RESULT [=>@KERNEL RESULT]...", if any, then the end of the line. */
+int p_results(struct pctx *p, struct mf_stmt *st, struct sym_task *tk);
 int p_kpf_flags(struct pctx *p, const struct tok *t, const char *val, uint64_t *v);
 
 /* "key=VALUE" word t: the value as a token of its own (for error columns). */
@@ -169,6 +175,5 @@ int p_sysctl(struct pctx *p, char *key, char *val);
 int p_task_step(struct pctx *p, struct mf_stmt *st);
 int p_system_step(struct pctx *p, struct mf_stmt *st);
 int p_expect(struct pctx *p, struct mf_stmt *st);
-int p_expres(struct pctx *p, struct mf_stmt *st, struct sym_task *task);
 
 #endif

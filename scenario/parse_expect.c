@@ -73,9 +73,8 @@ static int p_signal(struct pctx *p, struct sym_task *tk, char *signame, char *co
 	return 0;
 }
 
-int p_expres(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
+static int p_expres(struct pctx *p, struct mf_stmt *st, struct sym_task *tk, struct mf_expres *e)
 {
-	struct mf_expres *e = st->expres = xcalloc(1, sizeof(*e), "parsing an expected result");
 	struct tok *t = p_word(p, "an expected result");
 	uint64_t v;
 
@@ -112,7 +111,46 @@ int p_expres(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 		e->kind = MF_EXP_TEXT;
 		strcpy(e->text, t->s);
 	}
-	return p_end(p, "end of line after the expected result");
+	return 0;
+}
+
+int p_results(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
+{
+	struct mf_expres **tail = &st->expres;
+	struct tok *t;
+
+	while ((t = p_peek(p)) && t->kind == T_WORD && !strncmp(t->s, "=>", 2)) {
+		char k[8] = "";
+		struct mf_expres *e;
+
+		if (t->s[2] && (t->s[2] != '@' || p_kernel_tag(p, t, 3, k)))
+			return t->s[2] == '@' ? -1 :
+			       p_err(p, t, "=> or =>@KERNEL before an expected result");
+		for (e = st->expres; e; e = e->next)
+			if (!strcmp(e->kernel, k))
+				return p_err(p, t, "one expected result per kernel (%s%s has one)",
+					     k[0] ? "=>@" : "=>", k);
+		p->i++;
+		e = *tail = xcalloc(1, sizeof(*e), "parsing an expected result");
+		tail = &e->next;
+		strcpy(e->kernel, k);
+		if (p_expres(p, st, tk, e))
+			return -1;
+	}
+	return p_end(p, st->expres ? "end of line after the expected result" : NULL);
+}
+
+const struct mf_expres *mf_expres_for(const struct mf_stmt *st, const char *kernel)
+{
+	const struct mf_expres *e, *dflt = NULL;
+
+	for (e = st->expres; e; e = e->next) {
+		if (!strcmp(e->kernel, kernel))
+			return e;
+		if (!e->kernel[0])
+			dflt = e;
+	}
+	return dflt;
 }
 
 static int p_exp_signals(struct pctx *p, struct mf_expect *e, struct sym_task *tk)

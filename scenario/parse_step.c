@@ -391,9 +391,7 @@ int p_unlink(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 /* Optional "=> EXPECTATION", then the end of the line. */
 static int p_tail(struct pctx *p, struct mf_stmt *st, struct sym_task *tk)
 {
-	if (p_accept(p, "=>"))
-		return p_expres(p, st, tk);
-	return p_end(p, NULL);
+	return p_results(p, st, tk);
 }
 
 int p_task_step(struct pctx *p, struct mf_stmt *st)

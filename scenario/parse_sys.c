@@ -136,7 +136,5 @@ int p_system_step(struct pctx *p, struct mf_stmt *st)
 	st->op = (enum mf_op)(k - stmt_kinds);
 	if (k->parse(p, st, NULL))
 		return -1;
-	if (p_accept(p, "=>"))
-		return p_expres(p, st, NULL);
-	return p_end(p, NULL);
+	return p_results(p, st, NULL);
 }

@@ -2,17 +2,14 @@
 /*
  * --plot: the physical memory map coloured by outcome, a bar of RAM by
  * outcome, and the processes with the most memory as stacked bars, drawn with
- * cairo into a PNG or an SVG. cairo is loaded (dlopen) when a plot is drawn:
- * linked, it made every memfail process load 19 libraries, about 1 ms of
- * start-up (the conformance run starts one process per scenario).
+ * cairo into a PNG or an SVG (cairo is loaded when a plot is drawn:
+ * memfail/cairo_dl.h).
  */
-#include <cairo/cairo.h>
-#include <cairo/cairo-svg.h>
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memfail/array.h"
+#include "memfail/cairo_dl.h"
 #include "memfail/snapshot.h"
 
 #define W 1400
@@ -23,57 +20,23 @@
 #define NPROC 15
 #define BAR_H 16
 
-#define CAIRO_FNS(X) X(create) X(destroy) X(fill) X(image_surface_create) X(move_to) X(paint) \
-	X(recording_surface_create) X(rectangle) X(select_font_face) X(set_font_size) X(set_source_rgb) \
-	X(show_text) X(status_to_string) X(stroke) X(surface_destroy) X(surface_finish) X(surface_status) \
-	X(surface_write_to_png) X(svg_surface_create)
-
-static struct {
-#define X(name) __typeof__(cairo_##name) *name;
-	CAIRO_FNS(X)
-#undef X
-} cx;
-
-static int load_cairo(char *err, size_t errlen)
-{
-	static void *lib;
-
-	if (lib)
-		return 0;
-	lib = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(err, errlen, "--plot: cannot load cairo: %s", dlerror());
-		return -1;
-	}
-#define X(name)                                                                         \
-	if (!(cx.name = (__typeof__(cx.name))dlsym(lib, "cairo_" #name))) {            \
-		snprintf(err, errlen, "--plot: cairo has no cairo_%s", #name);         \
-		dlclose(lib);                                                           \
-		lib = NULL;                                                             \
-		return -1;                                                              \
-	}
-	CAIRO_FNS(X)
-#undef X
-	return 0;
-}
-
 static void text(cairo_t *cr, double x, double y, double size, bool bold, const char *s)
 {
-	cx.select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-	cx.set_font_size(cr, size);
-	cx.set_source_rgb(cr, 0.1, 0.1, 0.1);
-	cx.move_to(cr, x, y);
-	cx.show_text(cr, s);
+	mf_cx.select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+			          bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+	mf_cx.set_font_size(cr, size);
+	mf_cx.set_source_rgb(cr, 0.1, 0.1, 0.1);
+	mf_cx.move_to(cr, x, y);
+	mf_cx.show_text(cr, s);
 }
 
 static void fill(cairo_t *cr, int c, double x, double y, double w, double h)
 {
 	const double *rgb = exp_classes[c].rgb;
 
-	cx.set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-	cx.rectangle(cr, x, y, w, h);
-	cx.fill(cr);
+	mf_cx.set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+	mf_cx.rectangle(cr, x, y, w, h);
+	mf_cx.fill(cr);
 }
 
 /* The most common outcome in a block of pfns. */
@@ -152,9 +115,9 @@ static double draw_ram_bar(cairo_t *cr, const struct exposure *e, double y)
 			 c >= EXP_RESERVED && c <= EXP_KERNEL ? " (kernel: fatal)" : "");
 		if (lx + 330 > W - MARGIN)
 			lx = MARGIN, ly += 20;
-		cx.set_source_rgb(cr, 0.3, 0.3, 0.3);
-		cx.rectangle(cr, lx - 0.5, ly - 11.5, 15, 15);
-		cx.stroke(cr);
+		mf_cx.set_source_rgb(cr, 0.3, 0.3, 0.3);
+		mf_cx.rectangle(cr, lx - 0.5, ly - 11.5, 15, 15);
+		mf_cx.stroke(cr);
 		fill(cr, c, lx, ly - 11, 14, 14);
 		text(cr, lx + 20, ly, 12, false, s);
 		lx += 330;
@@ -210,8 +173,8 @@ static double draw_all(cairo_t *cr, const struct exposure *e)
 	char s[256];
 	double y;
 
-	cx.set_source_rgb(cr, 1, 1, 1);
-	cx.paint(cr);
+	mf_cx.set_source_rgb(cr, 1, 1, 1);
+	mf_cx.paint(cr);
 	snprintf(s, sizeof(s), "memfail exposure: Linux %s snapshot, %s memory_failure, %s",
 		 e->snap_kernel, e->kernel, e->early_kill == 1 ? "early kill" :
 		 e->early_kill == 0 ? "late kill" : "late kill assumed");
@@ -230,29 +193,29 @@ int exposure_plot(const struct exposure *e, const char *path, char *err, size_t 
 	cairo_t *cr;
 	double h;
 
-	if (load_cairo(err, errlen))
+	if (mf_cairo_load("--plot", err, errlen))
 		return -1;
-	probe = cx.recording_surface_create(CAIRO_CONTENT_COLOR, NULL);
-	cr = cx.create(probe);
+	probe = mf_cx.recording_surface_create(CAIRO_CONTENT_COLOR, NULL);
+	cr = mf_cx.create(probe);
 	h = draw_all(cr, e);	/* a first pass measures the height */
-	cx.destroy(cr);
-	cx.surface_destroy(probe);
+	mf_cx.destroy(cr);
+	mf_cx.surface_destroy(probe);
 	if (!svg && (len < 4 || strcmp(path + len - 4, ".png"))) {
 		snprintf(err, errlen, "--plot %s: the name must end in .png or .svg", path);
 		return -1;
 	}
-	sf = svg ? cx.svg_surface_create(path, W, h) :
-		   cx.image_surface_create(CAIRO_FORMAT_RGB24, W, (int)h);
-	cr = cx.create(sf);
+	sf = svg ? mf_cx.svg_surface_create(path, W, h) :
+		   mf_cx.image_surface_create(CAIRO_FORMAT_RGB24, W, (int)h);
+	cr = mf_cx.create(sf);
 	draw_all(cr, e);
-	cx.destroy(cr);
-	st = svg ? cx.surface_status(sf) : cx.surface_write_to_png(sf, path);
-	cx.surface_finish(sf);
+	mf_cx.destroy(cr);
+	st = svg ? mf_cx.surface_status(sf) : mf_cx.surface_write_to_png(sf, path);
+	mf_cx.surface_finish(sf);
 	if (st == CAIRO_STATUS_SUCCESS)
-		st = cx.surface_status(sf);
-	cx.surface_destroy(sf);
+		st = mf_cx.surface_status(sf);
+	mf_cx.surface_destroy(sf);
 	if (st != CAIRO_STATUS_SUCCESS) {
-		snprintf(err, errlen, "--plot %s: %s", path, cx.status_to_string(st));
+		snprintf(err, errlen, "--plot %s: %s", path, mf_cx.status_to_string(st));
 		return -1;
 	}
 	return 0;

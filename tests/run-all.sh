@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Runs every test: the unit test binaries given as arguments (cmocka), every
-# scenario tests/scenarios/*/*.mf (exit 0, or the "# expect-exit: N" of its
-# first line; stdout equal to FOO.trace when that file exists) and every
+# scenario tests/scenarios/*/*.mf under each kernel profile its header names
+# (exit 0, or the "# expect-exit: N" of its first line; stdout equal to
+# FOO.trace, for 6.12 to FOO.6.12.trace where that exists, else FOO.trace) and every
 # tests/parse-errors/*.mf (exit 2, stderr equal to FOO.err), every CLI test
 # tests/cli/*.sh (exit 0) and, with each fuzz target's replay binary in
 # $REPLAY, every file of tests/fuzz/regressions/ (no crash).
@@ -46,30 +47,26 @@ for bin in "$@"; do
 done
 
 # ---- scenarios ----
-for mf in tests/scenarios/*/*.mf; do
-	[ -e "$mf" ] || continue
-	want=0
-	first=$(head -n 1 "$mf")
-	case "$first" in
-	"# expect-exit: "*) want=${first#"# expect-exit: "} ;;
-	esac
-	golden=${mf%.mf}.trace
-	"$MEMFAIL" run "$mf" >"$tmp/out" 2>"$tmp/err"
+# check_scenario MF KERNEL GOLDEN: run MF under the kernel profile KERNEL; its
+# exit status must be the "# expect-exit" one and its trace equal GOLDEN.
+check_scenario() {
+	mf=$1 kernel=$2 golden=$3
+	"$MEMFAIL" run --kernel "$kernel" "$mf" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	why=
 	if [ "$rc" -eq 77 ] && [ "$want" -eq 0 ]; then
-		echo "skip $mf: $(head -n 1 "$tmp/out")"
+		echo "skip $mf ($kernel): $(head -n 1 "$tmp/out")"
 		ok 1
-		continue
+		return
 	fi
 	[ "$rc" -eq "$want" ] || why="exit $rc, expected $want"
 	if [ -n "$UPDATE_GOLDEN" ] && [ -z "$why" ]; then
-		cp "$tmp/out" "$golden"
+		update_golden "$golden"
 	elif [ -e "$golden" ] && ! cmp -s "$golden" "$tmp/out"; then
 		why="${why:+$why; }trace differs from $golden"
 	fi
 	if [ -n "$why" ]; then
-		echo "FAIL $mf: $why"
+		echo "FAIL $mf ($kernel): $why"
 		if [ -e "$golden" ]; then
 			diff -u "$golden" "$tmp/out" | head -n 60
 		else
@@ -78,8 +75,40 @@ for mf in tests/scenarios/*/*.mf; do
 		head -n 20 "$tmp/err"
 		bad 1
 	else
-		echo "ok   $mf"
+		echo "ok   $mf ($kernel)"
 		ok 1
+	fi
+}
+
+# The 6.12 golden FOO.6.12.trace exists only where it differs from FOO.trace.
+update_golden() {
+	case $1 in
+	*.6.12.trace)
+		if cmp -s "$tmp/out" "${1%.6.12.trace}.trace"; then
+			rm -f "$1"
+		else
+			cp "$tmp/out" "$1"
+		fi ;;
+	*) cp "$tmp/out" "$1" ;;
+	esac
+}
+
+# Every scenario runs under each kernel its header names ("kernel 6.1 6.12").
+for mf in tests/scenarios/*/*.mf; do
+	[ -e "$mf" ] || continue
+	want=0
+	first=$(head -n 1 "$mf")
+	case "$first" in
+	"# expect-exit: "*) want=${first#"# expect-exit: "} ;;
+	esac
+	golden=${mf%.mf}.trace
+	check_scenario "$mf" 6.1 "$golden"
+	grep -qE '(^|; )kernel( [0-9.]+)* 6\.12' "$mf" || continue
+	g612=${mf%.mf}.6.12.trace
+	if [ -e "$g612" ] || [ -n "$UPDATE_GOLDEN" ] || [ ! -e "$golden" ]; then
+		check_scenario "$mf" 6.12 "$g612"
+	else
+		check_scenario "$mf" 6.12 "$golden"
 	fi
 done
 

@@ -30,7 +30,6 @@ struct dev_pagemap_ops {
 struct dev_pagemap {
 	struct machine *m;
 	uint64_t start_pfn, end_pfn;	/* [start, end) */
-	uint64_t first_data_pfn;	/* below: the device's own metadata (altmap), not recoverable */
 	enum memory_type type;
 	const struct dev_pagemap_ops *ops;
 	void *owner;			/* the struct pmem_device */

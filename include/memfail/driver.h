@@ -23,6 +23,8 @@ struct mf_run_opts {
 	struct mf_conc_ctl *conc; /* the explorer drives every concurrently block (explore.h) */
 	const char *kernel; /* run under this kernel profile ("6.12"), not the file's; NULL: the file's */
 	bool keep_going;    /* run on after a failed expectation (memfail diff-kernels) */
+	bool tap;	    /* TAP 13 as kselftest prints it: each trace as "# " lines, then
+			       "ok N FILE", "not ok N FILE" or "ok N FILE # SKIP reason" */
 };
 
 enum mf_outcome { MF_PASS, MF_FAIL, MF_SKIP, MF_ERROR };

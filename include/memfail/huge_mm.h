@@ -64,7 +64,7 @@ int do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t addr);
 void map_huge_pmd(struct vm_area_struct *vma, uint64_t haddr, struct page *head, bool write, bool dirty);
 void zap_huge_pmd(struct vm_area_struct *vma, uint64_t haddr);
 void split_huge_pmd(struct vm_area_struct *vma, uint64_t haddr);
-int copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64_t haddr);
+void copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64_t haddr);
 int split_huge_page(struct machine *m, struct page *page);
 bool can_split_huge_page(struct machine *m, struct page *head, int *pextra_pins);
 void deferred_split_huge_page(struct machine *m, struct page *head);
@@ -97,7 +97,7 @@ uint64_t hugetlb_mmap_reserve(struct machine *m, struct file *file, uint64_t off
 struct page *find_free_huge_page(struct machine *m);
 int hugetlb_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags);
 void hugetlb_zap_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
-int copy_hugetlb_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
+void copy_hugetlb_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 bool hugetlb_try_to_unmap(struct machine *m, struct page *head, bool hwpoison);
 uint64_t hugetlb_vma_address(struct page *head, struct vm_area_struct *vma);
 /* memory_failure's hugetlb path (6.1 try_memory_failure_hugetlb); *hugetlb = 0 to fall back. */

@@ -211,7 +211,7 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags);
 /* mm/oom_kill.c: no page for user memory; the run stops (m->oom_stop) */
 void out_of_memory(struct machine *m, const char *where);
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
-int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
+void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 /* Zap the PTEs of file pages [start, start+nr) in every VMA mapping them. */
 void unmap_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t nr, bool even_cows);
 struct page *follow_page(struct vm_area_struct *vma, uint64_t addr, bool *hwpoison);
@@ -237,7 +237,7 @@ int do_munmap(struct task_struct *t, uint64_t start, uint64_t len);
 int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, bool lock);
 int do_mprotect(struct task_struct *t, uint64_t start, uint64_t len, unsigned long prot);
 int do_madvise(struct task_struct *t, uint64_t start, uint64_t len, int advice);
-int dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *child);
+void dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *child);
 int do_msync(struct task_struct *t, uint64_t start, uint64_t len);
 /* mm/shmem.c: an unnamed tmpfs object (shared anonymous memory, SysV segments) */
 struct file *shmem_kernel_file_setup(struct machine *m, const char *prefix, uint64_t size);
@@ -251,7 +251,7 @@ struct file *shmem_kernel_file_setup(struct machine *m, const char *prefix, uint
 #define MADV_SOFT_OFFLINE 101
 
 /* mm/swapfile.c, mm/vmscan.c */
-int swap_init(struct machine *m, uint64_t bytes);
+void swap_init(struct machine *m, uint64_t bytes);
 void swap_free_all(struct machine *m);
 int reclaim_page(struct machine *m, struct page *page);	/* 0 or -EAGAIN */
 struct page *lookup_swap_cache(struct machine *m, uint64_t slot);

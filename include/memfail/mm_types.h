@@ -98,8 +98,9 @@ struct zone {
 	const char *name;
 };
 
-/* Per-CPU LRU batch (the kernel's folio batch / pagevec): not on the LRU yet. */
-#define PAGEVEC_SIZE 15
+/* Per-CPU LRU batch (the kernel's folio batch / pagevec): not on the LRU yet.
+ * Its capacity is the profile's lru_batch (6.1: 15, 6.12: 31), at most this. */
+#define PAGEVEC_SIZE 31
 struct pagevec {
 	unsigned nr;
 	uint32_t pfn[PAGEVEC_SIZE];

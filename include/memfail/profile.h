@@ -32,6 +32,7 @@ struct kernel_profile {
 	bool collapse_pmd_none_installs; /* 13: MADV_COLLAPSE of a never-faulted range: 0 */
 	bool dax_shared_lock_oops;	/* 14: dax_lock_folio() oopses on a shared DAX page */
 	bool pgp_names_612;		/* %pGp: 6.12's flag names and order (owner_2) */
+	unsigned lru_batch;		/* 10: PAGEVEC_SIZE of the per-CPU add batch (15, 31) */
 	/*
 	 * Not exercised by a saved trace: a page that could not be unmapped is
 	 * "unmapping failed page: Failed", its mappers get SIGBUS (not SIGKILL),
@@ -42,8 +43,5 @@ struct kernel_profile {
 
 /* The profile of enum mf_kernel value id, or NULL if the model has none. */
 const struct kernel_profile *kernel_profile_get(int id);
-
-/* The profile whose release is name ("6.12"), or NULL. */
-const struct kernel_profile *kernel_profile_find(const char *name);
 
 #endif

@@ -17,6 +17,7 @@
 
 #define MF_NAME_MAX 16 /* task/thread/region/fd/label names: at most 15 bytes + NUL */
 #define MF_PATH_MAX 64 /* "disk:data" style file names */
+#define MF_MAX_KERNELS 2 /* the kernel profiles: 6.1, 6.12 */
 
 enum mf_fs {
 	MF_FS_DISK,	 /* regular file on the disk filesystem (ext4 in the guest) */
@@ -132,6 +133,8 @@ struct mf_expres {
 	struct mf_addr addr;
 	int lsb;
 	uint64_t short_len;	/* SHORT */
+	char kernel[8];		/* "=>@6.12 ...": this kernel's result; "" = every other kernel */
+	struct mf_expres *next;	/* the other kernels' results ("=> A =>@6.12 B") */
 };
 
 /* One entry of "expect A signals ...". */
@@ -180,6 +183,7 @@ struct mf_expect {
 struct mf_stmt {
 	int line, col;		 /* first line of the statement */
 	bool is_expect;		 /* an "expect" statement: see .expect */
+	char on_kernel[8];	 /* "expect@6.12": checked on that kernel only ("" = all) */
 	enum mf_op op;		 /* otherwise the operation */
 	char task[MF_NAME_MAX];	 /* task steps: process name; TASK, THREAD: the new task */
 	char thread[MF_NAME_MAX];/* task steps: "" = main thread; THREAD: the new thread */
@@ -245,10 +249,15 @@ struct mf_sysctl_kv {
 	char val[32];
 };
 
+/* The expected result of st on that kernel: its "=>@KERNEL", else its "=>" (NULL: none). */
+const struct mf_expres *mf_expres_for(const struct mf_stmt *st, const char *kernel);
+
 struct mf_scenario {
 	char *path;		 /* as given on the command line */
 	char *title;
-	char kernel[16];	 /* "6.1" */
+	char kernel[16];	 /* the profile run: "6.1", "6.12" (default: the header's first) */
+	int nkernels;		 /* the kernels the header names ("kernel 6.1 6.12"), 1 by default */
+	char kernels[MF_MAX_KERNELS][8];
 	struct mf_machine_cfg machine;
 	bool requires_model;
 	int nsysctl;		 /* header sysctls, applied before the first statement */

@@ -42,8 +42,16 @@ const char *mf_sp_name(enum mf_sp what);
 /* The task making the running context's system call: saved and restored at each switch. */
 void *mf_ctx_save(struct mf_machine *mm);
 void mf_ctx_restore(struct mf_machine *mm, void *saved);
-/* A hash of the machine's frames (every struct page) and poisoned-page count. */
+/* A hash of the machine state: frames, page tables, every file's XArray, poisoned count. */
 uint64_t mf_state_hash(struct mf_machine *mm);
+/*
+ * The checks valid at every scheduling point (a PTE or a page-cache entry
+ * naming a free frame), run at each point of a block; the first failure is
+ * kept until the next block starts (mf_point_reset) and read at its end.
+ */
+void mf_point_check(struct machine *m);
+void mf_point_reset(void);
+const char *mf_point_violation(void);
 /* Unlocks of a DAX entry that found it replaced under its owner, so far (seed 003). */
 unsigned long mf_dax_lock_losses(struct mf_machine *mm);
 

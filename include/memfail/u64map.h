@@ -16,9 +16,11 @@ struct u64map {
 
 void u64map_init(struct u64map *mp);
 void u64map_free(struct u64map *mp);
-/* Insert or replace; 0. Growing the table follows the one OOM policy (mf_oom). */
-int u64map_put(struct u64map *mp, uint64_t key, uint64_t val);
+/* Insert or replace. Growing the table follows the one OOM policy (mf_oom). */
+void u64map_put(struct u64map *mp, uint64_t key, uint64_t val);
 bool u64map_del(struct u64map *mp, uint64_t key);
 uint64_t *u64map_slot(const struct u64map *mp, uint64_t key);	/* value pointer or NULL */
+/* Slot i (0 <= i < cap) holds a key: *key. For walks of a sparse map in no order. */
+bool u64map_key_at(const struct u64map *mp, uint64_t i, uint64_t *key);
 
 #endif

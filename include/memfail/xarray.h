@@ -46,14 +46,9 @@ struct xarray {
 	unsigned long nr_nodes;	/* nodes in the tree (not the spare cache) */
 	struct xa_node *spare;	/* preallocated nodes, so a store is atomic */
 	unsigned int nr_spare;
-	/*
-	 * Fault injection for tests: when non-zero, the fail_alloc-th node
-	 * allocation from now fails (once), making the store return -ENOMEM.
-	 */
-	unsigned int fail_alloc;
 };
 
-#define XARRAY_INIT { NULL, 0, 0, NULL, 0, 0 }
+#define XARRAY_INIT { NULL, 0, 0, NULL, 0 }
 
 /* Value entries: an integer up to LONG_MAX tagged with the low bit. */
 static inline void *xa_mk_value(unsigned long v)
@@ -130,8 +125,9 @@ static inline unsigned long xa_count(const struct xarray *xa)
  * exactly the same index and order overwrites it in place and keeps its
  * marks (how DAX flips its lock bit). Otherwise every entry overlapping the
  * range is removed whole, with its marks, even the parts outside the range,
- * and the new entry starts unmarked. NULL just removes. -ENOMEM leaves the
- * array unchanged. Returns 0 or a negative errno.
+ * and the new entry starts unmarked. NULL just removes. Nodes come
+ * from xmalloc (the one out-of-memory policy, include/memfail/array.h).
+ * Returns 0 or -EINVAL.
  */
 int xa_store_order(struct xarray *xa, unsigned long index, unsigned int order,
 		   void *entry);

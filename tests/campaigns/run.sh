@@ -23,7 +23,7 @@ one=$("$MEMFAIL" campaign --quiet --digest --no-progress --db "$tmp/one.db" --pl
 for png in "$tmp/p-outcomes.png" "$tmp/p-timeline.png"; do
 	[ -s "$png" ] || { echo "FAIL: no $png"; status=1; }
 done
-if command -v mpirun >/dev/null && nm "$MEMFAIL" | grep -q ' U MPI_Init'; then
+if command -v mpirun >/dev/null && [ -x "$MEMFAIL-mpi" ]; then
 	two=$(ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe -n 2 \
 		"$MEMFAIL" campaign --quiet --digest --no-progress --db "$tmp/two.db" \
 		"$dir/small.mfc" 2>"$tmp/mpi.err")

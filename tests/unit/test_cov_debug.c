@@ -15,8 +15,10 @@
 
 #include "mm_test.h"
 
+#include "memfail/dax.h"
 #include "memfail/fs.h"
 #include "memfail/huge_mm.h"
+#include "memfail/ksm.h"
 #include "memfail/mm.h"
 #include "../../mm/debug.h"
 
@@ -142,6 +144,8 @@ static void test_page_tables(void **state)
 	SetPageFlag(p, PG_hwpoison);
 	bad(m, "can read hwpoison pfn");
 	ClearPageFlag(p, PG_hwpoison);
+	*pte = save | PTE_DEVMAP;
+	bad(m, "DAX PTE maps RAM pfn");
 	*pte = ((pte_t)m->nr_pages << PTE_PFN_SHIFT) | PTE_PRESENT;
 	bad(m, "PTE maps invalid pfn");
 	*pte = mk_swp_pte(SWP_SWAPFILE, 3);
@@ -321,6 +325,94 @@ static void test_hugetlb(void **state)
 	machine_destroy(m);
 }
 
+/* A PMD-mapped anonymous THP: its head, tails and PMD slots. */
+static void test_thp(void **state)
+{
+	struct machine *m = mk_machine(64);
+	struct task_struct *t = task_create(m, "A");
+	uint64_t a = map(t, HPAGE_PMD_SIZE, RW | VM_HUGEPAGE);
+	struct page *head, *p;
+
+	(void)state;
+	store(t, a, 1);
+	head = page_at(t, a);
+	assert_true(PageFlag(head, PG_head));
+	p = &head[5];
+	ok(m);
+	(*compound_mapcount_ptr(head))++;
+	bad(m, "PMD mapcount 2 but 512 PMD slots map it");
+	(*compound_mapcount_ptr(head))--;
+	p->head_delta++;
+	bad(m, "head pfn and offset disagree");
+	p->head_delta--;
+	SetPageFlag(p, PG_hwpoison);
+	bad(m, "can read hwpoison pfn");
+	ClearPageFlag(p, PG_hwpoison);
+	SetPageFlag(head, PG_hugetlb);
+	SetPageFlag(head, PG_hwpoison);
+	bad(m, "maps poisoned hugetlb pfn");
+	ClearPageFlag(head, PG_hwpoison);
+	ClearPageFlag(head, PG_hugetlb);
+	ClearPageFlag(head, PG_head);
+	bad(m, "outside a live compound page");
+	SetPageFlag(head, PG_head);
+	ok(m);
+	machine_destroy(m);
+}
+
+/* A free hugetlb folio on an LRU list. */
+static void test_hugetlb_lru(void **state)
+{
+	struct machine *m = mk_machine(32);
+	struct page *head;
+
+	(void)state;
+	assert_int_equal(hugetlb_set_pool(m, 1, 0), 0);
+	ok(m);	/* a consistent state: what the next check compares with */
+	head = &m->pages[m->hstate.freelist.head];
+	SetPageFlag(head, PG_lru);
+	bad(m, "free hugetlb pfn");
+	ClearPageFlag(head, PG_lru);
+	ok(m);
+	machine_destroy(m);
+}
+
+/* A KSM page and its stable node (mm/ksm_mm.c ksm_check). */
+static void test_ksm(void **state)
+{
+	struct machine *m = mk_machine(32);
+	struct task_struct *a = task_create(m, "a"), *b = task_create(m, "b");
+	uint64_t x = map(a, PAGE_SIZE, RW), y = map(b, PAGE_SIZE, RW);
+	struct ksm_stable_node *node;
+	struct page *k;
+	unsigned long kpfn;
+	uintptr_t mapping;
+
+	(void)state;
+	store(a, x, 0x5a);
+	store(b, y, 0x5a);
+	assert_int_equal(do_madvise(a, x, PAGE_SIZE, MADV_MERGEABLE), 0);
+	assert_int_equal(do_madvise(b, y, PAGE_SIZE, MADV_MERGEABLE), 0);
+	ksm_run_scans(m, 2);
+	k = page_at(a, x);
+	assert_true(PageKsm(k));
+	ok(m);
+	node = page_stable_node(k);
+	kpfn = node->kpfn;
+	node->kpfn = m->nr_pages;	/* no such frame */
+	bad(m, "does not own pfn");
+	node->kpfn = kpfn;
+	SetPageFlag(k, PG_head);
+	bad(m, "is free or compound");
+	ClearPageFlag(k, PG_head);
+	mapping = k->mapping;
+	k->mapping = 0;
+	bad(m, "0 KSM pages but 1 stable nodes");
+	k->mapping = mapping;
+	ok(m);
+	machine_destroy(m);
+}
+
 /* Only the first eight violations are printed; the count is all of them. */
 static void test_many(void **state)
 {
@@ -359,6 +451,9 @@ int main(void)
 		cmocka_unit_test(test_changed_head_reaches_tails),
 		cmocka_unit_test(test_hugetlb),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_thp),
+		cmocka_unit_test(test_hugetlb_lru),
+		cmocka_unit_test(test_ksm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -210,6 +210,50 @@ static void test_scan_busy(void **state)
 	machine_destroy(m);
 }
 
+/*
+ * Without a race: zero-page PTEs become zero subpages, an mlocked range gives
+ * an mlocked THP, a second call finds the PMD mapped (success), and a range
+ * with no writable PTE is refused (SCAN_PAGE_RO: EINVAL).
+ */
+static void test_collapse_shapes(void **state)
+{
+	struct machine *m = mk_machine(64);
+	struct task_struct *t;
+	struct vm_area_struct *vma;
+	uint64_t addr, i;
+	struct page *head;
+
+	(void)state;
+	m->thp.enabled = 0;
+	t = task_create(m, "A");
+	addr = map(t, HPAGE_PMD_SIZE, VM_READ | VM_WRITE | VM_HUGEPAGE);
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		if (i % 2)
+			store(t, addr + i * PAGE_SIZE, (uint8_t)i);
+		else
+			assert_int_equal(load(t, addr + i * PAGE_SIZE), 0);	/* the zero page */
+	assert_int_equal(do_mlock(t, addr, HPAGE_PMD_SIZE, true), 0);
+	vma = find_vma(t->mm, addr);
+	assert_int_equal(madvise_collapse(vma, addr, addr + HPAGE_PMD_SIZE), 0);
+	head = compound_head_page(page_at(t, addr));
+	assert_true(PageFlag(head, PG_head));
+	assert_true(PageFlag(head, PG_mlocked));
+	assert_int_equal(load(t, addr + 2 * PAGE_SIZE), 0);
+	assert_int_equal(load(t, addr + 3 * PAGE_SIZE), 3);
+	assert_int_equal(madvise_collapse(vma, addr, addr + HPAGE_PMD_SIZE), 0);
+	ok(m);
+	/* read-only: nothing writable to collapse */
+	addr = map(t, HPAGE_PMD_SIZE, VM_READ | VM_WRITE | VM_HUGEPAGE);
+	for (i = 0; i < HPAGE_PMD_NR; i += 64)
+		store(t, addr + i * PAGE_SIZE, 1);
+	assert_int_equal(do_mprotect(t, addr, HPAGE_PMD_SIZE, VM_READ), 0);
+	vma = find_vma(t->mm, addr);
+	assert_int_equal(madvise_collapse(vma, addr, addr + HPAGE_PMD_SIZE), -EINVAL);
+	assert_false(PageFlag(page_at(t, addr), PG_head));
+	ok(m);
+	machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_shmem_race_pin),
 		cmocka_unit_test(test_shmem_race_lock),
 		cmocka_unit_test(test_shmem_race_batch),
+		cmocka_unit_test(test_collapse_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,7 +98,7 @@ static void explore(const char *name, int nviol, const char *const *what, int bo
 {
 	struct mf_explore_opts o = { .preemptions = bound };
 	struct mf_explore_result res;
-	char path[256], prefix[64], mine[512], cmd[1024], out[8192];
+	char path[256], prefix[64], mine[512], cmd[1040], out[8192];
 	FILE *devnull = fopen("/dev/null", "w");
 	int rc;
 
@@ -140,6 +140,20 @@ static void test_seed001_61(void **state)
 {
 	(void)state;
 	explore("seed001-6.1", 0, NULL, 2, 10.0);
+}
+
+/* The leak itself: a THP allocation drops the block the poisoned frame merged into. */
+static void test_seed001_leak(void **state)
+{
+	static const char *const what[] = {
+		"pfn 0x202: refcount 0 but not free (leaked)",
+		"free list holds hwpoison pfn 0x201",
+		"B: can read hwpoison pfn 0x201 without being told",
+	};
+
+	(void)state;
+	explore("seed001-leak", 3, what, 2, 10.0);
+	explore("seed001-leak-6.1", 0, NULL, 2, 10.0);
 }
 
 static void test_seed003_load(void **state)
@@ -197,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_listed_order),
 		cmocka_unit_test(test_seed001_unsafe),
 		cmocka_unit_test(test_seed001_61),
+		cmocka_unit_test(test_seed001_leak),
 		cmocka_unit_test(test_seed003_load),
 		cmocka_unit_test(test_seed003_conflict),
 		cmocka_unit_test(test_more_61),

