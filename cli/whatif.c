@@ -24,6 +24,8 @@ struct wi_opts {
 	int inject, inject_pid;
 	uint64_t *pfns;
 	size_t nr_pfns, cap_pfns;
+	int *early;
+	size_t nr_early, cap_early;
 };
 
 static const char usage_text[] =
@@ -37,6 +39,8 @@ static const char usage_text[] =
 	"  --ar PID     an action-required machine check consumed by process PID\n"
 	"               (default: an action-optional machine check, MCE AO)\n"
 	"  --madvise PID  madvise(MADV_HWPOISON) by process PID instead\n"
+	"  --early-kill PID  process PID set prctl(PR_MCE_KILL) early kill, which\n"
+	"               /proc does not show; repeatable\n"
 	"  --json       one JSON object per pfn\n"
 	"  Exit: 0 every outcome agrees with exposure's class, 1 a disagreement or an\n"
 	"  error, 2 a usage error.\n";
@@ -47,6 +51,7 @@ static int parse(int argc, char **argv, struct wi_opts *o)
 		{ "pfn", required_argument, NULL, 'p' }, { "sample", required_argument, NULL, 'S' },
 		{ "live", no_argument, NULL, 'l' },	  { "json", no_argument, NULL, 'j' },
 		{ "ar", required_argument, NULL, 'a' },	  { "madvise", required_argument, NULL, 'm' },
+		{ "early-kill", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
 	};
 	char *e;
@@ -56,7 +61,7 @@ static int parse(int argc, char **argv, struct wi_opts *o)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		uint64_t v = 0;
 
-		if (c == 'p' || c == 'S' || c == 'a' || c == 'm') {
+		if (c == 'p' || c == 'S' || c == 'a' || c == 'm' || c == 'e') {
 			v = strtoull(optarg, &e, 0);
 			if (*e || !*optarg || (c == 'S' && (!v || v > 10000)))
 				return -1;
@@ -68,6 +73,7 @@ static int parse(int argc, char **argv, struct wi_opts *o)
 		case 'j': o->json = true; break;
 		case 'a': o->inject = WI_MCE_AR, o->inject_pid = (int)v; break;
 		case 'm': o->inject = WI_MADVISE, o->inject_pid = (int)v; break;
+		case 'e': ARRAY_PUSH(o->early, o->nr_early, o->cap_early, (int)v, "pids"); break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		default: return -1;
 		}
@@ -154,6 +160,7 @@ int memfail_cmd_whatif(int argc, char **argv)
 
 	if (ret) {
 		free(o.pfns);
+		free(o.early);
 		fputs(usage_text, ret < 0 ? stderr : stdout);
 		return ret < 0 ? MF_EXIT_USAGE : 0;
 	}
@@ -164,12 +171,14 @@ int memfail_cmd_whatif(int argc, char **argv)
 	} else if (snapshot_read(o.snap, &s, err, sizeof(err))) {
 		fprintf(stderr, "memfail whatif: %s\n", err);
 		free(o.pfns);
+		free(o.early);
 		return 1;
 	}
 	ret = 1;
 	if (exposure_build(&e, &s, err, sizeof(err)))
 		goto out_snap;
-	if (whatif_build(&w, &s, &e, o.inject, o.inject_pid, err, sizeof(err)))
+	if (whatif_build(&w, &s, &e, o.inject, o.inject_pid, o.early, o.nr_early, err,
+			 sizeof(err)))
 		goto out;
 	print_assumptions(&w, o.json);
 	if (o.sample) {
@@ -186,5 +195,6 @@ out_snap:
 		fprintf(stderr, "memfail whatif: %s\n", err);
 	snapshot_free(&s);
 	free(o.pfns);
+	free(o.early);
 	return ret;
 }

@@ -6,7 +6,9 @@
 # compare the kernel's "recovery action" line with the class memfail predicted.
 # Prints a per-class table and bench: exposure_prediction_accuracy over the
 # pfns whose page flags did not change between the snapshot and the injection.
-# Only the recovery line is compared; signals and fsync results are not (yet).
+# Per pfn it compares the recovery line (with the class), the SIGBUS each
+# workload process reports (AO or AR, with memfail whatif's trace) and the fsync
+# result of the workload's dirty file (EIO for its own dirty pages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=/var/tmp/memfail-conformance
@@ -22,9 +24,14 @@ RUN=$(mktemp -d "$CACHE/exposure.XXXXXX")
 # KEEP=1 keeps the run directory (results.log: the guest's whole output)
 trap '[[ ${KEEP:-0} == 1 ]] && echo "kept $RUN" >&2 || rm -rf "$RUN"' EXIT
 mkdir -p "$RUN/ov/mf/root"
-# static: the guest has no libraries
-cc -static -o "$RUN/ov/mf/memfail" build/cli/*.o build/libmemfail.a -ljson-c \
-	$(pkg-config --static --libs cairo) -lzstd -lpthread
+# static: the guest has no libraries (a build without MPI, which has no static library)
+make -s -j2 O=build/guest MPI=0 build/guest/memfail
+make -s -j2 build/memfail
+G=build/guest
+cc -static -o "$RUN/ov/mf/memfail" $G/cli/*.o $G/libmfcampaign.a $G/libmfscenario.a \
+	$G/libmemfail.a -ljson-c $(pkg-config --static --libs cairo) -lzstd -lsqlite3 -lpthread \
+	-lm 2>/dev/null || { echo "exposure-run: cannot link a static memfail" >&2; exit 2; }
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$RUN/ov/mf/xw" conformance/exposure-workload.c
 install -m 0755 conformance/exposure-guest.sh "$RUN/ov/mf/memfail-linux"
 echo workload > "$RUN/ov/mf/list"
 touch "$RUN/ov/mf/root/workload"
@@ -39,15 +46,21 @@ timeout -k 5 900 qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-r
 	-serial null -serial "file:$RUN/results.log" -serial null \
 	-drive "file=$CACHE/ext4.img,if=virtio,format=raw,snapshot=on" </dev/null >/dev/null 2>&1 ||
 	{ echo "exposure-run: the guest failed" >&2; exit 2; }
-tr -d '\r' < "$RUN/results.log" | grep -v '^@@INJ' | grep -v '^@@MF' || true
+tr -d '\r' < "$RUN/results.log" | grep -v '^@@INJ\|^@@MF\|^@@SNAP\|^@@XW' || true
+# the model's prediction: memfail whatif on the guest's snapshot, told the early-kill task
+tr -d '\r' < "$RUN/results.log" | sed -n 's/^@@SNAP //p' | base64 -d > "$RUN/guest.snap"
+early=$(tr -d '\r' < "$RUN/results.log" | awk '/^@@XW READY .* xw-early/ { print $3 }')
+pfns=$(tr -d '\r' < "$RUN/results.log" | awk '/^@@INJ .* :: / { printf " --pfn %s", $3 }')
+# shellcheck disable=SC2086
+build/memfail whatif ${early:+--early-kill $early} $pfns "$RUN/guest.snap" > "$RUN/whatif.out" 2>&1 || true
 # the kernel's recovery line each class predicts (mm/memory-failure.c's action_page_types)
-{ tr -d '\r' < "$RUN/results.log" | grep '^@@INJ .* :: ' || true; } | awk '
+{ cat "$RUN/whatif.out"; tr -d '\r' < "$RUN/results.log" | grep '^@@INJ .* :: \|^@@XW' || true; } | awk '
 BEGIN {
 	want["free"] = "free buddy page: Recovered"
 	want["hugetlb_unmapped"] = "free huge page: Recovered"
 	want["hugetlb"] = "huge page: Recovered"
 	want["thp"] = "LRU page: Recovered"; want["anon"] = "LRU page: Recovered"
-	want["mlocked"] = "mlocked LRU page"
+	want["mlocked"] = "dirty LRU page: Recovered"
 	want["shmem"] = "dirty LRU page: Recovered"
 	want["file_dirty"] = "dirty LRU page: Recovered"
 	want["file_clean"] = "clean LRU page: Recovered"
@@ -78,17 +91,66 @@ function hex(s,    v, i) {
 	for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
 	return v
 }
-{
+# whatif trace: per pfn, the first signal code of each workload process
+/^whatif pfn / { wp = $3; sub(":", "", wp); next }
+# (an AR comes on access: only for pages the workload touches, those in its table)
+/^  signal xw-/ { model_sig(wp, $2, $4 ~ /AO/ ? "AO" : "AR"); next }
+/^step [0-9]+ xw-.*= SIGBUS/ { model_sig(wp, $3, $(NF - 2) ~ /AO/ ? "AO" : "AR"); next }
+/^@@XW READY/ { next }
+/^@@XW MAP/ { touched[$3, $5] = 1; if ($4 == 6) dirtyfile[$5] = 1; next }
+/^@@INJ/ {
 	cls = $2
-	if (class_bits(hex($4)) != class_bits(le_bytes($5))) { changed[cls]++; nchanged++; next }
+	if (class_bits(hex($4)) != class_bits(le_bytes($5))) {
+		changed[cls]++; nchanged++
+		# kpageflags cannot tell a free page on a per-CPU list from a kernel page
+		if (cls == "kernel" && index($0, "free buddy page")) pcp++
+		next
+	}
 	n[cls]++; total++
-	if (cls in want && index($0, want[cls])) { hit[cls]++; hits++ }
-	else if (miss[cls] < 2) { miss[cls]++; print "miss: " $0 }
+	split($0, part, " :: ")
+	# observed: the first signal code of each workload process, fsync errors
+	obs = ""; fs = 0; split("", seen)
+	m = split(part[3], ev, "|")
+	for (i = 1; i <= m; i++) {
+		split(ev[i], f, " ")
+		# an AR in the workload'\''s own memory (not its test pages) ends it: not compared
+		if (f[1] == "SIG" && f[3] == "AR" && f[4] == "0") continue
+		if (f[1] == "SIG" && !(f[2] in seen)) { seen[f[2]] = 1; obs = obs " " f[2] ":" f[3] }
+		if (f[1] == "FSYNC" && f[3] == 5) fs = 1
+	}
+	line = (cls in want) && index(part[2], want[cls]) > 0
+	pred = ""
+	nk = split(mpred[$3], pp, " ")
+	for (i = 1; i <= nk; i++) {
+		split(pp[i], q, ":")
+		if (q[2] == "AO" || (q[1], $3) in touched) pred = pred " " pp[i]
+	}
+	sig = sorted(obs) == sorted(pred)
+	fsok = fs == (cls == "file_dirty" && ($3 in dirtyfile))
+	lhit[cls] += line; shit[cls] += sig; fhit[cls] += fsok
+	if (line && sig && fsok) { hit[cls]++; hits++ }
+	else if (miss[cls]++ < 3)
+		print "miss: " cls " " $3 (line ? "" : " [line]") (sig ? "" : " [signals: guest" obs ", model" pred "]") (fsok ? "" : " [fsync]") " :: " part[2] " :: " part[3]
+}
+function model_sig(pfn, who, c,    p) {
+	p = who; sub(/.*\[/, "", p); sub(/\].*/, "", p)
+	if ((pfn, p) in pc) return
+	pc[pfn, p] = c
+	mpred[pfn] = mpred[pfn] " " p ":" c
+}
+function sorted(s,    a, k, i, j, t, r) {
+	k = split(s, a, " ")
+	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	r = ""
+	for (i = 1; i <= k; i++) r = r " " a[i]
+	return r
 }
 END {
-	printf "%-18s %8s %8s %8s\n", "class", "injected", "matched", "changed"
-	for (c in n) printf "%-18s %8d %8d %8d\n", c, n[c], hit[c], changed[c]
-	for (c in changed) if (!(c in n)) printf "%-18s %8d %8d %8d\n", c, 0, 0, changed[c]
-	printf "bench: exposure_prediction_accuracy %.1f %% (%d of %d pfns unchanged since the snapshot; %d changed)\n",
+	printf "%-18s %8s %8s %8s %8s %8s %8s\n", "class", "injected", "line", "signals", "fsync", "all", "changed"
+	for (c in n) printf "%-18s %8d %8d %8d %8d %8d %8d\n", c, n[c], lhit[c], shit[c], fhit[c], hit[c], changed[c]
+	for (c in changed) if (!(c in n)) printf "%-18s %8d %8d %8d %8d %8d %8d\n", c, 0, 0, 0, 0, 0, changed[c]
+	printf "bench: exposure_prediction_accuracy %.1f %% (%d of %d pfns unchanged since the snapshot: recovery line, signals per process, fsync; %d changed)\n",
 		total ? 100 * hits / total : 0, hits, total, nchanged
+	printf "counting the %d \"kernel: other\" pfns that were free pages on per-CPU lists as misses: %.1f %% (%d of %d)\n",
+		pcp, 100 * hits / (total + pcp), hits, total + pcp
 }'

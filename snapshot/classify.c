@@ -46,8 +46,8 @@ const struct exp_class_info exp_classes[EXP_NR_CLASSES] = {
 		      "get SIGBUS on access", true, true, { .95, .55, .10 } },
 	[EXP_THP] = { "thp", "anon THP", "THP split, then as anonymous (if the split fails: "
 		      "ignored, SIGBUS on access)", true, false, { .90, .40, .60 } },
-	[EXP_MLOCKED] = { "mlocked", "mlocked", "mlocked LRU page: unmapped despite the lock, "
-			  "mappers get SIGBUS", true, false, { .80, .20, .55 } },
+	[EXP_MLOCKED] = { "mlocked", "mlocked", "dirty LRU page (unmapping clears the lock "
+			  "first): data lost, mappers get SIGBUS", true, false, { .80, .20, .55 } },
 	[EXP_SWAPCACHE_DIRTY] = { "swapcache_dirty", "swap cache, dirty", "dirty swapcache "
 				  "page: kept in swap cache, mappers get SIGBUS", true, false,
 				  { .95, .75, .35 } },

@@ -101,7 +101,7 @@ static int map_kind(const struct snap_map *m, bool huge)
 	bool shared = m->perms[3] == 's';
 
 	if (path_is(p, "[vvar") || path_is(p, "[vdso") || path_is(p, "[vsyscall") ||
-	    path_is(p, "/dev/") || path_is(p, "[uprobes"))
+	    (path_is(p, "/dev/") && !path_is(p, "/dev/shm/")) || path_is(p, "[uprobes"))
 		return WI_SKIP;
 	if (huge || path_is(p, "/anon_hugepage"))
 		return shared || path_is(p, "/") ? WI_HUGETLB_SHARED : WI_HUGETLB;
@@ -286,6 +286,8 @@ static int build_procs(struct whatif *w)
 
 		wp->sp = &s->procs[i];
 		wp->sigbus = sigbus_of(wp->sp);
+		for (size_t k = 0; k < w->nr_early; k++)
+			wp->early |= w->early_pids[k] == wp->sp->pid;
 		if (!wp->sp->nr_maps) {
 			w->kthreads++;
 			continue;
@@ -303,6 +305,9 @@ static int build_procs(struct whatif *w)
 		wp->pid = mf_task_create(w->m, snap_printable(wp->sp->comm, comm, sizeof(comm)),
 					 model_sigbus(w, wp->sigbus));
 		if (wp->pid < 0)
+			return -1;
+		if (wp->early && mf_prctl_mce_kill(w->m, wp->pid, MF_PR_MCE_KILL_SET,
+						   MF_PR_MCE_KILL_EARLY))
 			return -1;
 		for (int t = 1; t < wp->sp->threads; t++)
 			if (mf_thread_create(w->m, wp->pid) < 0)
@@ -332,10 +337,12 @@ static void set_sysctls(struct whatif *w)
 }
 
 int whatif_build(struct whatif *w, const struct snapshot *s, const struct exposure *e,
-		 int inject, int inject_pid, char *err, size_t errlen)
+		 int inject, int inject_pid, const int *early_pids, size_t nr_early, char *err,
+		 size_t errlen)
 {
 	memset(w, 0, sizeof(*w));
 	w->s = s, w->e = e, w->inject = inject, w->inject_pid = inject_pid;
+	w->early_pids = early_pids, w->nr_early = nr_early;
 	if (!s->kpageflags) {
 		snprintf(err, errlen, "the snapshot has no page flags (/proc/kpageflags was not "
 				      "read): nothing to model");

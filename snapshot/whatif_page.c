@@ -178,6 +178,11 @@ static int share_by_fork(struct whatif *w)
 				      ? MF_SIGBUS_HANDLER : MF_SIGBUS_DEFAULT);
 		if (pid < 0)
 			return pid;
+		/* a fork inherits the first's early kill; the process it stands for has its own */
+		if (wp->early != w->procs[first->proc].early &&
+		    mf_prctl_mce_kill(w->m, pid, wp->early ? MF_PR_MCE_KILL_SET : MF_PR_MCE_KILL_CLEAR,
+				      wp->early ? MF_PR_MCE_KILL_EARLY : 0))
+			return -1;
 		w->fork_proc[w->nr_forks] = w->mappers[i].proc;
 		w->fork_pid[w->nr_forks++] = pid;
 	}
@@ -332,6 +337,12 @@ static int private_file_page(struct whatif *w, const struct wi_vma *v, bool dirt
 	return r < 0 ? r : 0;
 }
 
+static void mlock_mapper(struct whatif *w, size_t i)
+{
+	mf_mlock(w->m, wi_model_pid(w, w->mappers[i].proc),
+		 wi_model_addr(w, w->mappers[i].proc, w->mappers[i].va) & ~4095ULL, 4096);
+}
+
 static int mapped_page(struct whatif *w, int cls)
 {
 	const struct wi_vma *v = find_vma(&w->procs[w->mappers[0].proc], w->mappers[0].va);
@@ -352,6 +363,12 @@ static int mapped_page(struct whatif *w, int cls)
 		r = touch(w, 0, write);
 	if (r)
 		return r < 0 ? r : -EFAULT;
+	/*
+	 * Locked before the forks that share it: mlock of a private writable
+	 * mapping breaks copy-on-write, and a fork does not inherit the lock.
+	 */
+	if (cls == EXP_MLOCKED)
+		mlock_mapper(w, 0);
 	r = anon ? share_by_fork(w) : 0;
 	for (size_t i = 1; !anon && i < w->nr_mappers; i++)
 		touch(w, i, false);
@@ -359,11 +376,9 @@ static int mapped_page(struct whatif *w, int cls)
 		return r;
 	if (cls == EXP_SWAPCACHE_DIRTY || cls == EXP_SWAPCACHE_CLEAN)
 		return swapcache_page(w, cls == EXP_SWAPCACHE_DIRTY);
-	if (cls == EXP_MLOCKED)
-		for (size_t i = 0; i < w->nr_mappers; i++)
-			mf_mlock(w->m, wi_model_pid(w, w->mappers[i].proc),
-				 wi_model_addr(w, w->mappers[i].proc, w->mappers[i].va) & ~4095ULL,
-				 4096);
+	for (size_t i = 1; cls == EXP_MLOCKED && i < w->nr_mappers; i++)
+		if (fork_slot(w, w->mappers[i].proc) < 0)
+			mlock_mapper(w, i);
 	return page_of(w, 0);
 }
 

@@ -245,7 +245,8 @@ static void judge(const struct whatif *w, const struct wi_trace *t, struct wi_re
 
 		for (size_t j = 0; j < w->nr_mappers; j++)
 			mapper |= w->mappers[j].proc == i;
-		if (t->hit[i] != (mapper && early && ci->kills && !ci->on_access_only)) {
+		if (t->hit[i] != (mapper && (early || w->procs[i].early) && ci->kills &&
+				  !ci->on_access_only)) {
 			r->agrees = false;
 			snprintf(r->why, sizeof(r->why), "%s[%d] %s", w->procs[i].sp->comm,
 				 w->procs[i].sp->pid, t->hit[i] ? "got a signal the class does not "
@@ -446,8 +447,12 @@ void whatif_print_assumptions(const struct whatif *w, FILE *out)
 		w->e->early_kill < 0 ? "unknown (0 assumed)" : w->e->early_kill ? "1" : "0",
 		w->e->recovery < 0 ? "unknown (1 assumed)" : w->e->recovery ? "1" : "0",
 		w->nr_procs - w->kthreads, w->kthreads, w->vmas_mapped, w->nr_files);
-	fputs("# assumptions:\n"
-	      "#  - per-task early kill (prctl PR_MCE_KILL) is not visible in /proc: every "
+	fputs("# assumptions:\n", out);
+	for (size_t i = 0; i < w->nr_procs; i++)
+		if (w->procs[i].early)
+			fprintf(out, "#  - %s[%d] has per-task early kill (--early-kill)\n",
+				w->procs[i].sp->comm, w->procs[i].sp->pid);
+	fputs("#  - per-task early kill (prctl PR_MCE_KILL) is not visible in /proc: every "
 	      "process follows vm.memory_failure_early_kill\n"
 	      "#  - SIGBUS blocked or ignored (the main thread's mask): an action-optional "
 	      "signal stays pending or is lost; an action-required one kills\n"

@@ -45,6 +45,7 @@ struct wi_proc {
 	const struct snap_proc *sp;
 	int pid;	 /* in the model; 0: left out (kernel thread) */
 	int sigbus;	 /* 'c'aught, 'b'locked, 'i'gnored, 'd'efault */
+	bool early;	 /* prctl(PR_MCE_KILL) early kill, as told by --early-kill */
 	struct wi_vma *vmas;
 	size_t nr_vmas;
 };
@@ -60,6 +61,8 @@ struct whatif {
 	const struct exposure *e;
 	int inject;	   /* enum wi_inject */
 	int inject_pid;	   /* snapshot pid for --ar / --madvise */
+	const int *early_pids; /* snapshot pids told to have early kill (not in /proc) */
+	size_t nr_early;
 	struct mf_machine_desc desc;
 	struct wi_proc *procs;
 	size_t nr_procs, kthreads;
@@ -91,8 +94,10 @@ struct wi_result {
 	char why[256];	       /* the disagreement */
 };
 
+/* early_pids: processes with prctl(PR_MCE_KILL) early kill, which /proc does not show */
 int whatif_build(struct whatif *w, const struct snapshot *s, const struct exposure *e,
-		 int inject, int inject_pid, char *err, size_t errlen);
+		 int inject, int inject_pid, const int *early_pids, size_t nr_early, char *err,
+		 size_t errlen);
 void whatif_free(struct whatif *w);
 /* The assumptions, as printed at the start of the output. */
 void whatif_print_assumptions(const struct whatif *w, FILE *out);
