@@ -29,20 +29,6 @@ struct cp_built {
 	uint64_t pages;
 };
 
-/* /proc/kpageflags bits (Linux's ABI, include/uapi/linux/kernel-page-flags.h) */
-#define CP_KPF_DIRTY 4
-#define CP_KPF_LRU 5
-#define CP_KPF_SLAB 7
-#define CP_KPF_BUDDY 10
-#define CP_KPF_MMAP 11
-#define CP_KPF_ANON 12
-#define CP_KPF_SWAPBACKED 14
-#define CP_KPF_HUGE 17
-#define CP_KPF_HWPOISON 19
-#define CP_KPF_NOPAGE 20
-#define CP_KPF_KSM 21
-#define CP_KPF_THP 22
-#define CP_KPF_RESERVED 32
 #define CP_BIT(f, b) (((f) >> (b)) & 1)
 
 #endif

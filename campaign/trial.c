@@ -122,7 +122,7 @@ static int offline_one(struct tctx *x, struct pstate *s, double t_h, uint64_t pf
 
 	/* a page the kernel already retired at a UE is not the policy's to claim */
 	if (cp_rmap_get(&s->offlined, pfn) || mf_kpageflags(s->m, pfn, &flags) ||
-	    CP_BIT(flags, CP_KPF_HWPOISON))
+	    CP_BIT(flags, KPF_HWPOISON))
 		return 0;
 	e = mapper(x, s, pfn);
 	ret = mf_soft_offline(s->m, pfn * MF_PAGE_SIZE);
@@ -168,17 +168,17 @@ const char *const cp_kind_name[CP_NR_KINDS] = {
 
 static enum cp_kind classify(uint64_t f)
 {
-	if (CP_BIT(f, CP_KPF_KSM))
+	if (CP_BIT(f, KPF_KSM))
 		return CP_KIND_KSM;
-	if (CP_BIT(f, CP_KPF_HUGE))
+	if (CP_BIT(f, KPF_HUGE))
 		return CP_KIND_HUGETLB;
-	if (CP_BIT(f, CP_KPF_THP))
+	if (CP_BIT(f, KPF_THP))
 		return CP_KIND_THP;
-	if (CP_BIT(f, CP_KPF_ANON))
+	if (CP_BIT(f, KPF_ANON))
 		return CP_KIND_ANON;
-	if (CP_BIT(f, CP_KPF_SWAPBACKED))
+	if (CP_BIT(f, KPF_SWAPBACKED))
 		return CP_KIND_SHMEM;
-	if (CP_BIT(f, CP_KPF_LRU) || CP_BIT(f, CP_KPF_MMAP))
+	if (CP_BIT(f, KPF_LRU) || CP_BIT(f, KPF_MMAP))
 		return CP_KIND_FILE;
 	return CP_KIND_OTHER;
 }
@@ -186,9 +186,9 @@ static enum cp_kind classify(uint64_t f)
 /* Page-cache data with no other copy: dirty file pages, and all of shmem. */
 static bool loses_data(uint64_t f)
 {
-	if (CP_BIT(f, CP_KPF_ANON) || CP_BIT(f, CP_KPF_KSM) || CP_BIT(f, CP_KPF_HUGE))
+	if (CP_BIT(f, KPF_ANON) || CP_BIT(f, KPF_KSM) || CP_BIT(f, KPF_HUGE))
 		return false;
-	return CP_BIT(f, CP_KPF_SWAPBACKED) || (CP_BIT(f, CP_KPF_DIRTY) && CP_BIT(f, CP_KPF_LRU));
+	return CP_BIT(f, KPF_SWAPBACKED) || (CP_BIT(f, KPF_DIRTY) && CP_BIT(f, KPF_LRU));
 }
 
 static void crash(struct tctx *x, struct pstate *s, double t_h, uint64_t pfn)
@@ -228,12 +228,12 @@ static int uncorrectable(struct tctx *x, struct pstate *s, const struct cp_error
 	}
 	if (machine(x, s) || mf_kpageflags(s->m, e->pfn, &flags))
 		return -1;
-	if (CP_BIT(flags, CP_KPF_HWPOISON)) {
+	if (CP_BIT(flags, KPF_HWPOISON)) {
 		s->o->ues_dead_page++;	/* the kernel retired it at an earlier UE */
 		return 0;
 	}
 	who = mapper(x, s, e->pfn);
-	if (!who && !CP_BIT(flags, CP_KPF_BUDDY) && u >= x->c->em.scrub_first) {
+	if (!who && !CP_BIT(flags, KPF_BUDDY) && u >= x->c->em.scrub_first) {
 		crash(x, s, e->t_h, e->pfn);
 		return 0;
 	}
