@@ -66,7 +66,7 @@ static double exposure_summary(void)
 	char err[256];
 
 	snapshot_capture(&s, &o);
-	if (exposure_build(&e, &s, err, sizeof(err))) {
+	if (exposure_build(&e, &s, MF_KERNEL_6_1, err, sizeof(err))) {
 		fprintf(stderr, "bench_exposure: %s\n", err);
 		exit(1);
 	}
