@@ -139,6 +139,7 @@ int main(void)
 	if (access("/proc/kpageflags", R_OK)) {
 		printf("bench: exposure_vs_kpageflags_read_ratio skipped (/proc/kpageflags needs "
 		       "root)\n");
+		printf("bench: snapshot_wall_s skipped (/proc/kpageflags needs root)\n");
 		return 0;
 	}
 	for (int i = 0; i < ROUNDS; i++) { /* interleaved: load changes hit all alike */
