@@ -106,7 +106,7 @@ static int usage(FILE *f, int code)
 		   "       memfail check [--json] FILE...\n"
 		   "       memfail diff-kernels FILE...\n"
 		   "       memfail snapshot [-o FILE] [--anonymize]\n"
-		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1] [--json] [--plot FILE]\n"
+		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1|6.12] [--json] [--plot FILE]\n"
 		   "       memfail whatif --pfn N|--sample K SNAPSHOT|--live [--ar PID] [--json]\n"
 		   "       memfail campaign [--db FILE] [--plot PREFIX] [--quiet] [--digest] FILE\n"
 		   "       memfail help [run|check|diff-kernels|campaign|language|statements|trace]\n"

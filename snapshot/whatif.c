@@ -76,6 +76,7 @@ static void make_desc(struct whatif *w)
 	const struct snapshot *s = w->s;
 
 	mf_machine_desc_default(&w->desc);
+	w->desc.kernel = w->e->kernel_id;
 	w->desc.memory = whatif_memory(s);
 	/*
 	 * One pool page more than the snapshot's, for a mapped huge page whose
@@ -338,7 +339,7 @@ static void set_sysctls(struct whatif *w)
 		if (v && (!strcmp(v, "0") || !strcmp(v, "1")))
 			mf_sysctl_set(w->m, key, v);
 		else
-			note(w, "vm.%s not in the snapshot: 6.1's default assumed\n", keys[i]);
+			note(w, "vm.%s not in the snapshot: %s's default assumed\n", keys[i], w->e->kernel);
 	}
 }
 
