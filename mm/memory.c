@@ -307,13 +307,26 @@ static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned
 	return do_wp_page(vma, addr, flags, ptep, pte);
 }
 
-/* A fault that found no free page: 6.1 reclaims or OOM-kills inside the allocator. */
+/*
+ * A fault that found no free page: 6.1 reclaims or OOM-kills inside the
+ * allocator and tries again; a faulting task that is itself the victim (or
+ * already dying) gives up and dies on its return to user space.
+ */
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 {
+	struct machine *m = vma_machine(vma);
+	struct task_struct *owner = vma->vm_mm->owner;
 	int ret = __handle_mm_fault(vma, addr, flags);
 
-	if (ret & VM_FAULT_OOM)
-		out_of_memory(vma_machine(vma), "a page fault");
+	while ((ret & VM_FAULT_OOM) && owner->signal->fatal_signal != SIGKILL && !m->oom_stop) {
+		if (!oom_kill(m, owner)) {
+			out_of_memory(m, "a page fault");
+			break;
+		}
+		if (owner->signal->fatal_signal == SIGKILL)
+			break;
+		ret = __handle_mm_fault(vma, addr, flags);
+	}
 	return ret;
 }
 

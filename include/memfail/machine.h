@@ -76,6 +76,7 @@ struct machine {
 	struct task_struct *current;	/* the thread making the current system call */
 	struct sigrecord *sigs;		/* signals delivered since the last drain */
 	int nr_sigs, cap_sigs;
+	int nr_fatal;			/* processes with a signal_struct fatal_signal pending */
 
 	/* files */
 	struct super_block disk_sb, tmpfs_sb, hugetlbfs_sb, bdev_sb;
