@@ -644,5 +644,7 @@ int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 	mf_lock_obj(t->m, lock, "mmap_lock");
 	ret = access_locked(t, addr, byte, write);
 	mf_unlock_obj(t->m, lock);
+	if (ret)
+		deliver_fatal_signals(t->m);	/* back to user space: a default action kills */
 	return ret;
 }
