@@ -310,16 +310,19 @@ static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned
 /*
  * A fault that found no free page: 6.1 reclaims or OOM-kills inside the
  * allocator and tries again; a faulting task that is itself the victim (or
- * already dying) gives up and dies on its return to user space.
+ * already dying) gives up and dies on its return to user space. Only a
+ * task's own fault kills here: one of ksmd's (break_cow) stops the run, as
+ * the model's ksmd walks every mm and must not have one freed under it.
  */
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 {
 	struct machine *m = vma_machine(vma);
 	struct task_struct *owner = vma->vm_mm->owner;
 	int ret = __handle_mm_fault(vma, addr, flags);
+	bool own = m->current && m->current->mm == vma->vm_mm;
 
 	while ((ret & VM_FAULT_OOM) && owner->signal->fatal_signal != SIGKILL && !m->oom_stop) {
-		if (!oom_kill(m, owner)) {
+		if (!own || !oom_kill(m, owner)) {
 			out_of_memory(m, "a page fault");
 			break;
 		}

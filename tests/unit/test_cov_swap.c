@@ -114,7 +114,9 @@ static void test_out_of_frames(void **state)
 	store(t, shared, 3);
 	c = task_fork(t, "B");
 	assert_non_null(c);
+	m->current = t;	/* A's own faults */
 	assert_int_equal(exhaust(t, chunk), -ENOMEM);	/* memory ran out */
+	m->current = NULL;
 	assert_null(m->oom_stop);
 	assert_true(t->signal->dead);
 	assert_int_equal(t->signal->exit_signal, SIGKILL);
