@@ -202,7 +202,7 @@ void check_page_tables(struct ck *c)
 				 * mapped (hwpoison_mapped).
 				 */
 				if (PageFlag(p, PG_hwpoison) && !PageKsm(p) && p->private != MAGIC_HWPOISON_REMAPPED &&
-				    !p->hwpoison_mapped &&
+				    !u64map_slot(&m->hwpoison_mapped, pfn) &&
 				    !(PageCompound(p) &&
 				    PageFlag(&compound_head_page(p)[1], PG_has_hwpoisoned)))
 					fail(c, "%s: can read hwpoison pfn %#llx without being told", t->comm,

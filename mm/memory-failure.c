@@ -570,7 +570,8 @@ try_again:
 	}
 	if (!PageFlag(p, PG_lru) && !PageFlag(p, PG_writeback)) {
 		/* handled without hwpoison_user_mappings: its mappers keep it */
-		p->hwpoison_mapped = page_mapped(p);
+		if (page_mapped(p))
+			u64map_put(&m->hwpoison_mapped, pfn, 1);
 		goto identify_page_state;
 	}
 	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
