@@ -40,6 +40,9 @@ void sys_record(struct mf_machine *mm, sys_replay_fn fn, const int64_t *a, int n
 			     .blob_len = blob_len };
 	int i;
 
+	/* the record is sequential: calls that interleaved cannot be replayed in order */
+	if (mf_sched_active())
+		mm->interleaved = true;
 	for (i = 0; i < na && i < (int)ARRAY_SIZE(r.a); i++)
 		r.a[i] = a[i];
 	ARRAY_GROW(mm->rec, mm->nr_rec, mm->cap_rec, "recording a call");
@@ -66,6 +69,8 @@ static int checkpoint(struct mf_machine *mm, struct mf_checkpoint **out)
 
 	if (!out)
 		return -EINVAL;
+	if (mm->interleaved)
+		return -EOPNOTSUPP;
 	cp = xcalloc(1, sizeof(*cp), "making a checkpoint");
 	cp->desc = mm->desc;
 	cp->rec = xrealloc_array(NULL, mm->nr_rec, sizeof(*cp->rec), "making a checkpoint");
