@@ -54,6 +54,7 @@ struct mf_machine {
 	uint64_t slab_pfn;
 	struct sys_rec *rec;		/* every call that changed the machine */
 	size_t nr_rec, cap_rec;
+	bool interleaved;		/* calls ran as interleaved contexts: no replay */
 	bool broken;			/* out of memory once: unusable */
 	jmp_buf oom_jmp;
 	mf_oom_handler_t prev_oom;

@@ -16,6 +16,7 @@ static int signal_outcome(struct mf_machine *mm, struct task_struct *t, struct m
 
 	if (!out)
 		out = &dummy;
+	deliver_fatal_signals(m);	/* the access returns to user space */
 	if (t->signal->dead) {
 		memset(out, 0, sizeof(*out));
 		out->tid = t->pid;

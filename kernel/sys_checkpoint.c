@@ -55,6 +55,9 @@ void sys_record(struct mf_machine *mm, sys_replay_fn fn, const int64_t *a, int n
 			     .blob_len = blob_len };
 	int i;
 
+	/* the record is sequential: calls that interleaved cannot be replayed in order */
+	if (mf_sched_active())
+		mm->interleaved = true;
 	for (i = 0; i < na && i < (int)ARRAY_SIZE(r.a); i++)
 		r.a[i] = a[i];
 	ARRAY_GROW(mm->rec, mm->nr_rec, mm->cap_rec, "recording a call");
@@ -109,9 +112,9 @@ static int checkpoint(struct mf_machine *mm, struct mf_checkpoint **out)
 	struct mf_checkpoint *cp;
 	size_t i;
 
-	if (!out) {
+	if (!out || mm->interleaved) {
 		mf_arena_enter(arena);
-		return -EINVAL;
+		return out ? -EOPNOTSUPP : -EINVAL;
 	}
 	cp = xcalloc(1, sizeof(*cp), "making a checkpoint");
 	save_image(cp, mm);

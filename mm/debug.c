@@ -196,8 +196,13 @@ void check_page_tables(struct ck *c)
 				 * PMD split (munmap, COW) PTE-maps every subpage, the poisoned
 				 * one too, as a split of a PMD-mapped one does (MAGIC_HWPOISON_REMAPPED).
 				 */
-				/* 6.1 hwpoison_user_mappings gives up on a KSM page: mapped still */
+				/*
+				 * 6.1 hwpoison_user_mappings gives up on a KSM page; a page
+				 * memory_failure found off the LRU, or failed to unmap, stays
+				 * mapped (hwpoison_mapped).
+				 */
 				if (PageFlag(p, PG_hwpoison) && !PageKsm(p) && p->private != MAGIC_HWPOISON_REMAPPED &&
+				    !u64map_slot(&m->hwpoison_mapped, pfn) &&
 				    !(PageCompound(p) &&
 				    PageFlag(&compound_head_page(p)[1], PG_has_hwpoisoned)))
 					fail(c, "%s: can read hwpoison pfn %#llx without being told", t->comm,

@@ -304,13 +304,29 @@ static int __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned
 	return do_wp_page(vma, addr, flags, ptep, pte);
 }
 
-/* A fault that found no free page: 6.1 reclaims or OOM-kills inside the allocator. */
+/*
+ * A fault that found no free page: 6.1 reclaims or OOM-kills inside the
+ * allocator and tries again; a faulting task that is itself the victim (or
+ * already dying) gives up and dies on its return to user space. Only a
+ * task's own fault kills here: one of ksmd's (break_cow) stops the run, as
+ * the model's ksmd walks every mm and must not have one freed under it.
+ */
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags)
 {
+	struct machine *m = vma_machine(vma);
+	struct task_struct *owner = vma->vm_mm->owner;
 	int ret = __handle_mm_fault(vma, addr, flags);
+	bool own = m->current && m->current->mm == vma->vm_mm;
 
-	if (ret & VM_FAULT_OOM)
-		out_of_memory(vma_machine(vma), "a page fault");
+	while ((ret & VM_FAULT_OOM) && owner->signal->fatal_signal != SIGKILL && !m->oom_stop) {
+		if (!own || !oom_kill(m, owner)) {
+			out_of_memory(m, "a page fault");
+			break;
+		}
+		if (owner->signal->fatal_signal == SIGKILL)
+			break;
+		ret = __handle_mm_fault(vma, addr, flags);
+	}
 	return ret;
 }
 
@@ -628,5 +644,7 @@ int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
 	mf_lock_obj(t->m, lock, "mmap_lock");
 	ret = access_locked(t, addr, byte, write);
 	mf_unlock_obj(t->m, lock);
+	if (ret)
+		deliver_fatal_signals(t->m);	/* back to user space: a default action kills */
 	return ret;
 }

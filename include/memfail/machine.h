@@ -16,6 +16,7 @@
 #include "memfail/locking.h"
 #include "memfail/mm_types.h"
 #include "memfail/printk.h"
+#include "memfail/u64map.h"
 
 struct inode;
 struct ksm_state;
@@ -76,6 +77,7 @@ struct machine {
 	struct task_struct *current;	/* the thread making the current system call */
 	struct sigrecord *sigs;		/* signals delivered since the last drain */
 	int nr_sigs, cap_sigs;
+	int nr_fatal;			/* processes with a signal_struct fatal_signal pending */
 
 	/* files */
 	struct super_block disk_sb, tmpfs_sb, hugetlbfs_sb, bdev_sb;
@@ -94,6 +96,8 @@ struct machine {
 	const char *oom_stop;	/* set by out_of_memory(): what ran out of modelled memory */
 	int sysctl_memory_failure_recovery;
 	uint64_t num_poisoned_pages;
+	/* model-only, for the invariant checker: pfns memory_failure left mapped, as 6.1 does */
+	struct u64map hwpoison_mapped;
 	bool hw_memory_failure;
 	bool panicked;
 	const char *oops;		/* the function a kernel oops died in, or NULL */

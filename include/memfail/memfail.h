@@ -510,7 +510,9 @@ int mf_dump_state(struct mf_machine *m, FILE *f);
  * processes: tens of milliseconds), whatever happened to the machine since
  * (even a panic or an out-of-memory stop). It returns -EXDEV for a checkpoint
  * of another machine. Either way the result answers every later call as the
- * machine did at mf_checkpoint() time.
+ * machine did at mf_checkpoint() time. A machine whose calls ran as
+ * interleaved contexts (a concurrently block with a schedule) cannot be
+ * replayed in order: mf_checkpoint() answers -EOPNOTSUPP.
  */
 struct mf_checkpoint;
 int mf_checkpoint(struct mf_machine *m, struct mf_checkpoint **out);

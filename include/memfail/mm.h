@@ -212,6 +212,8 @@ bool pmd_none_range(struct mm_struct *mm, uint64_t haddr);	/* no PTE in the 2M a
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags);
 /* mm/oom_kill.c: no page for user memory; the run stops (m->oom_stop) */
 void out_of_memory(struct machine *m, const char *where);
+/* 6.1's OOM killer when nothing is reclaimable: false if it did not run */
+bool oom_kill(struct machine *m, struct task_struct *current);
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 /* Zap the PTEs of file pages [start, start+nr) in every VMA mapping them. */
