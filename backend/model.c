@@ -301,7 +301,8 @@ static void restore_check(struct model *mo)
 	uint64_t addr, pfn;
 	int pid;
 
-	if (mf_checkpoint(mo->m, &cp))
+	/* inside a concurrently block the other contexts are suspended mid-call: no reset */
+	if (mf_sched_active() || mf_checkpoint(mo->m, &cp))
 		return;
 	pid = mf_task_create(mo->m, "detour", 0);
 	if (pid > 0 && !mf_mmap(mo->m, pid, 1 << 16, MF_PROT_READ | MF_PROT_WRITE,

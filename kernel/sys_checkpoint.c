@@ -207,6 +207,8 @@ int mf_restore_into(struct mf_machine *mm, const struct mf_checkpoint *cp)
 
 	if (!mm || !cp)
 		return -EINVAL;
+	if (mf_sched_active())
+		return -EBUSY;	/* other contexts are suspended inside calls on the machine */
 	if (cp->machine_id != mm->id || cp->pages != mm->m->pages ||
 	    cp->nr_sections != mm->m->nr_sections || cp->wrapper.m != mm->m)
 		return -EXDEV;

@@ -509,7 +509,8 @@ int mf_dump_state(struct mf_machine *m, FILE *f);
  * back: it costs what copying the state costs (a 4 GiB machine with 100
  * processes: tens of milliseconds), whatever happened to the machine since
  * (even a panic or an out-of-memory stop). It returns -EXDEV for a checkpoint
- * of another machine. Either way the result answers every later call as the
+ * of another machine, -EBUSY while contexts are interleaved (a concurrently
+ * block: the others are suspended inside calls on the machine). Either way the result answers every later call as the
  * machine did at mf_checkpoint() time. A machine whose calls ran as
  * interleaved contexts (a concurrently block with a schedule) cannot be
  * replayed in order: mf_checkpoint() answers -EOPNOTSUPP.
