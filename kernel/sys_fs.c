@@ -290,10 +290,12 @@ static long fd_rec(struct mf_machine *mm, int op, int tid, int fd, const struct 
 
 static void replay_fd(struct mf_machine *mm, const struct sys_rec *r)
 {
-	struct fd_args a = { r->blob, (uint64_t)r->a[3], (uint64_t)r->a[4], (int)r->a[5],
+	void *buf = sys_rec_blob(r);
+	struct fd_args a = { buf, (uint64_t)r->a[3], (uint64_t)r->a[4], (int)r->a[5],
 			     r->a[0] == F_PREAD };
 
 	fd_rec(mm, (int)r->a[0], (int)r->a[1], (int)r->a[2], &a);
+	sys_rec_blob_put(r, buf);
 }
 
 long mf_pread(struct mf_machine *mm, int tid, int fd, void *buf, uint64_t len, uint64_t off)
