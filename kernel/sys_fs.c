@@ -100,8 +100,7 @@ static int fill_hugetlbfs(struct inode *inode, const struct mf_file_init *init)
 
 		if (!head)
 			return -ENOMEM;
-		memset(page_data_w(inode->m, head + ((off >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1))),
-		       init_byte(init, off), PAGE_SIZE);
+		page_data_fill(inode->m, head + ((off >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1)), init_byte(init, off));
 		put_page(inode->m, head);
 	}
 	return 0;

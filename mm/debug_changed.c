@@ -15,6 +15,60 @@
 #include "debug.h"
 
 /*
+ * The state of the last machine destroyed: the next machine of its size takes
+ * it (a process running scenario after scenario would otherwise fault its
+ * pages in again for each). What is zero between checks is zero already.
+ */
+static struct ck_state *ck_spare;
+
+static void ck_state_release(struct ck_state *st)
+{
+	if (!st)
+		return;
+	free(st->maps);
+	free(st->seen);
+	free(st->swap_cache);
+	free(st);
+}
+
+static struct ck_state *ck_spare_take(uint64_t nr)
+{
+	struct ck_state *st = ck_spare;
+
+	if (!st || st->nr != nr)
+		return NULL;
+	ck_spare = NULL;
+	memset(st->prev_seen, 0, 5 * st->words * sizeof(uint64_t));	/* prev_*, lru, huge, ksm */
+	st->nr_lru = st->nr_huge = st->nr_ksm = st->since_full = 0;
+	free(st->swap_cache);
+	st->swap_cache = NULL;
+	st->swap_nr = 0;
+	return st;
+}
+
+static struct ck_state *ck_state_new(uint64_t nr)
+{
+	struct ck_state *st = xcalloc(1, sizeof(*st), "the invariant checker");
+	uint64_t words = (nr + 63) / 64, todo = (words + 63) / 64;
+	uint64_t *bm;
+
+	st->nr = nr;
+	st->words = words;
+	st->maps = xcalloc(2 * nr, sizeof(int32_t), "the invariant checker");
+	st->pmd_slots = st->maps + nr;
+	bm = xcalloc(7 * words + todo, sizeof(uint64_t), "the invariant checker");
+	st->seen = bm;
+	st->mapped = bm + words;
+	st->prev_seen = bm + 2 * words;
+	st->prev_mapped = bm + 3 * words;
+	st->lru = bm + 4 * words;
+	st->huge = bm + 5 * words;
+	st->ksm = bm + 6 * words;
+	st->todo = bm + 7 * words;
+	return st;
+}
+
+/*
  * The per-pfn counters and bitmaps live on the machine and are all zero
  * between checks: a fresh calloc per step cost a host mmap and its faults,
  * and clearing only what a check set keeps a large machine's check cheap.
@@ -27,24 +81,9 @@ static bool ck_state_get(struct ck *c)
 	bool fresh = !st || st->nr != m->nr_pages;
 
 	if (fresh) {
-		uint64_t words = (m->nr_pages + 63) / 64, todo = (words + 63) / 64;
-		uint64_t *bm;
-
 		ck_state_free(m);
-		st = m->ck = xcalloc(1, sizeof(*st), "the invariant checker");
-		st->nr = m->nr_pages;
-		st->words = words;
-		st->maps = xcalloc(2 * m->nr_pages, sizeof(int32_t), "the invariant checker");
-		st->pmd_slots = st->maps + m->nr_pages;
-		bm = xcalloc(7 * words + todo, sizeof(uint64_t), "the invariant checker");
-		st->seen = bm;
-		st->mapped = bm + words;
-		st->prev_seen = bm + 2 * words;
-		st->prev_mapped = bm + 3 * words;
-		st->lru = bm + 4 * words;
-		st->huge = bm + 5 * words;
-		st->ksm = bm + 6 * words;
-		st->todo = bm + 7 * words;
+		st = ck_spare_take(m->nr_pages);
+		st = m->ck = st ? st : ck_state_new(m->nr_pages);
 	}
 	c->st = st;
 	c->seen = st->seen;
@@ -74,10 +113,8 @@ void ck_state_free(struct machine *m)
 {
 	if (!m->ck)
 		return;
-	free(m->ck->maps);
-	free(m->ck->seen);
-	free(m->ck->swap_cache);
-	free(m->ck);
+	ck_state_release(ck_spare);
+	ck_spare = m->ck;
 	m->ck = NULL;
 }
 

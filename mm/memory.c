@@ -568,11 +568,7 @@ static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *buf, siz
 				page_data_set(m, page, off, buf, len);
 				*p |= PTE_DIRTY | PTE_YOUNG;
 			} else {
-				const uint8_t *d = page_data(m, page);
-				if (d)
-					memcpy(buf, d + off, len);
-				else
-					memset(buf, 0, len);
+				page_data_get(m, page, off, buf, len);
 				*p |= PTE_YOUNG;
 			}
 			return 0;

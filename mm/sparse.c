@@ -275,13 +275,17 @@ void sparse_track_start(struct machine *m)
 }
 
 /*
- * The frame array of the last machine destroyed, all zero and PROT_NONE again:
- * the next machine of its size takes it. A process running scenario after
- * scenario would otherwise give the host back every frame page it wrote and
- * take a fault for each again; zeroing what was written costs a tenth of that.
+ * The frame array of the last machine destroyed, and its section states: the
+ * next machine of its size takes it, zeroed and PROT_NONE again. A process
+ * running scenario after scenario would otherwise give the host back every
+ * frame page it wrote and take a fault for each again; zeroing what was
+ * written costs a fraction of that. Zeroed when taken: a process that ends
+ * after its last machine pays nothing.
  */
+#define SPARE_MAX_SECTIONS 32	/* machines up to 4 GiB: the host keeps at most 64 MiB for it */
 static struct page *spare_pages;
 static uint64_t spare_sections;
+static uint8_t *spare_states;
 
 static bool host_page_zero(const uint64_t *w, size_t n)
 {
@@ -308,23 +312,33 @@ static bool section_scrub(struct page *f)
 	return ok;
 }
 
-/* Keep m's frame array as the spare (zeroed), or unmap it. */
-static void frames_release(struct machine *m)
+static void spare_drop(void)
 {
-	uint64_t bytes = m->nr_sections * SECTION_BYTES, sec;
-	bool ok = true;
-
-	for (sec = 0; sec < m->nr_sections && ok; sec++)
-		if (m->sections[sec] == SECTION_PRESENT)
-			ok = section_scrub(section_frames(m, sec));
-	if (!ok || mprotect(m->pages, bytes, PROT_NONE)) {
-		munmap(m->pages, bytes);
-		return;
-	}
 	if (spare_pages)
 		munmap(spare_pages, spare_sections * SECTION_BYTES);
-	spare_pages = m->pages;
-	spare_sections = m->nr_sections;
+	free(spare_states);
+	spare_pages = NULL;
+	spare_states = NULL;
+}
+
+/* The spare for nr_sections, zeroed and PROT_NONE, or NULL. */
+static struct page *spare_take(uint64_t nr_sections)
+{
+	struct page *pages = spare_pages;
+	bool ok = pages && spare_sections == nr_sections;
+	uint64_t sec;
+
+	for (sec = 0; ok && sec < nr_sections; sec++)
+		if (spare_states[sec] == SECTION_PRESENT)
+			ok = section_scrub(pages + sec * PAGES_PER_SECTION);
+	if (!ok || mprotect(pages, nr_sections * SECTION_BYTES, PROT_NONE)) {
+		spare_drop();
+		return NULL;
+	}
+	free(spare_states);
+	spare_pages = NULL;
+	spare_states = NULL;
+	return pages;
 }
 
 /* nr frames, every section SECTION_ZERO: boot marks the others. */
@@ -332,12 +346,9 @@ void sparse_init(struct machine *m, uint64_t nr)
 {
 	sparse_install_handler();
 	m->nr_sections = sections_for(nr);
-	if (spare_pages && spare_sections == m->nr_sections) {
-		m->pages = spare_pages;
-		spare_pages = NULL;
-	} else {
+	m->pages = spare_take(m->nr_sections);
+	if (!m->pages)
 		m->pages = frames_reserve(m->nr_sections);
-	}
 	m->sections = xcalloc(m->nr_sections, 1, "the section table");
 	m->sparse_next = sparse_machines;
 	sparse_machines = m;
@@ -378,9 +389,16 @@ void sparse_destroy(struct machine *m)
 			*pp = m->sparse_next;
 			break;
 		}
-	if (m->pages)
-		frames_release(m);
-	free(m->sections);
+	spare_drop();
+	if (m->pages && m->nr_sections <= SPARE_MAX_SECTIONS) {
+		spare_pages = m->pages;
+		spare_sections = m->nr_sections;
+		spare_states = m->sections;
+	} else {
+		if (m->pages)
+			munmap(m->pages, m->nr_sections * SECTION_BYTES);
+		free(m->sections);
+	}
 	free(m->wp_dirty);
 }
 
