@@ -420,6 +420,16 @@ void check_frames(struct ck *c, uint64_t pfn, uint64_t end)
  * (mincore: the model writes only frames it uses, so reading the others
  * would cost a fault per host page per check).
  */
+static bool frames_zero(const struct page *p, uint64_t n)
+{
+	static const struct page zero[64];
+
+	for (; n; p += 64, n -= n < 64 ? n : 64)
+		if (memcmp(p, zero, (n < 64 ? n : 64) * sizeof(*p)))
+			return false;
+	return true;
+}
+
 static void check_section(struct ck *c, uint64_t pfn, uint64_t end, uint64_t per)
 {
 	struct machine *m = c->m;
@@ -430,7 +440,8 @@ static void check_section(struct ck *c, uint64_t pfn, uint64_t end, uint64_t per
 		memset(backed, 1, n);	/* cannot tell: read every frame */
 	for (hp = 0; pfn < end; hp++) {
 		uint64_t to = end - pfn < per ? end : pfn + per;
-		if (!(backed[hp] & 1)) {
+		/* a backed page of zero bytes (a reused frame array's) holds zero frames too */
+		if (!(backed[hp] & 1) || frames_zero(&m->pages[pfn], to - pfn)) {
 			for (; pfn < to; pfn += 64) {
 				check_zero_frames(c, pfn, to - pfn < 64 ? to - pfn : 64);
 				group_done(c, pfn / 64);
