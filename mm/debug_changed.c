@@ -268,7 +268,10 @@ int check_invariants(struct machine *m, FILE *report)
 int check_invariants_changed(struct machine *m, FILE *report)
 {
 	bool full = !m->wp_on || m->wp_lost || !m->ck || ++m->ck->since_full >= CK_FULL_EVERY;
-	int bad = run_checks(m, report, full);
+	int bad;
+
+	sparse_track_collect(m);
+	bad = run_checks(m, report, full);
 
 	if (full)
 		m->ck->since_full = 0;

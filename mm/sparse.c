@@ -89,8 +89,6 @@ uint32_t sparse_boot_next(struct machine *m, uint64_t pfn)
 	return pfn == a0 ? NO_PFN : (uint32_t)(pfn - (1ULL << (MAX_ORDER - 1)));
 }
 
-static void track_lose(struct machine *m);
-static bool track_write_fault(struct machine *m, uint64_t off);
 
 static void section_populate(struct machine *m, uint64_t sec)
 {
@@ -111,7 +109,7 @@ static void section_populate(struct machine *m, uint64_t sec)
 	m->sections[sec] = SECTION_PRESENT;
 	/* tracked: what boot would have written is what the checker assumed; later writes fault */
 	if (m->wp_on && mprotect(f, SECTION_BYTES, PROT_READ))
-		track_lose(m);
+		sparse_track_lose(m);
 }
 
 static bool sparse_fault_is_ours(void *addr)
@@ -126,7 +124,7 @@ static bool sparse_fault_is_ours(void *addr)
 			continue;
 		sec = (a - base) / SECTION_BYTES;
 		if (m->sections[sec] == SECTION_PRESENT)
-			return track_write_fault(m, a - base);
+			return sparse_track_fault(m, a - base);
 		section_populate(m, sec);
 		return true;
 	}
@@ -195,83 +193,6 @@ uint64_t sparse_host_page_frames(void)
 static uint64_t host_page_bytes(void)
 {
 	return sparse_host_page_frames() * sizeof(struct page);
-}
-
-static uint64_t track_bits(const struct machine *m)
-{
-	return m->nr_sections * SECTION_BYTES / host_page_bytes();
-}
-
-static bool test_dirty(const struct machine *m, uint64_t hp) { return m->wp_dirty[hp / 64] >> (hp % 64) & 1; }
-
-/* Stop tracking: every present section writable again; the next check walks everything. */
-static void track_lose(struct machine *m)
-{
-	uint64_t sec;
-
-	if (!m->wp_on)
-		return;
-	m->wp_on = false;
-	m->wp_lost = true;
-	for (sec = 0; sec < m->nr_sections; sec++)
-		if (m->sections[sec] == SECTION_PRESENT &&
-		    mprotect(section_frames(m, sec), SECTION_BYTES, PROT_READ | PROT_WRITE))
-			mf_oom("making the frame array writable");
-}
-
-/*
- * A write to a protected host page of a present section: note it, let it
- * through. TRACK_CHUNK host pages at a time: a fault and a protection change
- * cost more than checking 64 frames, and writes come in runs.
- */
-#define TRACK_CHUNK 8
-static bool track_write_fault(struct machine *m, uint64_t off)
-{
-	uint64_t hp = off / host_page_bytes(), first = hp - hp % TRACK_CHUNK, i;
-
-	if (!m->wp_on || test_dirty(m, hp))
-		return false;	/* writable already: a real fault */
-	for (i = first; i < first + TRACK_CHUNK; i++)
-		m->wp_dirty[i / 64] |= 1ULL << (i % 64);
-	if (mprotect((char *)m->pages + first * host_page_bytes(), TRACK_CHUNK * host_page_bytes(),
-		     PROT_READ | PROT_WRITE))
-		track_lose(m);	/* the host's map count: stop tracking rather than fail */
-	return true;
-}
-
-/* Protect [from, to) host pages; false if the host refused. */
-static bool track_protect(struct machine *m, uint64_t from, uint64_t to)
-{
-	return !mprotect((char *)m->pages + from * host_page_bytes(), (to - from) * host_page_bytes(), PROT_READ);
-}
-
-void sparse_track_start(struct machine *m)
-{
-	uint64_t n = track_bits(m), hp, sec, per = SECTION_BYTES / host_page_bytes();
-	bool ok = true;
-
-	if (!m->wp_dirty)
-		m->wp_dirty = xcalloc((n + 63) / 64, sizeof(uint64_t), "the frame array's write tracking");
-	if (!m->wp_on) {
-		for (sec = 0; sec < m->nr_sections && ok; sec++)
-			if (m->sections[sec] == SECTION_PRESENT)
-				ok = track_protect(m, sec * per, (sec + 1) * per);
-	} else {
-		for (hp = 0; hp < n && ok; hp++) {
-			uint64_t end = hp;
-			if (!test_dirty(m, hp))
-				continue;
-			while (end < n && test_dirty(m, end))
-				end++;
-			ok = track_protect(m, hp, end);
-			hp = end;
-		}
-	}
-	memset(m->wp_dirty, 0, (n + 63) / 64 * sizeof(uint64_t));
-	m->wp_on = true;
-	m->wp_lost = false;
-	if (!ok)
-		track_lose(m);
 }
 
 /*
@@ -373,8 +294,7 @@ void sparse_resize(struct machine *m, uint64_t nr)
 	}
 	munmap(m->pages, m->nr_sections * SECTION_BYTES);
 	free(m->sections);
-	free(m->wp_dirty);
-	m->wp_dirty = NULL;
+	sparse_track_free(m);
 	m->wp_lost = m->wp_on;	/* the copy is writable: the next check walks everything */
 	m->wp_on = false;
 	m->pages = pages;
@@ -401,7 +321,7 @@ void sparse_destroy(struct machine *m)
 			munmap(m->pages, m->nr_sections * SECTION_BYTES);
 		free(m->sections);
 	}
-	free(m->wp_dirty);
+	sparse_track_free(m);
 }
 
 /*
