@@ -20,8 +20,8 @@
 #include "memfail/mm.h"
 
 #define TRACK_CHUNK 8	/* host pages made writable by a fault: writes come in runs */
-#define HOT_MAX 16	/* chunks kept writable (a copy each) */
-#define HOT_IDLE 2	/* checks a hot chunk may go unchanged before it is protected again */
+#define HOT_MAX 32	/* chunks kept writable (a copy each) */
+#define HOT_IDLE 8	/* checks a hot chunk may go unchanged before it is protected again */
 
 struct wp_hot {
 	uint64_t hp;	/* its first host page */
