@@ -126,6 +126,8 @@ static bool track_hot(struct machine *m)
 		for (i = 0; i < TRACK_CHUNK; i++) {
 			if (!test_bit64(m->wp_dirty, w->hp + i))
 				continue;
+			if (!w->copy)	/* here, not in the fault handler: a signal handler must not malloc */
+				w->copy = xmalloc(TRACK_CHUNK * hpb, "the frame array's write tracking");
 			memcpy(w->copy + i * hpb, host_page(m, w->hp + i), hpb);
 			clear_bit64(m->wp_dirty, w->hp + i);
 			changed = true;
@@ -145,13 +147,9 @@ static bool track_hot(struct machine *m)
 
 static void track_alloc(struct machine *m, uint64_t n)
 {
-	int h;
-
 	m->wp_dirty = xcalloc((n + 63) / 64, sizeof(uint64_t), "the frame array's write tracking");
 	m->wp_rw = xcalloc((n + 63) / 64, sizeof(uint64_t), "the frame array's write tracking");
 	m->wp_hot = xcalloc(HOT_MAX, sizeof(*m->wp_hot), "the frame array's write tracking");
-	for (h = 0; h < HOT_MAX; h++)
-		m->wp_hot[h].copy = xmalloc(TRACK_CHUNK * host_page_bytes(), "the frame array's write tracking");
 }
 
 void sparse_track_start(struct machine *m)
