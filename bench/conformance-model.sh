@@ -8,8 +8,8 @@
 # the kernel's seconds of its last run in $CONFORMANCE_CACHE/last-run-6.1.
 #   usage: bench/conformance-model.sh [-n ROUNDS] [-k KERNEL_SECONDS] [-l LIST] [-m MEMFAIL]
 #          [-- MEMFAIL-RUN-OPTIONS]
-# LIST: one scenario a line (default: the saved run's; without one, every
-# portable-looking file: not DAX, no "requires model"). Prints
+# LIST: one scenario a line (default: the saved run's; without one, an
+# approximation: not DAX, no "requires model", no memfail.* sysctl). Prints
 # "model_one_process_ms X", "model_process_each_ms X" and, with a kernel
 # time, "speedup X" and "speedup_process_each X".
 set -u
@@ -34,7 +34,7 @@ elif [[ -s $SAVED ]]; then
 	mapfile -t FILES < <(sed -n 's/^ran //p' "$SAVED")
 else
 	for f in tests/scenarios/*/*.mf conformance/smoke/*.mf; do
-		[[ $f == */dax/* ]] || grep -q '^requires model' "$f" || FILES+=("$f")
+		[[ $f == */dax/* ]] || grep -q -e '^requires model' -e 'memfail\.' "$f" || FILES+=("$f")
 	done
 fi
 ((${#FILES[@]})) || { echo "conformance-model: no scenarios" >&2; exit 2; }
