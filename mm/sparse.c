@@ -197,7 +197,7 @@ static uint64_t host_page_bytes(void)
 
 /*
  * The frame array of the last machine destroyed, and its section states: the
- * next machine of its size takes it, zeroed and PROT_NONE again. A process
+ * next machine of its size takes it, its backed sections zeroed. A process
  * running scenario after scenario would otherwise give the host back every
  * frame page it wrote and take a fault for each again; zeroing what was
  * written costs a fraction of that. Zeroed when taken: a process that ends
@@ -244,17 +244,25 @@ static void spare_drop(void)
 	spare_states = NULL;
 }
 
-/* The spare for nr_sections, zeroed and PROT_NONE, or NULL. */
-static struct page *spare_take(uint64_t nr_sections)
+/*
+ * The spare for nr_sections, or NULL. Its backed sections come back backed,
+ * zeroed and writable (SECTION_PRESENT in states: zero frames are unused
+ * frames, what SECTION_ZERO stands for); the others were never touched.
+ */
+static struct page *spare_take(uint64_t nr_sections, uint8_t *states)
 {
 	struct page *pages = spare_pages;
 	bool ok = pages && spare_sections == nr_sections;
 	uint64_t sec;
 
-	for (sec = 0; ok && sec < nr_sections; sec++)
-		if (spare_states[sec] == SECTION_PRESENT)
-			ok = section_scrub(pages + sec * PAGES_PER_SECTION);
-	if (!ok || mprotect(pages, nr_sections * SECTION_BYTES, PROT_NONE)) {
+	for (sec = 0; ok && sec < nr_sections; sec++) {
+		if (spare_states[sec] != SECTION_PRESENT)
+			continue;
+		ok = section_scrub(pages + sec * PAGES_PER_SECTION);
+		states[sec] = SECTION_PRESENT;
+	}
+	if (!ok) {
+		memset(states, SECTION_ZERO, nr_sections);
 		spare_drop();
 		return NULL;
 	}
@@ -264,15 +272,15 @@ static struct page *spare_take(uint64_t nr_sections)
 	return pages;
 }
 
-/* nr frames, every section SECTION_ZERO: boot marks the others. */
+/* nr frames, every section SECTION_ZERO (or present and zero): boot marks the others. */
 void sparse_init(struct machine *m, uint64_t nr)
 {
 	sparse_install_handler();
 	m->nr_sections = sections_for(nr);
-	m->pages = spare_take(m->nr_sections);
+	m->sections = xcalloc(m->nr_sections, 1, "the section table");
+	m->pages = spare_take(m->nr_sections, m->sections);
 	if (!m->pages)
 		m->pages = frames_reserve(m->nr_sections);
-	m->sections = xcalloc(m->nr_sections, 1, "the section table");
 	m->sparse_next = sparse_machines;
 	sparse_machines = m;
 }
@@ -362,7 +370,8 @@ void sparse_reserve(struct machine *m, uint64_t end)
 	while (pfn < end) {
 		uint64_t sec = pfn / PAGES_PER_SECTION;
 
-		if (!(pfn % PAGES_PER_SECTION) && pfn + PAGES_PER_SECTION <= end) {
+		if (!(pfn % PAGES_PER_SECTION) && pfn + PAGES_PER_SECTION <= end &&
+		    m->sections[sec] == SECTION_ZERO) {
 			m->sections[sec] = SECTION_RESERVED;
 			pfn += PAGES_PER_SECTION;
 			continue;
