@@ -3,15 +3,14 @@
 #
 # The model's side of `make conformance`'s two speed-ups, without QEMU: the
 # scenarios the guest ran, timed as conformance/run.sh times them (one
-# `memfail run` of all of them, then one process each), best of N rounds, and
-# the speed-ups against a kernel time. conformance/run.sh saves the list and
-# the kernel's seconds of its last run in $CONFORMANCE_CACHE/last-run-6.1.
+# `memfail run` of all of them, then one process each), best of N rounds.
+# conformance/run.sh saves the files and the kernel's seconds of its last
+# full run in $CONFORMANCE_CACHE/last-run-6.1; with them (or -k) the
+# speed-ups against that kernel time are printed too.
 #   usage: bench/conformance-model.sh [-n ROUNDS] [-k KERNEL_SECONDS] [-l LIST] [-m MEMFAIL]
 #          [-- MEMFAIL-RUN-OPTIONS]
 # LIST: one scenario a line (default: the saved run's; without one, an
-# approximation: not DAX, no "requires model", no memfail.* sysctl). Prints
-# "model_one_process_ms X", "model_process_each_ms X" and, with a kernel
-# time, "speedup X" and "speedup_process_each X".
+# approximation: not DAX, no "requires model", no memfail.* sysctl).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${CONFORMANCE_CACHE:-/var/tmp/memfail-conformance}
@@ -26,12 +25,14 @@ done
 shift $((OPTIND - 1))
 cd "$ROOT" || exit 2
 
-FILES=()
+FILES=() FROM="an approximate list"
 if [[ -n $LIST ]]; then
 	mapfile -t FILES < "$LIST"
+	FROM=$LIST
 elif [[ -s $SAVED ]]; then
 	[[ -n $KSECS ]] || KSECS=$(sed -n 's/^kernel_seconds //p' "$SAVED")
 	mapfile -t FILES < <(sed -n 's/^ran //p' "$SAVED")
+	FROM="the last conformance run"
 else
 	for f in tests/scenarios/*/*.mf conformance/smoke/*.mf; do
 		[[ $f == */dax/* ]] || grep -q -e '^requires model' -e 'memfail\.' "$f" || FILES+=("$f")
@@ -52,10 +53,10 @@ for ((r = 0; r < ROUNDS; r++)); do
 	((each == 0 || b < each)) && each=$b
 done
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
-echo "model_one_process_ms $(ms $one) (${#FILES[@]} scenarios, best of $ROUNDS)"
-echo "model_process_each_ms $(ms $each)"
+echo "bench: conformance_model_one_process_ms $(ms $one) ms (${#FILES[@]} scenarios of $FROM, best of $ROUNDS)"
+echo "bench: conformance_model_process_each_ms $(ms $each) ms"
 if [[ -n $KSECS ]]; then
 	sp() { awk -v k="$KSECS" -v u="$1" 'BEGIN { printf "%.0f", k * 1e6 / u }'; }
-	echo "speedup $(sp $one) (kernel ${KSECS} s)"
-	echo "speedup_process_each $(sp $each)"
+	echo "bench: conformance_model_vs_saved_kernel_speedup $(sp $one) (kernel ${KSECS} s)"
+	echo "bench: conformance_model_vs_saved_kernel_speedup_process_each $(sp $each)"
 fi
