@@ -267,6 +267,7 @@ static void restore_image(struct mf_machine *mm, const struct mf_checkpoint *cp,
 	struct mf_machine keep = *mm;
 	struct machine *m = mm->m;
 	struct machine *sparse_next = m->sparse_next;
+	struct ck_state *ck = m->ck;	/* the checker's state is the host's (mm/debug_changed.c) */
 
 	*mm = cp->wrapper;
 	mm->arena = keep.arena;
@@ -276,6 +277,7 @@ static void restore_image(struct mf_machine *mm, const struct mf_checkpoint *cp,
 	memcpy(mm->oom_jmp, keep.oom_jmp, sizeof(mm->oom_jmp));
 	mf_arena_load(mm->arena, cp->arena, cp->arena_len);
 	m->sparse_next = sparse_next;
+	m->ck = ck;
 	load_frames(m, cp, now);
 }
 
