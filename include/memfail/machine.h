@@ -73,8 +73,7 @@ struct machine {
 	/* tasks */
 	struct task_struct *tasks;	/* list of thread group leaders, creation order */
 	struct task_struct *tasks_tail;
-	struct task_struct **all_threads;
-	int nr_threads, cap_threads;
+	int nr_threads;			/* threads of all processes */
 	int next_pid;
 	uint64_t next_seq;
 	struct task_struct *current;	/* the thread making the current system call */
