@@ -409,9 +409,6 @@ static uint64_t model_hwcorrupt(struct mf_backend *be)
 
 static int model_kpageflags(struct mf_backend *be, uint64_t pfn, uint64_t *flags)
 {
-	if (mf_kpageflags(MO(be)->m, pfn, flags))
-		return -1;
-	mf_lru_drain(MO(be)->m);	/* reading kpageflags drains nothing, but page-types does */
 	return mf_kpageflags(MO(be)->m, pfn, flags) ? -1 : 0;
 }
 
