@@ -422,6 +422,17 @@ static int model_hugepages(struct mf_backend *be, long *free_, long *total)
 	return 0;
 }
 
+static int model_mf_stats(struct mf_backend *be, int node, uint64_t v[5])
+{
+	struct mf_node_mf_stats st;
+
+	if (mf_node_mf_stats(MO(be)->m, node, &st))
+		return -1;
+	v[0] = st.total, v[1] = st.ignored, v[2] = st.failed, v[3] = st.delayed;
+	v[4] = st.recovered;
+	return 0;
+}
+
 static enum mf_task_state model_task_state(struct mf_backend *be, const char *task, int *v)
 {
 	struct mb_proc *p = mb_proc(MO(be), task);
@@ -511,6 +522,7 @@ static const struct mf_backend_ops model_ops = {
 	.hardware_corrupted_kb = model_hwcorrupt,
 	.kpageflags = model_kpageflags,
 	.hugepages = model_hugepages,
+	.mf_stats = model_mf_stats,
 	.task_state = model_task_state,
 	.name_of_tid = model_name_of_tid,
 	.tid_of = model_tid_of,

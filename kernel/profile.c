@@ -29,6 +29,9 @@ static const struct kernel_profile profiles[] = {
 		.dax_shared_lock_oops = true,
 		.pgp_names_612 = true,
 		.lru_batch = 31,
+		.soft_offline_sysctl = true,
+		.per_node_mf_stats = true,
+		.shmem_write_folio_hwp = true,
 		.unmap_failed_sigbus = true,
 	},
 };

@@ -55,6 +55,12 @@ void action_result(struct machine *m, unsigned long pfn, enum mf_action_page_typ
 	if (type != MF_MSG_ALREADY_POISONED) {	/* 6.12: a second hit is not a new error */
 		m->num_poisoned_pages++;
 		m->mf_results[result]++;
+		if (m->profile->per_node_mf_stats) {	/* update_per_node_mf_stats */
+			uint64_t *st = m->node_mf_stats[page_to_nid(m, pfn_to_page(m, pfn))];
+
+			st[0]++;
+			st[1 + result]++;
+		}
 	}
 	pr_err(m, "%#lx: recovery action for %s: %s", pfn, action_page_types[type], action_name[result]);
 }

@@ -439,6 +439,16 @@ struct mf_meminfo {
 int mf_meminfo(struct mf_machine *m, struct mf_meminfo *out);
 
 /*
+ * /sys/devices/system/node/nodeN/memory_failure/ (6.12: update_per_node_mf_stats):
+ * the errors action_result() reported on pages of node N since boot, in all and
+ * per result. -ENOENT on a kernel without them (6.1) or a node the machine lacks.
+ */
+struct mf_node_mf_stats {
+	uint64_t total, ignored, failed, delayed, recovered;
+};
+int mf_node_mf_stats(struct mf_machine *m, int node, struct mf_node_mf_stats *out);
+
+/*
  * The kernel log. mf_log_next() returns the next unread line (without level
  * prefix or timestamp, as dmesg's text), its level in *level (may be NULL), or
  * NULL when every line was read. mf_log_skip() marks every line so far read.
