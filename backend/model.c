@@ -193,6 +193,9 @@ static void sys_misc(struct model *mo, const struct mf_stmt *st, const uint64_t 
 	case MF_OP_KSM_SCAN:
 		mb_set_errno(res, mf_ksm_scan(mo->m, 2), false);
 		break;
+	case MF_OP_SWAPOFF:
+		mb_set_errno(res, mf_swapoff(mo->m), false);
+		break;
 	default:	/* MF_OP_REFLINK */
 		snprintf(src, sizeof(src), "pmem:%s", st->file);
 		snprintf(dst, sizeof(dst), "pmem:%s", st->file2);
@@ -220,6 +223,7 @@ static mb_exec_fn *const exec_op[MF_OP__COUNT] = {
 	[MF_OP_RECLAIM] = sys_pfn_step,
 	[MF_OP_FILTER_ENABLE] = sys_filter, [MF_OP_FILTER_DISABLE] = sys_filter,
 	[MF_OP_SYNC] = sys_misc, [MF_OP_DROP_CACHES] = sys_misc, [MF_OP_KSM_SCAN] = sys_misc,
+	[MF_OP_SWAPOFF] = sys_misc,
 	[MF_OP_REFLINK] = sys_misc, [MF_OP_LABEL] = nothing,
 };
 

@@ -233,6 +233,17 @@ int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_resu
 	return 0;
 }
 
+/* The swapoff step: the scenario's swap file only (EINVAL without one, as swapoff(2)). */
+int lb_swapoff(struct lb *lb)
+{
+	if (!lb->swap_on)
+		return -EINVAL;
+	if (swapoff(LB_SWAPFILE))
+		return -errno;
+	lb->swap_on = false;
+	return 0;
+}
+
 void lb_machine_teardown(struct lb *lb)
 {
 	if (lb->swap_on)

@@ -32,6 +32,7 @@ static const struct kernel_profile profiles[] = {
 		.soft_offline_sysctl = true,
 		.per_node_mf_stats = true,
 		.shmem_write_folio_hwp = true,
+		.unuse_pte_hwpoison = true,
 		.unmap_failed_sigbus = true,
 	},
 };

@@ -354,6 +354,8 @@ int mf_drop_caches(struct mf_machine *m, int mode);
 int mf_reclaim(struct mf_machine *m, uint64_t pfn);
 /* Let ksmd run nr full scans. */
 int mf_ksm_scan(struct mf_machine *m, int nr);
+/* swapoff(2) of the machine's swap device: every swapped page comes back. -EINVAL: none. */
+int mf_swapoff(struct mf_machine *m);
 /* Drain the per-CPU LRU batch (what page-types' reading effectively causes). */
 int mf_lru_drain(struct mf_machine *m);
 

@@ -36,6 +36,7 @@ struct kernel_profile {
 	bool soft_offline_sysctl;	/* 4: vm.enable_soft_offline (0: EOPNOTSUPP) */
 	bool per_node_mf_stats;		/* nodeN/memory_failure/{total,ignored,...} */
 	bool shmem_write_folio_hwp;	/* shmem write(): EIO anywhere in a large folio with a poisoned page */
+	bool unuse_pte_hwpoison;	/* swapoff leaves a hwpoison entry for a poisoned page */
 	/*
 	 * Not exercised by a saved trace: a page that could not be unmapped is
 	 * "unmapping failed page: Failed", its mappers get SIGBUS (not SIGKILL),

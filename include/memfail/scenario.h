@@ -88,6 +88,7 @@ enum mf_op {
 	MF_OP_SYNC, MF_OP_DROP_CACHES, MF_OP_RECLAIM, MF_OP_LABEL,
 	MF_OP_REFLINK,		/* reflink SRC DST [SRC_OFF LEN DST_OFF]: FICLONE(RANGE) */
 	MF_OP_KSM_SCAN,		/* ksm-scan: ksmd runs until two full scans are done */
+	MF_OP_SWAPOFF,		/* swapoff: swapoff(2) of the machine's swap device */
 	/* a concurrently block: the steps up to end run as concurrent contexts */
 	MF_OP_CONCURRENTLY, MF_OP_END_CONCURRENTLY,
 	MF_OP__COUNT
