@@ -33,6 +33,7 @@ static const struct kernel_profile profiles[] = {
 		.per_node_mf_stats = true,
 		.shmem_write_folio_hwp = true,
 		.unuse_pte_hwpoison = true,
+		.me_unknown_ignored = true,
 		.unmap_failed_sigbus = true,
 	},
 };

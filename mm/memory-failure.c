@@ -141,7 +141,7 @@ static enum mf_action_result me_unknown(struct machine *m, const struct page_sta
 {
 	(void)ps;
 	pr_err(m, "%#lx: Unknown page state", page_to_pfn(m, p));
-	return m->profile->unmap_failed_sigbus ? MF_IGNORED : MF_FAILED;	/* 6.12: Ignored */
+	return m->profile->me_unknown_ignored ? MF_IGNORED : MF_FAILED;
 }
 
 static enum mf_action_result me_pagecache_clean(struct machine *m, const struct page_state *ps, struct page *p)

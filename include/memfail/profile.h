@@ -37,10 +37,10 @@ struct kernel_profile {
 	bool per_node_mf_stats;		/* nodeN/memory_failure/{total,ignored,...} */
 	bool shmem_write_folio_hwp;	/* shmem write(): EIO anywhere in a large folio with a poisoned page */
 	bool unuse_pte_hwpoison;	/* swapoff leaves a hwpoison entry for a poisoned page */
+	bool me_unknown_ignored;	/* me_unknown() answers Ignored (6.1: Failed); a unit test */
 	/*
 	 * Not exercised by a saved trace: a page that could not be unmapped is
-	 * "unmapping failed page: Failed", its mappers get SIGBUS (not SIGKILL),
-	 * and me_unknown() answers Ignored.
+	 * "unmapping failed page: Failed", its mappers get SIGBUS (not SIGKILL).
 	 */
 	bool unmap_failed_sigbus;
 };
