@@ -34,6 +34,7 @@ static const struct kernel_profile profiles[] = {
 		.shmem_write_folio_hwp = true,
 		.unuse_pte_hwpoison = true,
 		.me_unknown_ignored = true,
+		.filter_before_split = true,
 		.unmap_failed_sigbus = true,
 	},
 };

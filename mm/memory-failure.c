@@ -510,6 +510,23 @@ int try_memory_failure_hugetlb(struct machine *m, unsigned long pfn, int flags, 
 	return identify_page_state(m, pfn, p, page_flags);
 }
 
+/* hwpoison_filter protects the page: leave it as it was (locking it first unless locked). */
+static bool mf_filtered(struct machine *m, struct page *p, unsigned long pfn, bool lock)
+{
+	bool filtered;
+
+	if (lock)
+		lock_page(m, p);
+	filtered = hwpoison_filter(m, pfn);
+	if (filtered)
+		ClearPageFlag(p, PG_hwpoison);
+	if (filtered || lock)
+		unlock_page(m, p);
+	if (filtered)
+		put_page(m, p);
+	return filtered;
+}
+
 static int __memory_failure(struct machine *m, unsigned long pfn, int flags)
 {
 	struct page *p = pfn_to_page(m, pfn), *hpage;
@@ -552,6 +569,9 @@ try_again:
 		}
 	}
 	hpage = compound_head_page(p);
+	/* 6.12 asks hwpoison_filter before the THP split, 6.1 after it */
+	if (m->profile->filter_before_split && mf_filtered(m, p, pfn, true))
+		return -EOPNOTSUPP;
 	if (PageTransHuge(hpage)) {
 		/* split first: on success only this 4K page is handled */
 		SetPageFlag(&hpage[1], PG_has_hwpoisoned);
@@ -568,12 +588,8 @@ try_again:
 	shake_page(m, p);
 	lock_page(m, p);
 	page_flags = p->flags;
-	if (hwpoison_filter(m, pfn)) {
-		ClearPageFlag(p, PG_hwpoison);
-		unlock_page(m, p);
-		put_page(m, p);
+	if (!m->profile->filter_before_split && mf_filtered(m, p, pfn, false))
 		return -EOPNOTSUPP;
-	}
 	if (!PageFlag(p, PG_lru) && !PageFlag(p, PG_writeback))
 		goto identify_page_state;
 	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
