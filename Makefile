@@ -185,9 +185,9 @@ bench: deps all $(BENCH_BIN)
 	@./bench/catalogue.sh $(O)/memfail
 	@O=$(O) bench/campaign.sh
 
-# memfail exposure's predictions against Debian's 6.1 in the conformance guest (docs/exposure.md)
+# memfail exposure's predictions against Debian's 6.1 (KERNEL=6.12: 6.12) in the conformance guest (docs/exposure.md)
 conformance-exposure: deps all
-	@./conformance/exposure-run.sh
+	@$(CONFORMANCE_ENV) ./conformance/exposure-run.sh
 
 clean:
 	rm -rf build build-san build-fuzz build-cov

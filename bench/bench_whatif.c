@@ -108,7 +108,8 @@ static double whatif_once(const char *path, uint64_t pfn, bool signals, FILE *nu
 	struct wi_result r;
 	char err[512];
 
-	if (snapshot_read(path, &s, err, sizeof(err)) || exposure_build(&e, &s, err, sizeof(err)) ||
+	if (snapshot_read(path, &s, err, sizeof(err)) ||
+	    exposure_build(&e, &s, MF_KERNEL_6_1, err, sizeof(err)) ||
 	    whatif_build(&w, &s, &e, WI_MCE_AO, 0, NULL, 0, err, sizeof(err)) ||
 	    whatif_pfn(&w, pfn, null, false, &r, err, sizeof(err))) {
 		fprintf(stderr, "bench_whatif: %s\n", err);

@@ -99,7 +99,7 @@ static int usage(FILE *f, int code)
 		   "       memfail check [--json] FILE...\n"
 		   "       memfail diff-kernels FILE...\n"
 		   "       memfail snapshot [-o FILE] [--anonymize]\n"
-		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1] [--json] [--plot FILE]\n"
+		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1|6.12] [--json] [--plot FILE]\n"
 		   "       memfail whatif --pfn N|--sample K SNAPSHOT|--live [--ar PID] [--json]\n"
 		   "       memfail help [run|check|diff-kernels|language|statements|trace]\n"
 		   "       memfail --version\n");

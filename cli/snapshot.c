@@ -73,7 +73,22 @@ struct exp_opts {
 	const char *snap, *plot;
 	bool live, json, summary;
 	unsigned sample;
+	enum mf_kernel kernel;
 };
+
+int exp_parse_kernel(const char *cmd, const char *arg, enum mf_kernel *k)
+{
+	if (!strcmp(arg, "6.1"))
+		*k = MF_KERNEL_6_1;
+	else if (!strcmp(arg, "6.12"))
+		*k = MF_KERNEL_6_12;
+	else {
+		fprintf(stderr, "memfail %s: no '%s' profile; --kernel takes 6.1 or 6.12\n", cmd,
+			arg);
+		return -1;
+	}
+	return 0;
+}
 
 static int exposure_run(const struct exp_opts *o)
 {
@@ -89,7 +104,7 @@ static int exposure_run(const struct exp_opts *o)
 		fprintf(stderr, "memfail exposure: %s\n", err);
 		return 1;
 	}
-	if (exposure_build(&e, &s, err, sizeof(err))) {
+	if (exposure_build(&e, &s, o->kernel, err, sizeof(err))) {
 		fprintf(stderr, "memfail exposure: %s\n", err);
 		snapshot_free(&s);
 		return 1;
@@ -136,11 +151,8 @@ int memfail_cmd_exposure(int argc, char **argv)
 				goto usage;
 			break;
 		case 'k':
-			if (strcmp(optarg, "6.1")) {
-				fprintf(stderr, "memfail exposure: no '%s' profile; this memfail "
-						"predicts Linux 6.1 only\n", optarg);
+			if (exp_parse_kernel("exposure", optarg, &o.kernel))
 				return MF_EXIT_USAGE;
-			}
 			break;
 		default:
 			goto usage;
@@ -152,7 +164,7 @@ int memfail_cmd_exposure(int argc, char **argv)
 		goto usage;
 	return exposure_run(&o);
 usage:
-	fprintf(stderr, "usage: memfail exposure SNAPSHOT|--live [--kernel 6.1] [--json] "
+	fprintf(stderr, "usage: memfail exposure SNAPSHOT|--live [--kernel 6.1|6.12] [--json] "
 			"[--summary] [--sample K] [--plot FILE.png|FILE.svg]\n");
 	return MF_EXIT_USAGE;
 }

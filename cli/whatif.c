@@ -26,11 +26,12 @@ struct wi_opts {
 	size_t nr_pfns, cap_pfns;
 	int *early;
 	size_t nr_early, cap_early;
+	enum mf_kernel kernel;
 };
 
 static const char usage_text[] =
 	"usage: memfail whatif --pfn N [--pfn N ...] | --sample K  SNAPSHOT|--live\n"
-	"                      [--ar PID | --madvise PID] [--json]\n"
+	"                      [--ar PID | --madvise PID] [--kernel 6.1|6.12] [--json]\n"
 	"  Build a model of the snapshot's machine (processes, mappings, the page at\n"
 	"  each pfn), inject a memory error into the model and print the trace.\n"
 	"  An error is never injected into the live machine (--live only reads /proc).\n"
@@ -41,6 +42,7 @@ static const char usage_text[] =
 	"  --madvise PID  madvise(MADV_HWPOISON) by process PID instead\n"
 	"  --early-kill PID  process PID set prctl(PR_MCE_KILL) early kill, which\n"
 	"               /proc does not show; repeatable\n"
+	"  --kernel K   predict as Linux K (6.1, the default, or 6.12) handles the page\n"
 	"  --json       one JSON object per pfn\n"
 	"  Exit: 0 every outcome agrees with exposure's class, 1 a disagreement or an\n"
 	"  error, 2 a usage error.\n";
@@ -52,6 +54,7 @@ static int parse(int argc, char **argv, struct wi_opts *o)
 		{ "live", no_argument, NULL, 'l' },	  { "json", no_argument, NULL, 'j' },
 		{ "ar", required_argument, NULL, 'a' },	  { "madvise", required_argument, NULL, 'm' },
 		{ "early-kill", required_argument, NULL, 'e' },
+		{ "kernel", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
 	};
 	char *e;
@@ -74,6 +77,10 @@ static int parse(int argc, char **argv, struct wi_opts *o)
 		case 'a': o->inject = WI_MCE_AR, o->inject_pid = (int)v; break;
 		case 'm': o->inject = WI_MADVISE, o->inject_pid = (int)v; break;
 		case 'e': ARRAY_PUSH(o->early, o->nr_early, o->cap_early, (int)v, "pids"); break;
+		case 'k':
+			if (exp_parse_kernel("whatif", optarg, &o->kernel))
+				return -1;
+			break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		default: return -1;
 		}
@@ -175,7 +182,7 @@ int memfail_cmd_whatif(int argc, char **argv)
 		return 1;
 	}
 	ret = 1;
-	if (exposure_build(&e, &s, err, sizeof(err)))
+	if (exposure_build(&e, &s, o.kernel, err, sizeof(err)))
 		goto out_snap;
 	if (whatif_build(&w, &s, &e, o.inject, o.inject_pid, o.early, o.nr_early, err,
 			 sizeof(err)))

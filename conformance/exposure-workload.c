@@ -12,7 +12,10 @@
  * pfn. On SIGUSR1 each touches its pages (writes only to its shared file
  * mappings: a write to a private page the forks share would copy it),
  * fsyncs its dirty file ("FSYNC PID ERRNO" when that fails) and appends
- * "DONE PID". At start each writes "MAP PID REGION PFN" lines.
+ * "DONE PID". At start each writes "MAP PID REGION PFN" lines, and "OWN
+ * PID PFN" (decimal) for every other page it maps (its program, libc heap,
+ * stack): the harness injects none of those, as an error there ends the
+ * process (its data) or the comparison of every later pfn.
  * Usage: exposure-workload DIR (DIR on ext4: LOG is DIR/xw.log).
  */
 #define _GNU_SOURCE
@@ -44,6 +47,11 @@ struct region {
 };
 
 static struct region reg[R_NR];
+/* every test region as set up, also those xw-early leaves alone (its inherited ones) */
+static struct {
+	char *p;
+	size_t len;
+} test[R_NR + 1];
 static int logfd, dirtyfd;
 static volatile sig_atomic_t touch_req;
 static sigjmp_buf jb;
@@ -232,6 +240,42 @@ static void read_pfns(void)
 	close(fd);
 }
 
+/* Whether addr is a page of one of the test regions. */
+static int in_region(uintptr_t addr)
+{
+	for (int i = 0; i < R_NR + 1; i++)
+		if (test[i].p && addr >= (uintptr_t)test[i].p &&
+		    addr < (uintptr_t)test[i].p + test[i].len)
+			return 1;
+	return 0;
+}
+
+/* "OWN PID PFN" for each present page of /proc/self/maps outside the test regions. */
+static void own_pages(void)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	unsigned long start, end;
+	char line[512];
+
+	while (maps && fd >= 0 && fgets(line, sizeof(line), maps)) {
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2 || strstr(line, "[vsyscall]"))
+			continue;
+		for (unsigned long a = start; a < end; a += PAGE) {
+			uint64_t e = 0;
+
+			if (in_region(a) || pread(fd, &e, 8, (off_t)(a / PAGE * 8)) != 8 || !(e >> 63))
+				continue;
+			if (e & ((1ULL << 55) - 1))
+				wlog("OWN %d %lu\n", getpid(), (unsigned long)(e & ((1ULL << 55) - 1)));
+		}
+	}
+	if (maps)
+		fclose(maps);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void serve(const char *comm)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO | SA_NODEFER };
@@ -239,6 +283,7 @@ static void serve(const char *comm)
 	prctl(PR_SET_NAME, comm);
 	sigaction(SIGBUS, &sa, NULL);
 	read_pfns();
+	own_pages();
 	wlog("READY %d %s\n", getpid(), comm);
 	for (;;) {
 		pause();
@@ -261,6 +306,8 @@ int main(int argc, char **argv)
 		return 1;
 	signal(SIGUSR1, on_usr1);
 	setup(argv[1]);
+	for (int i = 0; i < R_NR; i++)
+		test[i].p = reg[i].p, test[i].len = reg[i].len;
 	if (!fork())
 		serve("xw-fork");
 	if (!fork()) {
@@ -269,6 +316,7 @@ int main(int argc, char **argv)
 			if (i != R_HEAP && i != R_KSM && i != R_DIRTY)
 				reg[i].p = NULL;
 		reg[R_HEAP].p = map(reg[R_HEAP].len, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		test[R_NR].p = reg[R_HEAP].p, test[R_NR].len = reg[R_HEAP].len;
 		memset(reg[R_HEAP].p, 0x11, reg[R_HEAP].len);
 		prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);
 		serve("xw-early");

@@ -102,7 +102,7 @@ int do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t addr)
 	SetPageFlag(head, PG_anon_exclusive);
 	thp_add_anon_rmap(head, vma, haddr);
 	if (vma->vm_flags & VM_LOCKED)
-		SetPageFlag(head, PG_mlocked);
+		mlock_page(m, head);	/* mlock_new_page */
 	lru_cache_add(m, head);
 	map_huge_pmd(vma, haddr, head, true, true);	/* alloc_pages' reference is the PMD's */
 	return VM_FAULT_OK;
@@ -134,11 +134,8 @@ int do_set_pmd(struct vm_area_struct *vma, uint64_t addr, struct page *head, boo
 	if (PageFlag(&head[1], PG_has_hwpoisoned) || !pmd_none_range(vma->vm_mm, haddr))
 		return VM_FAULT_FALLBACK;
 	/* 6.12's __folio_add_file_rmap mlocks only small folios (mlock_large_on_map) */
-	if ((vma->vm_flags & VM_LOCKED) && !PageFlag(head, PG_mlocked) &&
-	    vma_machine(vma)->profile->mlock_large_on_map) {
-		SetPageFlag(head, PG_mlocked);
-		page_lru_update(vma_machine(vma), head);
-	}
+	if ((vma->vm_flags & VM_LOCKED) && vma_machine(vma)->profile->mlock_large_on_map)
+		mlock_page(vma_machine(vma), head);
 	/*
 	 * A shared mapping of a file without dirty accounting (shmem) needs no
 	 * write notification: its PMD is writable from the start, and stores
@@ -206,10 +203,8 @@ void zap_huge_pmd(struct vm_area_struct *vma, uint64_t haddr)
 	for (i = 0; i < HPAGE_PMD_NR; i++)
 		pte_clear(vma->vm_mm, haddr + (i << PAGE_SHIFT));
 	(*compound_mapcount_ptr(head))--;
-	if ((vma->vm_flags & VM_LOCKED) && !total_mapcount(head) && PageFlag(head, PG_mlocked)) {
-		ClearPageFlag(head, PG_mlocked);
-		page_lru_update(m, head);
-	}
+	if (vma->vm_flags & VM_LOCKED)
+		munlock_page(m, head);	/* page_remove_rmap(compound) → munlock_vma_page */
 	put_page(m, head);
 }
 

@@ -239,7 +239,7 @@ static void collapse_copy(struct vm_area_struct *vma, uint64_t haddr, struct pag
 	SetPageFlag(hpage, PG_uptodate);
 	SetPageFlag(hpage, PG_anon_exclusive);
 	if (vma->vm_flags & VM_LOCKED)
-		SetPageFlag(hpage, PG_mlocked);
+		mlock_page(m, hpage);	/* mlock_new_page */
 	lru_cache_add(m, hpage);
 	map_huge_pmd(vma, haddr, hpage, vma->vm_flags & VM_WRITE, true);
 }

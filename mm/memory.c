@@ -84,8 +84,6 @@ static struct page *new_anon_page(struct vm_area_struct *vma, uint64_t addr)
 	SetPageFlag(page, PG_uptodate);
 	SetPageFlag(page, PG_anon_exclusive);	/* page_add_new_anon_rmap */
 	page_add_anon_rmap(page, vma, addr);
-	if (vma->vm_flags & VM_LOCKED)
-		SetPageFlag(page, PG_mlocked);
 	/* MGLRU's folio_add_lru in a fault: active until lru_gen_add_folio */
 	if (m->profile->lru_gen)
 		SetPageFlag(page, PG_active);
@@ -98,10 +96,9 @@ static void map_page(struct vm_area_struct *vma, uint64_t addr, struct page *pag
 	struct machine *m = vma_machine(vma);
 
 	page->_mapcount++;
-	if ((vma->vm_flags & VM_LOCKED) && !PageFlag(page, PG_mlocked)) {
-		SetPageFlag(page, PG_mlocked);
-		page_lru_update(m, page);
-	}
+	/* mlock_vma_page, or for a new anonymous page mlock_new_page: one locked mapping */
+	if (vma->vm_flags & VM_LOCKED)
+		mlock_page(m, page);
 	set_pte(vma->vm_mm, addr, mk_pte(m, page, write, dirty));
 }
 

@@ -306,36 +306,41 @@ void dup_mmap(struct mm_struct *dst, struct mm_struct *src, struct task_struct *
 	}
 }
 
-static void mlock_vma_pages(struct vm_area_struct *vma, bool lock)
+/*
+ * mlock_fixup (changed: VM_LOCKED was just set or cleared), then for mlock
+ * __mm_populate. mlock_pte_range counts or uncounts the locked mapping of
+ * each page already there (not the zero page); populate faults in what is
+ * missing and, 6.1 populate_vma_page_range's GUP with FOLL_WRITE on a writable
+ * private mapping, write-faults what is mapped read-only (COW, zero page,
+ * swap cache). A page a fault maps here is counted by the fault (map_page),
+ * or here when that path maps without one (a swapped-in page).
+ */
+static void mlock_vma_pages(struct vm_area_struct *vma, bool lock, bool changed)
 {
 	struct machine *m = vma->vm_mm->owner->m;
 	uint64_t a;
 
 	for (a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
-		pte_t *pte;
-		struct page *page;
-		/*
-		 * 6.1 populate_vma_page_range: GUP with FOLL_WRITE on a writable
-		 * private mapping faults in what is missing or swapped out and
-		 * write-faults what is mapped read-only (COW, zero page, swap cache).
-		 */
 		unsigned fl = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ?
 			      FAULT_FLAG_WRITE : 0;
-		pte = pte_lookup(vma->vm_mm, a);
-		if (lock && (!pte || (!pte_present(*pte) && !is_hwpoison_pte(*pte)) ||
-			     (fl && pte_present(*pte) && !(*pte & PTE_WRITE))))
-			handle_mm_fault(vma, a, fl);
+		pte_t *pte = pte_lookup(vma->vm_mm, a);
+		struct page *page;
+
+		if (changed && pte && pte_present(*pte)) {
+			page = pfn_to_page(m, pte_pfn(*pte));
+			if (!PageFlag(page, PG_reserved))
+				lock ? mlock_page(m, page) : munlock_page(m, page);
+		}
+		if (!lock || !(!pte || (!pte_present(*pte) && !is_hwpoison_pte(*pte)) ||
+			       (fl && pte_present(*pte) && !(*pte & PTE_WRITE))))
+			continue;
+		handle_mm_fault(vma, a, fl);
 		pte = pte_lookup(vma->vm_mm, a);
 		if (!pte || !pte_present(*pte))
 			continue;
 		page = pfn_to_page(m, pte_pfn(*pte));
-		if (PageFlag(page, PG_reserved))
-			continue;
-		if (lock)
-			SetPageFlag(page, PG_mlocked);
-		else
-			ClearPageFlag(page, PG_mlocked);
-		page_lru_update(m, page);
+		if (!PageFlag(page, PG_reserved) && !PageFlag(page, PG_mlocked))
+			mlock_page(m, page);
 	}
 }
 
@@ -388,11 +393,13 @@ int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, bool lock)
 	for (v = mm->mmap; v; v = v->vm_next) {
 		if (v->vm_start < start || v->vm_end > end)
 			continue;
+		bool changed = !(v->vm_flags & VM_LOCKED) == lock;
+
 		if (lock)
 			v->vm_flags |= VM_LOCKED;
 		else
 			v->vm_flags &= ~VM_LOCKED;
-		mlock_vma_pages(v, lock);
+		mlock_vma_pages(v, lock, changed);
 	}
 	lru_add_drain(t->m);	/* mlock_fixup and populate_vma_page_range drain this CPU */
 	return 0;

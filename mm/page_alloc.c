@@ -140,6 +140,7 @@ static void reset_page(struct page *p)
 	p->index = 0;
 	p->private = 0;
 	p->order = 0;
+	p->mlock_count = 0;
 }
 
 void free_pages(struct machine *m, struct page *page, unsigned order)

@@ -149,11 +149,9 @@ void page_add_file_rmap(struct page *page)
 void page_remove_rmap(struct machine *m, struct page *page, struct vm_area_struct *vma)
 {
 	page->_mapcount--;
-	/* munlock on unmap: the last locked mapping gone clears PG_mlocked */
-	if ((vma->vm_flags & VM_LOCKED) && PageFlag(page, PG_mlocked) && !page_mapped(page)) {
-		ClearPageFlag(page, PG_mlocked);
-		page_lru_update(m, page);
-	}
+	/* munlock_vma_page: a locked mapping fewer; unlocked ones do not keep it mlocked */
+	if (vma->vm_flags & VM_LOCKED)
+		munlock_page(m, page);
 }
 
 uint64_t vma_address(const struct page *page, const struct vm_area_struct *vma)

@@ -96,8 +96,42 @@ bool isolate_lru_page(struct machine *m, struct page *page)
 /* 6.1 putback_lru_page: back through the per-CPU add batch (PG_lru comes at the drain). */
 void putback_lru_page(struct machine *m, struct page *page)
 {
+	page->mlock_count = 0;	/* lru_add_fn: an unevictable page starts its count again */
 	lru_cache_add(m, page);
 	put_page(m, page);
+}
+
+/*
+ * 6.1 mm/mlock.c without its per-CPU batch (mlock_pvec): the model does the
+ * work at once, as if that batch drained right after the LRU add batch (the
+ * order lru_add_drain takes them in), so a page still in the add batch counts
+ * as one on the LRU. mlock_count is the number of locked mappings counted:
+ * mlock_page (mlock_folio, mlock_new_page: a mapping in a VM_LOCKED VMA) adds
+ * one, the first making an evictable page unevictable; munlock_page (a locked
+ * mapping gone, or munlock) takes one off, and the last clears PG_mlocked
+ * whatever other, unlocked, mappings the page has (__munlock_page).
+ */
+void mlock_page(struct machine *m, struct page *page)
+{
+	if (!TestSetPageFlag(page, PG_mlocked))
+		page->mlock_count = 0;
+	if (PageFlag(page, PG_lru) && !PageFlag(page, PG_unevictable)) {
+		page->mlock_count = 1;
+		page_lru_update(m, page);
+	} else if (page->mlock_count < UINT16_MAX) {
+		page->mlock_count++;
+	}
+}
+
+void munlock_page(struct machine *m, struct page *page)
+{
+	if (!PageFlag(page, PG_mlocked))
+		return;
+	/* 0: counted too few (e.g. locked while isolated); the kernel clears then too */
+	if (page->mlock_count && --page->mlock_count)
+		return;
+	ClearPageFlag(page, PG_mlocked);
+	page_lru_update(m, page);
 }
 
 /* mlock/munlock changed PG_mlocked: move the page between evictable and unevictable. */

@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Capturing a live machine, read-only. The three /proc/kpage* files are read
- * by their own threads while the main thread walks the processes: they are
- * most of the time a snapshot takes. Whatever cannot be read is named in
- * s->missing with what it costs the exposure answer.
+ * Capturing a live machine, read-only. The three /proc/kpage* files are most
+ * of the time a snapshot takes (snapshot/kpage.c reads them, in threads of
+ * their own, while the main thread walks the processes). Whatever cannot be
+ * read is named in s->missing with what it costs the exposure answer.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,8 +19,6 @@
 #include "memfail/array.h"
 #include "memfail/snapshot.h"
 #include "capture.h"
-
-#define HPAGE (2UL << 20)
 
 char *snap_slurp(const char *path)
 {
@@ -216,56 +212,6 @@ static void capture_ranges(struct snapshot *s)
 			    "with a struct page counts as RAM, DAX is not recognised");
 }
 
-struct kpage_job {
-	const char *path;
-	uint64_t nr;
-	uint64_t *out;
-	int err;
-};
-
-/* Huge pages where the host allows them: the arrays are 8 bytes per pfn, and
- * 4 KiB faults on them were a tenth of `exposure --live`. */
-static uint64_t *kpage_array(uint64_t nr)
-{
-	size_t len = (nr * 8 + HPAGE - 1) / HPAGE * HPAGE;
-	void *p;
-
-	if (posix_memalign(&p, HPAGE, len))
-		mf_oom("kpage array");
-	madvise(p, len, MADV_HUGEPAGE);
-	return p;
-}
-
-static void *read_kpage(void *arg)
-{
-	struct kpage_job *j = arg;
-	int fd = open(j->path, O_RDONLY | O_CLOEXEC);
-	uint64_t done = 0;
-
-	if (fd < 0) {
-		j->err = errno;
-		return NULL;
-	}
-	j->out = kpage_array(j->nr);
-	while (done < j->nr) {
-		size_t want = (j->nr - done) * 8 < SNAP_CHUNK ? (j->nr - done) * 8 : SNAP_CHUNK;
-		ssize_t n = pread(fd, j->out + done, want, (off_t)(done * 8));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			j->err = n < 0 ? errno : 0;
-			break;
-		}
-		done += (uint64_t)n / 8;
-	}
-	close(fd);
-	/* past max_pfn the file ends: those pfns have no struct page */
-	for (; done < j->nr; done++)
-		j->out[done] = strstr(j->path, "flags") ? 1ULL << 20 : 0;
-	return NULL;
-}
-
 static uint64_t pfn_limit(const struct snapshot *s)
 {
 	uint64_t end = 0;
@@ -274,30 +220,6 @@ static uint64_t pfn_limit(const struct snapshot *s)
 		if (strstr(s->ranges[i].type, "RAM") || strstr(s->ranges[i].type, "Persistent"))
 			end = s->ranges[i].end_pfn > end ? s->ranges[i].end_pfn : end;
 	return end;
-}
-
-static void kpage_missing(struct snapshot *s, const struct kpage_job *j, const char *cost)
-{
-	snap_missing_add(s, "%s: %s: %s", j->path, strerror(j->err), cost);
-}
-
-static void kpage_collect(struct snapshot *s, struct kpage_job *j, int nr)
-{
-	static const char *const cost[] = {
-		"no page states: every pfn is 'unknown', the exposure answer is empty",
-		"no map counts: mapped and unmapped pages look alike (only informational)",
-		"no memory cgroup per page (only informational)",
-	};
-	uint64_t **dst[] = { &s->kpageflags, &s->kpagecount, &s->kpagecgroup };
-
-	for (int i = 0; i < nr; i++) {
-		if (j[i].err) {
-			kpage_missing(s, &j[i], cost[i]);
-			free(j[i].out);
-			continue;
-		}
-		*dst[i] = j[i].out;
-	}
 }
 
 static void capture_sysctl(struct snapshot *s, const char *name)
@@ -382,31 +304,9 @@ static void capture_text(struct snapshot *s, char **dst, const char *path, const
 		snap_missing_add(s, "%s: %s: %s", path, strerror(errno), cost);
 }
 
-void snapshot_capture(struct snapshot *s, const struct snap_capture_opts *o)
+/* What the main thread reads while the page flags are read. */
+static void capture_rest(struct snapshot *s, const struct snap_capture_opts *o)
 {
-	struct kpage_job job[3] = {
-		{ .path = "/proc/kpageflags" },
-		{ .path = "/proc/kpagecount" },
-		{ .path = "/proc/kpagecgroup" },
-	};
-	int nr = o->with_cgroup ? 3 : 2;
-	bool started[3];
-	pthread_t th[3];
-
-	memset(s, 0, sizeof(*s));
-	s->version = SNAP_FORMAT_VERSION;
-	s->info = xstrdup("", "snapshot info");
-	s->missing = xstrdup("", "snapshot missing");
-	capture_info(s);
-	capture_ranges(s);
-	s->nr_pfns = pfn_limit(s);
-	/* a reader per file: the kernel's side of these reads is most of the time */
-	for (int i = 0; i < nr; i++) {
-		job[i].nr = s->nr_pfns;
-		started[i] = !pthread_create(&th[i], NULL, read_kpage, &job[i]);
-		if (!started[i])
-			read_kpage(&job[i]);
-	}
 	capture_text(s, &s->meminfo, "/proc/meminfo", "no memory totals");
 	capture_text(s, &s->buddyinfo, "/proc/buddyinfo", "no free-list orders (informational)");
 	capture_text(s, &s->zoneinfo, "/proc/zoneinfo", "no zones (informational)");
@@ -415,12 +315,20 @@ void snapshot_capture(struct snapshot *s, const struct snap_capture_opts *o)
 	capture_hugepages(s);
 	if (o->with_procs)
 		snap_capture_procs(s);
-	for (int i = 0; i < nr; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
+}
+
+void snapshot_capture(struct snapshot *s, const struct snap_capture_opts *o)
+{
+	memset(s, 0, sizeof(*s));
+	s->version = SNAP_FORMAT_VERSION;
+	s->info = xstrdup("", "snapshot info");
+	s->missing = xstrdup("", "snapshot missing");
+	capture_info(s);
+	capture_ranges(s);
+	s->nr_pfns = pfn_limit(s);
+	snap_capture_kpages(s, o->with_cgroup ? 3 : o->with_counts ? 2 : 1, capture_rest, o);
 	if (o->with_procs)
 		snap_capture_self(s);
-	kpage_collect(s, job, nr);
 	if (o->anonymize) {
 		uint8_t key[16];
 

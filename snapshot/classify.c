@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Exposure: what 6.1's memory_failure would do to each pfn, predicted from
- * its /proc/kpageflags word (docs/exposure.md). The order of the tests is
- * the order in which memory_failure looks at a page: outside kernel control,
- * hugetlb (try_memory_failure_hugetlb), already poisoned (TestSetPageHWPoison),
- * free buddy page, unhandlable non-LRU pages (get_hwpoison_page fails), KSM
- * (hwpoison_user_mappings gives up), THP (split first), then error_states[].
+ * Exposure: what 6.1's (or 6.12's) memory_failure would do to each pfn,
+ * predicted from its /proc/kpageflags word (docs/exposure.md). The order of
+ * the tests is the order in which memory_failure looks at a page: outside
+ * kernel control, hugetlb (try_memory_failure_hugetlb), already poisoned
+ * (TestSetPageHWPoison), free buddy page, unhandlable non-LRU pages
+ * (get_hwpoison_page fails), KSM (6.1: hwpoison_user_mappings gives up),
+ * THP (split first), then error_states[].
  */
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,7 @@ static enum exp_class lru_kind(uint64_t f)
 	return dirty ? EXP_FILE_DIRTY : EXP_FILE_CLEAN;
 }
 
-enum exp_class exp_classify(uint64_t f, bool ram, bool dax)
+enum exp_class exp_classify(uint64_t f, bool ram, bool dax, enum mf_kernel k)
 {
 	if (dax)
 		return EXP_DAX;
@@ -111,7 +112,13 @@ enum exp_class exp_classify(uint64_t f, bool ram, bool dax)
 		return f & (B(MMAP) | B(ANON)) ? EXP_HUGETLB : EXP_HUGETLB_FREE;
 	if (f & B(BUDDY))
 		return EXP_FREE;
-	if (f & B(KSM))
+	/*
+	 * 6.12's stable_page_flags sets KSM on every anonymous page (it tests
+	 * the mapping's low bits against PAGE_MAPPING_KSM with &), and 6.12
+	 * recovers a KSM page as an anonymous one (collect_procs_ksm): there
+	 * the bit tells nothing.
+	 */
+	if (f & B(KSM) && k == MF_KERNEL_6_1)
 		return EXP_KSM;
 	if (f & (B(LRU) | B(ANON) | B(THP)) && !(f & (B(SLAB) | B(RESERVED) | B(ZERO_PAGE))))
 		return lru_kind(f);
@@ -150,7 +157,7 @@ static uint64_t range_kind(const struct snapshot *s, uint64_t pfn, bool *ram, bo
 }
 
 void exp_classify_all(const struct snapshot *s, uint64_t n, const uint64_t *kpf,
-		      uint64_t first_pfn, uint8_t *cls)
+		      uint64_t first_pfn, uint8_t *cls, enum mf_kernel k)
 {
 	uint64_t end = first_pfn + n;
 
@@ -165,6 +172,6 @@ void exp_classify_all(const struct snapshot *s, uint64_t n, const uint64_t *kpf,
 			continue;
 		}
 		for (; pfn < stop; pfn++)
-			cls[pfn - first_pfn] = (uint8_t)exp_classify(kpf[pfn - first_pfn], ram, dax);
+			cls[pfn - first_pfn] = (uint8_t)exp_classify(kpf[pfn - first_pfn], ram, dax, k);
 	}
 }

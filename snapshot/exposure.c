@@ -131,12 +131,14 @@ static void build_procs(struct exposure *e)
 		qsort(e->files, e->nr_files, sizeof(*e->files), by_dirty);
 }
 
-int exposure_build(struct exposure *e, const struct snapshot *s, char *err, size_t errlen)
+int exposure_build(struct exposure *e, const struct snapshot *s, enum mf_kernel kid, char *err,
+		   size_t errlen)
 {
 	const char *k;
 
 	memset(e, 0, sizeof(*e));
-	e->kernel = "6.1";
+	e->kernel_id = kid;
+	e->kernel = kid == MF_KERNEL_6_12 ? "6.12" : "6.1";
 	if (s->kpagecount && !s->kpageflags) {
 		snprintf(err, errlen, "snapshot has map counts but no page flags");
 		return -1;
@@ -144,7 +146,7 @@ int exposure_build(struct exposure *e, const struct snapshot *s, char *err, size
 	e->s = s;
 	e->nr_pfns = s->nr_pfns;
 	e->cls = xmalloc(e->nr_pfns + 1, "exposure classes");
-	exp_classify_all(s, e->nr_pfns, s->kpageflags, 0, e->cls);
+	exp_classify_all(s, e->nr_pfns, s->kpageflags, 0, e->cls, kid);
 	exposure_count(e);
 	e->early_kill = info_int(s, "memory_failure_early_kill");
 	e->recovery = info_int(s, "memory_failure_recovery");

@@ -81,8 +81,8 @@ static void print_summary(const struct exposure *e, FILE *out)
 {
 	uint64_t ram = e->nr_pfns - e->count[EXP_NOT_RAM], v[V_NR] = { 0 };
 
-	fprintf(out, "%-20s %10s %9s %7s  %s\n", "outcome", "pages", "GiB", "%RAM",
-		"what 6.1's memory_failure does");
+	fprintf(out, "%-20s %10s %9s %7s  what %s's memory_failure does\n", "outcome", "pages",
+		"GiB", "%RAM", e->kernel);
 	for (int c = 0; c < EXP_NR_CLASSES; c++) {
 		if (!e->count[c])
 			continue;
@@ -149,15 +149,23 @@ static void print_files(const struct exposure *e, FILE *out)
 		     "does not tell its files)\n", mib(e->dirty_unmapped));
 }
 
+/* "6.1.0-56-amd64" is a 6.1, "6.12.118+deb12-amd64" a 6.12 (not a 6.1) */
+static bool same_release(const char *uname, const char *rel)
+{
+	size_t n = strlen(rel);
+
+	return !strncmp(uname, rel, n) && (uname[n] == 0 || uname[n] == '.' || uname[n] == '-');
+}
+
 void exposure_print(const struct exposure *e, FILE *out, bool procs)
 {
 	const struct snapshot *s = e->s;
 
 	fprintf(out, "memfail exposure: snapshot of Linux %s, predicted with the %s profile\n",
 		e->snap_kernel, e->kernel);
-	if (strncmp(e->snap_kernel, "6.1.", 4) && strcmp(e->snap_kernel, "6.1"))
+	if (!same_release(e->snap_kernel, e->kernel))
 		fprintf(out, "note: the page flags come from %s; memory_failure is predicted as "
-			     "6.1 would handle pages in those states\n", e->snap_kernel);
+			     "%s would handle pages in those states\n", e->snap_kernel, e->kernel);
 	if (e->recovery == 0)
 		fprintf(out, "note: vm.memory_failure_recovery=0: every error panics the machine\n");
 	for (const char *l = s->missing; l && *l;) {

@@ -70,6 +70,7 @@ static void make_desc(struct whatif *w)
 	uint64_t mib = (w->ram_pages * 4096 + (1 << 20) - 1) >> 20;
 
 	mf_machine_desc_default(&w->desc);
+	w->desc.kernel = w->e->kernel_id;
 	w->desc.memory = (mib < 16 ? 16 : mib) << 20;
 	/*
 	 * One pool page more than the snapshot's, for a mapped huge page whose
@@ -332,7 +333,7 @@ static void set_sysctls(struct whatif *w)
 		if (v && (!strcmp(v, "0") || !strcmp(v, "1")))
 			mf_sysctl_set(w->m, key, v);
 		else
-			note(w, "vm.%s not in the snapshot: 6.1's default assumed\n", keys[i]);
+			note(w, "vm.%s not in the snapshot: %s's default assumed\n", keys[i], w->e->kernel);
 	}
 }
 

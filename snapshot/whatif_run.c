@@ -43,6 +43,24 @@ static const char *const want_line[EXP_NR_CLASSES] = {
 	[EXP_FILE_CLEAN] = "clean LRU page: Recovered",
 };
 
+/*
+ * 6.12: get_hwpoison_page()'s failure is its own message, an already poisoned
+ * page another (mf_msg_get_hwpoison, mf_msg_already_poisoned in the profile).
+ */
+static const char *class_line(enum mf_kernel k, int cls)
+{
+	if (k != MF_KERNEL_6_12)
+		return want_line[cls];
+	switch (cls) {
+	case EXP_RESERVED: case EXP_SLAB: case EXP_PGTABLE: case EXP_KERNEL: case EXP_ZERO:
+		return "get hwpoison page: Ignored";
+	case EXP_HWPOISON:
+		return "already poisoned page: Failed";
+	default:
+		return want_line[cls];
+	}
+}
+
 /* What one injection printed, kept for the text or the JSON form. */
 struct wi_trace {
 	char step[160], result[32];
@@ -226,7 +244,7 @@ static int inject(struct whatif *w, uint64_t pfn, struct wi_trace *t, long *inj_
 /* Whether the model's outcome is the one the exposure class predicts. */
 static void judge(const struct whatif *w, const struct wi_trace *t, struct wi_result *r)
 {
-	const char *want = want_line[r->cls];
+	const char *want = class_line(w->e->kernel_id, r->cls);
 	bool found = !want, early = w->e->early_kill == 1;
 	const struct exp_class_info *ci = &exp_classes[r->cls];
 
@@ -373,7 +391,7 @@ int whatif_pfn(struct whatif *w, uint64_t pfn, FILE *out, bool json, struct wi_r
 		return ret;
 	}
 	r->mpfn = w->mpfn;
-	r->model_cls = mf_kpageflags(w->m, w->mpfn, &f) ? EXP_NOT_RAM : exp_classify(f, true, false);
+	r->model_cls = mf_kpageflags(w->m, w->mpfn, &f) ? EXP_NOT_RAM : exp_classify(f, true, false, w->e->kernel_id);
 	mf_log_skip(w->m);
 	while (mf_signal_next(w->m, &(struct mf_sig){ 0 }))
 		;
@@ -438,10 +456,10 @@ void whatif_print_assumptions(const struct whatif *w, FILE *out)
 
 	fprintf(out, "# whatif: a model of the snapshot's machine; nothing is injected into the "
 		     "live machine\n"
-		     "# snapshot kernel %s, predicted as Linux 6.1; model: %llu MiB RAM, %ld "
+		     "# snapshot kernel %s, predicted as Linux %s; model: %llu MiB RAM, %ld "
 		     "hugetlb pages, %llu MiB swap, early_kill=%s recovery=%s\n"
 		     "# %zu processes (%zu kernel threads left out: they map no user memory), "
-		     "%zu mappings, %zu files\n", k ? k : "?",
+		     "%zu mappings, %zu files\n", k ? k : "?", w->e->kernel,
 		(unsigned long long)(w->desc.memory >> 20), w->desc.hugepages,
 		(unsigned long long)(w->desc.swap >> 20),
 		w->e->early_kill < 0 ? "unknown (0 assumed)" : w->e->early_kill ? "1" : "0",

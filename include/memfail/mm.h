@@ -169,6 +169,8 @@ bool isolate_lru_page(struct machine *m, struct page *page);	/* takes a ref on s
 void putback_lru_page(struct machine *m, struct page *page);	/* drops that ref */
 void del_page_from_lru(struct machine *m, struct page *page);
 void page_lru_update(struct machine *m, struct page *page);	/* re-file after mlock change */
+void mlock_page(struct machine *m, struct page *page);	/* a locked mapping more */
+void munlock_page(struct machine *m, struct page *page);	/* one fewer: the last munlocks */
 void mark_page_accessed(struct machine *m, struct page *page);
 bool page_in_pagevec(struct machine *m, struct page *page);
 void page_list_add(struct machine *m, struct page_list *l, struct page *page);

@@ -67,8 +67,8 @@ struct page {
 	uint64_t private;	/* swap entry in the swap cache, buddy order, MAGIC_HWPOISON */
 	uint32_t lru_prev, lru_next; /* buddy free list or LRU list links (pfns) */
 	uint8_t order;		/* compound order (head) */
-	uint8_t _unused[2];	/* zone and node follow from the pfn: page_zone(), page_to_nid() */
-	uint8_t lru_list;	/* enum lru_list */
+	uint8_t lru_list;	/* enum lru_list; zone and node follow from the pfn */
+	uint16_t mlock_count;	/* 6.1 folio->mlock_count: the locked mappings it counted */
 	uint32_t data_slot;	/* index into the machine's data store, 0 = all zero */
 	void *pgmap;		/* struct dev_pagemap * for ZONE_DEVICE pages */
 };

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "memfail/memfail.h"
+
 #define SNAP_FORMAT_VERSION 1
 #define SNAP_FLAG_ANONYMIZED 0x1
 
@@ -74,7 +76,8 @@ struct snapshot {
 /* snapshot/capture.c */
 struct snap_capture_opts {
 	bool anonymize;
-	bool with_cgroup; /* read /proc/kpagecgroup */
+	bool with_counts; /* read /proc/kpagecount (exposure does not need it) */
+	bool with_cgroup; /* read /proc/kpagecgroup (implies with_counts) */
 	bool with_procs;
 };
 void snapshot_capture(struct snapshot *s, const struct snap_capture_opts *o);
@@ -135,10 +138,11 @@ struct exp_class_info {
 };
 extern const struct exp_class_info exp_classes[EXP_NR_CLASSES];
 
-enum exp_class exp_classify(uint64_t kpf, bool ram, bool dax);
+/* The class of a kpageflags word as kernel k (MF_KERNEL_*) reports and handles it. */
+enum exp_class exp_classify(uint64_t kpf, bool ram, bool dax, enum mf_kernel k);
 /* Classify pfns [first_pfn, first_pfn + n) into cls[]; s's ranges tell RAM and DAX. */
 void exp_classify_all(const struct snapshot *s, uint64_t n, const uint64_t *kpf,
-		      uint64_t first_pfn, uint8_t *cls);
+		      uint64_t first_pfn, uint8_t *cls, enum mf_kernel k);
 
 struct exp_proc {
 	const struct snap_proc *p;
@@ -153,7 +157,8 @@ struct exp_file {
 
 struct exposure {
 	const struct snapshot *s;
-	const char *kernel;	 /* the profile predicted: "6.1" */
+	enum mf_kernel kernel_id; /* the profile predicted */
+	const char *kernel;	 /* its release: "6.1", "6.12" */
 	char snap_kernel[128]; /* the kernel the snapshot was taken on */
 	uint64_t nr_pfns;
 	uint8_t *cls; /* per pfn */
@@ -166,7 +171,8 @@ struct exposure {
 	uint64_t dirty_unmapped;
 };
 
-int exposure_build(struct exposure *e, const struct snapshot *s, char *err, size_t errlen);
+int exposure_build(struct exposure *e, const struct snapshot *s, enum mf_kernel k, char *err,
+		   size_t errlen);
 void exposure_count(struct exposure *e);
 void exposure_free(struct exposure *e);
 
@@ -185,5 +191,7 @@ int exposure_plot(const struct exposure *e, const char *path, char *err, size_t 
 /* cli/snapshot.c: the subcommands (argv[0] is the subcommand's name) */
 int memfail_cmd_snapshot(int argc, char **argv);
 int memfail_cmd_exposure(int argc, char **argv);
+/* --kernel's argument: 0, or -1 after saying why on stderr */
+int exp_parse_kernel(const char *cmd, const char *arg, enum mf_kernel *k);
 
 #endif

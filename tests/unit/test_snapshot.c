@@ -189,26 +189,34 @@ static size_t sections(const uint8_t *b, size_t len, size_t *off, char tags[][5]
 		for (int i = 7; i >= 0; i--)
 			stored = stored << 8 | b[o + 16 + i];
 		off[n] = o;
-		memcpy(tags[n], b + o, 4);
-		tags[n][4] = 0;
+		if (tags) {
+			memcpy(tags[n], b + o, 4);
+			tags[n][4] = 0;
+		}
 		o += 32 + stored;
 	}
 	return n;
 }
 
-static void test_truncated(void **state)
+/* Every cut (every step-th, and each section's edges): an error, naming the section cut. */
+static void check_truncations(const uint8_t *buf, size_t len, size_t step)
 {
-	size_t len, off[32], n;
-	struct snapshot s, r;
+	size_t off[32], n = sections(buf, len, off, NULL, 32), cut;
 	char tags[32][5], err[256];
-	uint8_t *buf;
+	struct snapshot r;
 
-	(void)state;
-	make_synthetic(&s);
-	encode(&s, &buf, &len);
-	n = sections(buf, len, off, tags, 32);
+	sections(buf, len, off, tags, 32);
 	assert_string_equal(tags[n - 1], "END ");
-	for (size_t cut = 0; cut < len; cut++) {
+	for (size_t k = 0; k < len; k++) {
+		cut = k;
+		if (step > 1 && k % step) {
+			bool edge = false;
+
+			for (size_t i = 0; i < n && !edge; i++)
+				edge = k + 1 >= off[i] && k <= off[i] + 33;
+			if (!edge)
+				continue;
+		}
 		assert_int_equal(snapshot_decode(buf, cut, &r, err, sizeof(err)), -1);
 		if (cut < 16) {
 			assert_non_null(strstr(err, "not a memfail snapshot"));
@@ -219,20 +227,15 @@ static void test_truncated(void **state)
 			if (cut > off[i] + 32 && (i + 1 == n || cut < off[i + 1]))
 				assert_non_null(strstr(err, tags[i]));
 	}
-	snapshot_free(&s);
-	free(buf);
 }
 
-static void test_corrupted(void **state)
+/* A damaged byte in the file header, and in every section's header and payload. */
+static void check_corruptions(uint8_t *buf, size_t len)
 {
-	size_t len, off[32], n;
-	struct snapshot s, r;
+	size_t off[32], n;
+	struct snapshot r;
 	char tags[32][5], err[256], want[64];
-	uint8_t *buf;
 
-	(void)state;
-	make_synthetic(&s);
-	encode(&s, &buf, &len);
 	n = sections(buf, len, off, tags, 32);
 	buf[13] ^= 0x40;
 	assert_int_equal(snapshot_decode(buf, len, &r, err, sizeof(err)), -1);
@@ -253,8 +256,57 @@ static void test_corrupted(void **state)
 	}
 	assert_int_equal(snapshot_decode(buf, len, &r, err, sizeof(err)), 0);
 	snapshot_free(&r);
+}
+
+static void test_truncated(void **state)
+{
+	struct snapshot s;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	make_synthetic(&s);
+	encode(&s, &buf, &len);
+	check_truncations(buf, len, 1);
 	snapshot_free(&s);
 	free(buf);
+}
+
+static void test_corrupted(void **state)
+{
+	struct snapshot s;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	make_synthetic(&s);
+	encode(&s, &buf, &len);
+	check_corruptions(buf, len);
+	snapshot_free(&s);
+	free(buf);
+}
+
+/* The saved guest snapshots, cut and damaged (every 61st cut: each decode inflates MiBs). */
+static void test_saved_damaged(void **state)
+{
+	static const char *const files[] = { "tests/snapshots/guest-6.1.snap",
+					      "tests/snapshots/guest-6.12.snap" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f = fopen(files[i], "rb");
+		uint8_t *buf = malloc(1 << 20);
+		size_t len;
+
+		assert_non_null(f);
+		assert_non_null(buf);
+		len = fread(buf, 1, 1 << 20, f);
+		fclose(f);
+		assert_true(len > 0 && len < (1 << 20));
+		check_truncations(buf, len, 61);
+		check_corruptions(buf, len);
+		free(buf);
+	}
 }
 
 static void test_classes(void **state)
@@ -265,7 +317,7 @@ static void test_classes(void **state)
 
 	(void)state;
 	make_synthetic(&s);
-	assert_int_equal(exposure_build(&e, &s, err, sizeof(err)), 0);
+	assert_int_equal(exposure_build(&e, &s, MF_KERNEL_6_1, err, sizeof(err)), 0);
 	for (int pfn = 0; pfn < 30; pfn++)
 		assert_int_equal(e.cls[pfn] * 100 + pfn, synth_class[pfn] * 100 + pfn);
 	for (int pfn = 30; pfn < 38; pfn++)
@@ -308,7 +360,7 @@ static void test_anonymize(void **state)
 	snapshot_free(&t);
 }
 
-static char *exposure_text(const char *snap)
+static char *exposure_text(const char *snap, enum mf_kernel k)
 {
 	struct snapshot s;
 	struct exposure e;
@@ -318,7 +370,7 @@ static char *exposure_text(const char *snap)
 
 	if (snapshot_read(snap, &s, err, sizeof(err)))
 		fail_msg("%s", err);
-	assert_int_equal(exposure_build(&e, &s, err, sizeof(err)), 0);
+	assert_int_equal(exposure_build(&e, &s, k, err, sizeof(err)), 0);
 	exposure_print(&e, f, true);
 	exposure_print_json(&e, f);
 	fclose(f);
@@ -327,9 +379,9 @@ static char *exposure_text(const char *snap)
 	return txt;
 }
 
-static void check_golden(const char *snap, const char *expected)
+static void check_golden(const char *snap, const char *expected, enum mf_kernel k)
 {
-	char *got = exposure_text(snap), *want = NULL;
+	char *got = exposure_text(snap, k), *want = NULL;
 	size_t n = 0;
 	FILE *f;
 
@@ -362,20 +414,42 @@ static void test_saved_synthetic(void **state)
 						sizeof(err)), 0);
 		snapshot_free(&s);
 	}
-	check_golden("tests/snapshots/synthetic.snap", "tests/snapshots/synthetic.expected");
+	check_golden("tests/snapshots/synthetic.snap", "tests/snapshots/synthetic.expected",
+		     MF_KERNEL_6_1);
 }
 
 static void test_saved_machine(void **state)
 {
 	(void)state;
-	check_golden("tests/snapshots/dev-vm-6.18.snap", "tests/snapshots/dev-vm-6.18.expected");
+	check_golden("tests/snapshots/dev-vm-6.18.snap", "tests/snapshots/dev-vm-6.18.expected",
+		     MF_KERNEL_6_1);
 }
 
-/* Debian's 6.1 in the conformance guest: hugetlb pool, tmpfs, clean and dirty ext4 files */
+/*
+ * Debian's 6.1 and 6.12 in the conformance guest with the exposure proof's
+ * workload (conformance/exposure-guest.sh), each predicted with its profile.
+ */
 static void test_saved_guest(void **state)
 {
+	struct snapshot s;
+	struct exposure e;
+	char err[256];
+
 	(void)state;
-	check_golden("tests/snapshots/guest-6.1.snap", "tests/snapshots/guest-6.1.expected");
+	check_golden("tests/snapshots/guest-6.1.snap", "tests/snapshots/guest-6.1.expected",
+		     MF_KERNEL_6_1);
+	check_golden("tests/snapshots/guest-6.12.snap", "tests/snapshots/guest-6.12.expected",
+		     MF_KERNEL_6_12);
+	/* 6.12's kpageflags show KSM on every anonymous page: its profile ignores the bit */
+	assert_int_equal(snapshot_read("tests/snapshots/guest-6.12.snap", &s, err, sizeof(err)), 0);
+	assert_int_equal(exposure_build(&e, &s, MF_KERNEL_6_12, err, sizeof(err)), 0);
+	assert_int_equal(e.count[EXP_KSM], 0);
+	assert_true(e.count[EXP_ANON] > 0 && e.count[EXP_MLOCKED] > 0);
+	exposure_free(&e);
+	assert_int_equal(exposure_build(&e, &s, MF_KERNEL_6_1, err, sizeof(err)), 0);
+	assert_true(e.count[EXP_KSM] > 0 && e.count[EXP_ANON] == 0);
+	exposure_free(&e);
+	snapshot_free(&s);
 }
 
 int main(void)
@@ -389,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_saved_synthetic),
 		cmocka_unit_test(test_saved_machine),
 		cmocka_unit_test(test_saved_guest),
+		cmocka_unit_test(test_saved_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
