@@ -8,7 +8,7 @@
  * the signal is synchronous (BUS_MCEERR_AR, BUS_ADRERR, SIGSEGV), it is the
  * step's result and the handler siglongjmps out of the access; otherwise it is
  * appended to the process signal log that the controller collects after each
- * step (MF_EV_SIGNAL).
+ * step (MF_EV_SIGNAL). An idle thread holds SIGBUS blocked (recv_request).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -276,13 +276,35 @@ static void do_sigs(const struct lb_req *rq, struct lb_rep *rp)
 		rp->sig[rp->nsig++] = siglog[i % LB_SIGLOG];
 }
 
+/*
+ * Between requests the thread keeps SIGBUS blocked, so a signal sent while it
+ * waits stays pending until its next request (the controller pings every
+ * thread after each statement): delivery at the step boundary, as the model
+ * does it. A second SIGBUS sent in the meantime then always finds the first
+ * pending and is dropped (legacy_queue), instead of racing with a handler
+ * already running on the other CPU.
+ */
+static ssize_t recv_request(int chan, struct lb_req *rq)
+{
+	sigset_t bus;
+	ssize_t n;
+
+	sigemptyset(&bus);
+	sigaddset(&bus, SIGBUS);
+	pthread_sigmask(SIG_BLOCK, &bus, NULL);
+	n = lb_recv_fd(chan, rq, sizeof(*rq), NULL);
+	if (n > 0)
+		pthread_sigmask(SIG_UNBLOCK, &bus, NULL);	/* what is pending arrives now */
+	return n;
+}
+
 static void serve(int chan)
 {
 	static __thread struct lb_req rq;
 	static __thread struct lb_rep rp;
 
 	for (;;) {
-		ssize_t n = lb_recv_fd(chan, &rq, sizeof(rq), NULL);
+		ssize_t n = recv_request(chan, &rq);
 		int pass_fd = -1;
 
 		if (n <= 0)

@@ -3,7 +3,9 @@
  * Signal delivery. The model has no scheduler: a caught SIGBUS stays pending
  * for its thread in m->sigs until the thread returns to user space, which is
  * the step boundary (the back end drains m->sigs; a faulting access takes its
- * own signal at once). The default action kills the whole thread group.
+ * own signal at once). The default action kills the whole thread group then
+ * too, not at the send: 6.1 kills on the way back to user space, so a kill
+ * list walked later in the same call still finds the dying task mapped.
  */
 #include <errno.h>
 #include "memfail/array.h"
@@ -54,8 +56,27 @@ int send_sig_info(int signo, const struct kernel_siginfo *info, struct task_stru
 			return 0;
 		}
 	}
-	do_exit_group(t, signo, 0);
+	/* a second one finds the first pending (legacy_queue): nothing changes */
+	if (!sig->fatal_signal) {
+		sig->fatal_signal = signo;
+		m->nr_fatal++;
+	}
 	return 0;
+}
+
+/* Return to user space: every process with a default-action signal pending dies. */
+void deliver_fatal_signals(struct machine *m)
+{
+	struct task_struct *t, *next;
+
+	if (!m->nr_fatal)
+		return;
+	m->nr_fatal = 0;
+	for (t = m->tasks; t; t = next) {
+		next = t->next_all;
+		if (t->signal->fatal_signal && !t->signal->dead)
+			do_exit_group(t, t->signal->fatal_signal, 0);
+	}
 }
 
 int force_sig_mceerr(int code, uint64_t addr, int lsb, struct task_struct *t)

@@ -36,11 +36,13 @@ void sys_arm(struct mf_machine *mm)
 
 long sys_leave(struct mf_machine *mm, long ret)
 {
+	if (!mm->broken && !mm->m->oom_stop)
+		deliver_fatal_signals(mm->m);	/* the call returns to user space */
 	/* out of modelled memory (mm/oom_kill.c): no answer would be 6.1's, the machine stops */
 	if (mm->m->oom_stop && !mm->broken) {
 		mm->broken = true;
 		snprintf(mm->errmsg, sizeof(mm->errmsg),
-			 "out of modelled memory in %s: Linux would reclaim or run the OOM killer, which the model does not (give the machine more memory=)",
+			 "out of modelled memory in %s: Linux would reclaim memory first, which the model does not (give the machine more memory=)",
 			 mm->m->oom_stop);
 		ret = -ENOTRECOVERABLE;
 	}

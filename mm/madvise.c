@@ -19,9 +19,10 @@ static int madvise_inject_error(struct task_struct *t, int behavior, uint64_t st
 		int ret;
 
 		/*
-		 * The model kills a task whose SIGBUS takes the default action at
-		 * once, not on its return to user space as 6.1 does: the rest of
-		 * the range is left uninjected rather than walked without an mm.
+		 * A SIGKILL (kill_procs' forcekill) kills the model's task at once,
+		 * not on its return to user space as 6.1 does: the rest of the range
+		 * is left uninjected rather than walked without an mm. A default-
+		 * action SIGBUS waits for the return (deliver_fatal_signals).
 		 */
 		if (!t->mm)
 			return 0;

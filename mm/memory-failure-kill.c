@@ -251,6 +251,8 @@ bool hwpoison_user_mappings(struct machine *m, struct page *p, unsigned long pfn
 	collect_procs(&l);
 	try_to_unmap(m, p, ttu);
 	unmap_success = !page_mapped(p);
+	if (!unmap_success)	/* stays mapped: the invariant checker is told */
+		u64map_put(&m->hwpoison_mapped, pfn, 1);
 	if (!unmap_success)
 		pr_err(m, "%#lx: failed to unmap page (mapcount=%d)", pfn, p->_mapcount);
 	if (mlocked)

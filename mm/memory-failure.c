@@ -590,8 +590,12 @@ try_again:
 	page_flags = p->flags;
 	if (!m->profile->filter_before_split && mf_filtered(m, p, pfn, false))
 		return -EOPNOTSUPP;
-	if (!PageFlag(p, PG_lru) && !PageFlag(p, PG_writeback))
+	if (!PageFlag(p, PG_lru) && !PageFlag(p, PG_writeback)) {
+		/* handled without hwpoison_user_mappings: its mappers keep it */
+		if (page_mapped(p))
+			u64map_put(&m->hwpoison_mapped, pfn, 1);
 		goto identify_page_state;
+	}
 	if (!hwpoison_user_mappings(m, p, pfn, flags)) {
 		action_result(m, pfn, MF_MSG_UNMAP_FAILED, unmap_failed_result(m));
 		res = -EBUSY;

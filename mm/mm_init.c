@@ -122,6 +122,7 @@ void machine_destroy(struct machine *m)
 			anon_vma_put(page_anon_vma(p));
 	}
 	free(m->inodes);
+	u64map_free(&m->hwpoison_mapped);
 	swap_free_all(m);
 	for (i = 1; i < m->nr_data; i++)
 		free(m->data[i]);

@@ -162,6 +162,8 @@ void free_pages(struct machine *m, struct page *page, unsigned order)
 			anon_vma_put(page_anon_vma(&m->pages[pfn + i]));
 		page_data_release(m, &m->pages[pfn + i]);
 		reset_page(&m->pages[pfn + i]);
+		if (m->hwpoison_mapped.nr)
+			u64map_del(&m->hwpoison_mapped, pfn + i);
 		m->pages[pfn + i].mapping = stale;
 		m->pages[pfn + i].head_delta = 0;
 		ClearPageFlag(&m->pages[pfn + i], PG_head);

@@ -16,6 +16,7 @@
 #include "memfail/locking.h"
 #include "memfail/mm_types.h"
 #include "memfail/printk.h"
+#include "memfail/u64map.h"
 
 struct inode;
 struct ksm_state;
@@ -48,7 +49,10 @@ struct machine {
 	struct machine *sparse_next;	/* the fault handler's list of machines */
 	/* write tracking for the invariant checker (sparse_track_*) */
 	uint64_t *wp_dirty;		/* a bit per host page of the frame array: written since */
-	bool wp_on;			/* present sections are read-only but for wp_dirty's pages */
+	uint64_t *wp_rw;		/* a bit per host page: writable now (faulted, or hot) */
+	struct wp_hot *wp_hot;		/* chunks kept writable, compared with a copy (sparse_track.c) */
+	int nr_wp_hot;
+	bool wp_on;			/* present sections are read-only but for wp_rw's pages */
 	bool wp_lost;			/* a write went untracked: the next check walks everything */
 	int nr_nodes;
 	struct zone zones[MAX_NR_ZONES];
@@ -76,6 +80,7 @@ struct machine {
 	struct task_struct *current;	/* the thread making the current system call */
 	struct sigrecord *sigs;		/* signals delivered since the last drain */
 	int nr_sigs, cap_sigs;
+	int nr_fatal;			/* processes with a signal_struct fatal_signal pending */
 
 	/* files */
 	struct super_block disk_sb, tmpfs_sb, hugetlbfs_sb, bdev_sb;
@@ -94,6 +99,8 @@ struct machine {
 	const char *oom_stop;	/* set by out_of_memory(): what ran out of modelled memory */
 	int sysctl_memory_failure_recovery;
 	uint64_t num_poisoned_pages;
+	/* model-only, for the invariant checker: pfns memory_failure left mapped, as 6.1 does */
+	struct u64map hwpoison_mapped;
 	bool hw_memory_failure;
 	bool panicked;
 	const char *oops;		/* the function a kernel oops died in, or NULL */
@@ -168,11 +175,17 @@ uint32_t sparse_boot_next(struct machine *m, uint64_t pfn);
  * write-protects every present section (again: only what was written since)
  * and clears wp_dirty; the first write to a host page then faults, and the
  * handler marks the page (and its neighbours) in wp_dirty and makes them
- * writable. A section backed while tracked stays read-only: it holds what its
+ * writable. A chunk written at every step stays writable while it is (a copy
+ * tells what changed: sparse_track_collect). A section backed while tracked stays read-only: it holds what its
  * state said. If the host refuses a protection change, tracking stops and
  * wp_lost says so.
  */
 void sparse_track_start(struct machine *m);
+/* Before a check: mark in wp_dirty the hot chunks' host pages that changed. */
+void sparse_track_collect(struct machine *m);
+bool sparse_track_fault(struct machine *m, uint64_t off);	/* the fault handler's: ours? */
+void sparse_track_lose(struct machine *m);
+void sparse_track_free(struct machine *m);
 uint64_t sparse_host_page_frames(void);	/* frames in a host page */
 static inline enum section_state sparse_section_state(const struct machine *m, uint64_t pfn)
 {

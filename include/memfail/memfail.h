@@ -515,7 +515,9 @@ int mf_dump_state(struct mf_machine *m, FILE *f);
  *
  * This version records the machine's description and every call that changed
  * it, and replays them: a checkpoint costs memory proportional to the calls
- * made so far; a restore costs as much time as the calls took.
+ * made so far; a restore costs as much time as the calls took. A machine
+ * whose calls ran as interleaved contexts (a concurrently block with a
+ * schedule) cannot be replayed in order: mf_checkpoint() answers -EOPNOTSUPP.
  */
 struct mf_checkpoint;
 int mf_checkpoint(struct mf_machine *m, struct mf_checkpoint **out);

@@ -159,6 +159,10 @@ const uint8_t *page_data(struct machine *m, struct page *page);	/* NULL = all ze
 uint8_t *page_data_w(struct machine *m, struct page *page);
 /* write len bytes at off (keeps uniform pages bufferless) */
 void page_data_set(struct machine *m, struct page *page, size_t off, const uint8_t *buf, size_t len);
+/* every byte of the page b (no buffer) */
+void page_data_fill(struct machine *m, struct page *page, uint8_t b);
+/* read len bytes at off */
+void page_data_get(struct machine *m, struct page *page, size_t off, uint8_t *buf, size_t len);
 void page_data_copy(struct machine *m, struct page *dst, struct page *src);
 void page_data_release(struct machine *m, struct page *page);
 
@@ -213,6 +217,8 @@ bool pmd_none_range(struct mm_struct *mm, uint64_t haddr);	/* no PTE in the 2M a
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t addr, unsigned flags);
 /* mm/oom_kill.c: no page for user memory; the run stops (m->oom_stop) */
 void out_of_memory(struct machine *m, const char *where);
+/* 6.1's OOM killer when nothing is reclaimable: false if it did not run */
+bool oom_kill(struct machine *m, struct task_struct *current);
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 /* Zap the PTEs of file pages [start, start+nr) in every VMA mapping them. */

@@ -38,7 +38,7 @@ struct kernel_profile {
 	bool shmem_write_folio_hwp;	/* shmem write(): EIO anywhere in a large folio with a poisoned page */
 	bool unuse_pte_hwpoison;	/* swapoff leaves a hwpoison entry for a poisoned page */
 	bool filter_before_split;	/* 7: hwpoison_filter before the THP split (6.1: after) */
-	bool me_unknown_ignored;	/* me_unknown() answers Ignored (6.1: Failed); a unit test */
+	bool me_unknown_ignored;	/* me_unknown() answers Ignored (6.1: Failed) */
 	/*
 	 * Not exercised by a saved trace: a page that could not be unmapped is
 	 * "unmapping failed page: Failed", its mappers get SIGBUS (not SIGKILL).

@@ -41,6 +41,7 @@ struct signal_struct {
 	bool dead;			/* the process has exited or been killed */
 	int exit_signal;		/* signal that killed it (0 if exited) */
 	int exit_code;
+	int fatal_signal;		/* sent, default action: kills the group on return to user space */
 	uint64_t seq;			/* creation order: the kernel's process list order */
 };
 
@@ -71,11 +72,14 @@ void do_exit_group(struct task_struct *t, int signo, int code);
 void task_release(struct task_struct *leader);	/* free a dead (or, at teardown, any) process */
 
 /*
- * kernel/signal.c: delivery happens at once (the model has no scheduler). A
- * handler records the signal; the default action kills the thread group.
- * force: the kernel's force_sig semantics (reset a blocked/ignored handler).
+ * kernel/signal.c: a signal is pending until its thread returns to user space
+ * (the end of the system call or access, the model has no scheduler). A
+ * handler records it; the default action kills the thread group then
+ * (deliver_fatal_signals). SIGKILL kills at once. force: the kernel's
+ * force_sig semantics (reset a blocked/ignored handler).
  */
 int send_sig_info(int signo, const struct kernel_siginfo *info, struct task_struct *t, bool force);
+void deliver_fatal_signals(struct machine *m);
 int force_sig_mceerr(int code, uint64_t addr, int lsb, struct task_struct *t);
 int send_sig_mceerr(int code, uint64_t addr, int lsb, struct task_struct *t);
 

@@ -45,6 +45,9 @@ static void test_ignored_sigbus(void **state)
 	assert_int_equal(m->nr_sigs, 0);
 	assert_int_equal(send_sig_info(SIGBUS, &si, t, true), 0);
 	assert_int_equal(t->signal->sigbus, SIG_DEFAULT);
+	assert_false(t->signal->dead);	/* the default action waits for the return to user space */
+	assert_int_equal(send_sig_info(SIGBUS, &si, t, true), 0);	/* pending: nothing more */
+	deliver_fatal_signals(m);
 	assert_true(t->signal->dead);
 	assert_int_equal(t->signal->exit_signal, SIGBUS);
 	ok(m);

@@ -99,43 +99,74 @@ static void test_zero_page_out_and_in(void **state)
 }
 
 /*
- * No free frame and no swap: a write fault to a new anonymous page, and a
- * COW break of a page shared with a child, fail with VM_FAULT_OOM; the model
- * has no OOM killer, so the access fails with ENOMEM and the machine records
- * where it ran out (out_of_memory: the run stops).
+ * No free frame, no swap and no page cache: a write fault to a new anonymous
+ * page fails with VM_FAULT_OOM and 6.1's OOM killer picks the faulting task
+ * (the highest oom_badness): the access fails with ENOMEM and the task dies
+ * on its return. Its child keeps the page they shared.
  */
 static void test_out_of_frames(void **state)
 {
 	struct machine *m = mk_machine(4);
 	struct task_struct *t = task_create(m, "A"), *c;
 	uint64_t shared = map(t, PAGE_SIZE, RW), chunk[NCHUNK];
-	uint8_t v = 1;
 
 	(void)state;
 	store(t, shared, 3);
 	c = task_fork(t, "B");
 	assert_non_null(c);
+	m->current = t;	/* A's own faults */
 	assert_int_equal(exhaust(t, chunk), -ENOMEM);	/* memory ran out */
-	assert_non_null(m->oom_stop);
-	assert_int_equal(access_user(t, shared, &v, true), -ENOMEM);	/* no frame for the copy */
+	m->current = NULL;
+	assert_null(m->oom_stop);
+	assert_true(t->signal->dead);
+	assert_int_equal(t->signal->exit_signal, SIGKILL);
 	assert_int_equal(load(c, shared), 3);
 	ok(m);
 	machine_destroy(m);
 }
 
 /*
+ * The same with a cached disk page: 6.1 would reclaim it before killing, and
+ * the model does not reclaim, so it records where it ran out (the run stops).
+ */
+static void test_out_of_frames_reclaimable(void **state)
+{
+	struct machine *m = mk_machine(4);
+	struct task_struct *t = task_create(m, "A");
+	struct inode *inode = fs_create(m, FS_DISK, "f", PAGE_SIZE);
+	struct file *f = fs_open(inode, FMODE_READ | FMODE_WRITE);
+	uint64_t chunk[NCHUNK], a;
+	uint8_t v = 1;
+
+	(void)state;
+	assert_int_equal(do_mmap(t, PAGE_SIZE, RW | VM_SHARED | VM_MAYSHARE, f, 0, false, &a), 0);
+	assert_int_equal(access_user(t, a, &v, true), 0);
+	assert_int_equal(exhaust(t, chunk), -ENOMEM);
+	assert_non_null(m->oom_stop);
+	assert_false(t->signal->dead);
+	fput(f);
+	machine_destroy(m);
+}
+
+/*
  * MADV_UNMERGEABLE breaks KSM sharing with write faults; with no frame for
  * the copy it fails with ENOMEM (6.1 unmerge_ksm_pages) and the page stays
- * merged. Holes in the range are skipped.
+ * merged. Holes in the range are skipped. A cached disk page keeps the OOM
+ * killer out (6.1 would reclaim it first).
  */
 static void test_unmerge_out_of_frames(void **state)
 {
 	struct machine *m = mk_machine(4);
 	struct task_struct *t = task_create(m, "A");
-	uint64_t x = map(t, 3 * PAGE_SIZE, RW), chunk[NCHUNK] = { 0 };
+	struct inode *inode = fs_create(m, FS_DISK, "f", PAGE_SIZE);
+	struct file *f = fs_open(inode, FMODE_READ | FMODE_WRITE);
+	uint64_t x = map(t, 3 * PAGE_SIZE, RW), chunk[NCHUNK] = { 0 }, a;
+	uint8_t v = 1;
 	int i;
 
 	(void)state;
+	assert_int_equal(do_mmap(t, PAGE_SIZE, RW | VM_SHARED | VM_MAYSHARE, f, 0, false, &a), 0);
+	assert_int_equal(access_user(t, a, &v, true), 0);
 	store(t, x, 0x5a);
 	store(t, x + PAGE_SIZE, 0x5a);	/* x + 2 pages: never touched */
 	assert_int_equal(do_madvise(t, x, 3 * PAGE_SIZE, MADV_MERGEABLE), 0);
@@ -150,6 +181,7 @@ static void test_unmerge_out_of_frames(void **state)
 	assert_false(PageKsm(page_at(t, x)));
 	assert_int_equal(load(t, x + PAGE_SIZE), 0x5a);
 	ok(m);
+	fput(f);
 	machine_destroy(m);
 }
 
@@ -160,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_extra_reference),
 		cmocka_unit_test(test_zero_page_out_and_in),
 		cmocka_unit_test(test_out_of_frames),
+		cmocka_unit_test(test_out_of_frames_reclaimable),
 		cmocka_unit_test(test_unmerge_out_of_frames),
 	};
 
