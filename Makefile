@@ -42,6 +42,8 @@ ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c snapshot/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+# the model allocates from its machine's arena (include/memfail/arena.h)
+$(O)/lib/%.o $(O)/mm/%.o $(O)/fs/%.o $(O)/kernel/%.o: ALL_CFLAGS += -include memfail/arena.h
 # lib/array.c (allocation helpers, one out-of-memory policy) is in both archives:
 # the language needs it without the model; a link takes the first copy it meets.
 LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c) lib/array.c)

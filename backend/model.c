@@ -293,12 +293,40 @@ static bool enters_memory_failure(const struct mf_stmt *st)
 		 (st->madv == MF_MADV_HWPOISON || st->madv == MF_MADV_SOFT_OFFLINE)));
 }
 
+/*
+ * MEMFAIL_RESTORE_CHECK=1 (make check's restore pass): before each step,
+ * checkpoint, change the machine behind the scenario's back (a process that
+ * maps and writes memory, a machine check on a free page), restore in place.
+ * The run's trace must not change.
+ */
+static void restore_check(struct model *mo)
+{
+	struct mf_checkpoint *cp;
+	uint64_t addr, pfn;
+	int pid;
+
+	/* inside a concurrently block the other contexts are suspended mid-call: no reset */
+	if (mf_sched_active() || mf_checkpoint(mo->m, &cp))
+		return;
+	pid = mf_task_create(mo->m, "detour", 0);
+	if (pid > 0 && !mf_mmap(mo->m, pid, 1 << 16, MF_PROT_READ | MF_PROT_WRITE,
+				MF_MAP_PRIVATE | MF_MAP_ANONYMOUS, -1, 0, &addr))
+		mf_store(mo->m, pid, addr, 1, NULL);
+	if (!mf_find_page(mo->m, MF_PAGE_FREE, &pfn))
+		mf_mce(mo->m, MF_MCE_AO, pfn, 0);
+	if (mf_restore_into(mo->m, cp))
+		abort();
+	mf_checkpoint_free(cp);
+}
+
 static void model_exec(struct mf_backend *be, const struct mf_stmt *st, const uint64_t *pfns, int nr,
 		       struct mf_result *res, struct mf_events *evs)
 {
 	struct model *mo = MO(be);
 
 	(void)nr;
+	if (mo->restore_check)
+		restore_check(mo);
 	memset(res, 0, sizeof(*res));
 	res->kind = MF_RES_OK;
 	if (mf_machine_panicked(mo->m) == 1) {
@@ -543,6 +571,7 @@ struct mf_backend *mf_model_backend_new(uint64_t seed, bool check_invariants)
 	struct model *mo = xcalloc(1, sizeof(*mo), "making the model back end");
 
 	mo->check = check_invariants;
+	mo->restore_check = getenv("MEMFAIL_RESTORE_CHECK") != NULL;
 	be->ops = &model_ops;
 	be->priv = mo;
 	be->seed = seed;

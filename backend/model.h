@@ -65,6 +65,7 @@ struct model {
 	struct mb_names thread_idx;	/* by name */
 	struct mb_names tid_idx;	/* by decimal tid */
 	bool check;
+	bool restore_check;	/* MEMFAIL_RESTORE_CHECK: restore_check() before each step */
 	const struct mf_stmt *last;	/* the scenario's last statement: a full check after it */
 	bool oops_told;	/* the step that oopsed reported it (MF_EV_OOPS) */
 };

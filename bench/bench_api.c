@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The public API's costs: calls per second through the system-call layer,
- * and what a checkpoint and a restore cost (record and replay). Prints
+ * and what a checkpoint, a restore (record and replay) and a restore in
+ * place (a copy of the state) cost. Prints
  * "bench: <name> <value> [<unit>]" lines (bench/README.md).
  */
 #include <stdio.h>
@@ -58,7 +59,7 @@ int main(void)
 	struct mf_machine_desc d;
 	struct mf_machine *m, *r;
 	struct mf_checkpoint *cp;
-	double t0, t1, t2, t3;
+	double t0, t1, t2, t3, t4;
 	long calls;
 	int i, n = 20, err;
 
@@ -79,9 +80,14 @@ int main(void)
 		mf_machine_destroy(r);
 	}
 	t3 = now();
+	for (i = 0; i < n; i++)
+		if ((err = mf_restore_into(m, cp)))
+			die("restore in place", err);
+	t4 = now();
 	printf("bench: api_calls_per_s %.0f calls/s\n", (double)calls / (t1 - t0));
 	printf("bench: api_checkpoint_ms_%ld_calls %.2f ms\n", calls, (t2 - t1) * 1e3);
 	printf("bench: api_restore_ms_%ld_calls %.2f ms\n", calls, (t3 - t2) * 1e3 / n);
+	printf("bench: api_restore_into_ms_%ld_calls %.2f ms\n", calls, (t4 - t3) * 1e3 / n);
 	mf_checkpoint_free(cp);
 	mf_machine_destroy(m);
 	return 0;

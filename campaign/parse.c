@@ -116,7 +116,24 @@ static struct cp_machine *cur_machine(struct pctx *p)
 		cpp_fail(p, "%s before any machine statement", p->tok[0]);
 		return NULL;
 	}
+	if (p->c->machines[p->c->nmachines - 1].snapshot[0]) {
+		cpp_fail(p, "%s: machine %s comes from a snapshot", p->tok[0],
+			 p->c->machines[p->c->nmachines - 1].name);
+		return NULL;
+	}
 	return &p->c->machines[p->c->nmachines - 1];
+}
+
+/* A relative path is the campaign file's directory's, as a scenario's include would be. */
+static int snapshot_path(struct pctx *p, struct cp_machine *m, const char *v)
+{
+	const char *slash = strrchr(p->file, '/');
+	int dir = v[0] != '/' && slash ? (int)(slash - p->file) + 1 : 0;
+
+	if (!*v || (size_t)snprintf(m->snapshot, sizeof(m->snapshot), "%.*s%s", dir, p->file, v) >=
+			   sizeof(m->snapshot))
+		return cpp_fail(p, "snapshot=%s: empty or too long a path", v);
+	return 0;
 }
 
 static int machine_opt(struct pctx *p, struct cp_machine *m, char *tok)
@@ -133,6 +150,8 @@ static int machine_opt(struct pctx *p, struct cp_machine *m, char *tok)
 		return cpp_num(p, "weight", v, &m->weight);
 	if (!strcmp(tok, "memory"))
 		return cpp_size(p, "memory", v, &m->dram.memory);
+	if (!strcmp(tok, "snapshot"))
+		return snapshot_path(p, m, v);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (!strcmp(tok, keys[i])) {
 			if (cpp_integer(p, keys[i], v, 1, &l))
@@ -142,14 +161,35 @@ static int machine_opt(struct pctx *p, struct cp_machine *m, char *tok)
 			*fields[i] = (unsigned)l;
 			return 0;
 		}
-	return cpp_fail(p, "machine: unknown option '%s' (weight, memory, dimms, ranks, banks, "
-		    "devices, columns)", tok);
+	return cpp_fail(p, "machine: unknown option '%s' (weight, memory, snapshot, dimms, ranks, "
+		    "banks, devices, columns)", tok);
+}
+
+/*
+ * A snapshot machine's DIMMs: the smallest power-of-two multiple of the
+ * geometry's span that holds the snapshot's RAM; errors above that RAM land
+ * where the OS has no page (firmware, holes) and are not seen.
+ */
+static int snapshot_machine(struct pctx *p, struct cp_machine *m, bool memory_given)
+{
+	uint64_t span = (uint64_t)m->dram.columns * 8 * m->dram.banks * m->dram.ranks *
+			m->dram.dimms;
+	char err[300];
+
+	if (memory_given)
+		return cpp_fail(p, "machine %s: memory= comes from the snapshot", m->name);
+	if (cp_snapshot_ram(m->snapshot, &m->ram, err, sizeof(err)))
+		return cpp_fail(p, "machine %s: %s", m->name, err);
+	for (m->dram.memory = span; span && m->dram.memory < m->ram;)
+		m->dram.memory *= 2;
+	return 0;
 }
 
 static int st_machine(struct pctx *p)
 {
 	struct cp_campaign *c = p->c;
 	struct cp_machine *m;
+	bool memory_given = false;
 	char err[160];
 
 	if (cpp_want_args(p, 1, MAX_TOK))
@@ -166,9 +206,14 @@ static int st_machine(struct pctx *p)
 		.dram = { .dimms = 1, .ranks = 1, .banks = 16, .devices = 18, .columns = 1024,
 			  .memory = 256 << 20 } };
 	strcpy(m->name, p->tok[1]);
-	for (int i = 2; i < p->ntok; i++)
+	for (int i = 2; i < p->ntok; i++) {
+		memory_given |= !strncmp(p->tok[i], "memory=", 7);
 		if (machine_opt(p, m, p->tok[i]))
 			return -1;
+	}
+	m->ram = m->dram.memory;
+	if (m->snapshot[0] && snapshot_machine(p, m, memory_given))
+		return -1;
 	if (cp_dram_check(&m->dram, err, sizeof(err)))
 		return cpp_fail(p, "machine %s: %s", m->name, err);
 	return 0;

@@ -198,16 +198,24 @@ int cp_build(const struct cp_machine *mc, struct cp_built **out, char *err, size
 	int ret;
 
 	b->mc = mc;
-	b->pages = mc->dram.memory / MF_PAGE_SIZE;
+	b->pages = mc->ram / MF_PAGE_SIZE;
 	mf_machine_desc_default(&d);
-	d.memory = mc->dram.memory;
-	ret = mf_machine_create(&d, &m, err, errlen);
+	d.memory = mc->ram;
+	if (mc->snapshot[0])
+		ret = cp_build_snapshot(b, &m, err, errlen);
+	else
+		ret = mf_machine_create(&d, &m, err, errlen);
 	if (!ret) {
-		ret = build_machine(m, b, err, errlen);
+		if (!mc->snapshot[0])
+			ret = build_machine(m, b, err, errlen);
 		if (!ret && (ret = mf_checkpoint(m, &b->cp)))
 			snprintf(err, errlen, "machine %s: checkpoint: error %d %s", mc->name, ret,
 				 mf_errmsg(m));
-		mf_machine_destroy(m);
+		if (!ret)	/* the first policy's machine, already in its checkpoint's state */
+			ARRAY_PUSH(b->slots, b->nslots, b->cslots, ((struct cp_slot){ m, b->cp }),
+				   "campaign machines");
+		else
+			mf_machine_destroy(m);
 	}
 	if (ret) {
 		cp_built_free(b);
@@ -217,10 +225,45 @@ int cp_build(const struct cp_machine *mc, struct cp_built **out, char *err, size
 	return 0;
 }
 
+/*
+ * A slot's first use replays the recipe's checkpoint into a new machine
+ * (mf_restore) and checkpoints that; every later use resets it in place
+ * (mf_restore_into), which costs a copy of the state, not a rebuild.
+ */
+int cp_built_machine(struct cp_built *b, int i, struct mf_machine **out)
+{
+	struct cp_slot *sl;
+	int ret;
+
+	while (b->nslots <= i)
+		ARRAY_PUSH(b->slots, b->nslots, b->cslots, ((struct cp_slot){ NULL, NULL }),
+			   "campaign machines");
+	sl = &b->slots[i];
+	if (sl->m) {
+		ret = mf_restore_into(sl->m, sl->cp);
+	} else {
+		ret = mf_restore(b->cp, &sl->m);
+		if (!ret && (ret = mf_checkpoint(sl->m, &sl->cp))) {
+			mf_machine_destroy(sl->m);
+			sl->m = NULL;
+		}
+	}
+	*out = ret ? NULL : sl->m;
+	return ret;
+}
+
 void cp_built_free(struct cp_built *b)
 {
+	int i;
+
 	if (!b)
 		return;
+	for (i = 0; i < b->nslots; i++) {
+		mf_machine_destroy(b->slots[i].m);
+		if (b->slots[i].cp != b->cp)
+			mf_checkpoint_free(b->slots[i].cp);
+	}
+	free(b->slots);
 	mf_checkpoint_free(b->cp);
 	cp_rmap_free(&b->rmap);
 	free(b);

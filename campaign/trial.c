@@ -45,7 +45,7 @@ struct pstate {
 
 struct tctx {
 	const struct cp_campaign *c;
-	const struct cp_built *b;
+	struct cp_built *b;
 	struct cp_results *res;
 	long t;
 	bool keep;			/* store this trial's events */
@@ -71,7 +71,7 @@ static int machine(struct tctx *x, struct pstate *s)
 
 	if (s->m)
 		return 0;
-	ret = mf_restore(x->b->cp, &s->m);
+	ret = cp_built_machine(x->b, s->index, &s->m);
 	if (ret) {
 		snprintf(x->err, x->errlen, "restore of machine %s: error %d", x->b->mc->name, ret);
 		return -1;
@@ -93,8 +93,7 @@ static void retire(struct pstate *s)
 	if (!s->m)
 		return;
 	s->o->pages_retired += corrupted_pages(s->m);
-	mf_machine_destroy(s->m);
-	s->m = NULL;
+	s->m = NULL;	/* the slot's machine, reset at its next use */
 	cp_rmap_clear(&s->offlined);
 	cp_rmap_clear(&s->moved);
 	cp_policy_reset(s->ps);
@@ -271,6 +270,8 @@ static int trial_loop(struct tctx *x, struct pstate *st, size_t np, struct cp_rn
 	while (!ret && cp_next_error(&x->c->em, d, hours, f, nf, r, &e)) {
 		double u = cp_rng_uniform(r);
 
+		if (e.pfn >= x->b->pages)
+			continue;	/* above the OS's RAM (a snapshot machine's firmware, holes) */
 		dr->errors++;
 		for (size_t p = 0; p < np && !ret; p++) {
 			if ((cp_rmap_get(&st[p].offlined, e.pfn) && !e.ue) ||

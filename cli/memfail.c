@@ -62,6 +62,13 @@ static const struct {
 	  "  past failed expectations) and print, step by step, where they differ as a\n"
 	  "  small unified diff: '-' lines only on 6.1, '+' lines only on 6.12.\n"
 	  "  Exit: 0 no scenario differs, 1 some differ, 2 a usage or parse error.\n" },
+	{ "campaign",
+	  "memfail campaign [--db FILE] [--plot PREFIX] [--quiet] [--no-progress] [--digest] FILE\n"
+	  "  Run a fleet campaign (docs/campaign.md): DRAM faults drawn from field-study\n"
+	  "  rates over many machine-years, each error run on model machines under each OS\n"
+	  "  offlining policy; a report with intervals and an SQLite database. Under\n"
+	  "  `mpirun -n N` the trials are split over N ranks, with the same results.\n"
+	  "  Exit: 0, 1 a run-time error, 2 a usage or campaign-file error.\n" },
 	{ "check", "memfail check [--json] FILE...\n"
 		   "  Parse and statically check scenarios; run nothing. Exit 0 or 2.\n"
 		   "  --json             each error one JSON object\n" },
@@ -101,7 +108,8 @@ static int usage(FILE *f, int code)
 		   "       memfail snapshot [-o FILE] [--anonymize]\n"
 		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1|6.12] [--json] [--plot FILE]\n"
 		   "       memfail whatif --pfn N|--sample K SNAPSHOT|--live [--ar PID] [--json]\n"
-		   "       memfail help [run|check|diff-kernels|language|statements|trace]\n"
+		   "       memfail campaign [--db FILE] [--plot PREFIX] [--quiet] [--digest] FILE\n"
+		   "       memfail help [run|check|diff-kernels|campaign|language|statements|trace]\n"
 		   "       memfail --version\n");
 	return code;
 }

@@ -40,11 +40,20 @@ void mf_preempt_enable(void)
 	preempt_count--;
 }
 
+/* The scheduler is not model code: what it allocates is not the machine's (lib/arena.c). */
+static void call_sched_hook(struct machine *m, enum mf_sp what, const void *obj)
+{
+	struct mf_arena *arena = mf_arena_enter(NULL);
+
+	sched_hook(m, what, obj, sched_hook_ctx);
+	mf_arena_enter(arena);
+}
+
 void mf_sched_point(struct machine *m, enum mf_sp what, const void *obj)
 {
 	if (sched_hook && !preempt_count) {
 		mf_point_check(m);
-		sched_hook(m, what, obj, sched_hook_ctx);
+		call_sched_hook(m, what, obj);
 	}
 }
 
@@ -67,8 +76,12 @@ static void point(struct machine *m, enum mf_lock_kind kind, const void *obj, bo
 {
 	if (acquire)
 		m->lock_count[kind]++;
-	if (m->lock_hook)
+	if (m->lock_hook) {
+		struct mf_arena *arena = mf_arena_enter(NULL);
+
 		m->lock_hook(m, kind, obj, acquire, m->lock_hook_ctx);
+		mf_arena_enter(arena);
+	}
 	mf_sched_point(m, acquire ? MF_SP_LOCK : MF_SP_UNLOCK, obj);
 }
 
@@ -80,7 +93,7 @@ bool mf_sched_wait(struct machine *m, const void *obj)
 {
 	if (!sched_hook)
 		return false;
-	sched_hook(m, MF_SP_WAIT, obj, sched_hook_ctx);
+	call_sched_hook(m, MF_SP_WAIT, obj);
 	return true;
 }
 
@@ -90,7 +103,7 @@ static void wait_for(struct machine *m, const void *obj, const char *what)
 		fprintf(stderr, "memfail: %s taken twice by one context (self-deadlock)\n", what);
 		abort();
 	}
-	sched_hook(m, MF_SP_WAIT, obj, sched_hook_ctx);
+	call_sched_hook(m, MF_SP_WAIT, obj);
 }
 
 static int held_index(const void *obj)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <setjmp.h>
 
+#include "memfail/arena.h"
 #include "memfail/array.h"
 #include "memfail/memfail.h"
 #include "memfail/mm.h"
@@ -47,6 +48,7 @@ struct sys_death {
 
 struct mf_machine {
 	struct machine *m;
+	uint64_t id;			/* unique in the process: whose checkpoint is whose */
 	struct mf_machine_desc desc;
 	struct u64map tasks;		/* tid -> struct task_struct *, every task ever made */
 	struct sys_shm *shm;		/* SysV segments by id */
@@ -63,6 +65,8 @@ struct mf_machine {
 	jmp_buf oom_jmp;
 	mf_oom_handler_t prev_oom;
 	struct mf_machine *prev_current;
+	struct mf_arena *arena;		/* every allocation of the model for this machine */
+	struct mf_arena *prev_arena;
 	char errmsg[256];
 };
 

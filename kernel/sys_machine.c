@@ -15,6 +15,7 @@
 #include "sys-internal.h"
 
 static _Thread_local struct mf_machine *oom_current;
+static uint64_t last_id;	/* machines made so far */
 
 /* mf_oom's handler while an API call runs: the call unwinds, the machine is unusable. */
 static _Noreturn void sys_oom(const char *what)
@@ -32,6 +33,7 @@ void sys_arm(struct mf_machine *mm)
 	mm->prev_current = oom_current;
 	mm->prev_oom = mf_set_oom_handler(sys_oom);
 	oom_current = mm;
+	mm->prev_arena = mf_arena_enter(mm->arena);
 }
 
 long sys_leave(struct mf_machine *mm, long ret)
@@ -48,6 +50,7 @@ long sys_leave(struct mf_machine *mm, long ret)
 	}
 	mf_set_oom_handler(mm->prev_oom);
 	oom_current = mm->prev_current;
+	mf_arena_enter(mm->prev_arena);
 	mm->m->current = NULL;
 	return ret;
 }
@@ -171,9 +174,13 @@ int mf_machine_create(const struct mf_machine_desc *desc, struct mf_machine **ou
 	if (ret)
 		return ret;
 	mm = xcalloc(1, sizeof(*mm), "creating a machine");
+	mm->id = ++last_id;
 	mm->desc = *desc;
 	u64map_init(&mm->tasks);
+	mm->arena = mf_arena_create();
+	mm->prev_arena = mf_arena_enter(mm->arena);
 	ret = boot(mm, err, errlen);
+	mf_arena_enter(mm->prev_arena);
 	if (ret) {
 		mf_machine_destroy(mm);
 		return ret;
@@ -199,6 +206,7 @@ void mf_machine_destroy(struct mf_machine *mm)
 	free(mm->shm);
 	free(mm->deaths);
 	sys_records_free(mm->rec, mm->nr_rec);
+	mf_arena_destroy(mm->arena);
 	free(mm);
 }
 

@@ -5,6 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the C library's allocators, for code outside the model (lib/arena.c has the model's) */
+#undef malloc
+#undef calloc
+#undef realloc
+#undef free
+#undef strdup
+#undef xmalloc
+#undef xcalloc
+#undef xrealloc_array
+#undef xstrdup
+
 #include "memfail/array.h"
 
 static void oom_default(const char *what)

@@ -52,7 +52,23 @@ static struct ck_state *ck_spare_take(uint64_t nr)
 	return st;
 }
 
+static struct ck_state *ck_state_alloc(uint64_t nr);
+
+/*
+ * The host's, not the machine's (lib/arena.c): the spare outlives the
+ * machine's arena, and a restore in place keeps the live state (its next
+ * check walks everything: mf_restore_into stops the write tracking).
+ */
 static struct ck_state *ck_state_new(uint64_t nr)
+{
+	struct mf_arena *arena = mf_arena_enter(NULL);
+	struct ck_state *st = ck_state_alloc(nr);
+
+	mf_arena_enter(arena);
+	return st;
+}
+
+static struct ck_state *ck_state_alloc(uint64_t nr)
 {
 	struct ck_state *st = xcalloc(1, sizeof(*st), "the invariant checker");
 	uint64_t words = (nr + 63) / 64, todo = (words + 63) / 64;
@@ -145,8 +161,11 @@ static void changed_swap_slots(struct ck *c)
 	if (!si)
 		return;
 	if (st->swap_nr != si->nr_slots) {
+		struct mf_arena *arena = mf_arena_enter(NULL);	/* the host's, as st (ck_state_new) */
+
 		st->swap_cache = xrealloc_array(st->swap_cache, si->nr_slots, sizeof(uint32_t),
 						"the invariant checker");
+		mf_arena_enter(arena);
 		memset(st->swap_cache, 0xff, si->nr_slots * sizeof(uint32_t));	/* NO_PFN */
 		st->swap_nr = si->nr_slots;
 	}

@@ -321,14 +321,18 @@ void sparse_destroy(struct machine *m)
 		}
 	spare_drop();
 	if (m->pages && m->nr_sections <= SPARE_MAX_SECTIONS) {
+		/* the spare outlives the machine's arena (lib/arena.c): its states are the host's */
+		struct mf_arena *arena = mf_arena_enter(NULL);
+
 		spare_pages = m->pages;
 		spare_sections = m->nr_sections;
-		spare_states = m->sections;
-	} else {
-		if (m->pages)
-			munmap(m->pages, m->nr_sections * SECTION_BYTES);
-		free(m->sections);
+		spare_states = memcpy(xmalloc(m->nr_sections, "keeping a frame array"), m->sections,
+				      m->nr_sections);
+		mf_arena_enter(arena);
+	} else if (m->pages) {
+		munmap(m->pages, m->nr_sections * SECTION_BYTES);
 	}
+	free(m->sections);
 	sparse_track_free(m);
 }
 

@@ -64,14 +64,20 @@ static uint64_t swap_bytes(const struct snapshot *s)
 	return total;
 }
 
+uint64_t whatif_memory(const struct snapshot *s)
+{
+	uint64_t mib = (ram_pages(s) * 4096 + (1 << 20) - 1) >> 20;
+
+	return (mib < 16 ? 16 : mib) << 20;
+}
+
 static void make_desc(struct whatif *w)
 {
 	const struct snapshot *s = w->s;
-	uint64_t mib = (w->ram_pages * 4096 + (1 << 20) - 1) >> 20;
 
 	mf_machine_desc_default(&w->desc);
 	w->desc.kernel = w->e->kernel_id;
-	w->desc.memory = (mib < 16 ? 16 : mib) << 20;
+	w->desc.memory = whatif_memory(s);
 	/*
 	 * One pool page more than the snapshot's, for a mapped huge page whose
 	 * mapper no pagemap shows (its stand-in maps a new one); without a pool

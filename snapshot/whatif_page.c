@@ -470,3 +470,83 @@ int wi_materialize(struct whatif *w, uint64_t pfn, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/* ---- the whole snapshot at once (memfail campaign's snapshot machines) ---------------------- */
+
+static bool pte_present(const struct whatif *w, const struct snap_pte *pte)
+{
+	uint64_t pfn = pte->entry & PM_PFN_MASK;
+
+	return (pte->entry & PM_PRESENT) && pfn && pfn < w->s->nr_pfns;
+}
+
+/* Written (dirty) in the machine the snapshot shows, as opposed to read. */
+static bool page_written(const struct whatif *w, const struct wi_vma *v, const struct snap_pte *pte)
+{
+	uint64_t f = w->s->kpageflags[pte->entry & PM_PFN_MASK];
+
+	if (v->kind != WI_FILE)
+		return true;
+	return (f & B(ANON)) || (v->shared && (f & B(DIRTY)));
+}
+
+/* The run of pages from ptes[k] on that shares k's mapping and kind of access. */
+static size_t run_len(const struct whatif *w, const struct snap_proc *p, size_t k,
+		      const struct wi_vma *v, bool write)
+{
+	size_t n = 1;
+
+	while (k + n < p->nr_ptes && p->ptes[k + n].vpn == p->ptes[k].vpn + n &&
+	       (p->ptes[k + n].vpn << 12) < v->end && pte_present(w, &p->ptes[k + n]) &&
+	       page_written(w, v, &p->ptes[k + n]) == write)
+		n++;
+	return n;
+}
+
+static int put_run(struct whatif *w, int pid, uint64_t addr, size_t n, bool write)
+{
+	struct mf_fill fill = { .kind = MF_FILL_BYTE, .byte = (uint8_t)(pid | 1) };
+	uint8_t b;
+	int r = 0;
+
+	if (write)
+		return mf_fill(w->m, pid, addr, n * 4096, &fill, NULL);
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = mf_load(w->m, pid, addr + i * 4096, &b, NULL);
+	return r < 0 ? r : 0;
+}
+
+int whatif_populate(struct whatif *w, wi_region_fn fn, void *ctx, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < w->nr_procs; i++) {
+		const struct wi_proc *wp = &w->procs[i];
+		const struct snap_proc *p = wp->sp;
+
+		for (size_t k = 0, n; wp->pid > 0 && k < p->nr_ptes; k += n) {
+			uint64_t va = p->ptes[k].vpn << 12, addr;
+			const struct wi_vma *v = find_vma(wp, va);
+			bool write;
+			int r;
+
+			n = 1;
+			if (!v || !pte_present(w, &p->ptes[k]))
+				continue;
+			write = page_written(w, v, &p->ptes[k]);
+			n = run_len(w, p, k, v, write);
+			addr = v->mstart + (va - v->start);
+			r = put_run(w, wp->pid, addr, n, write);
+			if (r < 0) {
+				snprintf(err, errlen, "putting the pages of pid %d into the model failed: "
+					 "%s %s", p->pid, strerrorname_np(-r), mf_errmsg(w->m));
+				return -1;
+			}
+			if (fn)
+				fn(ctx, wp->pid, addr, n * 4096);
+		}
+	}
+	if (mf_lru_drain(w->m) < 0) {
+		snprintf(err, errlen, "draining the LRU: %s", mf_errmsg(w->m));
+		return -1;
+	}
+	return 0;
+}

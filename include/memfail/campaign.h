@@ -117,8 +117,12 @@ struct cp_machine {
 	size_t nfiles, cfiles;
 	struct cp_proc *procs;
 	size_t nprocs, cprocs;
+	char snapshot[256];		/* a `memfail snapshot` file instead of files and processes */
+	uint64_t ram;			/* bytes of RAM the model has (dram.memory for a recipe) */
 	int line;
 };
+/* A snapshot machine: its model's RAM (campaign/snapshot.c), at parse time. */
+int cp_snapshot_ram(const char *path, uint64_t *ram, char *err, size_t errlen);
 
 /* ---- policies ---- */
 enum cp_policy_kind { CP_POL_NONE, CP_POL_PAGE, CP_POL_ROW, CP_POL_BUCKET };

@@ -513,15 +513,24 @@ int mf_dump_state(struct mf_machine *m, FILE *f);
  * The checkpoint does not refer to the machine: either may be destroyed
  * first, and one checkpoint may be restored any number of times.
  *
- * This version records the machine's description and every call that changed
- * it, and replays them: a checkpoint costs memory proportional to the calls
- * made so far; a restore costs as much time as the calls took. A machine
- * whose calls ran as interleaved contexts (a concurrently block with a
- * schedule) cannot be replayed in order: mf_checkpoint() answers -EOPNOTSUPP.
+ * A checkpoint holds an image of the machine's state (every object the model
+ * allocated for it, and its frame array: memory about the size of that state)
+ * and the calls that built it. mf_restore() makes a new machine by making the
+ * calls again: it costs as much time as they took. mf_restore_into() resets
+ * the machine the checkpoint was taken from, in place, by copying the image
+ * back: it costs what copying the state costs (a 4 GiB machine with 100
+ * processes: tens of milliseconds), whatever happened to the machine since
+ * (even a panic or an out-of-memory stop). It returns -EXDEV for a checkpoint
+ * of another machine, -EBUSY while contexts are interleaved (a concurrently
+ * block: the others are suspended inside calls on the machine). Either way the result answers every later call as the
+ * machine did at mf_checkpoint() time. A machine whose calls ran as
+ * interleaved contexts (a concurrently block with a schedule) cannot be
+ * replayed in order: mf_checkpoint() answers -EOPNOTSUPP.
  */
 struct mf_checkpoint;
 int mf_checkpoint(struct mf_machine *m, struct mf_checkpoint **out);
 int mf_restore(const struct mf_checkpoint *cp, struct mf_machine **out);
+int mf_restore_into(struct mf_machine *m, const struct mf_checkpoint *cp);
 void mf_checkpoint_free(struct mf_checkpoint *cp);
 
 /* ==== Concurrent contexts (the race explorer, docs/explore.md) ====

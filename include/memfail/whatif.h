@@ -99,6 +99,16 @@ int whatif_build(struct whatif *w, const struct snapshot *s, const struct exposu
 		 int inject, int inject_pid, const int *early_pids, size_t nr_early, char *err,
 		 size_t errlen);
 void whatif_free(struct whatif *w);
+/* The model's RAM for a snapshot (its System RAM, rounded up to MiB; at least 16 MiB). */
+uint64_t whatif_memory(const struct snapshot *s);
+/*
+ * Fill the skeleton itself (w->m) with every page the snapshot shows present
+ * in a modelled mapping: anonymous, hugetlb, COW and dirty shared-file pages
+ * written (one byte value per process, so no contents are stored), the other
+ * file pages read. fn (may be NULL) hears of each run of pages put in.
+ */
+typedef void (*wi_region_fn)(void *ctx, int pid, uint64_t addr, uint64_t len);
+int whatif_populate(struct whatif *w, wi_region_fn fn, void *ctx, char *err, size_t errlen);
 /* The assumptions, as printed at the start of the output. */
 void whatif_print_assumptions(const struct whatif *w, FILE *out);
 /* One injection into a fresh copy of the skeleton: trace to out (may be NULL). */

@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Campaign checks for make check: every errors/*.mfc fails with exit 2 and the
-# stderr of its .err; small.mfc runs and gives the same results digest with
-# one rank and, when the build has MPI and mpirun exists, with two.
+# stderr of its .err; small.mfc, snapshot.mfc (a machine from a snapshot
+# file) and the bundled examples/campaign/fleet.mfc run and each give the same
+# results digest with one rank and, when the build has MPI and mpirun exists,
+# with two.
 O=${O:-build}
 MEMFAIL=$O/memfail
 dir=tests/campaigns
@@ -23,17 +25,27 @@ one=$("$MEMFAIL" campaign --quiet --digest --no-progress --db "$tmp/one.db" --pl
 for png in "$tmp/p-outcomes.png" "$tmp/p-timeline.png"; do
 	[ -s "$png" ] || { echo "FAIL: no $png"; status=1; }
 done
+# a machine from a snapshot file: built, filled, and its pages take machine checks
+snap=$("$MEMFAIL" campaign --quiet --digest --no-progress --db "$tmp/snap.db" \
+	"$dir/snapshot.mfc" 2>"$tmp/snap.err") || { echo "FAIL snapshot.mfc: $(cat "$tmp/snap.err")"; exit 1; }
+grep -q ' [1-9][0-9]* machine checks' "$tmp/snap.err" ||
+	{ echo "FAIL snapshot.mfc: no machine checks: $(cat "$tmp/snap.err")"; status=1; }
+# the bundled example (10,000 machine-years, three policies)
+fleet=$("$MEMFAIL" campaign --quiet --digest --no-progress --db "$tmp/fleet.db" \
+	examples/campaign/fleet.mfc 2>/dev/null) || { echo "FAIL fleet.mfc: $fleet"; exit 1; }
 if command -v mpirun >/dev/null && [ -x "$MEMFAIL-mpi" ]; then
-	two=$(ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe -n 2 \
-		"$MEMFAIL" campaign --quiet --digest --no-progress --db "$tmp/two.db" \
-		"$dir/small.mfc" 2>"$tmp/mpi.err")
-	if [ "$one" != "$two" ]; then
-		echo "FAIL: 1 rank: $one; 2 ranks: $two"
-		cat "$tmp/mpi.err"
-		status=1
-	fi
-	echo "1 and 2 ranks: $one"
+	for f in "$dir/small.mfc:$one" "$dir/snapshot.mfc:$snap" "examples/campaign/fleet.mfc:$fleet"; do
+		two=$(ASAN_OPTIONS=detect_leaks=0 mpirun --allow-run-as-root --oversubscribe -n 2 \
+			"$MEMFAIL" campaign --quiet --digest --no-progress --db "$tmp/two.db" \
+			"${f%%:*}" 2>"$tmp/mpi.err")
+		if [ "${f#*:}" != "$two" ]; then
+			echo "FAIL ${f%%:*}: 1 rank: ${f#*:}; 2 ranks: $two"
+			cat "$tmp/mpi.err"
+			status=1
+		fi
+		echo "${f%%:*}, 1 and 2 ranks: $two"
+	done
 else
-	echo "no MPI in this build: one-rank run only ($one)"
+	echo "no MPI in this build: one-rank runs only ($one; $snap; $fleet)"
 fi
 exit $status

@@ -312,6 +312,43 @@ static void test_checkpoint_restore(void **state)
 	assert_int_equal(mf_restore(NULL, &r), -EINVAL);
 }
 
+/* Restore in place: twice from one checkpoint, after more calls each time; not across machines. */
+static void test_restore_into(void **state)
+{
+	struct mf_machine *m = new_machine(32), *other = new_machine(32);
+	struct mf_checkpoint *cp;
+	int pids[4], again[4];
+	char *at_cp, *after, *s;
+	int round;
+
+	(void)state;
+	busy(m, pids, 0);
+	at_cp = snapshot(m, pids, 2);
+	assert_int_equal(mf_checkpoint(m, &cp), 0);
+	busy(m, pids + 2, 1);
+	after = snapshot(m, pids, 4);
+	for (round = 0; round < 2; round++) {
+		assert_int_equal(mf_restore_into(m, cp), 0);
+		s = snapshot(m, pids, 2);
+		assert_string_equal(s, at_cp);
+		free(s);
+		/* the same calls again: the same machine as after them the first time */
+		memcpy(again, pids, sizeof(again));
+		busy(m, again + 2, 1);
+		s = snapshot(m, again, 4);
+		assert_string_equal(s, after);
+		free(s);
+	}
+	assert_int_equal(mf_restore_into(other, cp), -EXDEV);
+	assert_int_equal(mf_restore_into(NULL, cp), -EINVAL);
+	assert_int_equal(mf_restore_into(m, NULL), -EINVAL);
+	free(at_cp);
+	free(after);
+	mf_checkpoint_free(cp);
+	mf_machine_destroy(other);
+	mf_machine_destroy(m);
+}
+
 /* Under ASan a failed huge malloc returns NULL, as glibc's does. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
@@ -389,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_no_machine),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_checkpoint_restore),
+		cmocka_unit_test(test_restore_into),
 		cmocka_unit_test(test_ten_thousand_tasks),
 		cmocka_unit_test(test_out_of_memory),
 	};

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Machine arenas (include/memfail/arena.h). A region is reserved once
+ * (MAP_NORESERVE: the host backs only what is touched) and cut by a bump
+ * pointer into chunks of power-of-two sizes; a freed chunk goes to the tail
+ * of its size's list and is reused from the head (first in, first out: a
+ * freed object stays unused as long as possible). All of that bookkeeping
+ * lives at the start of the region, so copying the used bytes back restores
+ * the allocator along with the objects.
+ *
+ * Under AddressSanitizer the arena poisons what a program must not touch
+ * (chunk headers, the slack after each object, free chunks) with ASan's
+ * manual poisoning interface, so a use after free, a double free or an
+ * overflow of a machine's object is still reported, and re-poisons the
+ * region from its chunk headers after copying it out or back.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/mman.h>
+
+#include "memfail/arena.h"
+#include "memfail/array.h"
+
+/* this file calls the C library's allocators: no redirection (-include put it in) */
+#undef malloc
+#undef calloc
+#undef realloc
+#undef free
+#undef strdup
+#undef xmalloc
+#undef xcalloc
+#undef xrealloc_array
+#undef xstrdup
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#define ARENA_RESERVE (64ULL << 30)	/* address space only */
+#define MIN_SHIFT 4
+#define NR_CLASSES 48
+#define CHUNK_FREE SIZE_MAX		/* chunk_hdr.size of a chunk on a free list */
+
+/* before every object; 16 bytes keep every object 16-byte aligned */
+struct chunk_hdr {
+	uint64_t cls;			/* the chunk holds 1 << cls bytes */
+	uint64_t size;			/* bytes asked for, or CHUNK_FREE */
+};
+
+struct arena_head {
+	size_t top;			/* bytes used from the region's start */
+	void *head[NR_CLASSES];		/* free lists, linked through the chunks' first bytes */
+	void *tail[NR_CLASSES];
+};
+
+#define FIRST_CHUNK ((sizeof(struct arena_head) + 15) & ~(size_t)15)
+
+struct mf_arena {
+	char *base;
+	struct mf_arena *next;
+};
+
+static struct mf_arena *arenas;
+static _Thread_local struct mf_arena *current;
+
+static struct arena_head *head_of(const struct mf_arena *a) { return (struct arena_head *)a->base; }
+static struct chunk_hdr *hdr_of(void *p) { return (struct chunk_hdr *)p - 1; }
+
+static struct chunk_hdr hdr_get(void *p)
+{
+	struct chunk_hdr h;
+
+	UNPOISON(hdr_of(p), sizeof(h));
+	h = *hdr_of(p);
+	POISON(hdr_of(p), sizeof(h));
+	return h;
+}
+
+/* Record p's state; under ASan only [p, p + size) of an allocated chunk stays addressable. */
+static void hdr_set(void *p, uint64_t cls, uint64_t size)
+{
+	UNPOISON(hdr_of(p), sizeof(struct chunk_hdr));
+	*hdr_of(p) = (struct chunk_hdr){ cls, size };
+	POISON(hdr_of(p), sizeof(struct chunk_hdr) + ((size_t)1 << cls));
+	if (size != CHUNK_FREE)
+		UNPOISON(p, size);
+}
+
+struct mf_arena *mf_arena_create(void)
+{
+	struct mf_arena *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		mf_oom("making a machine's arena");
+	a->base = mmap(NULL, ARENA_RESERVE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (a->base == MAP_FAILED)
+		mf_oom("reserving a machine's arena");
+	head_of(a)->top = FIRST_CHUNK;
+	a->next = arenas;
+	arenas = a;
+	return a;
+}
+
+void mf_arena_destroy(struct mf_arena *a)
+{
+	struct mf_arena **pp;
+
+	if (!a)
+		return;
+	for (pp = &arenas; *pp; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	if (current == a)
+		current = NULL;
+	UNPOISON(a->base, head_of(a)->top);	/* the addresses may be mapped again for anything */
+	munmap(a->base, ARENA_RESERVE);
+	free(a);
+}
+
+struct mf_arena *mf_arena_enter(struct mf_arena *a)
+{
+	struct mf_arena *old = current;
+
+	current = a;
+	return old;
+}
+
+size_t mf_arena_used(const struct mf_arena *a)
+{
+	return head_of(a)->top;
+}
+
+#ifdef ARENA_ASAN
+/* Every chunk's poisoning from its header (the region up to top is unpoisoned on entry). */
+static void repoison(struct mf_arena *a)
+{
+	size_t off, top = head_of(a)->top;
+
+	for (off = FIRST_CHUNK; off < top;) {
+		char *p = a->base + off + sizeof(struct chunk_hdr);
+		struct chunk_hdr h = *hdr_of(p);
+
+		hdr_set(p, h.cls, h.size);
+		off += sizeof(h) + ((size_t)1 << h.cls);
+	}
+}
+#else
+static void repoison(struct mf_arena *a) { (void)a; }
+#endif
+
+void mf_arena_save(struct mf_arena *a, void *dst)
+{
+	UNPOISON(a->base, mf_arena_used(a));
+	memcpy(dst, a->base, mf_arena_used(a));
+	repoison(a);
+}
+
+void mf_arena_load(struct mf_arena *a, const void *src, size_t len)
+{
+	size_t old = mf_arena_used(a);
+
+	UNPOISON(a->base, old > len ? old : len);
+	memcpy(a->base, src, len);
+	if (old > len)
+		POISON(a->base + len, old - len);
+	repoison(a);
+}
+
+static struct mf_arena *arena_of(const void *p)
+{
+	struct mf_arena *a;
+
+	if (current && (const char *)p >= current->base && (const char *)p < current->base + ARENA_RESERVE)
+		return current;
+	for (a = arenas; a; a = a->next)
+		if ((const char *)p >= a->base && (const char *)p < a->base + ARENA_RESERVE)
+			return a;
+	return NULL;
+}
+
+static unsigned int size_class(size_t size)
+{
+	unsigned int c;
+
+	if (size <= (size_t)1 << MIN_SHIFT)
+		return MIN_SHIFT;
+	c = 64 - (unsigned int)__builtin_clzll((unsigned long long)size - 1);
+	return c < NR_CLASSES ? c : NR_CLASSES;
+}
+
+static void *arena_alloc(struct mf_arena *a, size_t size)
+{
+	struct arena_head *h = head_of(a);
+	unsigned int c = size_class(size);
+	void *p;
+
+	if (c >= NR_CLASSES)
+		return NULL;
+	p = h->head[c];
+	if (p) {
+		UNPOISON(p, sizeof(void *));
+		h->head[c] = *(void **)p;
+		if (!h->head[c])
+			h->tail[c] = NULL;
+	} else {
+		if (ARENA_RESERVE - h->top < sizeof(struct chunk_hdr) + ((size_t)1 << c))
+			return NULL;
+		p = a->base + h->top + sizeof(struct chunk_hdr);
+		h->top += sizeof(struct chunk_hdr) + ((size_t)1 << c);
+	}
+	hdr_set(p, c, size);
+	return p;
+}
+
+static void arena_free(struct mf_arena *a, void *p)
+{
+	struct arena_head *h = head_of(a);
+	struct chunk_hdr ch = hdr_get(p);
+
+	if (ch.size == CHUNK_FREE) {
+		fprintf(stderr, "memfail: %p freed twice in a machine's arena\n", p);
+		abort();
+	}
+	UNPOISON(p, sizeof(void *));
+	*(void **)p = NULL;
+	hdr_set(p, ch.cls, CHUNK_FREE);
+	if (h->tail[ch.cls]) {
+		UNPOISON(h->tail[ch.cls], sizeof(void *));
+		*(void **)h->tail[ch.cls] = p;
+		POISON(h->tail[ch.cls], sizeof(void *));
+	} else {
+		h->head[ch.cls] = p;
+	}
+	h->tail[ch.cls] = p;
+}
+
+void *mf_xmalloc(size_t size, const char *what)
+{
+	void *p = mf_malloc(size ? size : 1);
+
+	if (!p)
+		mf_oom(what);
+	return p;
+}
+
+void *mf_xcalloc(size_t nmemb, size_t size, const char *what)
+{
+	void *p = mf_calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (!p)
+		mf_oom(what);
+	return p;
+}
+
+void *mf_xrealloc_array(void *p, size_t nmemb, size_t size, const char *what)
+{
+	void *n;
+
+	if (size && nmemb > SIZE_MAX / size)
+		mf_oom(what);
+	n = mf_realloc(p, nmemb && size ? nmemb * size : 1);
+	if (!n)
+		mf_oom(what);
+	return n;
+}
+
+char *mf_xstrdup(const char *s, const char *what)
+{
+	char *p = mf_strdup(s);
+
+	if (!p)
+		mf_oom(what);
+	return p;
+}
+
+void *mf_malloc(size_t size)
+{
+	return current ? arena_alloc(current, size) : malloc(size);
+}
+
+void *mf_calloc(size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (!current)
+		return calloc(nmemb, size);
+	if (size && nmemb > SIZE_MAX / size)
+		return NULL;
+	p = arena_alloc(current, nmemb * size);
+	return p ? memset(p, 0, nmemb * size) : NULL;	/* a restore leaves old bytes above top */
+}
+
+void *mf_realloc(void *p, size_t size)
+{
+	struct mf_arena *a = p ? arena_of(p) : current;
+	struct chunk_hdr ch;
+	void *n;
+
+	if (!a)
+		return realloc(p, size);
+	if (!p)
+		return arena_alloc(a, size);
+	ch = hdr_get(p);
+	if (size <= (size_t)1 << ch.cls) {
+		hdr_set(p, ch.cls, size);
+		return p;
+	}
+	n = arena_alloc(a, size);
+	if (n) {
+		memcpy(n, p, ch.size);
+		arena_free(a, p);
+	}
+	return n;
+}
+
+void mf_free(void *p)
+{
+	struct mf_arena *a;
+
+	if (!p)
+		return;
+	a = arena_of(p);
+	if (a)
+		arena_free(a, p);
+	else
+		free(p);
+}
+
+char *mf_strdup(const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *p = mf_malloc(len);
+
+	return p ? memcpy(p, s, len) : NULL;
+}
