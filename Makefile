@@ -183,6 +183,7 @@ demo: deps all
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@./bench/catalogue.sh $(O)/memfail
+	@./bench/conformance-model.sh -n 3 -m $(O)/memfail
 	@O=$(O) bench/campaign.sh
 
 # memfail exposure's predictions against Debian's 6.1 (KERNEL=6.12: 6.12) in the conformance guest (docs/exposure.md)

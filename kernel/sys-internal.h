@@ -20,13 +20,19 @@ struct sys_rec;
 /* Replays one recorded call on a machine (kernel/sys_checkpoint.c). */
 typedef void (*sys_replay_fn)(struct mf_machine *mm, const struct sys_rec *r);
 
-/* One recorded call: its replay function, integer arguments, strings, a buffer. */
+/*
+ * One recorded call: its replay function, integer arguments, strings, a
+ * buffer. A large buffer of long runs of one byte (a written fill pattern)
+ * is kept as its runs (blob_runs): replays read it with sys_rec_blob().
+ */
 struct sys_rec {
 	sys_replay_fn fn;
 	int64_t a[6];
 	char *s[2];
 	void *blob;
-	size_t blob_len;
+	size_t blob_len;	/* the buffer's length */
+	size_t blob_size;	/* bytes held at blob */
+	bool blob_runs;
 };
 
 struct sys_shm {
@@ -106,6 +112,9 @@ int sys_install_fd(struct task_struct *t, struct file *f);
 void sys_record(struct mf_machine *mm, sys_replay_fn fn, const int64_t *a, int na, const char *s0,
 		const char *s1, const void *blob, size_t blob_len);
 void sys_records_free(struct sys_rec *rec, size_t nr);
+/* The recorded buffer as the call passed it; give it to sys_rec_blob_put when done. */
+void *sys_rec_blob(const struct sys_rec *r);
+void sys_rec_blob_put(const struct sys_rec *r, void *buf);
 
 /* kernel/sys_task.c: the exit hook the kernel calls for each dying process */
 void sys_exit_hook(void *ctx, struct task_struct *leader);

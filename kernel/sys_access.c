@@ -103,8 +103,7 @@ static int fill_check(struct mf_machine *mm, int tid, uint64_t addr, uint64_t le
 			n = len - done;
 		/* the pattern is one byte per page: the whole chunk wants the same one */
 		memset(want, pattern_byte(pat, a), n);
-		memcpy(buf, want, n);
-		if (access_user_page(t, a, buf, n, !match))
+		if (access_user_page(t, a, match ? buf : want, n, !match))
 			return signal_outcome(mm, t, sig);
 		if (match && memcmp(buf, want, n))
 			*match = false;

@@ -18,9 +18,84 @@ struct mf_checkpoint {
 	size_t nr_rec;
 };
 
-static void *dup_blob(const void *p, size_t len, const char *what)
+/* A run of one byte value in a recorded buffer. */
+struct blob_run {
+	uint64_t len;
+	uint8_t byte;
+};
+
+/* The end of the run of b starting at p (a word at a time: buffers of megabytes). */
+static const uint8_t *run_end(const uint8_t *p, const uint8_t *end, uint8_t b)
 {
-	return p ? memcpy(xmalloc(len, what), p, len) : NULL;
+	uint64_t w = 0x0101010101010101ULL * b, x;
+
+	while (end - p >= 8 && (memcpy(&x, p, 8), x == w))
+		p += 8;
+	while (p < end && *p == b)
+		p++;
+	return p;
+}
+
+/* The runs of buf into *out, or false when there are more than max. */
+static bool blob_runs(const uint8_t *buf, size_t len, size_t max, struct blob_run **out, size_t *nr)
+{
+	const uint8_t *p = buf, *end = buf + len;
+	struct blob_run *runs = xrealloc_array(NULL, max, sizeof(*runs), "recording a call");
+	size_t n = 0;
+
+	while (p < end && n < max) {
+		const uint8_t *q = run_end(p, end, *p);
+		runs[n++] = (struct blob_run){ (uint64_t)(q - p), *p };
+		p = q;
+	}
+	if (p < end) {
+		free(runs);
+		return false;
+	}
+	*out = xrealloc_array(runs, n, sizeof(*runs), "recording a call");
+	*nr = n;
+	return true;
+}
+
+/* The blob of a call being recorded: its runs when they take a sixteenth of it or less. */
+static void rec_blob(struct sys_rec *r, const void *blob, size_t len)
+{
+	struct blob_run *runs;
+	size_t nr;
+
+	r->blob_len = len;
+	r->blob_size = blob ? len : 0;
+	r->blob_runs = false;
+	r->blob = NULL;
+	if (!blob)
+		return;
+	if (len >= 4096 && blob_runs(blob, len, len / 16 / sizeof(*runs), &runs, &nr)) {
+		r->blob = runs;
+		r->blob_size = nr * sizeof(*runs);
+		r->blob_runs = true;
+		return;
+	}
+	r->blob = memcpy(xmalloc(len, "recording a call"), blob, len);
+}
+
+void *sys_rec_blob(const struct sys_rec *r)
+{
+	const struct blob_run *runs = r->blob;
+	uint8_t *buf, *p;
+	size_t i;
+
+	if (!r->blob_runs)
+		return r->blob;
+	buf = p = xmalloc(r->blob_len, "replaying a call");
+	for (i = 0; i < r->blob_size / sizeof(*runs); p += runs[i].len, i++)
+		memset(p, runs[i].byte, runs[i].len);
+	return buf;
+}
+
+void sys_rec_blob_put(const struct sys_rec *r, void *buf)
+{
+	if (buf != r->blob)
+		free(buf);
 }
 
 static void rec_copy(struct sys_rec *dst, const struct sys_rec *src)
@@ -30,24 +105,28 @@ static void rec_copy(struct sys_rec *dst, const struct sys_rec *src)
 	*dst = *src;
 	for (i = 0; i < 2; i++)
 		dst->s[i] = src->s[i] ? xstrdup(src->s[i], "copying a recorded call") : NULL;
-	dst->blob = dup_blob(src->blob, src->blob_len, "copying a recorded call");
+	if (src->blob)
+		dst->blob = memcpy(xmalloc(src->blob_size, "copying a recorded call"), src->blob,
+				   src->blob_size);
 }
 
 void sys_record(struct mf_machine *mm, sys_replay_fn fn, const int64_t *a, int na, const char *s0,
 		const char *s1, const void *blob, size_t blob_len)
 {
-	struct sys_rec r = { .fn = fn, .s = { (char *)s0, (char *)s1 }, .blob = (void *)blob,
-			     .blob_len = blob_len };
+	struct sys_rec *r;
 	int i;
 
 	/* the record is sequential: calls that interleaved cannot be replayed in order */
 	if (mf_sched_active())
 		mm->interleaved = true;
-	for (i = 0; i < na && i < (int)ARRAY_SIZE(r.a); i++)
-		r.a[i] = a[i];
 	ARRAY_GROW(mm->rec, mm->nr_rec, mm->cap_rec, "recording a call");
-	rec_copy(&mm->rec[mm->nr_rec], &r);
-	mm->nr_rec++;
+	r = &mm->rec[mm->nr_rec++];
+	*r = (struct sys_rec){ .fn = fn };
+	for (i = 0; i < na && i < (int)ARRAY_SIZE(r->a); i++)
+		r->a[i] = a[i];
+	r->s[0] = s0 ? xstrdup(s0, "recording a call") : NULL;
+	r->s[1] = s1 ? xstrdup(s1, "recording a call") : NULL;
+	rec_blob(r, blob, blob_len);
 }
 
 void sys_records_free(struct sys_rec *rec, size_t nr)

@@ -100,8 +100,7 @@ static int fill_hugetlbfs(struct inode *inode, const struct mf_file_init *init)
 
 		if (!head)
 			return -ENOMEM;
-		memset(page_data_w(inode->m, head + ((off >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1))),
-		       init_byte(init, off), PAGE_SIZE);
+		page_data_fill(inode->m, head + ((off >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1)), init_byte(init, off));
 		put_page(inode->m, head);
 	}
 	return 0;
@@ -290,10 +289,12 @@ static long fd_rec(struct mf_machine *mm, int op, int tid, int fd, const struct 
 
 static void replay_fd(struct mf_machine *mm, const struct sys_rec *r)
 {
-	struct fd_args a = { r->blob, (uint64_t)r->a[3], (uint64_t)r->a[4], (int)r->a[5],
+	void *buf = sys_rec_blob(r);
+	struct fd_args a = { buf, (uint64_t)r->a[3], (uint64_t)r->a[4], (int)r->a[5],
 			     r->a[0] == F_PREAD };
 
 	fd_rec(mm, (int)r->a[0], (int)r->a[1], (int)r->a[2], &a);
+	sys_rec_blob_put(r, buf);
 }
 
 long mf_pread(struct mf_machine *mm, int tid, int fd, void *buf, uint64_t len, uint64_t off)

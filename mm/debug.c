@@ -394,28 +394,39 @@ static bool frame_is(const struct page *p, const struct page *like)
 	return !acc;
 }
 
+#define RUN 8	/* frames compared with their template by one memcmp */
+#define RESERVED_FRAME { .flags = (uint32_t)PGF(PG_reserved), ._refcount = 1, .lru_list = LRU_NONE }
+
 /*
  * Backed frames. In a run of 64 that is all free (or all not free) and
  * unmapped, a frame equal to an unused free frame (all zero) or to a boot
  * reserved frame passes every check of check_frame: only the others are read
  * field by field. Most backed frames are those (free blocks' host pages,
- * reserved low memory).
+ * reserved low memory): RUN of them at a time are compared whole first.
  */
 void check_frames(struct ck *c, uint64_t pfn, uint64_t end)
 {
-	static const struct page zero, reserved = { .flags = (uint32_t)PGF(PG_reserved), ._refcount = 1,
-						    .lru_list = LRU_NONE };
+	static const struct page zero[RUN], reserved[RUN] = { RESERVED_FRAME, RESERVED_FRAME,
+		RESERVED_FRAME, RESERVED_FRAME, RESERVED_FRAME, RESERVED_FRAME, RESERVED_FRAME,
+		RESERVED_FRAME };
 	const struct page *m_pages = c->m->pages;
 
 	while (pfn < end) {
 		uint64_t w = pfn / 64, to = (w + 1) * 64 < end ? (w + 1) * 64 : end;
-		const struct page *like = c->seen[w] == ~0ULL ? &zero : !c->seen[w] ? &reserved : NULL;
+		const struct page *like = c->seen[w] == ~0ULL ? zero : !c->seen[w] ? reserved : NULL;
 
 		if (c->mapped[w])
 			like = NULL;
-		for (; pfn < to; pfn++)
-			if (!like || !frame_is(&m_pages[pfn], like))
-				check_frame(c, pfn);
+		while (pfn < to) {
+			uint64_t n = to - pfn < RUN ? to - pfn : RUN, i;
+			if (like && !memcmp(&m_pages[pfn], like, n * sizeof(*like))) {
+				pfn += n;
+				continue;
+			}
+			for (i = 0; i < n; i++, pfn++)
+				if (!like || !frame_is(&m_pages[pfn], like))
+					check_frame(c, pfn);
+		}
 		group_done(c, w);
 	}
 }
@@ -425,6 +436,16 @@ void check_frames(struct ck *c, uint64_t pfn, uint64_t end)
  * (mincore: the model writes only frames it uses, so reading the others
  * would cost a fault per host page per check).
  */
+static bool frames_zero(const struct page *p, uint64_t n)
+{
+	static const struct page zero[64];
+
+	for (; n; p += 64, n -= n < 64 ? n : 64)
+		if (memcmp(p, zero, (n < 64 ? n : 64) * sizeof(*p)))
+			return false;
+	return true;
+}
+
 static void check_section(struct ck *c, uint64_t pfn, uint64_t end, uint64_t per)
 {
 	struct machine *m = c->m;
@@ -435,7 +456,8 @@ static void check_section(struct ck *c, uint64_t pfn, uint64_t end, uint64_t per
 		memset(backed, 1, n);	/* cannot tell: read every frame */
 	for (hp = 0; pfn < end; hp++) {
 		uint64_t to = end - pfn < per ? end : pfn + per;
-		if (!(backed[hp] & 1)) {
+		/* a backed page of zero bytes (a reused frame array's) holds zero frames too */
+		if (!(backed[hp] & 1) || frames_zero(&m->pages[pfn], to - pfn)) {
 			for (; pfn < to; pfn += 64) {
 				check_zero_frames(c, pfn, to - pfn < 64 ? to - pfn : 64);
 				group_done(c, pfn / 64);

@@ -16,6 +16,7 @@ struct ck_state {
 	int32_t *maps, *pmd_slots;	/* PTEs mapping it; PMD slots mapping it (heads) */
 	uint64_t *seen, *mapped;	/* bitmaps: on a free list; maps or pmd_slots non-zero */
 	/* per pfn, what the last check found */
+	int32_t *prev_maps, *prev_pmd_slots;
 	uint64_t *prev_seen, *prev_mapped;
 	uint64_t *lru, *huge, *ksm;	/* PG_lru; a hugetlb head; a KSM page */
 	uint64_t *todo;			/* a bit per 64 pfns: to check this time */

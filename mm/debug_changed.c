@@ -15,6 +15,68 @@
 #include "debug.h"
 
 /*
+ * The state of the last machine destroyed: the next machine of its size takes
+ * it (a process running scenario after scenario would otherwise fault its
+ * pages in again for each). What is zero between checks is zero already.
+ */
+static struct ck_state *ck_spare;
+
+static void ck_state_release(struct ck_state *st)
+{
+	if (!st)
+		return;
+	free(st->maps);
+	free(st->seen);
+	free(st->swap_cache);
+	free(st);
+}
+
+static struct ck_state *ck_spare_take(uint64_t nr)
+{
+	struct ck_state *st = ck_spare;
+
+	if (!st || st->nr != nr)
+		return NULL;
+	ck_spare = NULL;
+	for (uint64_t w = 0; w < st->words; w++) {
+		for (uint64_t bits = st->prev_mapped[w]; bits; bits &= bits - 1) {
+			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			st->prev_maps[pfn] = st->prev_pmd_slots[pfn] = 0;
+		}
+	}
+	memset(st->prev_seen, 0, 5 * st->words * sizeof(uint64_t));	/* prev_*, lru, huge, ksm */
+	st->nr_lru = st->nr_huge = st->nr_ksm = st->since_full = 0;
+	free(st->swap_cache);
+	st->swap_cache = NULL;
+	st->swap_nr = 0;
+	return st;
+}
+
+static struct ck_state *ck_state_new(uint64_t nr)
+{
+	struct ck_state *st = xcalloc(1, sizeof(*st), "the invariant checker");
+	uint64_t words = (nr + 63) / 64, todo = (words + 63) / 64;
+	uint64_t *bm;
+
+	st->nr = nr;
+	st->words = words;
+	st->maps = xcalloc(4 * nr, sizeof(int32_t), "the invariant checker");
+	st->pmd_slots = st->maps + nr;
+	st->prev_maps = st->maps + 2 * nr;
+	st->prev_pmd_slots = st->maps + 3 * nr;
+	bm = xcalloc(7 * words + todo, sizeof(uint64_t), "the invariant checker");
+	st->seen = bm;
+	st->mapped = bm + words;
+	st->prev_seen = bm + 2 * words;
+	st->prev_mapped = bm + 3 * words;
+	st->lru = bm + 4 * words;
+	st->huge = bm + 5 * words;
+	st->ksm = bm + 6 * words;
+	st->todo = bm + 7 * words;
+	return st;
+}
+
+/*
  * The per-pfn counters and bitmaps live on the machine and are all zero
  * between checks: a fresh calloc per step cost a host mmap and its faults,
  * and clearing only what a check set keeps a large machine's check cheap.
@@ -27,24 +89,9 @@ static bool ck_state_get(struct ck *c)
 	bool fresh = !st || st->nr != m->nr_pages;
 
 	if (fresh) {
-		uint64_t words = (m->nr_pages + 63) / 64, todo = (words + 63) / 64;
-		uint64_t *bm;
-
 		ck_state_free(m);
-		st = m->ck = xcalloc(1, sizeof(*st), "the invariant checker");
-		st->nr = m->nr_pages;
-		st->words = words;
-		st->maps = xcalloc(2 * m->nr_pages, sizeof(int32_t), "the invariant checker");
-		st->pmd_slots = st->maps + m->nr_pages;
-		bm = xcalloc(7 * words + todo, sizeof(uint64_t), "the invariant checker");
-		st->seen = bm;
-		st->mapped = bm + words;
-		st->prev_seen = bm + 2 * words;
-		st->prev_mapped = bm + 3 * words;
-		st->lru = bm + 4 * words;
-		st->huge = bm + 5 * words;
-		st->ksm = bm + 6 * words;
-		st->todo = bm + 7 * words;
+		st = ck_spare_take(m->nr_pages);
+		st = m->ck = st ? st : ck_state_new(m->nr_pages);
 	}
 	c->st = st;
 	c->seen = st->seen;
@@ -59,9 +106,12 @@ static void ck_state_put(struct ck *c)
 	struct ck_state *st = c->st;
 	uint64_t w;
 
+	/* this check's counts become the last check's; prev_* is zero where nothing maps */
 	for (w = 0; w < st->words; w++) {
-		for (uint64_t bits = c->mapped[w]; bits; bits &= bits - 1) {
+		for (uint64_t bits = c->mapped[w] | st->prev_mapped[w]; bits; bits &= bits - 1) {
 			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			st->prev_maps[pfn] = c->maps[pfn];
+			st->prev_pmd_slots[pfn] = c->pmd_slots[pfn];
 			c->maps[pfn] = c->pmd_slots[pfn] = 0;
 		}
 	}
@@ -74,10 +124,8 @@ void ck_state_free(struct machine *m)
 {
 	if (!m->ck)
 		return;
-	free(m->ck->maps);
-	free(m->ck->seen);
-	free(m->ck->swap_cache);
-	free(m->ck);
+	ck_state_release(ck_spare);
+	ck_spare = m->ck;
 	m->ck = NULL;
 }
 
@@ -138,12 +186,25 @@ static void todo_blocks(struct ck *c)
 	}
 }
 
+/* The PTEs or PMD slots mapping a pfn of group w are not those the last check counted. */
+static bool maps_changed(const struct ck_state *st, uint64_t w)
+{
+	uint64_t lo = w * 64, n = st->nr - lo < 64 ? st->nr - lo : 64;
+
+	if (!(st->mapped[w] | st->prev_mapped[w]))
+		return false;
+	return memcmp(st->maps + lo, st->prev_maps + lo, n * sizeof(int32_t)) ||
+	       memcmp(st->pmd_slots + lo, st->prev_pmd_slots + lo, n * sizeof(int32_t));
+}
+
 /*
  * The frame pass of a check of what changed: a group of 64 pfns is checked
- * when a host page of its frames was written (wp_dirty), when it is mapped
- * now or was at the last check, when its free-list bits changed, when a swap
- * slot naming it changed, or when it shares a block with such a group. The
- * others would give what the last check found.
+ * when a host page of its frames was written (wp_dirty), when the PTEs or PMD
+ * slots mapping its pfns are not those of the last check, when its free-list
+ * bits changed, when a swap slot naming it changed, or when it shares a block
+ * with such a group. The others would give what the last check found: a
+ * frame's checks read only its bytes, those counts, the free lists, its swap
+ * slot and its block's other frames.
  */
 static void check_changed_pages(struct ck *c)
 {
@@ -153,7 +214,7 @@ static void check_changed_pages(struct ck *c)
 	uint64_t hps = m->nr_sections * PAGES_PER_SECTION / sparse_host_page_frames();
 
 	for (w = 0; w < st->words; w++)
-		if (st->seen[w] != st->prev_seen[w] || st->mapped[w] || st->prev_mapped[w])
+		if (st->seen[w] != st->prev_seen[w] || maps_changed(st, w))
 			set_pfn(st->todo, w);
 	for (hp = 0; hp < hps; hp += 64) {
 		for (uint64_t bits = m->wp_dirty[hp / 64]; bits; bits &= bits - 1) {
@@ -207,7 +268,10 @@ int check_invariants(struct machine *m, FILE *report)
 int check_invariants_changed(struct machine *m, FILE *report)
 {
 	bool full = !m->wp_on || m->wp_lost || !m->ck || ++m->ck->since_full >= CK_FULL_EVERY;
-	int bad = run_checks(m, report, full);
+	int bad;
+
+	sparse_track_collect(m);
+	bad = run_checks(m, report, full);
 
 	if (full)
 		m->ck->since_full = 0;

@@ -6,7 +6,6 @@
  * BUS_MCEERR_AR). Also follow_page, the look-up that faults nothing.
  */
 #include <errno.h>
-#include <string.h>
 
 #include "memfail/huge_mm.h"
 #include "memfail/mm.h"
@@ -40,34 +39,11 @@ static void hwpoison_fault_kill(struct task_struct *t, uint64_t addr, int lsb)
 }
 
 /*
- * access_user for len bytes inside one page: the first byte takes any fault
- * or signal, the rest go through the PTE that byte left present (nothing
- * can change it in between). Returns as access_user.
+ * A CPU access of len bytes inside one page: the first byte takes any fault
+ * or signal, the rest go through the PTE it left present. A write of a whole
+ * page of one byte value stores no buffer (page_data_set).
  */
-int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t len, bool write)
-{
-	uint64_t off = addr & (PAGE_SIZE - 1);
-	struct page *page;
-	pte_t *p;
-	int ret = access_user(t, addr, buf, write);
-
-	if (ret || len <= 1)
-		return ret;
-	p = pte_lookup(t->mm, addr & ~(PAGE_SIZE - 1));
-	page = pfn_to_page(t->m, pte_pfn(*p));
-	if (write) {
-		page_data_set(t->m, page, off + 1, buf + 1, len - 1);
-	} else {
-		const uint8_t *d = page_data(t->m, page);
-		if (d)
-			memcpy(buf + 1, d + off + 1, len - 1);
-		else
-			memset(buf + 1, 0, len - 1);
-	}
-	return 0;
-}
-
-static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
+static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t len, bool write)
 {
 	struct machine *m = t->m;
 	struct vm_area_struct *vma = t->mm ? find_vma(t->mm, addr) : NULL;
@@ -86,11 +62,10 @@ static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *byte, bo
 			struct page *page = pfn_to_page(m, pte_pfn(*p));
 			uint64_t off = addr & (PAGE_SIZE - 1);
 			if (write) {
-				page_data_w(m, page)[off] = *byte;
+				page_data_set(m, page, off, buf, len);
 				*p |= PTE_DIRTY | PTE_YOUNG;
 			} else {
-				const uint8_t *d = page_data(m, page);
-				*byte = d ? d[off] : 0;
+				page_data_get(m, page, off, buf, len);
 				*p |= PTE_YOUNG;
 			}
 			return 0;
@@ -121,15 +96,20 @@ static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *byte, bo
 }
 
 /* A CPU access: a fault runs under the mm's mmap_lock (taken for the whole access here). */
-int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
+int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t len, bool write)
 {
 	void *lock = t->mm;
 	int ret;
 
 	mf_lock_obj(t->m, lock, "mmap_lock");
-	ret = access_locked(t, addr, byte, write);
+	ret = access_locked(t, addr, buf, len, write);
 	mf_unlock_obj(t->m, lock);
 	if (ret)
 		deliver_fatal_signals(t->m);	/* back to user space: a default action kills */
 	return ret;
+}
+
+int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)
+{
+	return access_user_page(t, addr, byte, 1, write);
 }

@@ -32,6 +32,15 @@ const uint8_t *page_data(struct machine *m, struct page *page)
 	return page->data_slot ? m->data[page->data_slot] : NULL;
 }
 
+/* Copy len bytes at off out of the page (a uniform page needs no image). */
+void page_data_get(struct machine *m, struct page *page, size_t off, uint8_t *buf, size_t len)
+{
+	if (!page->data_slot || slot_uniform(page->data_slot))
+		memset(buf, (uint8_t)page->data_slot, len);
+	else
+		memcpy(buf, m->data[page->data_slot] + off, len);
+}
+
 static bool bytes_uniform(const uint8_t *buf, size_t len)
 {
 	return len <= 1 || (buf[0] == buf[len - 1] && !memcmp(buf, buf + 1, len - 1));
@@ -49,6 +58,11 @@ static void set_uniform(struct machine *m, struct page *page, uint8_t b)
 {
 	page_data_release(m, page);
 	page->data_slot = b ? UNIFORM_SLOT | b : 0;
+}
+
+void page_data_fill(struct machine *m, struct page *page, uint8_t b)
+{
+	set_uniform(m, page, b);
 }
 
 uint8_t *page_data_w(struct machine *m, struct page *page)

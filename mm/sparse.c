@@ -89,8 +89,6 @@ uint32_t sparse_boot_next(struct machine *m, uint64_t pfn)
 	return pfn == a0 ? NO_PFN : (uint32_t)(pfn - (1ULL << (MAX_ORDER - 1)));
 }
 
-static void track_lose(struct machine *m);
-static bool track_write_fault(struct machine *m, uint64_t off);
 
 static void section_populate(struct machine *m, uint64_t sec)
 {
@@ -111,7 +109,7 @@ static void section_populate(struct machine *m, uint64_t sec)
 	m->sections[sec] = SECTION_PRESENT;
 	/* tracked: what boot would have written is what the checker assumed; later writes fault */
 	if (m->wp_on && mprotect(f, SECTION_BYTES, PROT_READ))
-		track_lose(m);
+		sparse_track_lose(m);
 }
 
 static bool sparse_fault_is_ours(void *addr)
@@ -126,7 +124,7 @@ static bool sparse_fault_is_ours(void *addr)
 			continue;
 		sec = (a - base) / SECTION_BYTES;
 		if (m->sections[sec] == SECTION_PRESENT)
-			return track_write_fault(m, a - base);
+			return sparse_track_fault(m, a - base);
 		section_populate(m, sec);
 		return true;
 	}
@@ -197,90 +195,92 @@ static uint64_t host_page_bytes(void)
 	return sparse_host_page_frames() * sizeof(struct page);
 }
 
-static uint64_t track_bits(const struct machine *m)
-{
-	return m->nr_sections * SECTION_BYTES / host_page_bytes();
-}
-
-static bool test_dirty(const struct machine *m, uint64_t hp) { return m->wp_dirty[hp / 64] >> (hp % 64) & 1; }
-
-/* Stop tracking: every present section writable again; the next check walks everything. */
-static void track_lose(struct machine *m)
-{
-	uint64_t sec;
-
-	if (!m->wp_on)
-		return;
-	m->wp_on = false;
-	m->wp_lost = true;
-	for (sec = 0; sec < m->nr_sections; sec++)
-		if (m->sections[sec] == SECTION_PRESENT &&
-		    mprotect(section_frames(m, sec), SECTION_BYTES, PROT_READ | PROT_WRITE))
-			mf_oom("making the frame array writable");
-}
-
 /*
- * A write to a protected host page of a present section: note it, let it
- * through. TRACK_CHUNK host pages at a time: a fault and a protection change
- * cost more than checking 64 frames, and writes come in runs.
+ * The frame array of the last machine destroyed, and its section states: the
+ * next machine of its size takes it, its backed sections zeroed. A process
+ * running scenario after scenario would otherwise give the host back every
+ * frame page it wrote and take a fault for each again; zeroing what was
+ * written costs a fraction of that. Zeroed when taken: a process that ends
+ * after its last machine pays nothing.
  */
-#define TRACK_CHUNK 8
-static bool track_write_fault(struct machine *m, uint64_t off)
-{
-	uint64_t hp = off / host_page_bytes(), first = hp - hp % TRACK_CHUNK, i;
+#define SPARE_MAX_SECTIONS 32	/* machines up to 4 GiB: the host keeps at most 64 MiB for it */
+static struct page *spare_pages;
+static uint64_t spare_sections;
+static uint8_t *spare_states;
 
-	if (!m->wp_on || test_dirty(m, hp))
-		return false;	/* writable already: a real fault */
-	for (i = first; i < first + TRACK_CHUNK; i++)
-		m->wp_dirty[i / 64] |= 1ULL << (i % 64);
-	if (mprotect((char *)m->pages + first * host_page_bytes(), TRACK_CHUNK * host_page_bytes(),
-		     PROT_READ | PROT_WRITE))
-		track_lose(m);	/* the host's map count: stop tracking rather than fail */
+static bool bytes_zero(const char *p, size_t n)
+{
+	static const char zero[4096];	/* memcmp: vector compares, most pages are zero already */
+
+	for (; n; p += sizeof(zero), n -= n < sizeof(zero) ? n : sizeof(zero))
+		if (memcmp(p, zero, n < sizeof(zero) ? n : sizeof(zero)))
+			return false;
 	return true;
 }
 
-/* Protect [from, to) host pages; false if the host refused. */
-static bool track_protect(struct machine *m, uint64_t from, uint64_t to)
+/* Zero what a section's host pages hold (mincore: only those the host backed). */
+static bool section_scrub(struct page *f)
 {
-	return !mprotect((char *)m->pages + from * host_page_bytes(), (to - from) * host_page_bytes(), PROT_READ);
-}
+	uint64_t hpb = host_page_bytes(), n = SECTION_BYTES / hpb, i;
+	unsigned char *vec = xmalloc(n, "reusing a frame array");
+	bool ok = !mprotect(f, SECTION_BYTES, PROT_READ | PROT_WRITE) && !mincore(f, SECTION_BYTES, vec);
 
-void sparse_track_start(struct machine *m)
-{
-	uint64_t n = track_bits(m), hp, sec, per = SECTION_BYTES / host_page_bytes();
-	bool ok = true;
-
-	if (!m->wp_dirty)
-		m->wp_dirty = xcalloc((n + 63) / 64, sizeof(uint64_t), "the frame array's write tracking");
-	if (!m->wp_on) {
-		for (sec = 0; sec < m->nr_sections && ok; sec++)
-			if (m->sections[sec] == SECTION_PRESENT)
-				ok = track_protect(m, sec * per, (sec + 1) * per);
-	} else {
-		for (hp = 0; hp < n && ok; hp++) {
-			uint64_t end = hp;
-			if (!test_dirty(m, hp))
-				continue;
-			while (end < n && test_dirty(m, end))
-				end++;
-			ok = track_protect(m, hp, end);
-			hp = end;
-		}
+	for (i = 0; ok && i < n; i++) {
+		char *w = (char *)f + i * hpb;
+		/* a page only read maps the host's zero page: writing it would back it */
+		if ((vec[i] & 1) && !bytes_zero(w, hpb))
+			memset(w, 0, hpb);
 	}
-	memset(m->wp_dirty, 0, (n + 63) / 64 * sizeof(uint64_t));
-	m->wp_on = true;
-	m->wp_lost = false;
-	if (!ok)
-		track_lose(m);
+	free(vec);
+	return ok;
 }
 
-/* nr frames, every section SECTION_ZERO: boot marks the others. */
+static void spare_drop(void)
+{
+	if (spare_pages)
+		munmap(spare_pages, spare_sections * SECTION_BYTES);
+	free(spare_states);
+	spare_pages = NULL;
+	spare_states = NULL;
+}
+
+/*
+ * The spare for nr_sections, or NULL. Its backed sections come back backed,
+ * zeroed and writable (SECTION_PRESENT in states: zero frames are unused
+ * frames, what SECTION_ZERO stands for); the others were never touched.
+ */
+static struct page *spare_take(uint64_t nr_sections, uint8_t *states)
+{
+	struct page *pages = spare_pages;
+	bool ok = pages && spare_sections == nr_sections;
+	uint64_t sec;
+
+	for (sec = 0; ok && sec < nr_sections; sec++) {
+		if (spare_states[sec] != SECTION_PRESENT)
+			continue;
+		ok = section_scrub(pages + sec * PAGES_PER_SECTION);
+		states[sec] = SECTION_PRESENT;
+	}
+	if (!ok) {
+		memset(states, SECTION_ZERO, nr_sections);
+		spare_drop();
+		return NULL;
+	}
+	free(spare_states);
+	spare_pages = NULL;
+	spare_states = NULL;
+	return pages;
+}
+
+/* nr frames, every section SECTION_ZERO (or present and zero): boot marks the others. */
 void sparse_init(struct machine *m, uint64_t nr)
 {
 	sparse_install_handler();
 	m->nr_sections = sections_for(nr);
-	m->pages = frames_reserve(m->nr_sections);
 	m->sections = xcalloc(m->nr_sections, 1, "the section table");
+	m->pages = spare_take(m->nr_sections, m->sections);
+	if (!m->pages)
+		m->pages = frames_reserve(m->nr_sections);
 	m->sparse_next = sparse_machines;
 	sparse_machines = m;
 }
@@ -302,8 +302,7 @@ void sparse_resize(struct machine *m, uint64_t nr)
 	}
 	munmap(m->pages, m->nr_sections * SECTION_BYTES);
 	free(m->sections);
-	free(m->wp_dirty);
-	m->wp_dirty = NULL;
+	sparse_track_free(m);
 	m->wp_lost = m->wp_on;	/* the copy is writable: the next check walks everything */
 	m->wp_on = false;
 	m->pages = pages;
@@ -320,10 +319,17 @@ void sparse_destroy(struct machine *m)
 			*pp = m->sparse_next;
 			break;
 		}
-	if (m->pages)
-		munmap(m->pages, m->nr_sections * SECTION_BYTES);
-	free(m->sections);
-	free(m->wp_dirty);
+	spare_drop();
+	if (m->pages && m->nr_sections <= SPARE_MAX_SECTIONS) {
+		spare_pages = m->pages;
+		spare_sections = m->nr_sections;
+		spare_states = m->sections;
+	} else {
+		if (m->pages)
+			munmap(m->pages, m->nr_sections * SECTION_BYTES);
+		free(m->sections);
+	}
+	sparse_track_free(m);
 }
 
 /*
@@ -364,7 +370,8 @@ void sparse_reserve(struct machine *m, uint64_t end)
 	while (pfn < end) {
 		uint64_t sec = pfn / PAGES_PER_SECTION;
 
-		if (!(pfn % PAGES_PER_SECTION) && pfn + PAGES_PER_SECTION <= end) {
+		if (!(pfn % PAGES_PER_SECTION) && pfn + PAGES_PER_SECTION <= end &&
+		    m->sections[sec] == SECTION_ZERO) {
 			m->sections[sec] = SECTION_RESERVED;
 			pfn += PAGES_PER_SECTION;
 			continue;

@@ -49,7 +49,10 @@ struct machine {
 	struct machine *sparse_next;	/* the fault handler's list of machines */
 	/* write tracking for the invariant checker (sparse_track_*) */
 	uint64_t *wp_dirty;		/* a bit per host page of the frame array: written since */
-	bool wp_on;			/* present sections are read-only but for wp_dirty's pages */
+	uint64_t *wp_rw;		/* a bit per host page: writable now (faulted, or hot) */
+	struct wp_hot *wp_hot;		/* chunks kept writable, compared with a copy (sparse_track.c) */
+	int nr_wp_hot;
+	bool wp_on;			/* present sections are read-only but for wp_rw's pages */
 	bool wp_lost;			/* a write went untracked: the next check walks everything */
 	int nr_nodes;
 	struct zone zones[MAX_NR_ZONES];
@@ -168,11 +171,17 @@ uint32_t sparse_boot_next(struct machine *m, uint64_t pfn);
  * write-protects every present section (again: only what was written since)
  * and clears wp_dirty; the first write to a host page then faults, and the
  * handler marks the page (and its neighbours) in wp_dirty and makes them
- * writable. A section backed while tracked stays read-only: it holds what its
+ * writable. A chunk written at every step stays writable while it is (a copy
+ * tells what changed: sparse_track_collect). A section backed while tracked stays read-only: it holds what its
  * state said. If the host refuses a protection change, tracking stops and
  * wp_lost says so.
  */
 void sparse_track_start(struct machine *m);
+/* Before a check: mark in wp_dirty the hot chunks' host pages that changed. */
+void sparse_track_collect(struct machine *m);
+bool sparse_track_fault(struct machine *m, uint64_t off);	/* the fault handler's: ours? */
+void sparse_track_lose(struct machine *m);
+void sparse_track_free(struct machine *m);
 uint64_t sparse_host_page_frames(void);	/* frames in a host page */
 static inline enum section_state sparse_section_state(const struct machine *m, uint64_t pfn)
 {

@@ -158,6 +158,10 @@ const uint8_t *page_data(struct machine *m, struct page *page);	/* NULL = all ze
 uint8_t *page_data_w(struct machine *m, struct page *page);
 /* write len bytes at off (keeps uniform pages bufferless) */
 void page_data_set(struct machine *m, struct page *page, size_t off, const uint8_t *buf, size_t len);
+/* every byte of the page b (no buffer) */
+void page_data_fill(struct machine *m, struct page *page, uint8_t b);
+/* read len bytes at off */
+void page_data_get(struct machine *m, struct page *page, size_t off, uint8_t *buf, size_t len);
 void page_data_copy(struct machine *m, struct page *dst, struct page *src);
 void page_data_release(struct machine *m, struct page *page);
 

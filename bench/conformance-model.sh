@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The model's side of `make conformance`'s two speed-ups, without QEMU: the
+# scenarios the guest ran, timed as conformance/run.sh times them (one
+# `memfail run` of all of them, then one process each), best of N rounds.
+# conformance/run.sh saves the files and the kernel's seconds of its last
+# full run in $CONFORMANCE_CACHE/last-run-6.1; with them (or -k) the
+# speed-ups against that kernel time are printed too.
+#   usage: bench/conformance-model.sh [-n ROUNDS] [-k KERNEL_SECONDS] [-l LIST] [-m MEMFAIL]
+#          [-- MEMFAIL-RUN-OPTIONS]
+# LIST: one scenario a line (default: the saved run's; without one, an
+# approximation: not DAX, no "requires model", no memfail.* sysctl).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${CONFORMANCE_CACHE:-/var/tmp/memfail-conformance}
+SAVED=$CACHE/last-run-6.1
+ROUNDS=5 KSECS= LIST= MEMFAIL=$ROOT/build/memfail
+while getopts "n:k:l:m:" o; do
+	case $o in
+	n) ROUNDS=$OPTARG ;; k) KSECS=$OPTARG ;; l) LIST=$OPTARG ;; m) MEMFAIL=$OPTARG ;;
+	*) sed -n '3,/^set -u/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+cd "$ROOT" || exit 2
+
+FILES=() FROM="an approximate list"
+if [[ -n $LIST ]]; then
+	mapfile -t FILES < "$LIST"
+	FROM=$LIST
+elif [[ -s $SAVED ]]; then
+	[[ -n $KSECS ]] || KSECS=$(sed -n 's/^kernel_seconds //p' "$SAVED")
+	mapfile -t FILES < <(sed -n 's/^ran //p' "$SAVED")
+	FROM="the last conformance run"
+else
+	for f in tests/scenarios/*/*.mf conformance/smoke/*.mf; do
+		[[ $f == */dax/* ]] || grep -q -e '^requires model' -e 'memfail\.' "$f" || FILES+=("$f")
+	done
+fi
+((${#FILES[@]})) || { echo "conformance-model: no scenarios" >&2; exit 2; }
+
+now() { date +%s%N; }
+one=0 each=0
+for ((r = 0; r < ROUNDS; r++)); do
+	t0=$(now)
+	"$MEMFAIL" run "$@" --quiet "${FILES[@]}" >/dev/null 2>&1
+	t1=$(now)
+	for f in "${FILES[@]}"; do "$MEMFAIL" run "$@" --quiet "$f" >/dev/null 2>&1; done
+	t2=$(now)
+	a=$(((t1 - t0) / 1000)) b=$(((t2 - t1) / 1000))
+	((one == 0 || a < one)) && one=$a
+	((each == 0 || b < each)) && each=$b
+done
+ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
+echo "bench: conformance_model_one_process_ms $(ms $one) ms (${#FILES[@]} scenarios of $FROM, best of $ROUNDS)"
+echo "bench: conformance_model_process_each_ms $(ms $each) ms"
+if [[ -n $KSECS ]]; then
+	sp() { awk -v k="$KSECS" -v u="$1" 'BEGIN { printf "%.0f", k * 1e6 / u }'; }
+	echo "bench: conformance_model_vs_saved_kernel_speedup $(sp $one) (kernel ${KSECS} s)"
+	echo "bench: conformance_model_vs_saved_kernel_speedup_process_each $(sp $each)"
+fi

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Write tracking of the frame array, for the invariant checker's check of
+ * what a step changed (machine.h, sparse_track_start). Present sections are
+ * read-only between checks; the first write to a host page faults into the
+ * sparse map's handler, which marks it (and its chunk) in wp_dirty and makes
+ * the chunk writable.
+ *
+ * A chunk written again and again (a free list's head, the LRU's tail) would
+ * take a fault and two protection changes at every step, each with a TLB
+ * flush: a hot chunk stays writable instead, with a copy of what the last
+ * check saw, and a check marks its host pages that differ from the copy.
+ * Once it went unchanged for a few checks it is write-protected again.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "memfail/array.h"
+#include "memfail/mm.h"
+
+#define TRACK_CHUNK 8	/* host pages made writable by a fault: writes come in runs */
+#define HOT_MAX 32	/* chunks kept writable (a copy each) */
+#define HOT_IDLE 8	/* checks a hot chunk may go unchanged before it is protected again */
+
+struct wp_hot {
+	uint64_t hp;	/* its first host page */
+	int idle;	/* checks since it last changed */
+	uint8_t *copy;	/* its bytes at the last check */
+};
+
+static uint64_t host_page_bytes(void)
+{
+	return sparse_host_page_frames() * sizeof(struct page);
+}
+
+static uint64_t track_bits(const struct machine *m)
+{
+	return m->nr_sections * SECTION_BYTES / host_page_bytes();
+}
+
+static char *host_page(struct machine *m, uint64_t hp)
+{
+	return (char *)m->pages + hp * host_page_bytes();
+}
+
+static bool test_bit64(const uint64_t *bm, uint64_t i) { return bm[i / 64] >> (i % 64) & 1; }
+static void set_bit64(uint64_t *bm, uint64_t i) { bm[i / 64] |= 1ULL << (i % 64); }
+static void clear_bit64(uint64_t *bm, uint64_t i) { bm[i / 64] &= ~(1ULL << (i % 64)); }
+
+/* Stop tracking: every present section writable again; the next check walks everything. */
+void sparse_track_lose(struct machine *m)
+{
+	uint64_t sec;
+
+	if (!m->wp_on)
+		return;
+	m->wp_on = false;
+	m->wp_lost = true;
+	m->nr_wp_hot = 0;
+	for (sec = 0; sec < m->nr_sections; sec++)
+		if (m->sections[sec] == SECTION_PRESENT &&
+		    mprotect(m->pages + sec * PAGES_PER_SECTION, SECTION_BYTES, PROT_READ | PROT_WRITE))
+			mf_oom("making the frame array writable");
+}
+
+/* A write to a protected host page of a present section: note it, let it through. */
+bool sparse_track_fault(struct machine *m, uint64_t off)
+{
+	uint64_t hp = off / host_page_bytes(), first = hp - hp % TRACK_CHUNK, i;
+
+	if (!m->wp_on || test_bit64(m->wp_rw, hp))
+		return false;	/* writable already: a real fault */
+	for (i = first; i < first + TRACK_CHUNK; i++) {
+		set_bit64(m->wp_dirty, i);
+		set_bit64(m->wp_rw, i);
+	}
+	if (mprotect(host_page(m, first), TRACK_CHUNK * host_page_bytes(), PROT_READ | PROT_WRITE))
+		sparse_track_lose(m);	/* the host's map count: stop tracking rather than fail */
+	else if (m->nr_wp_hot < HOT_MAX) {
+		struct wp_hot *w = &m->wp_hot[m->nr_wp_hot++];	/* its copy: taken after the check */
+		w->hp = first;
+		w->idle = 0;
+	}
+	return true;
+}
+
+void sparse_track_collect(struct machine *m)
+{
+	uint64_t hpb = host_page_bytes(), i;
+	int h;
+
+	for (h = 0; m->wp_on && h < m->nr_wp_hot; h++) {
+		struct wp_hot *w = &m->wp_hot[h];
+		for (i = 0; i < TRACK_CHUNK; i++)
+			if (!test_bit64(m->wp_dirty, w->hp + i) &&
+			    memcmp(host_page(m, w->hp + i), w->copy + i * hpb, hpb))
+				set_bit64(m->wp_dirty, w->hp + i);
+	}
+}
+
+/* Protect [from, to) host pages; false if the host refused. */
+static bool track_protect(struct machine *m, uint64_t from, uint64_t to)
+{
+	uint64_t i;
+
+	for (i = from; i < to; i++)
+		clear_bit64(m->wp_rw, i);
+	return !mprotect(host_page(m, from), (to - from) * host_page_bytes(), PROT_READ);
+}
+
+/*
+ * After a check, hot chunks: copy what changed (the check read it), protect
+ * those idle too long. Their pages leave wp_dirty, so only other chunks'
+ * pages are protected again by the caller.
+ */
+static bool track_hot(struct machine *m)
+{
+	uint64_t hpb = host_page_bytes(), i;
+	bool ok = true;
+	int h = 0;
+
+	while (h < m->nr_wp_hot) {
+		struct wp_hot *w = &m->wp_hot[h], t;
+		bool changed = false;
+		for (i = 0; i < TRACK_CHUNK; i++) {
+			if (!test_bit64(m->wp_dirty, w->hp + i))
+				continue;
+			if (!w->copy)	/* here, not in the fault handler: a signal handler must not malloc */
+				w->copy = xmalloc(TRACK_CHUNK * hpb, "the frame array's write tracking");
+			memcpy(w->copy + i * hpb, host_page(m, w->hp + i), hpb);
+			clear_bit64(m->wp_dirty, w->hp + i);
+			changed = true;
+		}
+		w->idle = changed ? 0 : w->idle + 1;
+		if (w->idle <= HOT_IDLE) {
+			h++;
+			continue;
+		}
+		ok = track_protect(m, w->hp, w->hp + TRACK_CHUNK) && ok;
+		t = *w;	/* the last one takes its place; its slot (and copy buffer) goes idle */
+		*w = m->wp_hot[--m->nr_wp_hot];
+		m->wp_hot[m->nr_wp_hot] = t;
+	}
+	return ok;
+}
+
+static void track_alloc(struct machine *m, uint64_t n)
+{
+	m->wp_dirty = xcalloc((n + 63) / 64, sizeof(uint64_t), "the frame array's write tracking");
+	m->wp_rw = xcalloc((n + 63) / 64, sizeof(uint64_t), "the frame array's write tracking");
+	m->wp_hot = xcalloc(HOT_MAX, sizeof(*m->wp_hot), "the frame array's write tracking");
+}
+
+void sparse_track_start(struct machine *m)
+{
+	uint64_t n = track_bits(m), hp, sec, per = SECTION_BYTES / host_page_bytes();
+	bool ok = true;
+
+	if (!m->wp_dirty)
+		track_alloc(m, n);
+	if (!m->wp_on) {
+		m->nr_wp_hot = 0;
+		for (sec = 0; sec < m->nr_sections && ok; sec++)
+			if (m->sections[sec] == SECTION_PRESENT)
+				ok = track_protect(m, sec * per, (sec + 1) * per);
+	} else {
+		ok = track_hot(m);
+		for (hp = 0; hp < n && ok; hp++) {
+			uint64_t end = hp;
+			if (!test_bit64(m->wp_dirty, hp))
+				continue;
+			while (end < n && test_bit64(m->wp_dirty, end))
+				end++;
+			ok = track_protect(m, hp, end);
+			hp = end;
+		}
+	}
+	memset(m->wp_dirty, 0, (n + 63) / 64 * sizeof(uint64_t));
+	m->wp_on = true;
+	m->wp_lost = false;
+	if (!ok)
+		sparse_track_lose(m);
+}
+
+void sparse_track_free(struct machine *m)
+{
+	int h;
+
+	for (h = 0; m->wp_hot && h < HOT_MAX; h++)
+		free(m->wp_hot[h].copy);
+	free(m->wp_hot);
+	free(m->wp_rw);
+	free(m->wp_dirty);
+	m->wp_hot = NULL;
+	m->wp_rw = m->wp_dirty = NULL;
+	m->nr_wp_hot = 0;
+}
