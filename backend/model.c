@@ -193,6 +193,9 @@ static void sys_misc(struct model *mo, const struct mf_stmt *st, const uint64_t 
 	case MF_OP_KSM_SCAN:
 		mb_set_errno(res, mf_ksm_scan(mo->m, 2), false);
 		break;
+	case MF_OP_SWAPOFF:
+		mb_set_errno(res, mf_swapoff(mo->m), false);
+		break;
 	default:	/* MF_OP_REFLINK */
 		snprintf(src, sizeof(src), "pmem:%s", st->file);
 		snprintf(dst, sizeof(dst), "pmem:%s", st->file2);
@@ -220,6 +223,7 @@ static mb_exec_fn *const exec_op[MF_OP__COUNT] = {
 	[MF_OP_RECLAIM] = sys_pfn_step,
 	[MF_OP_FILTER_ENABLE] = sys_filter, [MF_OP_FILTER_DISABLE] = sys_filter,
 	[MF_OP_SYNC] = sys_misc, [MF_OP_DROP_CACHES] = sys_misc, [MF_OP_KSM_SCAN] = sys_misc,
+	[MF_OP_SWAPOFF] = sys_misc,
 	[MF_OP_REFLINK] = sys_misc, [MF_OP_LABEL] = nothing,
 };
 
@@ -409,9 +413,6 @@ static uint64_t model_hwcorrupt(struct mf_backend *be)
 
 static int model_kpageflags(struct mf_backend *be, uint64_t pfn, uint64_t *flags)
 {
-	if (mf_kpageflags(MO(be)->m, pfn, flags))
-		return -1;
-	mf_lru_drain(MO(be)->m);	/* reading kpageflags drains nothing, but page-types does */
 	return mf_kpageflags(MO(be)->m, pfn, flags) ? -1 : 0;
 }
 
@@ -422,6 +423,17 @@ static int model_hugepages(struct mf_backend *be, long *free_, long *total)
 	mf_meminfo(MO(be)->m, &mi);
 	*free_ = mi.hugepages_free;
 	*total = mi.hugepages_total;
+	return 0;
+}
+
+static int model_mf_stats(struct mf_backend *be, int node, uint64_t v[5])
+{
+	struct mf_node_mf_stats st;
+
+	if (mf_node_mf_stats(MO(be)->m, node, &st))
+		return -1;
+	v[0] = st.total, v[1] = st.ignored, v[2] = st.failed, v[3] = st.delayed;
+	v[4] = st.recovered;
 	return 0;
 }
 
@@ -514,6 +526,7 @@ static const struct mf_backend_ops model_ops = {
 	.hardware_corrupted_kb = model_hwcorrupt,
 	.kpageflags = model_kpageflags,
 	.hugepages = model_hugepages,
+	.mf_stats = model_mf_stats,
 	.task_state = model_task_state,
 	.name_of_tid = model_name_of_tid,
 	.tid_of = model_tid_of,

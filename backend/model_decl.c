@@ -122,6 +122,9 @@ void mb_decl_sysctl(struct model *mo, const struct mf_stmt *st, const uint64_t *
 	int err = mf_sysctl_set(mo->m, st->sysctl_key, st->sysctl_val);
 
 	(void)pfns;
-	if (err)
+	/* a vm.* sysctl this kernel lacks: open() of its /proc/sys file fails, as on Linux */
+	if (err == -ENOENT && !strncmp(st->sysctl_key, "vm.", 3))
+		mb_set_errno(res, err, false);
+	else if (err)
 		mb_sysctl_msg(res, st->sysctl_key, st->sysctl_val, err);
 }

@@ -5,6 +5,7 @@
  * page (one i_mmap), driven through the model's kernel functions. Prints
  * "bench: <name> <value> [<unit>]" lines (bench/README.md).
  */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,7 @@ static double kill_all(struct family *f)
 		do_exit_group(f->kids[i], SIGKILL, 0);
 		task_release(f->kids[i]);
 	}
+	malloc_trim(0);
 	t = now() - t;
 	if (f->m->nr_threads != 1 || check_invariants(f->m, stderr))
 		die("kill_all left the machine inconsistent");

@@ -41,6 +41,12 @@ fi
 # deterministic machine: no background write-back, no printk ratelimit
 sysctl -q -w vm.dirty_writeback_centisecs=0 vm.dirty_expire_centisecs=360000 \
 	kernel.printk_ratelimit=0 kernel.printk_ratelimit_burst=10000 >/dev/null
+# no background collapse: a khugepaged pass (every 10 s by default) rebuilt a shmem THP that
+# tmpfs/thp-soft-offline had split and dropped its page table (retract_page_tables); the model
+# has no khugepaged thread, and MADV_COLLAPSE does not need one. Written once: a write wakes it.
+for k in scan_sleep_millisecs alloc_sleep_millisecs; do
+	echo 2147483647 > /sys/kernel/mm/transparent_hugepage/khugepaged/$k
+done
 dmesg -n 1
 
 # ttyS1 stays open for the whole run: at a tty's last close the kernel waits for

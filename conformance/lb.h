@@ -182,6 +182,7 @@ int lb_read_file(const char *path, char *buf, size_t len);
 int lb_sysctl_set(const char *key, const char *val);
 void lb_file_path(enum mf_fs fs, const char *name, char *buf, size_t len);
 int lb_create_file(const struct mf_stmt *st, struct mf_result *res);
+int lb_swapoff(struct lb *lb);	/* the swapoff step: 0 or -errno */
 void lb_system_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *pfns, int nr,
 		    struct mf_result *res);
 void lb_kmsg_open(struct lb *lb);

@@ -168,6 +168,7 @@ int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_resu
 	if (set_or_fail("/proc/sys/vm/memory_failure_early_kill", "0", res) ||
 	    set_or_fail("/proc/sys/vm/memory_failure_recovery", "1", res))
 		return -1;
+	lb_write_file("/proc/sys/vm/enable_soft_offline", "1");	/* 6.12 only: 6.1 lacks it */
 	filter_off();
 	lb_ksm_reset();
 	/*
@@ -232,6 +233,17 @@ int lb_machine_setup(struct lb *lb, const struct mf_scenario *sc, struct mf_resu
 	return 0;
 }
 
+/* The swapoff step: the scenario's swap file only (EINVAL without one, as swapoff(2)). */
+int lb_swapoff(struct lb *lb)
+{
+	if (!lb->swap_on)
+		return -EINVAL;
+	if (swapoff(LB_SWAPFILE))
+		return -errno;
+	lb->swap_on = false;
+	return 0;
+}
+
 void lb_machine_teardown(struct lb *lb)
 {
 	if (lb->swap_on)
@@ -251,6 +263,7 @@ void lb_machine_teardown(struct lb *lb)
 	lb_ksm_reset();
 	lb_write_file("/proc/sys/vm/memory_failure_early_kill", "0");
 	lb_write_file("/proc/sys/vm/memory_failure_recovery", "1");
+	lb_write_file("/proc/sys/vm/enable_soft_offline", "1");
 	if (!lb->oops[0])	/* unpoison would wait for mf_mutex forever */
 		lb_unpoison_all(lb);
 }

@@ -503,6 +503,9 @@ void lb_system_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *pfn
 	case MF_OP_KSM_SCAN:
 		lb_ksm_scan(res);
 		break;
+	case MF_OP_SWAPOFF:
+		res_write(res, lb_swapoff(lb));
+		break;
 	case MF_OP_DROP_CACHES:
 		snprintf(v, sizeof(v), "%d", st->drop_caches);
 		res_write(res, lb_write_file("/proc/sys/vm/drop_caches", v));

@@ -207,6 +207,23 @@ static int be_hugepages(struct mf_backend *be, long *free, long *total)
 	return 0;
 }
 
+/* /sys/devices/system/node/nodeN/memory_failure/ (6.12; 6.1 has no such directory) */
+static int be_mf_stats(struct mf_backend *be, int node, uint64_t v[5])
+{
+	static const char *const name[] = { "total", "ignored", "failed", "delayed", "recovered" };
+	char path[96], buf[32];
+
+	(void)be;
+	for (int i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/memory_failure/%s",
+			 node, name[i]);
+		if (lb_read_file(path, buf, sizeof(buf)) < 0)
+			return -1;
+		v[i] = strtoull(buf, NULL, 10);
+	}
+	return 0;
+}
+
 static enum mf_task_state be_task_state(struct mf_backend *be, const char *task, int *code)
 {
 	struct lb_task *t = lb_task_find(LB(be), task);
@@ -306,6 +323,7 @@ static const struct mf_backend_ops linux_ops = {
 	.hardware_corrupted_kb = be_hwcorrupt,
 	.kpageflags = be_kpageflags,
 	.hugepages = be_hugepages,
+	.mf_stats = be_mf_stats,
 	.task_state = be_task_state,
 	.name_of_tid = be_name_of_tid,
 	.tid_of = be_tid_of,

@@ -103,6 +103,20 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 	return (long)done;
 }
 
+/*
+ * shmem_write_begin: 6.1 refuses the poisoned page itself; 6.12 the whole large
+ * folio that contains one (folio_contain_hwpoisoned_page: PG_has_hwpoisoned).
+ */
+static bool write_refuses(struct machine *m, struct address_space *mapping, struct page *page)
+{
+	struct page *head = page_head(m, page);
+
+	if (PageFlag(page, PG_hwpoison))
+		return true;
+	return m->profile->shmem_write_folio_hwp && shmem_mapping(mapping) &&
+	       PageFlag(head, PG_head) && PageFlag(&head[1], PG_has_hwpoisoned);
+}
+
 /* Read-modify-write of cached pages, which become dirty; extends i_size. */
 static long pwrite_locked(struct file *f, const void *buf, uint64_t len, uint64_t off)
 {
@@ -135,7 +149,7 @@ static long pwrite_locked(struct file *f, const void *buf, uint64_t len, uint64_
 		page = pagecache_get_subpage(mapping, pos, true, NULL, &err);
 		if (err == -ENOMEM)
 			out_of_memory(m, "a write");
-		if (!err && PageFlag(page, PG_hwpoison))
+		if (!err && write_refuses(m, mapping, page))
 			err = -EIO;
 		if (err) {
 			if (page)

@@ -55,14 +55,10 @@ void task_release(struct task_struct *leader)
 		leader->next_all->prev_all = leader->prev_all;
 	else
 		m->tasks_tail = leader->prev_all;
-	for (i = 0; i < sig->nr_threads; i++) {
-		/* the table's order does not matter: the last entry fills the hole */
-		struct task_struct *last = m->all_threads[--m->nr_threads];
-		last->thread_idx = sig->threads[i]->thread_idx;
-		m->all_threads[last->thread_idx] = last;
+	m->nr_threads -= sig->nr_threads;
+	for (i = 0; i < sig->nr_threads; i++)
 		if (sig->threads[i] != leader)
 			free(sig->threads[i]);
-	}
 	free(sig->threads);
 	free(sig);
 	free(leader->files);

@@ -13,8 +13,7 @@
 static void add_thread(struct machine *m, struct signal_struct *sig, struct task_struct *t)
 {
 	ARRAY_PUSH(sig->threads, sig->nr_threads, sig->cap_threads, t, "a thread list");
-	t->thread_idx = m->nr_threads;
-	ARRAY_PUSH(m->all_threads, m->nr_threads, m->cap_threads, t, "the thread table");
+	m->nr_threads++;
 }
 
 static struct task_struct *alloc_task(struct machine *m, const char *comm)

@@ -29,6 +29,12 @@ static const struct kernel_profile profiles[] = {
 		.dax_shared_lock_oops = true,
 		.pgp_names_612 = true,
 		.lru_batch = 31,
+		.soft_offline_sysctl = true,
+		.per_node_mf_stats = true,
+		.shmem_write_folio_hwp = true,
+		.unuse_pte_hwpoison = true,
+		.me_unknown_ignored = true,
+		.filter_before_split = true,
 		.unmap_failed_sigbus = true,
 	},
 };

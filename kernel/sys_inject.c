@@ -163,6 +163,19 @@ int mf_ksm_scan(struct mf_machine *mm, int nr)
 	return (int)sys_leave(mm, ksm_lru(mm, nr));
 }
 
+static void replay_swapoff(struct mf_machine *mm, const struct sys_rec *r)
+{
+	(void)r;
+	mf_swapoff(mm);
+}
+
+int mf_swapoff(struct mf_machine *mm)
+{
+	SYS_ENTER(mm);
+	sys_record(mm, replay_swapoff, NULL, 0, NULL, NULL, NULL, 0);
+	return (int)sys_leave(mm, swapoff(mm->m));
+}
+
 int mf_lru_drain(struct mf_machine *mm)
 {
 	SYS_ENTER(mm);

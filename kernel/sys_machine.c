@@ -263,6 +263,8 @@ static int sysctl_set(struct machine *m, const char *key, const char *val)
 		m->sysctl_memory_failure_early_kill = (int)v;
 	else if (!strcmp(key, "vm.memory_failure_recovery"))
 		m->sysctl_memory_failure_recovery = (int)v;
+	else if (!strcmp(key, "vm.enable_soft_offline") && m->profile->soft_offline_sysctl)
+		m->sysctl_enable_soft_offline = (int)v;
 	else
 		return -ENOENT;
 	return 0;

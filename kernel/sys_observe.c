@@ -10,6 +10,7 @@
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
 #include "memfail/memory-failure.h"
+#include "memfail/profile.h"
 #include "sys-internal.h"
 
 static int kpage(struct mf_machine *mm, uint64_t pfn, uint64_t *out, bool count)
@@ -76,6 +77,27 @@ int mf_meminfo(struct mf_machine *mm, struct mf_meminfo *out)
 {
 	SYS_ENTER(mm);
 	return (int)sys_leave(mm, meminfo(mm, out));
+}
+
+static int node_mf_stats(struct mf_machine *mm, int node, struct mf_node_mf_stats *out)
+{
+	struct machine *m = mm->m;
+	const uint64_t *st;
+
+	if (!out)
+		return -EINVAL;
+	if (!m->profile->per_node_mf_stats || node < 0 || node >= m->nr_nodes)
+		return -ENOENT;
+	st = m->node_mf_stats[node];
+	*out = (struct mf_node_mf_stats){ st[0], st[1 + MF_IGNORED], st[1 + MF_FAILED],
+					  st[1 + MF_DELAYED], st[1 + MF_RECOVERED] };
+	return 0;
+}
+
+int mf_node_mf_stats(struct mf_machine *mm, int node, struct mf_node_mf_stats *out)
+{
+	SYS_ENTER(mm);
+	return (int)sys_leave(mm, node_mf_stats(mm, node, out));
 }
 
 int mf_machine_panicked(struct mf_machine *mm)

@@ -211,7 +211,7 @@ void check_page_tables(struct ck *c)
 				uint64_t slot = swp_offset(pte);
 				if (!m->swap || slot >= m->swap->nr_slots || !m->swap->swap_map[slot])
 					fail(c, "%s: swap entry %#llx names a free slot", t->comm, (unsigned long long)slot);
-			} else if (!is_hwpoison_pte(pte)) {
+			} else if (!is_hwpoison_pte(pte) && swp_type(pte) != SWP_SWAPIN_ERROR) {
 				fail(c, "%s: unknown PTE %#llx", t->comm, (unsigned long long)pte);
 			} else if (!pfn_valid(m, swp_offset(pte))) {
 				fail(c, "%s: hwpoison entry for invalid pfn", t->comm);

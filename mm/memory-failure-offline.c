@@ -243,6 +243,14 @@ int soft_offline_page(struct machine *m, unsigned long pfn, int flags)
 			put_page(m, ref_page);
 		return -EIO;
 	}
+	if (!m->sysctl_enable_soft_offline) {
+		if (!m->soft_offline_disabled_said)	/* pr_info_once */
+			printk(m, KERN_INFO, "Soft offline: disabled by /proc/sys/vm/enable_soft_offline");
+		m->soft_offline_disabled_said = true;
+		if (ref_page)
+			put_page(m, ref_page);
+		return -EOPNOTSUPP;
+	}
 	soft_offline_resume(m);	/* one stopped in its window still holds mf_mutex */
 	mf_mutex_lock(m);
 	if (PageFlag(page, PG_hwpoison)) {

@@ -55,6 +55,12 @@ void action_result(struct machine *m, unsigned long pfn, enum mf_action_page_typ
 	if (type != MF_MSG_ALREADY_POISONED) {	/* 6.12: a second hit is not a new error */
 		m->num_poisoned_pages++;
 		m->mf_results[result]++;
+		if (m->profile->per_node_mf_stats) {	/* update_per_node_mf_stats */
+			uint64_t *st = m->node_mf_stats[page_to_nid(m, pfn_to_page(m, pfn))];
+
+			st[0]++;
+			st[1 + result]++;
+		}
 	}
 	pr_err(m, "%#lx: recovery action for %s: %s", pfn, action_page_types[type], action_name[result]);
 }
@@ -135,7 +141,7 @@ static enum mf_action_result me_unknown(struct machine *m, const struct page_sta
 {
 	(void)ps;
 	pr_err(m, "%#lx: Unknown page state", page_to_pfn(m, p));
-	return m->profile->unmap_failed_sigbus ? MF_IGNORED : MF_FAILED;	/* 6.12: Ignored */
+	return m->profile->me_unknown_ignored ? MF_IGNORED : MF_FAILED;
 }
 
 static enum mf_action_result me_pagecache_clean(struct machine *m, const struct page_state *ps, struct page *p)
@@ -504,6 +510,23 @@ int try_memory_failure_hugetlb(struct machine *m, unsigned long pfn, int flags, 
 	return identify_page_state(m, pfn, p, page_flags);
 }
 
+/* hwpoison_filter protects the page: leave it as it was (locking it first unless locked). */
+static bool mf_filtered(struct machine *m, struct page *p, unsigned long pfn, bool lock)
+{
+	bool filtered;
+
+	if (lock)
+		lock_page(m, p);
+	filtered = hwpoison_filter(m, pfn);
+	if (filtered)
+		ClearPageFlag(p, PG_hwpoison);
+	if (filtered || lock)
+		unlock_page(m, p);
+	if (filtered)
+		put_page(m, p);
+	return filtered;
+}
+
 static int __memory_failure(struct machine *m, unsigned long pfn, int flags)
 {
 	struct page *p = pfn_to_page(m, pfn), *hpage;
@@ -546,6 +569,9 @@ try_again:
 		}
 	}
 	hpage = compound_head_page(p);
+	/* 6.12 asks hwpoison_filter before the THP split, 6.1 after it */
+	if (m->profile->filter_before_split && mf_filtered(m, p, pfn, true))
+		return -EOPNOTSUPP;
 	if (PageTransHuge(hpage)) {
 		/* split first: on success only this 4K page is handled */
 		SetPageFlag(&hpage[1], PG_has_hwpoisoned);
@@ -562,12 +588,8 @@ try_again:
 	shake_page(m, p);
 	lock_page(m, p);
 	page_flags = p->flags;
-	if (hwpoison_filter(m, pfn)) {
-		ClearPageFlag(p, PG_hwpoison);
-		unlock_page(m, p);
-		put_page(m, p);
+	if (!m->profile->filter_before_split && mf_filtered(m, p, pfn, false))
 		return -EOPNOTSUPP;
-	}
 	if (!PageFlag(p, PG_lru) && !PageFlag(p, PG_writeback)) {
 		/* handled without hwpoison_user_mappings: its mappers keep it */
 		if (page_mapped(p))

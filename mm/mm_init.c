@@ -61,6 +61,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	m->nr_nodes = cfg->nodes;
 	m->next_pid = 100;
 	m->sysctl_memory_failure_recovery = 1;
+	m->sysctl_enable_soft_offline = 1;
 	m->filter.dev_major = m->filter.dev_minor = ~0U;
 	m->disk_sb = (struct super_block){ FS_DISK, "disk", 0, 254, 0 };
 	m->tmpfs_sb = (struct super_block){ FS_TMPFS, "tmpfs", 0, 0, 23 };
@@ -129,7 +130,6 @@ void machine_destroy(struct machine *m)
 	for (i = 0; i < ARRAY_SIZE(m->uniform); i++)
 		free(m->uniform[i]);
 	free(m->free_slots);
-	free(m->all_threads);
 	free(m->sigs);
 	free(m->slab_pfns);
 	free(m->trace);

@@ -208,6 +208,7 @@ static long mmap_locked(struct task_struct *t, uint64_t len, unsigned long vm_fl
 				handle_mm_fault(vma, a, fl);
 			follow_page_touch(vma, a);
 		}
+		lru_add_drain(t->m);	/* populate_vma_page_range: push the new pages onto the LRU */
 	}
 	return 0;
 }
@@ -400,6 +401,7 @@ int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, bool lock)
 			v->vm_flags &= ~VM_LOCKED;
 		mlock_vma_pages(v, lock, changed);
 	}
+	lru_add_drain(t->m);	/* mlock_fixup and populate_vma_page_range drain this CPU */
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "memfail/array.h"
 #include "memfail/ksm.h"
 #include "memfail/mm.h"
+#include "memfail/profile.h"
 
 void swap_init(struct machine *m, uint64_t bytes)
 {
@@ -187,6 +188,46 @@ keep:
 	return -EAGAIN;
 }
 
+/* read_swap_cache_async: slot's data in a new page, added to the swap cache; NULL: no memory. */
+static struct page *swap_read_page(struct vm_area_struct *vma, uint64_t addr, uint64_t slot)
+{
+	struct machine *m = vma->vm_mm->owner->m;
+	struct page *page = alloc_pages(m, 0);
+
+	if (!page)
+		return NULL;
+	SetPageFlag(page, PG_swapbacked);
+	SetPageFlag(page, PG_uptodate);
+	if (m->swap->slot_data[slot])
+		memcpy(page_data_w(m, page), m->swap->slot_data[slot], PAGE_SIZE);
+	/* the swap cache takes the allocation's reference */
+	m->swap->cache[slot] = (uint32_t)page_to_pfn(m, page);
+	page->private = slot;
+	SetPageFlag(page, PG_swapcache);
+	m->swap->swap_map[slot]++;
+	page_add_anon_rmap(page, vma, addr);
+	lru_cache_add(m, page);
+	return page;
+}
+
+/* Map a swap-cache page at addr in place of the swap PTE of its slot (read-only, old). */
+static void swap_map_page(struct vm_area_struct *vma, uint64_t addr, struct page *page, pte_t flags)
+{
+	struct machine *m = vma->vm_mm->owner->m;
+	uint64_t slot = page->private;
+
+	get_page(page);
+	/*
+	 * 6.1 maps the page exclusive when the swap PTE carried the exclusive
+	 * marker: no other PTE shares the slot (the cache holds one count).
+	 */
+	if (m->swap->swap_map[slot] - 1 == 1)
+		SetPageFlag(page, PG_anon_exclusive);
+	swap_entry_free(m, slot);	/* the PTE's use of the slot */
+	page->_mapcount++;
+	set_pte(vma->vm_mm, addr, (page_to_pfn(m, page) << PTE_PFN_SHIFT) | PTE_PRESENT | flags);
+}
+
 /* A fault on a swap entry: find the page in the swap cache or read it back. */
 int do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
 {
@@ -194,37 +235,83 @@ int do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte)
 	uint64_t slot = swp_offset(pte);
 	struct page *page = lookup_swap_cache(m, slot);
 
-	if (page) {
-		if (PageFlag(page, PG_hwpoison))
-			return VM_FAULT_HWPOISON;	/* kept poisoned in the swap cache */
-		get_page(page);
-	} else {
-		if (!vma->anon_vma)
-			return VM_FAULT_SIGBUS;
-		page = alloc_pages(m, 0);
+	if (page && PageFlag(page, PG_hwpoison))
+		return VM_FAULT_HWPOISON;	/* kept poisoned in the swap cache */
+	if (!page && !vma->anon_vma)
+		return VM_FAULT_SIGBUS;
+	if (!page) {
+		page = swap_read_page(vma, addr, slot);
 		if (!page)
 			return VM_FAULT_OOM;
-		SetPageFlag(page, PG_swapbacked);
-		SetPageFlag(page, PG_uptodate);
-		if (m->swap->slot_data[slot])
-			memcpy(page_data_w(m, page), m->swap->slot_data[slot], PAGE_SIZE);
-		/* add to the swap cache: it takes the allocation's reference ... */
-		m->swap->cache[slot] = (uint32_t)page_to_pfn(m, page);
-		page->private = slot;
-		SetPageFlag(page, PG_swapcache);
-		m->swap->swap_map[slot]++;
-		page_add_anon_rmap(page, vma, addr);
-		lru_cache_add(m, page);
-		get_page(page);	/* ... and the PTE one of its own */
 	}
-	/*
-	 * 6.1 maps the page exclusive when the swap PTE carried the exclusive
-	 * marker: no other PTE shares the slot (the cache holds one count).
-	 */
-	if (m->swap->swap_map[slot] - (PageFlag(page, PG_swapcache) ? 1 : 0) == 1)
-		SetPageFlag(page, PG_anon_exclusive);
-	swap_entry_free(m, slot);	/* the PTE's use of the slot */
-	page->_mapcount++;
-	set_pte(vma->vm_mm, addr, (page_to_pfn(m, page) << PTE_PFN_SHIFT) | PTE_PRESENT | PTE_YOUNG);
+	swap_map_page(vma, addr, page, PTE_YOUNG);
 	return VM_FAULT_OK;
+}
+
+/*
+ * unuse_pte: the page of a swap PTE goes back in, except one it must not map:
+ * 6.1 leaves a swapin-error entry for a page that is not uptodate (what
+ * me_swapcache_dirty left in the swap cache), 6.12 a hwpoison entry for a
+ * poisoned page (profile unuse_pte_hwpoison). A fault on either is SIGBUS:
+ * VM_FAULT_SIGBUS (BUS_ADRERR) on 6.1, VM_FAULT_HWPOISON (BUS_MCEERR_AR) on 6.12.
+ */
+static int unuse_pte(struct vm_area_struct *vma, uint64_t addr, uint64_t slot)
+{
+	struct machine *m = vma->vm_mm->owner->m;
+	struct page *page = lookup_swap_cache(m, slot);
+	unsigned bad = 0;
+
+	if (!page)
+		page = swap_read_page(vma, addr, slot);
+	if (!page)
+		return -ENOMEM;
+	if (m->profile->unuse_pte_hwpoison && PageFlag(page, PG_hwpoison))
+		bad = SWP_HWPOISON;
+	else if (!PageFlag(page, PG_uptodate))
+		bad = SWP_SWAPIN_ERROR;
+	if (bad) {
+		set_pte(vma->vm_mm, addr, mk_swp_pte(bad, page_to_pfn(m, page)));
+		swap_entry_free(m, slot);
+		return 0;
+	}
+	swap_map_page(vma, addr, page, 0);
+	return 0;
+}
+
+/*
+ * swapoff(2) of the one device (try_to_unuse): every swap PTE of every process
+ * gets its page back, then the swap cache lets go of each page (folio_free_swap:
+ * a mapped one becomes dirty, its only copy now) and the device goes away.
+ */
+int swapoff(struct machine *m)
+{
+	struct task_struct *t;
+	uint64_t slot;
+
+	if (!m->swap)
+		return -EINVAL;
+	for (t = m->tasks; t; t = t->next_all) {
+		struct vm_area_struct *v;
+
+		for (v = t->mm ? t->mm->mmap : NULL; v; v = v->vm_next) {
+			for (uint64_t a = v->vm_start; a < v->vm_end; a += PAGE_SIZE) {
+				pte_t *p = pte_lookup(t->mm, a);
+
+				if (p && pte_is_swp(*p) && swp_type(*p) == SWP_SWAPFILE &&
+				    unuse_pte(v, a, swp_offset(*p)))
+					return -ENOMEM;
+			}
+		}
+	}
+	for (slot = 1; slot < m->swap->nr_slots; slot++) {
+		struct page *page = lookup_swap_cache(m, slot);
+
+		if (!page)
+			continue;
+		if (page_mapped(page))
+			SetPageFlag(page, PG_dirty);
+		delete_from_swap_cache(m, page);
+	}
+	swap_free_all(m);
+	return 0;
 }

@@ -177,6 +177,13 @@ void mf_fmt_expect(struct sbuf *b, const struct mf_stmt *st)
 		if (e->has_total)
 			sb_printf(b, " total=%ld", e->hp_total);
 		break;
+	case MF_EXPECT_MF_STATS:
+		sb_printf(b, "memory-failure-stats node=%d", e->mfs_node);
+		for (int i = 0; i < MF_STAT_NR; i++)
+			if (e->mfs_mask & (1u << i))
+				sb_printf(b, " %s=+%llu", mf_stat_names[i],
+					  (unsigned long long)e->mfs_delta[i]);
+		break;
 	}
 }
 

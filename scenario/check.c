@@ -180,6 +180,36 @@ static int check_page(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 	return r;
 }
 
+/* The node's statistics now, as changes since the scenario started (the kernel's count since boot). */
+static int check_mf_stats(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
+{
+	const struct mf_expect *e = st->expect;
+	uint64_t now[MF_STAT_NR];
+	struct sbuf g = { 0 };
+	bool same = true;
+	int r = 0;
+
+	if (!(d->mfs_nodes & (1u << e->mfs_node)) ||
+	    d->be->ops->mf_stats(d->be, e->mfs_node, now)) {
+		sb_printf(msg, "the back end has no memory_failure statistics for node %d (6.12 has them)",
+			  e->mfs_node);
+		return -1;
+	}
+	sb_printf(&g, "memory-failure-stats node=%d", e->mfs_node);
+	for (int i = 0; i < MF_STAT_NR; i++) {
+		uint64_t delta = now[i] - d->mfs_base[e->mfs_node][i];
+
+		if (!(e->mfs_mask & (1u << i)))
+			continue;
+		same = same && delta == e->mfs_delta[i];
+		sb_printf(&g, " %s=+%llu", mf_stat_names[i], (unsigned long long)delta);
+	}
+	if (!same)
+		r = fail_expect(st, msg, g.s);
+	sb_free(&g);
+	return r;
+}
+
 int mf_check_expect(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 {
 	const struct mf_expect *e = st->expect;
@@ -224,6 +254,8 @@ int mf_check_expect(struct drv *d, const struct mf_stmt *st, struct sbuf *msg)
 		sb_free(&g);
 		return r;
 	}
+	case MF_EXPECT_MF_STATS:
+		return check_mf_stats(d, st, msg);
 	case MF_EXPECT_HUGEPAGES: {
 		long fr = 0, to = 0;
 

@@ -99,6 +99,7 @@ static const struct {
 } sysctls[] = {
 	{ "vm.memory_failure_early_kill", { "0", "1" } },
 	{ "vm.memory_failure_recovery", { "0", "1" } },
+	{ "vm.enable_soft_offline", { "0", "1" } },	/* 6.12 */
 	/* accepted and ignored: write-back happens only when a scenario asks */
 	{ "vm.dirty_background_bytes", { NULL } }, { "vm.dirty_background_ratio", { NULL } },
 	{ "vm.dirty_bytes", { NULL } }, { "vm.dirty_ratio", { NULL } },
@@ -126,8 +127,9 @@ static int sysctl_known(struct pctx *p, const struct tok *t, const char *key, co
 		return p_err(p, t, "%s=%s or %s", key, ok[0], ok[1]);
 	}
 	return p_err(p, t, "a sysctl memfail knows (vm.memory_failure_early_kill, "
-		     "vm.memory_failure_recovery, vm.dirty_*, memfail.soft_offline_order, "
-		     "memfail.soft_offline_pause or memfail.dax_lookup): %s is unknown", key);
+		     "vm.memory_failure_recovery, vm.enable_soft_offline, vm.dirty_*, "
+		     "memfail.soft_offline_order, memfail.soft_offline_pause or "
+		     "memfail.dax_lookup): %s is unknown", key);
 }
 
 int p_sysctl(struct pctx *p, char *key, char *val)

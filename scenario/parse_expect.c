@@ -178,6 +178,49 @@ static int p_exp_signals(struct pctx *p, struct mf_expect *e, struct sym_task *t
 	}
 }
 
+const char *const mf_stat_names[MF_STAT_NR] = { "total", "ignored", "failed", "delayed",
+						 "recovered" };
+
+/* One word of "expect memory-failure-stats": node=N or COUNTER=+N (a change, never negative). */
+static int p_mf_stat_word(struct pctx *p, struct mf_expect *e, const struct tok *t)
+{
+	const char *eq = t->kind == T_WORD ? strchr(t->s, '=') : NULL;
+	size_t klen = eq ? (size_t)(eq - t->s) : 0;
+	uint64_t v;
+
+	if (eq && klen == 4 && !strncmp(t->s, "node", 4)) {
+		if (p_number(eq + 1, false, &v) || v > 7)
+			return p_err(p, t, "node=N, N from 0 to 7");
+		e->mfs_node = (int)v;
+		return 0;
+	}
+	for (int i = 0; eq && i < MF_STAT_NR; i++) {
+		if (strlen(mf_stat_names[i]) != klen || strncmp(t->s, mf_stat_names[i], klen))
+			continue;
+		if (p_number(eq[1] == '+' ? eq + 2 : eq + 1, false, &v) || v > 1000000)
+			return p_err(p, t, "%s=+N, its change since the scenario started",
+				     mf_stat_names[i]);
+		e->mfs_mask |= 1u << i;
+		e->mfs_delta[i] = v;
+		return 0;
+	}
+	return p_err(p, t, "node=N or total|ignored|failed|delayed|recovered=+N");
+}
+
+/* expect memory-failure-stats [node=N] total=+N ignored=+N ... (6.12's per-node sysfs files) */
+static int p_exp_mf_stats(struct pctx *p, struct mf_expect *e)
+{
+	struct tok *t;
+
+	e->kind = MF_EXPECT_MF_STATS;
+	while ((t = p_next(p)))
+		if (p_mf_stat_word(p, e, t))
+			return -1;
+	if (!e->mfs_mask)
+		return p_err(p, NULL, "total|ignored|failed|delayed|recovered=+N");
+	return 0;
+}
+
 static int p_exp_task(struct pctx *p, struct mf_stmt *st, struct tok *t)
 {
 	struct mf_expect *e = st->expect;
@@ -190,7 +233,7 @@ static int p_exp_task(struct pctx *p, struct mf_stmt *st, struct tok *t)
 	tk = sym_task(&p->sym, e->task);
 	if (!tk)
 		return p_err(p, t, "an expectation: log, no-log, hardware-corrupted, page, "
-			     "hugepages, TASK:ADDR is, or a declared task");
+			     "hugepages, memory-failure-stats, TASK:ADDR is, or a declared task");
 	if (dot) {
 		n.s = (char *)dot + 1;
 		n.len = strlen(n.s);
@@ -345,6 +388,8 @@ int p_expect(struct pctx *p, struct mf_stmt *st)
 			return p_err(p, NULL, "free=N or total=N");
 		return 0;
 	}
+	if (!strcmp(t->s, "memory-failure-stats"))
+		return p_exp_mf_stats(p, e);
 	if (strchr(t->s, ':')) {
 		p->i--;
 		return p_exp_is(p, st);

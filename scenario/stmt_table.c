@@ -72,6 +72,7 @@ const struct stmt_kind stmt_kinds[MF_OP__COUNT] = {
 	[MF_OP_REFLINK] = { "reflink", S, 0, p_reflink, c_reflink,
 			    "reflink FS:SRC FS:DST [SRC_OFFSET LENGTH DST_OFFSET] (pmem files)" },
 	[MF_OP_KSM_SCAN] = { "ksm-scan", S, 0, p_nothing, c_none, "ksm-scan" },
+	[MF_OP_SWAPOFF] = { "swapoff", S, 0, p_nothing, c_none, "swapoff" },
 	[MF_OP_CONCURRENTLY] = { "concurrently", S, 0, p_conc, c_conc,
 				 "concurrently [schedule C|CxN ...] (then 2 or 3 steps, then end)" },
 	[MF_OP_END_CONCURRENTLY] = { "end", S, 0, p_nothing, c_none,

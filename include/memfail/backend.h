@@ -138,6 +138,8 @@ struct mf_backend_ops {
 	uint64_t (*hardware_corrupted_kb)(struct mf_backend *be);
 	int (*kpageflags)(struct mf_backend *be, uint64_t pfn, uint64_t *flags);
 	int (*hugepages)(struct mf_backend *be, long *free, long *total);
+	/* node's memory_failure statistics (MF_STAT_* order); -1 where the kernel has none (6.1) */
+	int (*mf_stats)(struct mf_backend *be, int node, uint64_t v[5]);
 	enum mf_task_state (*task_state)(struct mf_backend *be, const char *task, int *signo_or_code);
 	/* Name of the task or thread with this pid/tid ("A", "A.t2"); NULL if unknown. */
 	const char *(*name_of_tid)(struct mf_backend *be, int tid);

@@ -73,8 +73,7 @@ struct machine {
 	/* tasks */
 	struct task_struct *tasks;	/* list of thread group leaders, creation order */
 	struct task_struct *tasks_tail;
-	struct task_struct **all_threads;
-	int nr_threads, cap_threads;
+	int nr_threads;			/* threads of all processes */
 	int next_pid;
 	uint64_t next_seq;
 	struct task_struct *current;	/* the thread making the current system call */
@@ -108,6 +107,10 @@ struct machine {
 	struct mf_trace_rec *trace;
 	int nr_trace, cap_trace;
 	uint64_t mf_results[4];		/* per mf_result */
+	/* 6.12 per-node statistics (profile per_node_mf_stats): total, then per mf_result */
+	uint64_t node_mf_stats[8][5];
+	int sysctl_enable_soft_offline;	/* 6.12 vm.enable_soft_offline */
+	bool soft_offline_disabled_said; /* its pr_info_once */
 	/* soft offline, model-only knobs (memfail.* sysctls, mm/memory-failure-offline.c) */
 	int soft_offline_order;		/* enum so_order: 0 = 6.1's poison_then_put */
 	bool soft_offline_pause;	/* the next soft offline stops in its window */

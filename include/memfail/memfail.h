@@ -354,6 +354,8 @@ int mf_drop_caches(struct mf_machine *m, int mode);
 int mf_reclaim(struct mf_machine *m, uint64_t pfn);
 /* Let ksmd run nr full scans. */
 int mf_ksm_scan(struct mf_machine *m, int nr);
+/* swapoff(2) of the machine's swap device: every swapped page comes back. -EINVAL: none. */
+int mf_swapoff(struct mf_machine *m);
 /* Drain the per-CPU LRU batch (what page-types' reading effectively causes). */
 int mf_lru_drain(struct mf_machine *m);
 
@@ -437,6 +439,16 @@ struct mf_meminfo {
 	long hugepages_total, hugepages_free;
 };
 int mf_meminfo(struct mf_machine *m, struct mf_meminfo *out);
+
+/*
+ * /sys/devices/system/node/nodeN/memory_failure/ (6.12: update_per_node_mf_stats):
+ * the errors action_result() reported on pages of node N since boot, in all and
+ * per result. -ENOENT on a kernel without them (6.1) or a node the machine lacks.
+ */
+struct mf_node_mf_stats {
+	uint64_t total, ignored, failed, delayed, recovered;
+};
+int mf_node_mf_stats(struct mf_machine *m, int node, struct mf_node_mf_stats *out);
 
 /*
  * The kernel log. mf_log_next() returns the next unread line (without level

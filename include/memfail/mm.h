@@ -36,7 +36,8 @@ typedef uint64_t pte_t;
 #define PTE_PFN_SHIFT 12
 #define SWP_TYPE_SHIFT 5
 #define SWP_TYPE_MASK 0x7fULL
-enum { SWP_SWAPFILE = 0, SWP_HWPOISON = 26, SWP_MIGRATION = 30 };
+/* SWP_SWAPIN_ERROR: 6.1's entry for a page swapoff could not bring back (a fault: SIGBUS) */
+enum { SWP_SWAPFILE = 0, SWP_HWPOISON = 26, SWP_SWAPIN_ERROR = 27, SWP_MIGRATION = 30 };
 
 static inline bool pte_none(pte_t p) { return p == 0; }
 static inline bool pte_present(pte_t p) { return p & PTE_PRESENT; }
@@ -267,6 +268,7 @@ void delete_from_swap_cache(struct machine *m, struct page *page);
 void swap_entry_free(struct machine *m, uint64_t slot);
 void swap_duplicate(struct machine *m, uint64_t slot);
 int do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t pte);
+int swapoff(struct machine *m);
 
 
 #endif

@@ -33,10 +33,15 @@ struct kernel_profile {
 	bool dax_shared_lock_oops;	/* 14: dax_lock_folio() oopses on a shared DAX page */
 	bool pgp_names_612;		/* %pGp: 6.12's flag names and order (owner_2) */
 	unsigned lru_batch;		/* 10: PAGEVEC_SIZE of the per-CPU add batch (15, 31) */
+	bool soft_offline_sysctl;	/* 4: vm.enable_soft_offline (0: EOPNOTSUPP) */
+	bool per_node_mf_stats;		/* nodeN/memory_failure/{total,ignored,...} */
+	bool shmem_write_folio_hwp;	/* shmem write(): EIO anywhere in a large folio with a poisoned page */
+	bool unuse_pte_hwpoison;	/* swapoff leaves a hwpoison entry for a poisoned page */
+	bool filter_before_split;	/* 7: hwpoison_filter before the THP split (6.1: after) */
+	bool me_unknown_ignored;	/* me_unknown() answers Ignored (6.1: Failed) */
 	/*
 	 * Not exercised by a saved trace: a page that could not be unmapped is
-	 * "unmapping failed page: Failed", its mappers get SIGBUS (not SIGKILL),
-	 * and me_unknown() answers Ignored.
+	 * "unmapping failed page: Failed", its mappers get SIGBUS (not SIGKILL).
 	 */
 	bool unmap_failed_sigbus;
 };

@@ -88,6 +88,7 @@ enum mf_op {
 	MF_OP_SYNC, MF_OP_DROP_CACHES, MF_OP_RECLAIM, MF_OP_LABEL,
 	MF_OP_REFLINK,		/* reflink SRC DST [SRC_OFF LEN DST_OFF]: FICLONE(RANGE) */
 	MF_OP_KSM_SCAN,		/* ksm-scan: ksmd runs until two full scans are done */
+	MF_OP_SWAPOFF,		/* swapoff: swapoff(2) of the machine's swap device */
 	/* a concurrently block: the steps up to end run as concurrent contexts */
 	MF_OP_CONCURRENTLY, MF_OP_END_CONCURRENTLY,
 	MF_OP__COUNT
@@ -154,7 +155,13 @@ enum mf_expect_kind {
 	MF_EXPECT_PAGE,		/* expect page P hwpoison !buddy */
 	MF_EXPECT_IS, MF_EXPECT_IS_NOT, /* expect A:buf+0 is P */
 	MF_EXPECT_HUGEPAGES,	/* expect hugepages free=7 total=8 */
+	MF_EXPECT_MF_STATS,	/* expect memory-failure-stats node=0 total=+1 recovered=+1 */
 };
+
+/* The per-node memory_failure statistics, in sysfs order (6.12). */
+enum { MF_STAT_TOTAL, MF_STAT_IGNORED, MF_STAT_FAILED, MF_STAT_DELAYED, MF_STAT_RECOVERED,
+       MF_STAT_NR };
+extern const char *const mf_stat_names[MF_STAT_NR];
 
 #define MF_MAX_EXPSIG 16
 #define MF_MAX_FLAGS 16
@@ -177,6 +184,9 @@ struct mf_expect {
 	struct mf_pageref rhs;	  /* IS/IS_NOT: the right side (a label, or any page reference) */
 	bool has_free, has_total; /* HUGEPAGES */
 	long hp_free, hp_total;
+	int mfs_node;		  /* MF_STATS: node, which counters (bit MF_STAT_*), changes */
+	unsigned mfs_mask;
+	uint64_t mfs_delta[MF_STAT_NR];
 };
 
 /* A statement. Fields are used by the ops noted beside them. */

@@ -61,7 +61,6 @@ struct task_struct {
 	struct task_struct *group_leader;
 	struct machine *m;
 	struct task_struct *next_all, *prev_all; /* machine-wide list of processes (leaders) */
-	int thread_idx;			/* index in machine->all_threads */
 };
 
 /* kernel/fork.c, kernel/exit.c */

@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "memfail/memfail.h"
 #include "memfail/memory-failure.h"
+#include "memfail/profile.h"
 #include "mm_test.h"
 
 #define RW (VM_READ | VM_WRITE)
@@ -142,15 +144,17 @@ static void isolate_at_lock(struct machine *m, enum mf_lock_kind kind, const voi
  * matches no error_states entry gets the catch-all (a race in the kernel:
  * madvise's MF_COUNT_INCREASED skips get_hwpoison_page's LRU check).
  */
-static void test_me_unknown_race(void **state)
+static void me_unknown_race(int kernel, const char *result)
 {
 	struct machine *m = mk_machine(16);
-	struct task_struct *t = task_create(m, "A");
+	struct task_struct *t;
 	struct page *p;
 	unsigned long pfn;
 	uint64_t addr;
+	char want[96];
 
-	(void)state;
+	m->profile = kernel_profile_get(kernel);
+	t = task_create(m, "A");
 	assert_int_equal(do_mmap(t, PAGE_SIZE, RW, NULL, 0, false, &addr), 0);
 	store(t, addr, 0x5a);
 	p = page_at(t, addr);
@@ -161,8 +165,23 @@ static void test_me_unknown_race(void **state)
 	memory_failure(m, pfn, MF_COUNT_INCREASED | MF_SW_SIMULATED);
 	mf_set_lock_hook(m, NULL, NULL);
 	expect_line(m, "Memory failure: %#lx: Unknown page state", pfn);
-	expect_line(m, "Memory failure: %#lx: recovery action for unknown page: Failed", pfn);
+	snprintf(want, sizeof(want), "Memory failure: %%#lx: recovery action for unknown page: %s",
+		 result);
+	expect_line(m, want, pfn);
 	machine_destroy(m);
+}
+
+static void test_me_unknown_race(void **state)
+{
+	(void)state;
+	me_unknown_race(MF_KERNEL_6_1, "Failed");
+}
+
+/* 6.12's me_unknown() answers MF_IGNORED (profile me_unknown_ignored). */
+static void test_me_unknown_race_612(void **state)
+{
+	(void)state;
+	me_unknown_race(MF_KERNEL_6_12, "Ignored");
 }
 
 /*
@@ -232,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_i_mmap_lock_points),
 		cmocka_unit_test(test_queue_per_machine),
 		cmocka_unit_test(test_me_unknown_race),
+		cmocka_unit_test(test_me_unknown_race_612),
 		cmocka_unit_test(test_page_mkclean_finds_dirty),
 	};
 

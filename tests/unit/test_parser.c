@@ -491,7 +491,7 @@ static const struct {
 	{ "scenario \"x\"\nsync => SIGSEGV AR\n", "t.mf:2:17: error: found 'AR', expected a SIGSEGV code (MAPERR or ACCERR)" },
 	{ "scenario \"x\"\ntask A\nA: mmap b anon private 4K\nA: load b => SIGBUS AR lsb=99\n", "t.mf:4:24: error: found 'lsb=99', expected lsb=N with N from 0 to 63" },
 	{ "scenario \"x\"\nexpect\n", "t.mf:2:7: error: found end of line, expected an expectation" },
-	{ "scenario \"x\"\nexpect Z alive\n", "t.mf:2:8: error: found 'Z', expected an expectation: log, no-log, hardware-corrupted, page, hugepages, TASK:ADDR is, or a declared task" },
+	{ "scenario \"x\"\nexpect Z alive\n", "t.mf:2:8: error: found 'Z', expected an expectation: log, no-log, hardware-corrupted, page, hugepages, memory-failure-stats, TASK:ADDR is, or a declared task" },
 	{ "scenario \"x\"\ntask A\nexpect A happy\n", "t.mf:3:10: error: found 'happy', expected signals, alive, killed or exited" },
 	{ "scenario \"x\"\ntask A\nthread A.t\nexpect A.t alive\n", "t.mf:4:12: error: found 'alive', expected signals (a thread has no state of its own)" },
 	/* ';' separates statements of a line: nothing follows this one */
