@@ -152,11 +152,19 @@ struct lb {
  * start check compares uname with it instead of the scenario's kernel line.
  */
 extern const char *lb_kernel;
+/* lb_proc.c: the task processes, seen from the controller */
 struct lb_task *lb_task_find(struct lb *lb, const char *name);
+struct lb_thread *lb_thread_find(struct lb_task *t, const char *thread);
+void lb_close_channels(struct lb_task *t);
 /* one request, one reply: 0, or -1 when the channel is dead */
 int lb_rpc(struct lb_thread *th, const struct lb_req *rq, struct lb_rep *rp, int *fd);
 /* the process is gone (or going): wait for it and record how it ended */
 void lb_reap(struct lb_task *t);
+void lb_decl_task(struct lb *lb, const struct mf_stmt *st, struct mf_result *res);
+void lb_decl_thread(struct lb *lb, const struct mf_stmt *st, struct mf_result *res);
+void lb_task_step(struct lb *lb, const struct mf_stmt *st, const uint64_t *pfns, int nr,
+		  struct mf_result *res);
+void lb_reclaim_step(struct lb *lb, const struct mf_stmt *st, struct mf_result *res);
 /* lb_collect.c: after every statement, the signals, deaths and kernel log of the step */
 void lb_collect(struct lb *lb, const struct mf_stmt *st, struct mf_result *res, struct mf_events *evs);
 

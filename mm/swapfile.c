@@ -132,9 +132,11 @@ static void swap_writepage(struct machine *m, struct page *page)
 }
 
 /*
- * shrink_page_list for one page: anonymous pages go to swap, clean file pages
- * are dropped, dirty file pages are written first. 0 when the page left
- * memory, -EAGAIN when it could not.
+ * shrink_folio_list for one page: anonymous pages go to swap, clean file pages
+ * are dropped, dirty file pages are written first. As in 6.1 the isolated page
+ * is reclaimed under its lock, taken with a trylock: a page someone else holds
+ * locked (memory_failure holds it across its handling) is kept, not waited
+ * for. 0 when the page left memory, -EAGAIN when it could not.
  */
 int reclaim_page(struct machine *m, struct page *page)
 {
@@ -151,31 +153,36 @@ int reclaim_page(struct machine *m, struct page *page)
 		return -EAGAIN;
 	if (!isolate_lru_page(m, page))
 		return -EAGAIN;
+	if (!trylock_page(m, page))
+		goto keep;
 	if (PageAnon(page) && !PageFlag(page, PG_swapcache) && add_to_swap(m, page))
-		goto keep;
+		goto keep_locked;
 	if (page_mapped(page) && !try_to_unmap(m, page, 0))
-		goto keep;
+		goto keep_locked;
 	if (PageFlag(page, PG_swapcache)) {
 		if (PageFlag(page, PG_dirty))
 			swap_writepage(m, page);
 		if (page->_refcount != 2)	/* the swap cache's and ours */
-			goto keep;
+			goto keep_locked;
 		delete_from_swap_cache(m, page);
-		put_page(m, page);
-		return 0;
+		goto free_it;
 	}
 	mapping = page_mapping_file(page);
 	if (!mapping)
-		goto keep;
+		goto keep_locked;
 	if (PageFlag(page, PG_dirty)) {
 		if (!mapping_can_writeback(mapping) || filemap_write_page(page))
-			goto keep;
+			goto keep_locked;
 	}
 	if (page->_refcount != 2)	/* the page cache's and ours */
-		goto keep;
+		goto keep_locked;
 	delete_from_page_cache(page);
+free_it:
+	unlock_page(m, page);
 	put_page(m, page);
 	return 0;
+keep_locked:
+	unlock_page(m, page);
 keep:
 	putback_lru_page(m, page);
 	return -EAGAIN;

@@ -202,6 +202,9 @@ static void test_more_61(void **state)
 	explore("unpoison-vs-soft-offline", 0, NULL, 2, 0);
 	explore("unpoison-vs-munmap", 0, NULL, 2, 0);
 	explore("tmpfs-hwpoison-truncate-fault", 0, NULL, 2, 0);
+	/* reclaim trylocks the page memory_failure holds locked */
+	explore("hwpoison-vs-reclaim-anon", 0, NULL, 2, 0);
+	explore("hwpoison-vs-reclaim-file", 0, NULL, 2, 0);
 }
 
 int main(void)
