@@ -87,7 +87,14 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/replay/%)
 FUZZ_SECONDS ?= 60
 
-$(O)/%.o: %.c | deps
+# Objects depend on the flags they were built with: a change to this Makefile
+# (say a new -include) or to CFLAGS on the command line rebuilds them, never a
+# mix of old and new objects.
+FLAGS_STAMP := $(O)/.cflags
+$(shell mkdir -p $(O) && echo '$(CFLAGS_BASE) $(CFLAGS)' | cmp -s - $(FLAGS_STAMP) || \
+	echo '$(CFLAGS_BASE) $(CFLAGS)' > $(FLAGS_STAMP))
+
+$(O)/%.o: %.c Makefile $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -110,7 +117,7 @@ $(O)/memfail: $(CLI_OBJ) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(MEMFAIL_LIBS)
 
 # The same program with Open MPI: its cp_mpi_* come first, so the archive's stay out.
-$(O)/campaign/mpi-ompi.o: campaign/mpi.c | deps
+$(O)/campaign/mpi-ompi.o: campaign/mpi.c Makefile $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DHAVE_MPI $(shell pkg-config --cflags ompi-c) -c -o $@ $<
 

@@ -106,6 +106,12 @@ void check_free_lists(struct ck *c)
 				/* the frames themselves are checked in check_pages' one pass */
 				mark_free(c, pfn, pfn + (1ULL << o) <= m->nr_pages ? 1ULL << o : m->nr_pages - pfn);
 				nfree += 1ULL << o;
+				/* a block freed twice links the list into a cycle: report it, never loop */
+				if (nfree > m->nr_pages) {
+					fail(c, "order-%u free list of zone %s loops (a block freed twice)", o,
+					     z->name);
+					return;
+				}
 			}
 		}
 		if (nfree != z->nr_free)
