@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "model.h"
 
@@ -67,49 +68,61 @@ static void read_step(struct mf_machine *m, int tid, int fd, const struct mf_stm
 	free(buf);
 }
 
-/*
- * A write's buffer. Megabytes of it are mapped in the host's huge pages when
- * it has them: a fault per 2 MiB instead of one per 4 KiB page.
- */
-#define HUGE_BUF (2ULL << 20)
-struct wbuf {
-	uint8_t *p;
-	void *map;	/* the mapping, or NULL: p is malloc's */
-	size_t len;
-};
-
-static struct wbuf write_buf(uint64_t size)
+/* What a write writes: one memset per page, a byte, or each page's index + 1 */
+static void write_fill(uint8_t *buf, uint64_t len, const struct mf_stmt *st)
 {
-	struct wbuf b = { NULL, NULL, (size + HUGE_BUF - 1) / HUGE_BUF * HUGE_BUF + HUGE_BUF };
+	uint64_t i, n;
 
-	if (size >= HUGE_BUF)
-		b.map = mmap(NULL, b.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!b.map || b.map == MAP_FAILED) {
-		b.map = NULL;
-		b.p = xmalloc(size, "writing a file");
-		return b;
+	for (i = 0; i < len; i += n) {
+		n = MF_PAGE_SIZE - (st->offset + i) % MF_PAGE_SIZE;
+		n = n < len - i ? n : len - i;
+		memset(buf + i, st->pat.kind == MF_PAT_BYTE ? st->pat.byte :
+		       (uint8_t)(((st->offset + i) / MF_PAGE_SIZE) + 1), n);
 	}
-	b.p = (uint8_t *)(((uintptr_t)b.map + HUGE_BUF - 1) & ~(uintptr_t)(HUGE_BUF - 1));
-	madvise(b.p, b.len - HUGE_BUF, MADV_HUGEPAGE);	/* advice: without THP, 4K pages */
-	return b;
+}
+
+/*
+ * Both patterns repeat every 256 pages: a write of megabytes is one 1 MiB
+ * memfd mapped again and again, so the host backs (and first clears) 1 MiB,
+ * not the whole write. NULL if the host will not: a plain buffer then.
+ */
+#define PERIOD (256 * MF_PAGE_SIZE)
+static uint8_t *write_map(const struct mf_stmt *st, size_t len)
+{
+	int fd = memfd_create("memfail-write", MFD_CLOEXEC);
+	uint8_t *base = MAP_FAILED, *p;
+	size_t off;
+
+	if (fd < 0)
+		return NULL;
+	if (!ftruncate(fd, PERIOD))
+		base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	for (off = 0, p = base; base != MAP_FAILED && off < len; off += PERIOD) {
+		p = mmap(base + off, PERIOD, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+		if (p == MAP_FAILED)
+			break;
+		if (!off)
+			write_fill(p, PERIOD, st);
+	}
+	close(fd);
+	if (base != MAP_FAILED && p == MAP_FAILED)
+		munmap(base, len);
+	return base == MAP_FAILED || p == MAP_FAILED ? NULL : base;
 }
 
 static void write_step(struct mf_machine *m, int tid, int fd, const struct mf_stmt *st, struct mf_result *res)
 {
-	struct wbuf b = write_buf(st->size);
-	uint8_t *buf = b.p;
-	uint64_t i, n;
+	size_t len = (st->size + PERIOD - 1) / PERIOD * PERIOD;
+	uint8_t *map = st->size >= 2 * PERIOD ? write_map(st, len) : NULL;
+	uint8_t *buf = map;
 
-	/* one memset per page: a byte pattern, or each page's index + 1 */
-	for (i = 0; i < st->size; i += n) {
-		n = MF_PAGE_SIZE - (st->offset + i) % MF_PAGE_SIZE;
-		n = n < st->size - i ? n : st->size - i;
-		memset(buf + i, st->pat.kind == MF_PAT_BYTE ? st->pat.byte :
-		       (uint8_t)(((st->offset + i) / MF_PAGE_SIZE) + 1), n);
+	if (!buf) {
+		buf = xmalloc(st->size, "writing a file");
+		write_fill(buf, st->size, st);
 	}
 	mb_set_errno(res, mf_pwrite(m, tid, fd, buf, st->size, st->offset), true);
-	if (b.map)
-		munmap(b.map, b.len);
+	if (map)
+		munmap(map, len);
 	else
 		free(buf);
 }

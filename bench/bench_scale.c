@@ -20,6 +20,11 @@
 #include "memfail/mm.h"
 #include "memfail/scenario.h"
 
+/* include/memfail/arena.h without its redirection of this file's allocations */
+struct mf_arena *mf_arena_create(void);
+void mf_arena_destroy(struct mf_arena *a);
+struct mf_arena *mf_arena_enter(struct mf_arena *a);
+
 #include <sys/wait.h>	/* after memfail/sched.h: it defines si_addr as a macro */
 
 #define MiB (1ULL << 20)
@@ -38,8 +43,13 @@ static void die(const char *what)
 	exit(1);
 }
 
+/*
+ * Each family's machine allocates from its own arena (lib/arena.c), as every
+ * machine of the API, and so of `memfail run`, does.
+ */
 struct family {
 	struct machine *m;
+	struct mf_arena *arena;
 	struct task_struct **kids;
 	int n;
 };
@@ -57,6 +67,8 @@ static struct family fork_family(int n)
 	char err[128];
 	int i;
 
+	f.arena = mf_arena_create();
+	mf_arena_enter(f.arena);
 	if (machine_create(&cfg, &f.m, err, sizeof(err)))
 		die(err);
 	p = task_create(f.m, "parent");
@@ -77,9 +89,11 @@ static struct family fork_family(int n)
 /* SIGKILL every child in creation order (collect_procs' order) and reap it. */
 static double kill_all(struct family *f)
 {
-	double t = now();
+	double t;
 	int i;
 
+	mf_arena_enter(f->arena);
+	t = now();
 	for (i = 0; i < f->n; i++) {
 		do_exit_group(f->kids[i], SIGKILL, 0);
 		task_release(f->kids[i]);
@@ -89,6 +103,8 @@ static double kill_all(struct family *f)
 	if (f->m->nr_threads != 1 || check_invariants(f->m, stderr))
 		die("kill_all left the machine inconsistent");
 	machine_destroy(f->m);
+	mf_arena_enter(NULL);
+	mf_arena_destroy(f->arena);
 	free(f->kids);
 	return t;
 }

@@ -90,13 +90,14 @@ static uint64_t hash_page_tables(struct machine *m, uint64_t h)
 {
 	for (struct task_struct *t = m->tasks; t; t = t->next_all) {
 		const struct mm_struct *mm = t->mm;
-		uint64_t sum = 0;
+		struct pt_iter it = { 0 };
+		uint64_t sum = 0, vpn;
+		pte_t *pte;
 
 		if (!mm)
 			continue;
-		for (uint64_t i = 0; i < mm->pt.cap; i++)
-			if (mm->pt.keys[i] < UINT64_MAX - 1)
-				sum += mix(mix(0x9e3779b97f4a7c15ULL, mm->pt.keys[i]), mm->pt.vals[i]);
+		while (pt_next(&mm->pt, &it, &vpn, &pte))
+			sum += mix(mix(0x9e3779b97f4a7c15ULL, vpn), *pte);
 		h = mix(mix(h, (uint64_t)t->pid), sum);
 	}
 	return h;
@@ -155,16 +156,19 @@ static void check_ptes(struct machine *m)
 {
 	for (struct task_struct *t = m->tasks; t && !point_bad[0]; t = t->next_all) {
 		const struct mm_struct *mm = t->mm;
+		struct pt_iter it = { 0 };
+		uint64_t vpn;
+		pte_t *ptep;
 
-		for (uint64_t i = 0; mm && i < mm->pt.cap; i++) {
-			pte_t pte = mm->pt.vals[i];
+		while (mm && pt_next(&mm->pt, &it, &vpn, &ptep)) {
+			pte_t pte = *ptep;
 			uint64_t pfn = pte_pfn(pte);
 
-			if (mm->pt.keys[i] >= UINT64_MAX - 1 || !pte_present(pte) || (pte & PTE_DEVMAP) ||
+			if (!pte_present(pte) || (pte & PTE_DEVMAP) ||
 			    !pfn_valid(m, pfn) || pfn == m->zero_pfn || !frame_free(&m->pages[pfn]))
 				continue;
 			snprintf(point_bad, sizeof(point_bad), "%s: PTE at %#llx maps free pfn %#llx",
-				 t->comm, (unsigned long long)(mm->pt.keys[i] << PAGE_SHIFT),
+				 t->comm, (unsigned long long)(vpn << PAGE_SHIFT),
 				 (unsigned long long)pfn);
 			return;
 		}

@@ -191,21 +191,15 @@ int mf_machine_create(const struct mf_machine_desc *desc, struct mf_machine **ou
 
 void mf_machine_destroy(struct mf_machine *mm)
 {
-	int i;
-
 	if (!mm)
 		return;
-	for (i = 0; i < mm->nr_shm; i++)
-		if (mm->shm[i].f)
-			fput(mm->shm[i].f);
-	if (mm->m) {
-		mm->m->exit_hook = NULL;
-		machine_destroy(mm->m);
-	}
-	u64map_free(&mm->tasks);
-	free(mm->shm);
-	free(mm->deaths);
-	sys_records_free(mm->rec, mm->nr_rec);
+	/*
+	 * Every object of the machine and of mm's tables is in the arena, which
+	 * goes whole: taking it apart object by object (every task's exit, every
+	 * page freed) is the kernel's work at power-off, which it skips too.
+	 */
+	if (mm->m)
+		machine_forget(mm->m);
 	mf_arena_destroy(mm->arena);
 	free(mm);
 }

@@ -75,6 +75,17 @@ struct mf_arena {
 static struct mf_arena *arenas;
 static _Thread_local struct mf_arena *current;
 
+/*
+ * The last arena destroyed, kept for the next machine: a process running
+ * scenario after scenario would otherwise give the host back every page a
+ * machine touched and take a fault (and a page clearing) for each again.
+ * What the spare keeps backed is bounded; new objects are zeroed or written
+ * by whoever allocates them, as in a fresh arena.
+ */
+#define SPARE_KEEP (64ULL << 20)
+static struct mf_arena *spare;
+static size_t spare_used;
+
 static struct arena_head *head_of(const struct mf_arena *a) { return (struct arena_head *)a->base; }
 static struct chunk_hdr *hdr_of(void *p) { return (struct chunk_hdr *)p - 1; }
 
@@ -98,14 +109,26 @@ static void hdr_set(void *p, uint64_t cls, uint64_t size)
 		UNPOISON(p, size);
 }
 
+/* The spare as a fresh arena: empty, every byte it used addressable again (as fresh memory is). */
+static struct mf_arena *spare_take(void)
+{
+	struct mf_arena *a = spare;
+
+	spare = NULL;
+	UNPOISON(a->base, spare_used);
+	memset(head_of(a), 0, sizeof(struct arena_head));
+	return a;
+}
+
 struct mf_arena *mf_arena_create(void)
 {
-	struct mf_arena *a = calloc(1, sizeof(*a));
+	struct mf_arena *a = spare ? spare_take() : calloc(1, sizeof(*a));
 
 	if (!a)
 		mf_oom("making a machine's arena");
-	a->base = mmap(NULL, ARENA_RESERVE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!a->base)
+		a->base = mmap(NULL, ARENA_RESERVE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (a->base == MAP_FAILED)
 		mf_oom("reserving a machine's arena");
 	head_of(a)->top = FIRST_CHUNK;
@@ -127,6 +150,16 @@ void mf_arena_destroy(struct mf_arena *a)
 		}
 	if (current == a)
 		current = NULL;
+	if (!spare) {
+		size_t used = head_of(a)->top;
+
+		if (used > SPARE_KEEP)	/* the host may take the rest back */
+			madvise(a->base + SPARE_KEEP, used - SPARE_KEEP, MADV_DONTNEED);
+		POISON(a->base, used);	/* a pointer kept past the machine is reported */
+		spare = a;
+		spare_used = used;
+		return;
+	}
 	UNPOISON(a->base, head_of(a)->top);	/* the addresses may be mapped again for anything */
 	munmap(a->base, ARENA_RESERVE);
 	free(a);

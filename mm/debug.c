@@ -148,15 +148,18 @@ void check_page_tables(struct ck *c)
 
 	for (t = m->tasks; t; t = t->next_all) {
 		struct mm_struct *mm = t->mm;
-		uint64_t i;
+		struct vm_area_struct *vma = NULL;	/* a table's entries come in order: often the last one's */
+		struct pt_iter it = { 0 };
+		uint64_t key;
+		pte_t *ptep;
 		if (!mm)
 			continue;
-		for (i = 0; i < mm->pt.cap; i++) {
-			uint64_t key = mm->pt.keys[i];
-			pte_t pte = mm->pt.vals[i];
-			if (key >= UINT64_MAX - 1)
-				continue;
-			if (!find_vma(mm, key << PAGE_SHIFT))
+		while (pt_next(&mm->pt, &it, &key, &ptep)) {
+			pte_t pte = *ptep;
+			uint64_t addr = key << PAGE_SHIFT;
+			if (!vma || addr < vma->vm_start || addr >= vma->vm_end)
+				vma = find_vma(mm, addr);
+			if (!vma)
 				fail(c, "%s: PTE at %#llx outside every VMA", t->comm, (unsigned long long)(key << PAGE_SHIFT));
 			if (pte_present(pte)) {
 				uint64_t pfn = pte_pfn(pte);

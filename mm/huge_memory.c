@@ -223,7 +223,7 @@ void copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint6
 		uint64_t a = haddr + (i << PAGE_SHIFT);
 		pte_t *q = pte_lookup(src->vm_mm, a);
 		*q &= ~PTE_WRITE;
-		u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, *q);
+		set_pte(dst->vm_mm, a, *q);
 	}
 }
 

@@ -474,7 +474,7 @@ void copy_hugetlb_page_range(struct vm_area_struct *dst, struct vm_area_struct *
 			pte_t *q = pte_lookup(src->vm_mm, va);
 			if (cow && pte_present(*q))
 				*q &= ~PTE_WRITE;
-			u64map_put(&dst->vm_mm->pt, va >> PAGE_SHIFT, *q);
+			set_pte(dst->vm_mm, va, *q);
 		}
 	}
 }

@@ -19,34 +19,29 @@
 
 pte_t *pte_lookup(struct mm_struct *mm, uint64_t addr)
 {
-	return u64map_slot(&mm->pt, addr >> PAGE_SHIFT);
+	return pt_lookup(&mm->pt, addr >> PAGE_SHIFT);
 }
 
 void set_pte(struct mm_struct *mm, uint64_t addr, pte_t pte)
 {
-	if (pte_none(pte))
-		u64map_del(&mm->pt, addr >> PAGE_SHIFT);
-	else
-		u64map_put(&mm->pt, addr >> PAGE_SHIFT, pte);
+	pt_set(&mm->pt, addr >> PAGE_SHIFT, pte);
 }
 
 /*
- * No PTE in the 2M range at haddr: the model's "pmd_none" (it keeps no page
- * tables, only entries, so a range whose PTEs were all zapped reads as none).
+ * No PTE in the 2M range at haddr: the model's "pmd_none" (a table whose
+ * PTEs were all zapped reads as none, as after the kernel's retract of an
+ * empty PTE table).
  */
 bool pmd_none_range(struct mm_struct *mm, uint64_t haddr)
 {
-	uint64_t a;
+	struct pte_table *t = pt_table(&mm->pt, haddr >> PAGE_SHIFT);
 
-	for (a = haddr; a < haddr + (HPAGE_PMD_NR << PAGE_SHIFT); a += PAGE_SIZE)
-		if (pte_lookup(mm, a))
-			return false;
-	return true;
+	return !t || !t->nr;
 }
 
 void pte_clear(struct mm_struct *mm, uint64_t addr)
 {
-	u64map_del(&mm->pt, addr >> PAGE_SHIFT);
+	pt_set(&mm->pt, addr >> PAGE_SHIFT, 0);
 }
 
 static struct machine *vma_machine(struct vm_area_struct *vma)
@@ -372,19 +367,17 @@ static int cmp_u64(const void *a, const void *b)
  */
 static uint64_t pte_blocks(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t **out)
 {
-	uint64_t *b = NULL, n = 0, cap = 0, i, key, k = 0;
+	uint64_t *b = NULL, n = 0, cap = 0, vpn;
+	struct pt_iter it = { 0 };
+	struct pte_table *t;
 
-	for (i = 0; i < mm->pt.cap; i++)
-		if (u64map_key_at(&mm->pt, i, &key) && key >= start >> PAGE_SHIFT &&
-		    key < end >> PAGE_SHIFT)
-			ARRAY_PUSH(b, n, cap, (key << PAGE_SHIFT) & HPAGE_PMD_MASK, "zap blocks");
+	while ((t = pt_next_table(&mm->pt, &it, &vpn)))
+		if (t->nr && vpn + PTRS_PER_PTE > start >> PAGE_SHIFT && vpn < end >> PAGE_SHIFT)
+			ARRAY_PUSH(b, n, cap, vpn << PAGE_SHIFT, "zap blocks");
 	if (n)
 		qsort(b, n, sizeof(*b), cmp_u64);
-	for (i = 0; i < n; i++)
-		if (!k || b[i] != b[k - 1])
-			b[k++] = b[i];
 	*out = b;
-	return k;
+	return n;
 }
 
 static void zap_pages(struct vm_area_struct *vma, uint64_t start, uint64_t end)
@@ -522,6 +515,6 @@ void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 		} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
 			swap_duplicate(m, swp_offset(pte));
 		}
-		u64map_put(&dst->vm_mm->pt, a >> PAGE_SHIFT, pte);
+		set_pte(dst->vm_mm, a, pte);
 	}
 }

@@ -99,6 +99,12 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	return 0;
 }
 
+void machine_forget(struct machine *m)
+{
+	ck_state_free(m);	/* to the next machine, as the frame array */
+	sparse_destroy(m);
+}
+
 void machine_destroy(struct machine *m)
 {
 	uint64_t i;

@@ -17,7 +17,7 @@ struct mm_struct *mm_alloc(void)
 {
 	struct mm_struct *mm = xcalloc(1, sizeof(*mm), "allocating an mm_struct");
 
-	u64map_init(&mm->pt);
+	pt_init(&mm->pt);
 	mm->mmap_base = MMAP_TOP;
 	mm->users = 1;
 	return mm;
@@ -271,7 +271,7 @@ void mmput(struct machine *m, struct mm_struct *mm)
 		mm->mmap = v->vm_next;
 		vma_free(v);
 	}
-	u64map_free(&mm->pt);
+	pt_free(&mm->pt);
 	free(mm);
 }
 

@@ -44,31 +44,32 @@ struct oom_points {
 /* get_mm_rss + MM_SWAPENTS + mm_pgtables_bytes / PAGE_SIZE, from the page table. */
 static long oom_badness(struct machine *m, struct mm_struct *mm, struct oom_points *pt)
 {
-	struct u64map tables;
-	uint64_t i, vpn;
+	struct u64map pmds;
+	struct pt_iter it = { 0 };
+	struct pte_table *t;
+	uint64_t vpn;
 
 	*pt = (struct oom_points){ 0 };
-	u64map_init(&tables);
-	for (i = 0; i < mm->pt.cap; i++) {
-		if (!u64map_key_at(&mm->pt, i, &vpn))
+	u64map_init(&pmds);
+	while ((t = pt_next_table(&mm->pt, &it, &vpn))) {
+		if (!t->nr)
 			continue;
-		pte_t pte = mm->pt.vals[i];
+		for (uint32_t i = 0; i < PTRS_PER_PTE; i++) {
+			pte_t pte = t->pte[i];
 
-		if (pte_present(pte) && pte_pfn(pte) != m->zero_pfn && !(pte & PTE_DEVMAP))
-			pt->rss++;
-		else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE)
-			pt->swapents++;
-		/* one PTE table per 2M, one PMD table per 1G that holds any entry */
-		if (!u64map_slot(&tables, vpn >> 9)) {
-			u64map_put(&tables, vpn >> 9, 0);
-			pt->ptes++;
+			if (pte_present(pte) && pte_pfn(pte) != m->zero_pfn && !(pte & PTE_DEVMAP))
+				pt->rss++;
+			else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE)
+				pt->swapents++;
 		}
-		if (!u64map_slot(&tables, (vpn >> 18) | (1ULL << 63))) {
-			u64map_put(&tables, (vpn >> 18) | (1ULL << 63), 0);
+		/* one PTE table per 2M, one PMD table per 1G that holds any entry */
+		pt->ptes++;
+		if (!u64map_slot(&pmds, vpn >> 18)) {
+			u64map_put(&pmds, vpn >> 18, 0);
 			pt->pmds++;
 		}
 	}
-	u64map_free(&tables);
+	u64map_free(&pmds);
 	return pt->rss + pt->swapents + pt->ptes + pt->pmds;
 }
 

@@ -154,6 +154,8 @@ struct machine_config {
 /* mm/mm_init.c: boot and tear down. Errors: -EINVAL (bad config), -ENOMEM. */
 int machine_create(const struct machine_config *cfg, struct machine **out, char *err, size_t errlen);
 void machine_destroy(struct machine *m);
+/* For a machine all of whose objects are in an arena that goes whole: what lives outside it. */
+void machine_forget(struct machine *m);
 /*
  * mm/sparse.c: the frame array, 128 MiB sections backed by the host on first
  * touch (SPARSEMEM_VMEMMAP). A section nothing touched holds what boot left

@@ -14,6 +14,7 @@
 #include "memfail/locking.h"
 #include "memfail/machine.h"
 #include "memfail/mm_types.h"
+#include "memfail/pgtable.h"
 #include "memfail/sched.h"
 #include "memfail/u64map.h"
 
@@ -21,8 +22,7 @@
 #include "memfail/pagemap.h"
 #include "memfail/printk.h"
 
-/* ---- page tables (mm/memory.c) ------------------------------------------------------ */
-typedef uint64_t pte_t;
+/* ---- page table entries (mm/memory.c; the tables: memfail/pgtable.h) ---------------- */
 #define PTE_PRESENT 0x1ULL
 #define PTE_WRITE 0x2ULL
 #define PTE_DIRTY 0x4ULL
@@ -86,7 +86,7 @@ struct vm_area_struct {
 
 struct mm_struct {
 	struct vm_area_struct *mmap;	/* sorted by address */
-	struct u64map pt;		/* vpn -> pte_t */
+	struct page_table pt;
 	struct task_struct *owner;	/* the thread group leader */
 	uint64_t mmap_base;		/* next address handed out by get_unmapped_area */
 	int users;
