@@ -120,11 +120,12 @@ static bool ck_state_get(struct ck *c)
 static void ck_state_put(struct ck *c)
 {
 	struct ck_state *st = c->st;
+	const uint64_t *mapped = c->mapped, *prev_mapped = st->prev_mapped;
 	uint64_t w;
 
 	/* this check's counts become the last check's; prev_* is zero where nothing maps */
 	for (w = 0; w < st->words; w++) {
-		for (uint64_t bits = c->mapped[w] | st->prev_mapped[w]; bits; bits &= bits - 1) {
+		for (uint64_t bits = mapped[w] | prev_mapped[w]; bits; bits &= bits - 1) {
 			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
 			st->prev_maps[pfn] = c->maps[pfn];
 			st->prev_pmd_slots[pfn] = c->pmd_slots[pfn];
@@ -186,15 +187,28 @@ static void changed_swap_slots(struct ck *c)
  * next group starts with a tail (of a block that began before it: the same
  * block), that group.
  */
+/* The first bit set in bm at or after i, or n (a walk of a sparse bitmap a word at a time). */
+static uint64_t next_set(const uint64_t *bm, uint64_t i, uint64_t n)
+{
+	while (i < n) {
+		uint64_t bits = bm[i / 64] >> (i % 64);
+		if (bits)
+			return i + (uint64_t)__builtin_ctzll(bits);
+		i = (i / 64 + 1) * 64;
+	}
+	return n;
+}
+
 static void todo_blocks(struct ck *c)
 {
 	struct machine *m = c->m;
 	struct ck_state *st = c->st;
 	uint64_t w;
 
-	for (w = 0; w < st->words; w++) {
+	/* ascending, and the bitmap is read again at each step: a group may add the next one */
+	for (w = next_set(st->todo, 0, st->words); w < st->words; w = next_set(st->todo, w + 1, st->words)) {
 		uint64_t pfn, end = (w + 1) * 64 < m->nr_pages ? (w + 1) * 64 : m->nr_pages;
-		if (!test_pfn(st->todo, w) || sparse_section_state(m, w * 64) != SECTION_PRESENT)
+		if (sparse_section_state(m, w * 64) != SECTION_PRESENT)
 			continue;
 		for (pfn = w * 64; pfn < end; pfn++)
 			if (m->pages[pfn].head_delta && m->pages[pfn].head_delta <= pfn)
@@ -225,6 +239,17 @@ static bool maps_changed(const struct ck_state *st, uint64_t w)
  * frame's checks read only its bytes, those counts, the free lists, its swap
  * slot and its block's other frames.
  */
+static void check_todo_group(struct ck *c, uint64_t w)
+{
+	struct machine *m = c->m;
+	uint64_t end = (w + 1) * 64 < m->nr_pages ? (w + 1) * 64 : m->nr_pages;
+
+	if (sparse_section_state(m, w * 64) == SECTION_PRESENT)
+		check_frames(c, w * 64, end);
+	else
+		check_untouched_section(c, w * 64, end);
+}
+
 static void check_changed_pages(struct ck *c)
 {
 	struct machine *m = c->m;
@@ -232,8 +257,12 @@ static void check_changed_pages(struct ck *c)
 	uint64_t w, hp, groups = sparse_host_page_frames() / 64;
 	uint64_t hps = m->nr_sections * PAGES_PER_SECTION / sparse_host_page_frames();
 
+	const uint64_t *seen = st->seen, *prev_seen = st->prev_seen;
+	const uint64_t *mapped = st->mapped, *prev_mapped = st->prev_mapped;
+
+	/* local pointers: the stores to todo cannot alias them, so the loop runs from registers */
 	for (w = 0; w < st->words; w++)
-		if (st->seen[w] != st->prev_seen[w] || maps_changed(st, w))
+		if (seen[w] != prev_seen[w] || ((mapped[w] | prev_mapped[w]) && maps_changed(st, w)))
 			set_pfn(st->todo, w);
 	for (hp = 0; hp < hps; hp += 64) {
 		for (uint64_t bits = m->wp_dirty[hp / 64]; bits; bits &= bits - 1) {
@@ -244,15 +273,8 @@ static void check_changed_pages(struct ck *c)
 	}
 	changed_swap_slots(c);
 	todo_blocks(c);
-	for (w = 0; w < st->words; w++) {
-		uint64_t end = (w + 1) * 64 < m->nr_pages ? (w + 1) * 64 : m->nr_pages;
-		if (!test_pfn(st->todo, w))
-			continue;
-		if (sparse_section_state(m, w * 64) == SECTION_PRESENT)
-			check_frames(c, w * 64, end);
-		else
-			check_untouched_section(c, w * 64, end);
-	}
+	for (w = next_set(st->todo, 0, st->words); w < st->words; w = next_set(st->todo, w + 1, st->words))
+		check_todo_group(c, w);
 	memset(st->todo, 0, (st->words + 63) / 64 * sizeof(uint64_t));
 }
 
