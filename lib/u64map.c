@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A u64 -> u64 hash map with open addressing. Page tables use it (vpn -> pte):
- * lookups stay O(1) however many tasks and mappings the machine has.
+ * A u64 -> u64 hash map with open addressing. Page tables find their PTE
+ * tables with it (mm/pgtable.c): lookups stay O(1) however many tasks and
+ * mappings the machine has.
  */
 #include <stdlib.h>
 

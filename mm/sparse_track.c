@@ -168,6 +168,10 @@ void sparse_track_start(struct machine *m)
 		ok = track_hot(m);
 		for (hp = 0; hp < n && ok; hp++) {
 			uint64_t end = hp;
+			if (!m->wp_dirty[hp / 64]) {	/* a word at a time where nothing was written */
+				hp = hp / 64 * 64 + 63;
+				continue;
+			}
 			if (!test_bit64(m->wp_dirty, hp))
 				continue;
 			while (end < n && test_bit64(m->wp_dirty, end))

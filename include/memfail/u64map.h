@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A u64 -> u64 hash map with open addressing (lib/u64map.c): the model's page
- * tables (vpn -> pte) and other sparse indexes.
+ * A u64 -> u64 hash map with open addressing (lib/u64map.c): the page
+ * tables' index of their PTE tables (memfail/pgtable.h) and other sparse
+ * indexes.
  */
 #ifndef MEMFAIL_U64MAP_H
 #define MEMFAIL_U64MAP_H

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * lib/: ARRAY_SIZE, the growable arrays and their one out-of-memory policy,
- * ptr_array, u64map, and printk's pr_fmt prefixes.
+ * ptr_array, u64map, page tables (mm/pgtable.c), the machine arenas' reuse,
+ * and printk's pr_fmt prefixes.
  */
 #define pr_fmt(fmt) "Test prefix: " fmt
 
@@ -10,11 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
+#include "memfail/arena.h"	/* its macros send this file's allocations by address: as before */
 #include "memfail/array.h"
 #include "memfail/ptr_array.h"
+#include "memfail/pgtable.h"
 #include "memfail/printk.h"
 #include "memfail/u64map.h"
 #include "mm_test.h"
@@ -119,6 +123,85 @@ static void test_u64map(void **state)
 	u64map_free(&mp);
 }
 
+/*
+ * Page tables: an entry set is found, a none entry is NULL, counts follow
+ * sets and clears, an emptied table stays (an entry pointer stays valid),
+ * and a walk gives every entry once, each table's in ascending order.
+ */
+static void test_pgtable(void **state)
+{
+	static const uint64_t vpns[] = { 0, 1, 511, 512, 513, 1ULL << 30, (1ULL << 30) + 7, 1ULL << 35 };
+	struct page_table pt;
+	struct pt_iter it = { 0 };
+	uint64_t vpn, seen = 0, last = 0, i;
+	pte_t *p, *keep;
+
+	(void)state;
+	pt_init(&pt);
+	assert_null(pt_lookup(&pt, 5));
+	assert_null(pt_table(&pt, 5));
+	pt_set(&pt, 5, 0);	/* clearing nothing makes no table */
+	assert_null(pt_table(&pt, 5));
+	for (i = 0; i < ARRAY_SIZE(vpns); i++)
+		pt_set(&pt, vpns[i], (vpns[i] << 12) | 1);
+	assert_int_equal(pt.nr, ARRAY_SIZE(vpns));
+	for (i = 0; i < ARRAY_SIZE(vpns); i++) {
+		p = pt_lookup(&pt, vpns[i]);
+		assert_non_null(p);
+		assert_int_equal(*p, (vpns[i] << 12) | 1);
+	}
+	assert_null(pt_lookup(&pt, 2));
+	assert_int_equal(pt_table(&pt, 0)->nr, 3);
+	pt_set(&pt, 1, 0x2001);	/* replace: the count stays */
+	assert_int_equal(pt.nr, ARRAY_SIZE(vpns));
+	while (pt_next(&pt, &it, &vpn, &p)) {
+		if (vpn / PTRS_PER_PTE == last / PTRS_PER_PTE && seen)
+			assert_true(vpn > last);
+		assert_ptr_equal(p, pt_lookup(&pt, vpn));
+		last = vpn;
+		seen++;
+	}
+	assert_int_equal(seen, ARRAY_SIZE(vpns));
+	keep = pt_lookup(&pt, 512);
+	pt_set(&pt, 512, 0);
+	pt_set(&pt, 513, 0);
+	assert_null(pt_lookup(&pt, 512));
+	assert_non_null(pt_table(&pt, 512));	/* empty, kept */
+	assert_int_equal(pt_table(&pt, 512)->nr, 0);
+	assert_ptr_equal(keep, &pt_table(&pt, 512)->pte[0]);
+	assert_int_equal(pt.nr, ARRAY_SIZE(vpns) - 2);
+	pt_free(&pt);
+	assert_int_equal(pt.nr, 0);
+	assert_null(pt_lookup(&pt, 0));
+}
+
+/* The last arena destroyed comes back for the next one: empty, and what it allocates is as new. */
+static void test_arena_reuse(void **state)
+{
+	struct mf_arena *a = mf_arena_create(), *b;
+	size_t fresh = mf_arena_used(a);
+	unsigned char *p, *q;
+	size_t i;
+
+	(void)state;
+	mf_arena_enter(a);
+	p = malloc(4000);
+	memset(p, 0xab, 4000);
+	mf_arena_enter(NULL);
+	assert_true(mf_arena_used(a) > fresh);
+	mf_arena_destroy(a);
+	b = mf_arena_create();
+	assert_int_equal(mf_arena_used(b), fresh);
+	mf_arena_enter(b);
+	q = calloc(1, 4000);
+	mf_arena_enter(NULL);
+	assert_ptr_equal(q, p);	/* the same bytes of host memory, backed already */
+	for (i = 0; i < 4000; i++)
+		assert_int_equal(q[i], 0);
+	free(q);	/* by address: to b's free list, though b is not current */
+	mf_arena_destroy(b);
+}
+
 /* pr_* put the file's pr_fmt in front and keep the level; printk does not. */
 static void test_pr_fmt(void **state)
 {
@@ -152,6 +235,8 @@ int main(void)
 		cmocka_unit_test(test_oom_policy),
 		cmocka_unit_test(test_ptr_array),
 		cmocka_unit_test(test_u64map),
+		cmocka_unit_test(test_pgtable),
+		cmocka_unit_test(test_arena_reuse),
 		cmocka_unit_test(test_pr_fmt),
 	};
 
