@@ -34,9 +34,7 @@ void set_pte(struct mm_struct *mm, uint64_t addr, pte_t pte)
  */
 bool pmd_none_range(struct mm_struct *mm, uint64_t haddr)
 {
-	struct pte_table *t = pt_table(&mm->pt, haddr >> PAGE_SHIFT);
-
-	return !t || !t->nr;
+	return pt_range_none(&mm->pt, haddr >> PAGE_SHIFT, HPAGE_PMD_NR);
 }
 
 void pte_clear(struct mm_struct *mm, uint64_t addr)
@@ -367,17 +365,21 @@ static int cmp_u64(const void *a, const void *b)
  */
 static uint64_t pte_blocks(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t **out)
 {
-	uint64_t *b = NULL, n = 0, cap = 0, vpn;
+	uint64_t *b = NULL, n = 0, cap = 0, vpn, i, k = 0;
 	struct pt_iter it = { 0 };
-	struct pte_table *t;
+	struct pte_block *blk;
 
-	while ((t = pt_next_table(&mm->pt, &it, &vpn)))
-		if (t->nr && vpn + PTRS_PER_PTE > start >> PAGE_SHIFT && vpn < end >> PAGE_SHIFT)
-			ARRAY_PUSH(b, n, cap, vpn << PAGE_SHIFT, "zap blocks");
+	while ((blk = pt_next_block(&mm->pt, &it, &vpn)))
+		if (vpn + PTES_PER_BLOCK > start >> PAGE_SHIFT && vpn < end >> PAGE_SHIFT &&
+		    !pt_block_empty(blk))
+			ARRAY_PUSH(b, n, cap, (vpn << PAGE_SHIFT) & HPAGE_PMD_MASK, "zap blocks");
 	if (n)
 		qsort(b, n, sizeof(*b), cmp_u64);
+	for (i = 0; i < n; i++)
+		if (!k || b[i] != b[k - 1])
+			b[k++] = b[i];
 	*out = b;
-	return n;
+	return k;
 }
 
 static void zap_pages(struct vm_area_struct *vma, uint64_t start, uint64_t end)

@@ -44,18 +44,18 @@ struct oom_points {
 /* get_mm_rss + MM_SWAPENTS + mm_pgtables_bytes / PAGE_SIZE, from the page table. */
 static long oom_badness(struct machine *m, struct mm_struct *mm, struct oom_points *pt)
 {
-	struct u64map pmds;
+	struct u64map tables;
 	struct pt_iter it = { 0 };
-	struct pte_table *t;
+	struct pte_block *b;
 	uint64_t vpn;
 
 	*pt = (struct oom_points){ 0 };
-	u64map_init(&pmds);
-	while ((t = pt_next_table(&mm->pt, &it, &vpn))) {
-		if (!t->nr)
+	u64map_init(&tables);
+	while ((b = pt_next_block(&mm->pt, &it, &vpn))) {
+		if (pt_block_empty(b))
 			continue;
-		for (uint32_t i = 0; i < PTRS_PER_PTE; i++) {
-			pte_t pte = t->pte[i];
+		for (int i = 0; i < PTES_PER_BLOCK; i++) {
+			pte_t pte = b->pte[i];
 
 			if (pte_present(pte) && pte_pfn(pte) != m->zero_pfn && !(pte & PTE_DEVMAP))
 				pt->rss++;
@@ -63,13 +63,16 @@ static long oom_badness(struct machine *m, struct mm_struct *mm, struct oom_poin
 				pt->swapents++;
 		}
 		/* one PTE table per 2M, one PMD table per 1G that holds any entry */
-		pt->ptes++;
-		if (!u64map_slot(&pmds, vpn >> 18)) {
-			u64map_put(&pmds, vpn >> 18, 0);
+		if (!u64map_slot(&tables, vpn >> 9)) {
+			u64map_put(&tables, vpn >> 9, 0);
+			pt->ptes++;
+		}
+		if (!u64map_slot(&tables, (vpn >> 18) | (1ULL << 63))) {
+			u64map_put(&tables, (vpn >> 18) | (1ULL << 63), 0);
 			pt->pmds++;
 		}
 	}
-	u64map_free(&pmds);
+	u64map_free(&tables);
 	return pt->rss + pt->swapents + pt->ptes + pt->pmds;
 }
 

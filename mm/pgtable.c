@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Page tables (include/memfail/pgtable.h): a PTE table per 2M of address
- * space, made by the first entry set in it and kept, empty or not, until the
- * address space goes (as the kernel keeps its tables until free_pgtables), so
- * a pointer to an entry stays valid while others are set or cleared.
+ * Page tables (include/memfail/pgtable.h): a block of 64 PTEs per 256 KiB of
+ * address space, made by the first entry set in it and kept, empty or not,
+ * until the address space goes (as the kernel keeps its tables until
+ * free_pgtables), so a pointer to an entry stays valid while others are set
+ * or cleared.
  */
 #include <stdlib.h>
 
@@ -12,7 +13,7 @@
 
 void pt_init(struct page_table *pt)
 {
-	u64map_init(&pt->tables);
+	u64map_init(&pt->blocks);
 	pt->nr = 0;
 	pt->last = NULL;
 }
@@ -20,65 +21,83 @@ void pt_init(struct page_table *pt)
 void pt_free(struct page_table *pt)
 {
 	struct pt_iter it = { 0 };
-	struct pte_table *t;
+	struct pte_block *b;
 	uint64_t vpn;
 
-	while ((t = pt_next_table(pt, &it, &vpn)))
-		free(t);
-	u64map_free(&pt->tables);
+	while ((b = pt_next_block(pt, &it, &vpn)))
+		free(b);
+	u64map_free(&pt->blocks);
 	pt_init(pt);
 }
 
-struct pte_table *pt_table(struct page_table *pt, uint64_t vpn)
+struct pte_block *pt_block(struct page_table *pt, uint64_t vpn)
 {
-	uint64_t idx = vpn / PTRS_PER_PTE, *slot;
+	uint64_t idx = vpn / PTES_PER_BLOCK, *slot;
 
 	if (pt->last && pt->last_idx == idx)
 		return pt->last;
-	slot = u64map_slot(&pt->tables, idx);
+	slot = u64map_slot(&pt->blocks, idx);
 	if (!slot)
 		return NULL;
 	pt->last_idx = idx;
-	pt->last = (struct pte_table *)(uintptr_t)*slot;
+	pt->last = (struct pte_block *)(uintptr_t)*slot;
 	return pt->last;
+}
+
+bool pt_block_empty(const struct pte_block *b)
+{
+	pte_t any = 0;
+
+	for (int i = 0; i < PTES_PER_BLOCK; i++)
+		any |= b->pte[i];
+	return !any;
+}
+
+bool pt_range_none(struct page_table *pt, uint64_t vpn, uint64_t n)
+{
+	for (uint64_t v = vpn; v < vpn + n; v += PTES_PER_BLOCK) {
+		struct pte_block *b = pt_block(pt, v);
+		if (b && !pt_block_empty(b))
+			return false;
+	}
+	return true;
 }
 
 pte_t *pt_lookup(struct page_table *pt, uint64_t vpn)
 {
-	struct pte_table *t = pt_table(pt, vpn);
-	pte_t *p = t ? &t->pte[vpn % PTRS_PER_PTE] : NULL;
+	struct pte_block *b = pt_block(pt, vpn);
+	pte_t *p = b ? &b->pte[vpn % PTES_PER_BLOCK] : NULL;
 
 	return p && *p ? p : NULL;
 }
 
 void pt_set(struct page_table *pt, uint64_t vpn, pte_t pte)
 {
-	struct pte_table *t = pt_table(pt, vpn);
+	struct pte_block *b = pt_block(pt, vpn);
 	pte_t *p;
 
-	if (!t) {
+	if (!b) {
 		if (!pte)
 			return;
-		t = xcalloc(1, sizeof(*t), "allocating a page table");
-		u64map_put(&pt->tables, vpn / PTRS_PER_PTE, (uint64_t)(uintptr_t)t);
-		pt->last_idx = vpn / PTRS_PER_PTE;
-		pt->last = t;
+		b = xcalloc(1, sizeof(*b), "allocating a page table");
+		u64map_put(&pt->blocks, vpn / PTES_PER_BLOCK, (uint64_t)(uintptr_t)b);
+		pt->last_idx = vpn / PTES_PER_BLOCK;
+		pt->last = b;
 	}
-	p = &t->pte[vpn % PTRS_PER_PTE];
-	t->nr += (pte != 0) - (*p != 0);
+	p = &b->pte[vpn % PTES_PER_BLOCK];
 	pt->nr += (uint64_t)(pte != 0) - (*p != 0);
 	*p = pte;
 }
 
-struct pte_table *pt_next_table(const struct page_table *pt, struct pt_iter *it, uint64_t *vpn)
+struct pte_block *pt_next_block(const struct page_table *pt, struct pt_iter *it, uint64_t *vpn)
 {
 	uint64_t idx;
 
-	while (it->slot < pt->tables.cap) {
+	while (it->slot < pt->blocks.cap) {
 		uint64_t s = it->slot++;
-		if (u64map_key_at(&pt->tables, s, &idx)) {
-			*vpn = idx * PTRS_PER_PTE;
-			return (struct pte_table *)(uintptr_t)pt->tables.vals[s];
+		if (u64map_key_at(&pt->blocks, s, &idx)) {
+			*vpn = idx * PTES_PER_BLOCK;
+			return (struct pte_block *)(uintptr_t)pt->blocks.vals[s];
 		}
 	}
 	return NULL;
@@ -87,19 +106,17 @@ struct pte_table *pt_next_table(const struct page_table *pt, struct pt_iter *it,
 bool pt_next(const struct page_table *pt, struct pt_iter *it, uint64_t *vpn, pte_t **pte)
 {
 	for (;;) {
-		if (it->t && it->t->nr) {
-			while (it->i < PTRS_PER_PTE) {
-				uint32_t i = it->i++;
-				if (it->t->pte[i]) {
-					*vpn = it->idx + i;
-					*pte = &it->t->pte[i];
-					return true;
-				}
+		while (it->b && it->i < PTES_PER_BLOCK) {
+			uint32_t i = it->i++;
+			if (it->b->pte[i]) {
+				*vpn = it->vpn + i;
+				*pte = &it->b->pte[i];
+				return true;
 			}
 		}
-		it->t = pt_next_table(pt, it, &it->idx);
+		it->b = pt_next_block(pt, it, &it->vpn);
 		it->i = 0;
-		if (!it->t)
+		if (!it->b)
 			return false;
 	}
 }

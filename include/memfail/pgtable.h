@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A process's page table (mm/pgtable.c): PTE tables of 512 entries, one per
- * 2M of address space that ever held an entry, found by their 2M index in a
- * hash map (the model's pgd/pud/pmd levels in one). A populate or a zap walks
- * a table's entries in order, and the last table used is remembered, so a
- * run of neighbouring addresses costs one hash lookup per 512 of them.
+ * A process's page table (mm/pgtable.c): blocks of 64 PTEs (256 KiB of
+ * address space each), made by the first entry set in them and found by
+ * their index in a hash map (the model's pgd/pud/pmd levels in one). A
+ * populate or a zap walks a block's entries in order, and the last block used
+ * is remembered, so a run of neighbouring addresses costs one hash lookup per
+ * 64 of them; a process that maps a few pages costs 512 bytes a block, not a
+ * kernel PTE page's 4 KiB (forks of 100,000 tasks).
  */
 #ifndef MEMFAIL_PGTABLE_H
 #define MEMFAIL_PGTABLE_H
@@ -16,26 +18,26 @@
 
 typedef uint64_t pte_t;
 
-#define PTRS_PER_PTE 512
+#define PTRS_PER_PTE 512		/* the kernel's PTE page: 2 MiB */
+#define PTES_PER_BLOCK 64
 
-struct pte_table {
-	pte_t pte[PTRS_PER_PTE];
-	uint32_t nr;			/* entries that are not none */
+struct pte_block {
+	pte_t pte[PTES_PER_BLOCK];
 };
 
 struct page_table {
-	struct u64map tables;		/* vpn / 512 -> struct pte_table * */
-	uint64_t nr;			/* entries that are not none, in every table */
-	uint64_t last_idx;		/* vpn / 512 of last, when last is not NULL */
-	struct pte_table *last;
+	struct u64map blocks;		/* vpn / 64 -> struct pte_block * */
+	uint64_t nr;			/* entries that are not none */
+	uint64_t last_idx;		/* vpn / 64 of last, when last is not NULL */
+	struct pte_block *last;
 };
 
-/* A walk of every entry that is not none: tables in no order, each table's entries ascending. */
+/* A walk of every entry that is not none: blocks in no order, each block's entries ascending. */
 struct pt_iter {
 	uint64_t slot;
 	uint32_t i;
-	uint64_t idx;
-	struct pte_table *t;
+	uint64_t vpn;
+	struct pte_block *b;
 };
 
 void pt_init(struct page_table *pt);
@@ -43,10 +45,13 @@ void pt_free(struct page_table *pt);
 /* The entry for vpn, NULL when none. Writes through it must keep it not none. */
 pte_t *pt_lookup(struct page_table *pt, uint64_t vpn);
 void pt_set(struct page_table *pt, uint64_t vpn, pte_t pte);	/* none: clears */
-/* The table holding vpn, NULL when none was ever made. */
-struct pte_table *pt_table(struct page_table *pt, uint64_t vpn);
+/* The block holding vpn, NULL when none was ever made. */
+struct pte_block *pt_block(struct page_table *pt, uint64_t vpn);
+bool pt_block_empty(const struct pte_block *b);
+/* No entry in [vpn, vpn + n), n a multiple of PTES_PER_BLOCK from a block's start. */
+bool pt_range_none(struct page_table *pt, uint64_t vpn, uint64_t n);
 bool pt_next(const struct page_table *pt, struct pt_iter *it, uint64_t *vpn, pte_t **pte);
-/* The next table (any order), its first vpn in *vpn; it.slot starts at 0. */
-struct pte_table *pt_next_table(const struct page_table *pt, struct pt_iter *it, uint64_t *vpn);
+/* The next block (any order), the vpn of its first entry in *vpn; it.slot starts at 0. */
+struct pte_block *pt_next_block(const struct page_table *pt, struct pt_iter *it, uint64_t *vpn);
 
 #endif

@@ -124,13 +124,14 @@ static void test_u64map(void **state)
 }
 
 /*
- * Page tables: an entry set is found, a none entry is NULL, counts follow
- * sets and clears, an emptied table stays (an entry pointer stays valid),
- * and a walk gives every entry once, each table's in ascending order.
+ * Page tables: an entry set is found, a none entry is NULL, the count follows
+ * sets and clears, an emptied block stays (an entry pointer stays valid), a
+ * 2M range reads as none when all its blocks are empty, and a walk gives
+ * every entry once, each block's in ascending order.
  */
 static void test_pgtable(void **state)
 {
-	static const uint64_t vpns[] = { 0, 1, 511, 512, 513, 1ULL << 30, (1ULL << 30) + 7, 1ULL << 35 };
+	static const uint64_t vpns[] = { 0, 1, 63, 64, 65, 512, 1ULL << 30, (1ULL << 30) + 7, 1ULL << 35 };
 	struct page_table pt;
 	struct pt_iter it = { 0 };
 	uint64_t vpn, seen = 0, last = 0, i;
@@ -139,9 +140,9 @@ static void test_pgtable(void **state)
 	(void)state;
 	pt_init(&pt);
 	assert_null(pt_lookup(&pt, 5));
-	assert_null(pt_table(&pt, 5));
-	pt_set(&pt, 5, 0);	/* clearing nothing makes no table */
-	assert_null(pt_table(&pt, 5));
+	assert_null(pt_block(&pt, 5));
+	pt_set(&pt, 5, 0);	/* clearing nothing makes no block */
+	assert_null(pt_block(&pt, 5));
 	for (i = 0; i < ARRAY_SIZE(vpns); i++)
 		pt_set(&pt, vpns[i], (vpns[i] << 12) | 1);
 	assert_int_equal(pt.nr, ARRAY_SIZE(vpns));
@@ -151,25 +152,26 @@ static void test_pgtable(void **state)
 		assert_int_equal(*p, (vpns[i] << 12) | 1);
 	}
 	assert_null(pt_lookup(&pt, 2));
-	assert_int_equal(pt_table(&pt, 0)->nr, 3);
 	pt_set(&pt, 1, 0x2001);	/* replace: the count stays */
 	assert_int_equal(pt.nr, ARRAY_SIZE(vpns));
 	while (pt_next(&pt, &it, &vpn, &p)) {
-		if (vpn / PTRS_PER_PTE == last / PTRS_PER_PTE && seen)
+		if (vpn / PTES_PER_BLOCK == last / PTES_PER_BLOCK && seen)
 			assert_true(vpn > last);
 		assert_ptr_equal(p, pt_lookup(&pt, vpn));
 		last = vpn;
 		seen++;
 	}
 	assert_int_equal(seen, ARRAY_SIZE(vpns));
+	assert_false(pt_range_none(&pt, 0, PTRS_PER_PTE));
+	assert_false(pt_range_none(&pt, 512, PTRS_PER_PTE));
 	keep = pt_lookup(&pt, 512);
 	pt_set(&pt, 512, 0);
-	pt_set(&pt, 513, 0);
 	assert_null(pt_lookup(&pt, 512));
-	assert_non_null(pt_table(&pt, 512));	/* empty, kept */
-	assert_int_equal(pt_table(&pt, 512)->nr, 0);
-	assert_ptr_equal(keep, &pt_table(&pt, 512)->pte[0]);
-	assert_int_equal(pt.nr, ARRAY_SIZE(vpns) - 2);
+	assert_true(pt_range_none(&pt, 512, PTRS_PER_PTE));
+	assert_non_null(pt_block(&pt, 512));	/* empty, kept */
+	assert_true(pt_block_empty(pt_block(&pt, 512)));
+	assert_ptr_equal(keep, &pt_block(&pt, 512)->pte[0]);
+	assert_int_equal(pt.nr, ARRAY_SIZE(vpns) - 1);
 	pt_free(&pt);
 	assert_int_equal(pt.nr, 0);
 	assert_null(pt_lookup(&pt, 0));
