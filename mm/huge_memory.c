@@ -339,7 +339,7 @@ static void free_if_unused(struct machine *m, struct page *t)
 	}
 }
 
-static void split_anon_thp(struct machine *m, struct page *head, struct page *page)
+static int split_anon_thp(struct machine *m, struct page *head, struct page *page)
 {
 	struct split_walk w = { m, head };
 	uint64_t i;
@@ -349,6 +349,14 @@ static void split_anon_thp(struct machine *m, struct page *head, struct page *pa
 			rmap_walk(m, &head[i], poison_pte_one, m);
 	/* unmap_folio with TTU_SPLIT_HUGE_PMD, then remap_page: PTE-map every PMD. */
 	rmap_walk(m, head, split_pmd_one, &w);
+	/*
+	 * folio_ref_freeze: the walk had scheduling points, and a reference
+	 * taken meanwhile (reclaim isolating the folio) fails the split; the
+	 * folio stays whole and PTE-mapped, as after 6.1's remap_page. From here
+	 * to the new refcounts there is no scheduling point: the freeze.
+	 */
+	if (!can_split_huge_page(m, head, NULL))
+		return -EBUSY;
 	split_folio_pages(m, head);
 	for (i = 0; i < HPAGE_PMD_NR; i++) {
 		head[i]._refcount = head[i]._mapcount + (&head[i] == page ? 1 : 0);
@@ -358,6 +366,7 @@ static void split_anon_thp(struct machine *m, struct page *head, struct page *pa
 	/* Subpages nobody maps are freed now (the unmapped part of a partially mapped THP). */
 	for (i = 0; i < HPAGE_PMD_NR; i++)
 		free_if_unused(m, &head[i]);
+	return 0;
 }
 
 /*
@@ -404,13 +413,15 @@ static void unmap_file_folio(struct machine *m, struct page *head)
  * __split_huge_page). The split unmapped everything, so only the cache and
  * the caller hold the pages.
  */
-static void split_file_thp(struct machine *m, struct page *head, struct page *page)
+static int split_file_thp(struct machine *m, struct page *head, struct page *page)
 {
 	struct address_space *mapping = page_mapping_file(head);
 	uint64_t end = (mapping->host->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT, i;
 	bool dirty = PageFlag(head, PG_dirty);
 
 	unmap_file_folio(m, head);
+	if (!can_split_huge_page(m, head, NULL))
+		return -EBUSY;	/* the freeze, as split_anon_thp's; a file folio is not remapped */
 	xa_erase(&mapping->i_pages, head->index);
 	split_folio_pages(m, head);
 	for (i = 0; i < HPAGE_PMD_NR; i++) {
@@ -429,6 +440,7 @@ static void split_file_thp(struct machine *m, struct page *head, struct page *pa
 	}
 	for (i = 0; i < HPAGE_PMD_NR; i++)
 		free_if_unused(m, &head[i]);
+	return 0;
 }
 
 /*
@@ -446,11 +458,23 @@ int split_huge_page(struct machine *m, struct page *page)
 		return -EBUSY;	/* anon_vma gone, or a truncated file folio */
 	if (PageFlag(head, PG_writeback) || !can_split_huge_page(m, head, NULL))
 		return -EBUSY;
-	if (PageAnon(head))
-		split_anon_thp(m, head, page);
-	else
-		split_file_thp(m, head, page);
-	return 0;
+	return PageAnon(head) ? split_anon_thp(m, head, page) : split_file_thp(m, head, page);
+}
+
+/*
+ * memory_failure's and soft offline's split (6.1 try_to_split_thp_page; its
+ * put_page on failure is the callers', as 6.12's release=false): under the
+ * folio lock, so reclaim (trylock_page) keeps its hands off meanwhile.
+ */
+int try_to_split_thp_page(struct machine *m, struct page *page)
+{
+	struct page *head = compound_head_page(page);
+	int ret;
+
+	lock_page(m, head);
+	ret = split_huge_page(m, page);
+	unlock_page(m, head);
+	return ret;
 }
 
 void deferred_split_huge_page(struct machine *m, struct page *head)

@@ -167,10 +167,8 @@ static int soft_offline_in_use_page(struct machine *m, struct page *page)
 	long ret = 0;
 
 	if (!huge && PageTransHuge(hpage)) {
-		/* try_to_split_thp_page(): the reference moves to page; dropped on failure */
-		lock_page(m, hpage);
-		ret = split_huge_page(m, page);
-		unlock_page(m, hpage);
+		/* the reference moves to page; dropped on failure */
+		ret = try_to_split_thp_page(m, page);
 		if (ret) {
 			put_page(m, hpage);
 			so_pr_info(m, SO_SPLIT_FAILED, pfn);

@@ -575,7 +575,7 @@ try_again:
 	if (PageTransHuge(hpage)) {
 		/* split first: on success only this 4K page is handled */
 		SetPageFlag(&hpage[1], PG_has_hwpoisoned);
-		if (split_huge_page(m, p) < 0) {
+		if (try_to_split_thp_page(m, p) < 0) {
 			bool now = m->profile->thp_unsplit_kill;
 
 			if (now)

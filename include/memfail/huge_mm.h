@@ -66,6 +66,7 @@ void zap_huge_pmd(struct vm_area_struct *vma, uint64_t haddr);
 void split_huge_pmd(struct vm_area_struct *vma, uint64_t haddr);
 void copy_huge_pmd(struct vm_area_struct *dst, struct vm_area_struct *src, uint64_t haddr);
 int split_huge_page(struct machine *m, struct page *page);
+int try_to_split_thp_page(struct machine *m, struct page *page);	/* under the folio lock */
 bool can_split_huge_page(struct machine *m, struct page *head, int *pextra_pins);
 void deferred_split_huge_page(struct machine *m, struct page *head);
 unsigned long deferred_split_scan(struct machine *m);

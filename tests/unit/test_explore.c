@@ -205,6 +205,9 @@ static void test_more_61(void **state)
 	/* reclaim trylocks the page memory_failure holds locked */
 	explore("hwpoison-vs-reclaim-anon", 0, NULL, 2, 0);
 	explore("hwpoison-vs-reclaim-file", 0, NULL, 2, 0);
+	/* the THP split: under the folio lock, a reference taken meanwhile fails it (the freeze) */
+	explore("hwpoison-vs-reclaim-thp", 0, NULL, 2, 0);
+	explore("soft-offline-vs-reclaim-thp", 0, NULL, 2, 0);
 }
 
 int main(void)
