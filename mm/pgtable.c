@@ -53,11 +53,12 @@ bool pt_block_empty(const struct pte_block *b)
 	return !any;
 }
 
+/* Read without moving the last-block cache: a fault asks this, then sets the entry it asked for. */
 bool pt_range_none(struct page_table *pt, uint64_t vpn, uint64_t n)
 {
 	for (uint64_t v = vpn; v < vpn + n; v += PTES_PER_BLOCK) {
-		struct pte_block *b = pt_block(pt, v);
-		if (b && !pt_block_empty(b))
+		const uint64_t *slot = u64map_slot(&pt->blocks, v / PTES_PER_BLOCK);
+		if (slot && !pt_block_empty((const struct pte_block *)(uintptr_t)*slot))
 			return false;
 	}
 	return true;
