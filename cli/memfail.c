@@ -109,6 +109,7 @@ static int usage(FILE *f, int code)
 		   "       memfail exposure SNAPSHOT|--live [--kernel 6.1|6.12] [--json] [--plot FILE]\n"
 		   "       memfail whatif --pfn N|--sample K SNAPSHOT|--live [--ar PID] [--json]\n"
 		   "       memfail campaign [--db FILE] [--plot PREFIX] [--quiet] [--digest] FILE\n"
+		   "       memfail explore FILE [--preemptions K] [--max-states N] [--json] [-o PREFIX]\n"
 		   "       memfail help [run|check|diff-kernels|campaign|language|statements|trace]\n"
 		   "       memfail --version\n");
 	return code;
