@@ -20,6 +20,7 @@
 
 #include "memfail/arena.h"
 #include "memfail/array.h"
+#include "x_alloc.h"
 
 /* this file calls the C library's allocators: no redirection (-include put it in) */
 #undef malloc
@@ -282,44 +283,7 @@ static void arena_free(struct mf_arena *a, void *p)
 	h->tail[ch.cls] = p;
 }
 
-void *mf_xmalloc(size_t size, const char *what)
-{
-	void *p = mf_malloc(size ? size : 1);
-
-	if (!p)
-		mf_oom(what);
-	return p;
-}
-
-void *mf_xcalloc(size_t nmemb, size_t size, const char *what)
-{
-	void *p = mf_calloc(nmemb ? nmemb : 1, size ? size : 1);
-
-	if (!p)
-		mf_oom(what);
-	return p;
-}
-
-void *mf_xrealloc_array(void *p, size_t nmemb, size_t size, const char *what)
-{
-	void *n;
-
-	if (size && nmemb > SIZE_MAX / size)
-		mf_oom(what);
-	n = mf_realloc(p, nmemb && size ? nmemb * size : 1);
-	if (!n)
-		mf_oom(what);
-	return n;
-}
-
-char *mf_xstrdup(const char *s, const char *what)
-{
-	char *p = mf_strdup(s);
-
-	if (!p)
-		mf_oom(what);
-	return p;
-}
+X_ALLOCATORS(mf_x, mf_malloc, mf_calloc, mf_realloc)
 
 void *mf_malloc(size_t size)
 {

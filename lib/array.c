@@ -17,6 +17,7 @@
 #undef xstrdup
 
 #include "memfail/array.h"
+#include "x_alloc.h"
 
 static void oom_default(const char *what)
 {
@@ -41,39 +42,4 @@ _Noreturn void mf_oom(const char *what)
 	abort();
 }
 
-void *xmalloc(size_t size, const char *what)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (!p)
-		mf_oom(what);
-	return p;
-}
-
-void *xcalloc(size_t nmemb, size_t size, const char *what)
-{
-	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
-
-	if (!p)
-		mf_oom(what);
-	return p;
-}
-
-void *xrealloc_array(void *p, size_t nmemb, size_t size, const char *what)
-{
-	void *n;
-
-	if (size && nmemb > SIZE_MAX / size)
-		mf_oom(what);
-	n = realloc(p, nmemb && size ? nmemb * size : 1);
-	if (!n)
-		mf_oom(what);
-	return n;
-}
-
-char *xstrdup(const char *s, const char *what)
-{
-	size_t len = strlen(s) + 1;
-
-	return memcpy(xmalloc(len, what), s, len);
-}
+X_ALLOCATORS(x, malloc, calloc, realloc)
