@@ -23,15 +23,7 @@
 #include "x_alloc.h"
 
 /* this file calls the C library's allocators: no redirection (-include put it in) */
-#undef malloc
-#undef calloc
-#undef realloc
-#undef free
-#undef strdup
-#undef xmalloc
-#undef xcalloc
-#undef xrealloc_array
-#undef xstrdup
+#include "libc_alloc.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ARENA_ASAN 1

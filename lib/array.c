@@ -6,15 +6,7 @@
 #include <string.h>
 
 /* the C library's allocators, for code outside the model (lib/arena.c has the model's) */
-#undef malloc
-#undef calloc
-#undef realloc
-#undef free
-#undef strdup
-#undef xmalloc
-#undef xcalloc
-#undef xrealloc_array
-#undef xstrdup
+#include "libc_alloc.h"
 
 #include "memfail/array.h"
 #include "x_alloc.h"
