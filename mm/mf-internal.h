@@ -12,6 +12,12 @@
 #define MF_BUS_MCEERR_AO_CODE 5
 
 void action_result(struct machine *m, unsigned long pfn, enum mf_action_page_type type, enum mf_action_result result);
+/* memory_failure's steps the hugetlb path (mm/memory-failure-hugetlb.c) shares */
+enum mf_action_result unmap_failed_result(const struct machine *m);
+int identify_page_state(struct machine *m, unsigned long pfn, struct page *p, uint32_t page_flags);
+/* A page poisoned already: the message, a kill for MF_ACTION_REQUIRED; -EHWPOISON or the kill's result */
+int already_poisoned(struct machine *m, unsigned long pfn, struct page *page, int flags,
+		     enum mf_action_page_type type);
 void shake_page(struct machine *m, struct page *p);
 /* 1 with a reference, 0 for a free page, < 0 unhandlable or raced (flags: MF_UNPOISON, MF_SOFT_OFFLINE) */
 int get_hwpoison_page(struct machine *m, struct page *p, int flags);
