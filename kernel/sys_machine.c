@@ -23,7 +23,7 @@ static _Noreturn void sys_oom(const char *what)
 	struct mf_machine *mm = oom_current;
 
 	mm->broken = true;
-	snprintf(mm->errmsg, sizeof(mm->errmsg), "out of memory while %s", what);
+	snprintf(mm->errmsg, sizeof(mm->errmsg), "out of host memory for %s", what);
 	sys_leave(mm, 0);
 	longjmp(mm->oom_jmp, 1);
 }
@@ -154,6 +154,38 @@ static int boot(struct mf_machine *mm, char *err, size_t len)
 	return 0;
 }
 
+/* mf_oom's handler while a machine boots: boot unwinds, mf_machine_create fails. */
+static _Thread_local jmp_buf *boot_jmp;
+static _Thread_local char boot_what[96];
+
+static _Noreturn void boot_oom(const char *what)
+{
+	snprintf(boot_what, sizeof(boot_what), "%s", what);
+	longjmp(*boot_jmp, 1);
+}
+
+/* boot() in a new arena; the host out of memory is -ENOTRECOVERABLE, not an exit. */
+static int boot_guarded(struct mf_machine *mm, char *err, size_t errlen)
+{
+	mf_oom_handler_t prev = mf_set_oom_handler(boot_oom);
+	jmp_buf jb;
+	int ret;
+
+	boot_jmp = &jb;
+	mm->prev_arena = mf_arena_enter(NULL);
+	if (!setjmp(jb)) {
+		mm->arena = mf_arena_create();
+		mf_arena_enter(mm->arena);
+		ret = boot(mm, err, errlen);
+	} else {
+		snprintf(err, errlen, "out of host memory for %s", boot_what);
+		ret = -ENOTRECOVERABLE;
+	}
+	mf_arena_enter(mm->prev_arena);
+	mf_set_oom_handler(prev);
+	return ret;
+}
+
 int mf_machine_create(const struct mf_machine_desc *desc, struct mf_machine **out, char *err,
 		      size_t errlen)
 {
@@ -177,10 +209,7 @@ int mf_machine_create(const struct mf_machine_desc *desc, struct mf_machine **ou
 	mm->id = ++last_id;
 	mm->desc = *desc;
 	u64map_init(&mm->tasks);
-	mm->arena = mf_arena_create();
-	mm->prev_arena = mf_arena_enter(mm->arena);
-	ret = boot(mm, err, errlen);
-	mf_arena_enter(mm->prev_arena);
+	ret = boot_guarded(mm, err, errlen);
 	if (ret) {
 		mf_machine_destroy(mm);
 		return ret;

@@ -122,8 +122,10 @@ struct mf_arena *mf_arena_create(void)
 	if (!a->base)
 		a->base = mmap(NULL, ARENA_RESERVE, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (a->base == MAP_FAILED)
+	if (a->base == MAP_FAILED) {
+		free(a);	/* mf_oom may unwind (the API's handler): nothing may leak */
 		mf_oom("reserving a machine's arena");
+	}
 	head_of(a)->top = FIRST_CHUNK;
 	a->next = arenas;
 	arenas = a;

@@ -13,7 +13,7 @@
 
 static void oom_default(const char *what)
 {
-	fprintf(stderr, "memfail: out of memory while %s\n", what);
+	fprintf(stderr, "memfail: out of host memory for %s\n", what);
 	exit(3);
 }
 

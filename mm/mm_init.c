@@ -56,6 +56,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	}
 	nr = cfg->memory >> PAGE_SHIFT;
 	m = xcalloc(1, sizeof(*m), "allocating a machine");
+	*out = m;	/* now: a host out of memory that unwinds boot still tears it down */
 	sparse_init(m, nr);
 	m->nr_pages = m->nr_ram_pages = nr;
 	m->nr_nodes = cfg->nodes;
@@ -95,7 +96,6 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	}
 	if (cfg->swap)
 		swap_init(m, cfg->swap);
-	*out = m;
 	return 0;
 }
 

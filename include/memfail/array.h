@@ -4,7 +4,7 @@
  *
  * memfail never degrades quietly when the host cannot give it memory: an
  * allocation that fails calls mf_oom(what), which hands "what" to the
- * installed handler. The default handler prints "memfail: out of memory while
+ * installed handler. The default handler prints "memfail: out of host memory for
  * WHAT" on stderr and exits with status 3; the library's API installs one
  * that unwinds to the API call and reports a run-time error instead. A
  * handler never returns.

@@ -23,7 +23,7 @@
  *  - mf_errmsg() gives a sentence for the last error that has more to say than
  *    its errno (an unknown sysctl key, a machine that cannot be built ...).
  *  - Out of memory: when the host cannot give the model memory during a call,
- *    the call returns -ENOTRECOVERABLE, mf_errmsg() says "out of memory while
+ *    the call returns -ENOTRECOVERABLE, mf_errmsg() says "out of host memory for
  *    WHAT", and the machine is unusable from then on: every later call but
  *    mf_machine_destroy() returns -ENOTRECOVERABLE. The process never exits.
  *  - Ownership: the caller owns what it passes and what it allocated; strings

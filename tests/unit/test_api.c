@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <cmocka.h>
 
 #include "memfail/memfail.h"
@@ -356,18 +357,35 @@ const char *__asan_default_options(void)
 	return "allocator_may_return_null=1";
 }
 
+/* The process's address space now, from /proc/self/statm (pages). */
+static uint64_t vm_bytes(void)
+{
+	unsigned long long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%llu", &pages), 1);
+	fclose(f);
+	return pages * MF_PAGE_SIZE;
+}
+
 /*
  * The host out of memory inside a call: the call unwinds with
  * -ENOTRECOVERABLE and the process goes on. A pread of 2^60 bytes from a 4K
- * file reads 4K; replaying it needs a 2^60-byte buffer, which malloc refuses.
+ * file reads 4K; replaying it needs a buffer of MF_MAX_RW_COUNT, which a host
+ * with 256 MiB of address space left (RLIMIT_AS) refuses. A machine that
+ * cannot boot is an error too.
  */
 static void test_out_of_memory(void **state)
 {
 	struct mf_file_init init = { MF_PAGE_SIZE, MF_FILE_INIT_SYNCED, { MF_FILL_BYTE, 1, 0, 0 }, false };
 	struct mf_machine *m = new_machine(16), *r = (void *)1;
 	struct mf_checkpoint *cp;
-	char buf[2 * MF_PAGE_SIZE];
-	int pid, fd;
+	struct mf_machine *big = (void *)1;
+	struct mf_machine_desc d;
+	struct rlimit old, low;
+	char buf[2 * MF_PAGE_SIZE], err[128];
+	int pid, fd, ret, created;
 
 	(void)state;
 	pid = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
@@ -375,8 +393,20 @@ static void test_out_of_memory(void **state)
 	fd = mf_open(m, pid, "disk:f", MF_O_RDONLY);
 	assert_int_equal(mf_pread(m, pid, fd, buf, 1ULL << 60, 0), MF_PAGE_SIZE);
 	assert_int_equal(mf_checkpoint(m, &cp), 0);
-	assert_int_equal(mf_restore(cp, &r), -ENOTRECOVERABLE);
+	assert_int_equal(getrlimit(RLIMIT_AS, &old), 0);
+	low = old;
+	low.rlim_cur = vm_bytes() + (256 << 20);
+	assert_int_equal(setrlimit(RLIMIT_AS, &low), 0);
+	ret = mf_restore(cp, &r);
+	mf_machine_desc_default(&d);
+	d.memory = 64ULL << 30;	/* an arena and a frame array of 1 GiB: address space */
+	created = mf_machine_create(&d, &big, err, sizeof(err));
+	assert_int_equal(setrlimit(RLIMIT_AS, &old), 0);
+	assert_int_equal(ret, -ENOTRECOVERABLE);
 	assert_null(r);
+	assert_int_equal(created, -ENOTRECOVERABLE);	/* not an exit */
+	assert_null(big);
+	assert_int_equal(strncmp(err, "out of host memory for ", 23), 0);
 	assert_int_equal(mf_close(m, pid, fd), 0);	/* the original is untouched */
 	mf_checkpoint_free(cp);
 	mf_machine_destroy(m);
