@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lb.h"
@@ -82,16 +83,22 @@ static void classify_read(const uint8_t *buf, uint64_t off, long n, uint64_t wan
 }
 
 /* A buffer of the statement's size (no cap: a read or write is one system call). */
-static uint8_t *io_buffer(uint64_t len, struct mf_result *res)
+/*
+ * A read or write moves at most MAX_RW_COUNT bytes, so a buffer of that size
+ * serves any count; NORESERVE, so the guest lends address space only.
+ */
+static uint8_t *io_buffer(uint64_t len, size_t *maplen, struct mf_result *res)
 {
-	uint8_t *buf = malloc(len ? len : 1);
+	uint8_t *buf;
 
-	if (!buf) {
-		res->kind = MF_RES_ERROR;
-		snprintf(res->msg, sizeof(res->msg), "cannot allocate a %llu-byte buffer",
-			 (unsigned long long)len);
-	}
-	return buf;
+	*maplen = len < MF_MAX_RW_COUNT ? (len ? len : 1) : MF_MAX_RW_COUNT;
+	buf = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (buf != MAP_FAILED)
+		return buf;
+	res->kind = MF_RES_ERROR;
+	snprintf(res->msg, sizeof(res->msg), "cannot map a %zu-byte buffer", *maplen);
+	return NULL;
 }
 
 void lb_op_file(const struct lb_req *rq, struct mf_result *res)
@@ -130,25 +137,28 @@ void lb_op_file(const struct lb_req *rq, struct mf_result *res)
 		break;
 	}
 	case MF_OP_READ: {
-		uint8_t *buf = io_buffer(st->size, res);
+		size_t len;
+		uint8_t *buf = io_buffer(st->size, &len, res);
 		long n = buf ? pread(f->fd, buf, st->size, (off_t)st->offset) : 0;
 
 		if (n < 0)
 			lb_set_errno(res, errno);
 		else if (buf)
 			classify_read(buf, st->offset, n, st->size, res);
-		free(buf);
+		if (buf)
+			munmap(buf, len);
 		break;
 	}
 	case MF_OP_WRITE: {
-		uint8_t *buf = io_buffer(st->size, res);
+		size_t len;
+		uint8_t *buf = io_buffer(st->size, &len, res);
 
 		if (!buf)
 			break;
-		for (uint64_t i = 0; i < st->size; i++)
+		for (uint64_t i = 0; i < len && i < st->size; i++)
 			buf[i] = lb_pattern_byte(&st->pat, (st->offset + i) / LB_PAGE);
 		lb_res_value(res, pwrite(f->fd, buf, st->size, (off_t)st->offset));
-		free(buf);
+		munmap(buf, len);
 		break;
 	}
 	case MF_OP_FSYNC:

@@ -14,6 +14,9 @@
 #include "internal.h"
 
 #define MAX_LFS_FILESIZE ((uint64_t)INT64_MAX)
+#define MAX_RW_COUNT MF_MAX_RW_COUNT	/* vfs_read/vfs_write cut a longer count to this */
+/* 4-level paging, as the model's mmap (kernel/sys_mm.c): no buffer ends above it */
+#define TASK_SIZE_MAX ((1ULL << 47) - PAGE_SIZE)
 
 static uint64_t round_up_page(uint64_t x)
 {
@@ -53,10 +56,14 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 		return -EINVAL;	/* ksys_pread64: a negative loff_t */
 	if (!(f->f_mode & FMODE_READ))
 		return -EBADF;
+	if (len > TASK_SIZE_MAX)
+		return -EFAULT;	/* vfs_read's access_ok, before rw_verify_area */
 	if (len > MAX_LFS_FILESIZE - off)
 		return -EINVAL;	/* rw_verify_area: pos + count overflows loff_t */
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
 	if (IS_DAX(inode))
-		return daxfs_read(f, buf, len > LONG_MAX ? LONG_MAX : len, off);
+		return daxfs_read(f, buf, len, off);
 	if (off >= inode->i_size || !len)
 		return 0;
 	if (len > inode->i_size - off)
@@ -131,11 +138,14 @@ static long pwrite_locked(struct file *f, const void *buf, uint64_t len, uint64_
 		return -EBADF;
 	if (inode->i_sb->type == FS_HUGETLBFS)
 		return -EINVAL;	/* hugetlbfs has no write(2) */
+	if (len > TASK_SIZE_MAX)
+		return -EFAULT;	/* vfs_write's access_ok, before rw_verify_area */
 	if (len > MAX_LFS_FILESIZE - off)
 		return -EINVAL;	/* rw_verify_area: pos + count overflows loff_t */
 	if (!len)
 		return 0;
-	/* len <= MAX_LFS_FILESIZE == LONG_MAX from here: the count fits the result */
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
 	if (IS_DAX(inode))
 		return daxfs_write(f, buf, len, off);	/* straight to pmem */
 	while (done < len) {

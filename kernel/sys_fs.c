@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "memfail/dax.h"
 #include "memfail/huge_mm.h"
@@ -234,15 +235,26 @@ struct fd_args {
 	bool scratch;	/* a replayed pread: read into a buffer of our own */
 };
 
-/* pread into the caller's buffer, or (replaying) into a scratch one. */
+/*
+ * pread into the caller's buffer, or (replaying) into a scratch one, mapped
+ * NORESERVE: a read of 1G from a 16K file costs the host 16K.
+ */
 static long do_pread(struct file *f, const struct fd_args *a)
 {
-	void *buf = a->scratch ? xmalloc(a->len, "replaying a read") : a->buf;
+	size_t n = a->len < MF_MAX_RW_COUNT ? a->len : MF_MAX_RW_COUNT;
+	void *buf = a->buf;
 	long ret;
 
+	if (a->scratch) {
+		n = n ? n : 1;
+		buf = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			   -1, 0);
+		if (buf == MAP_FAILED)
+			mf_oom("replaying a read");
+	}
 	ret = fs_pread(f, buf, a->len, a->off);
 	if (a->scratch)
-		free(buf);
+		munmap(buf, n);
 	return ret;
 }
 
@@ -283,7 +295,8 @@ static long fd_rec(struct mf_machine *mm, int op, int tid, int fd, const struct 
 	if ((op == F_PREAD || op == F_PWRITE) && !a->buf && !a->scratch && a->len)
 		return sys_leave(mm, -EFAULT);
 	sys_record(mm, replay_fd, (int64_t[]){ op, tid, fd, (int64_t)a->len, (int64_t)a->off, a->mode },
-		   6, NULL, NULL, op == F_PWRITE && a->buf ? a->buf : NULL, op == F_PWRITE ? a->len : 0);
+		   6, NULL, NULL, op == F_PWRITE && a->buf ? a->buf : NULL,
+		   op != F_PWRITE ? 0 : a->len < MF_MAX_RW_COUNT ? a->len : MF_MAX_RW_COUNT);
 	return sys_leave(mm, fd_call(mm, op, tid, fd, a));
 }
 

@@ -326,7 +326,12 @@ int mf_file_create(struct mf_machine *m, const char *path, const struct mf_file_
 /* open(2) from thread tid: returns the fd. -ENOENT, -EIO (shut-down filesystem). */
 int mf_open(struct mf_machine *m, int tid, const char *path, int flags);
 int mf_close(struct mf_machine *m, int tid, int fd);
-/* pread(2)/pwrite(2): bytes transferred, or a negative errno (-EIO ...). */
+/*
+ * pread(2)/pwrite(2): bytes transferred, or a negative errno (-EIO ...). As
+ * Linux does, one call moves at most MF_MAX_RW_COUNT bytes (MAX_RW_COUNT), so
+ * buf need be no longer than that.
+ */
+#define MF_MAX_RW_COUNT (0x7fffffffu & ~(MF_PAGE_SIZE - 1))
 long mf_pread(struct mf_machine *m, int tid, int fd, void *buf, uint64_t len, uint64_t off);
 long mf_pwrite(struct mf_machine *m, int tid, int fd, const void *buf, uint64_t len, uint64_t off);
 int mf_fsync(struct mf_machine *m, int tid, int fd);

@@ -34,8 +34,18 @@ static bool unsafe_order(const char *key, const char *val)
 	return !strcmp(key, "memfail.soft_offline_order") && strcmp(val, "poison_then_put");
 }
 
+/* a read or write of up to 2 GiB costs the host that much: the fuzzer's RSS limit */
+static bool big_io(const struct mf_stmt *st)
+{
+	return !st->is_expect && (st->op == MF_OP_READ || st->op == MF_OP_WRITE) &&
+	       st->size > FUZZ_MEMORY_MAX;
+}
+
 static bool skipped(const struct mf_scenario *sc)
 {
+	for (int i = 0; i < sc->nstmt; i++)
+		if (big_io(&sc->stmt[i]))
+			return true;
 	for (int i = 0; i < sc->nsysctl; i++)
 		if (unsafe_order(sc->sysctl[i].key, sc->sysctl[i].val))
 			return true;

@@ -371,7 +371,7 @@ static uint64_t vm_bytes(void)
 
 /*
  * The host out of memory inside a call: the call unwinds with
- * -ENOTRECOVERABLE and the process goes on. A pread of 2^60 bytes from a 4K
+ * -ENOTRECOVERABLE and the process goes on. A pread of 2^40 bytes from a 4K
  * file reads 4K; replaying it needs a buffer of MF_MAX_RW_COUNT, which a host
  * with 256 MiB of address space left (RLIMIT_AS) refuses. A machine that
  * cannot boot is an error too.
@@ -391,7 +391,7 @@ static void test_out_of_memory(void **state)
 	pid = mf_task_create(m, "a", MF_SIGBUS_HANDLER);
 	assert_int_equal(mf_file_create(m, "disk:f", &init), 0);
 	fd = mf_open(m, pid, "disk:f", MF_O_RDONLY);
-	assert_int_equal(mf_pread(m, pid, fd, buf, 1ULL << 60, 0), MF_PAGE_SIZE);
+	assert_int_equal(mf_pread(m, pid, fd, buf, 1ULL << 40, 0), MF_PAGE_SIZE);
 	assert_int_equal(mf_checkpoint(m, &cp), 0);
 	assert_int_equal(getrlimit(RLIMIT_AS, &old), 0);
 	low = old;
