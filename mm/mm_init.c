@@ -50,8 +50,8 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 			 (unsigned long long)cfg->memory);
 		return -EINVAL;
 	}
-	if (cfg->nodes < 1 || cfg->nodes > 8) {
-		snprintf(err, errlen, "nodes=%d: must be 1..8", cfg->nodes);
+	if (cfg->nodes < 1 || cfg->nodes > MF_MAX_NUMNODES) {
+		snprintf(err, errlen, "nodes=%d: must be 1..%d", cfg->nodes, MF_MAX_NUMNODES);
 		return -EINVAL;
 	}
 	nr = cfg->memory >> PAGE_SHIFT;

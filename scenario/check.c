@@ -189,7 +189,7 @@ static int check_mf_stats(struct drv *d, const struct mf_stmt *st, struct sbuf *
 	bool same = true;
 	int r = 0;
 
-	if (!(d->mfs_nodes & (1u << e->mfs_node)) ||
+	if (!(d->mfs_nodes & (1ull << e->mfs_node)) ||
 	    d->be->ops->mf_stats(d->be, e->mfs_node, now)) {
 		sb_printf(msg, "the back end has no memory_failure statistics for node %d (6.12 has them)",
 			  e->mfs_node);

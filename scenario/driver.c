@@ -500,9 +500,9 @@ enum mf_outcome mf_run_scenario(struct mf_backend *be, const struct mf_scenario 
 	}
 	if (be->ops->hardware_corrupted_kb)
 		d.hwc_base = d.hwc_prev = be->ops->hardware_corrupted_kb(be);
-	for (int n = 0; be->ops->mf_stats && n < 8; n++)
+	for (int n = 0; be->ops->mf_stats && n < MF_MAX_NUMNODES; n++)
 		if (!be->ops->mf_stats(be, n, d.mfs_base[n]))
-			d.mfs_nodes |= 1u << n;
+			d.mfs_nodes |= 1ull << n;
 	for (int i = 0; i < sc->nstmt; i++) {
 		r = run_stmt(&d, &sc->stmt[i], &evs);
 		if (!sc->stmt[i].is_expect && sc->stmt[i].op == MF_OP_CONCURRENTLY)

@@ -60,8 +60,8 @@ struct drv {
 	int win_start, win_end, group_end;
 	bool in_group;
 	uint64_t hwc_base, hwc_prev;
-	uint64_t mfs_base[8][5];	/* per-node memory_failure statistics at the start */
-	unsigned mfs_nodes;		/* bit N: node N reported them at the start */
+	uint64_t mfs_base[MF_MAX_NUMNODES][5];	/* per-node memory_failure statistics at the start */
+	uint64_t mfs_nodes;			/* bit N: node N reported them at the start */
 	bool panicked;
 };
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/memfail.h"
 #include "stmt.h"
 
 /* ---- header ---- */
@@ -84,7 +85,7 @@ int p_machine(struct pctx *p)
 			m->hugepages = (long)v;
 		else if (key[0] == 'o')
 			m->overcommit = (long)v;
-		else if (v < 1 || v > 64)
+		else if (v < 1 || v > MF_MAX_NUMNODES)
 			return p_err(p, t, "nodes=N with N from 1 to 64");
 		else
 			m->nodes = (int)v;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memfail/memfail.h"
 #include "parse.h"
 
 static const struct {
@@ -189,8 +190,8 @@ static int p_mf_stat_word(struct pctx *p, struct mf_expect *e, const struct tok 
 	uint64_t v;
 
 	if (eq && klen == 4 && !strncmp(t->s, "node", 4)) {
-		if (p_number(eq + 1, false, &v) || v > 7)
-			return p_err(p, t, "node=N, N from 0 to 7");
+		if (p_number(eq + 1, false, &v) || v >= MF_MAX_NUMNODES)
+			return p_err(p, t, "node=N, N from 0 to 63");
 		e->mfs_node = (int)v;
 		return 0;
 	}

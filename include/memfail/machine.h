@@ -108,7 +108,7 @@ struct machine {
 	int nr_trace, cap_trace;
 	uint64_t mf_results[4];		/* per mf_result */
 	/* 6.12 per-node statistics (profile per_node_mf_stats): total, then per mf_result */
-	uint64_t node_mf_stats[8][5];
+	uint64_t node_mf_stats[MF_MAX_NUMNODES][5];
 	int sysctl_enable_soft_offline;	/* 6.12 vm.enable_soft_offline */
 	bool soft_offline_disabled_said; /* its pr_info_once */
 	/* soft offline, model-only knobs (memfail.* sysctls, mm/memory-failure-offline.c) */

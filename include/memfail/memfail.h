@@ -42,6 +42,7 @@
 
 #define MF_PAGE_SIZE 4096u
 #define MF_HPAGE_SIZE (2u << 20)
+#define MF_MAX_NUMNODES 64	/* machine nodes=1..64, as x86-64's CONFIG_NODES_SHIFT=6 */
 
 /* ==== The machine ======================================================== */
 

@@ -426,6 +426,8 @@ static const struct {
 	{ "scenario \"x\"\nmachine thp=sometimes\n", "t.mf:2:9: error: found 'thp=sometimes', expected thp=always|madvise|never" },
 	{ "scenario \"x\"\nmachine memory=5000\n", "t.mf:2:9: error: found 'memory=5000', expected memory=SIZE, a multiple of 4K" },
 	{ "scenario \"x\"\nmachine nodes=0\n", "t.mf:2:9: error: found 'nodes=0', expected nodes=N with N from 1 to 64" },
+	{ "scenario \"x\"\nmachine nodes=65\n", "t.mf:2:9: error: found 'nodes=65', expected nodes=N with N from 1 to 64" },
+	{ "scenario \"x\"\ntask A\nexpect memory-failure-stats node=64 total=+0\n", "t.mf:3:29: error: found 'node=64', expected node=N, N from 0 to 63" },
 	{ "scenario \"x\"\nrequires kernel\n", "t.mf:2:10: error: found 'kernel', expected model" },
 	{ "scenario \"x\"\nsysctl vm.x\n", "t.mf:2:8: error: found 'vm.x', expected KEY=VALUE, e.g. vm.memory_failure_early_kill=1" },
 	{ "scenario \"x\"\ntask A\nkernel 6.1\n", "t.mf:3:1: error: found 'kernel', expected a step (kernel belongs to the header, before the first declaration or step)" },
