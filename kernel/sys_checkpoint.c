@@ -25,8 +25,7 @@ struct mf_checkpoint {
 	/* the image, for mf_restore_into() on the machine it was taken from */
 	uint64_t machine_id;
 	struct mf_machine wrapper;
-	void *arena;
-	size_t arena_len;
+	struct mf_arena_image arena;
 	struct page *pages;		/* where the frame array was */
 	uint64_t nr_sections;
 	uint8_t *sections;		/* their states */
@@ -178,9 +177,7 @@ static void save_image(struct mf_checkpoint *cp, struct mf_machine *mm)
 {
 	cp->machine_id = mm->id;
 	cp->wrapper = *mm;
-	cp->arena_len = mf_arena_used(mm->arena);
-	cp->arena = xmalloc(cp->arena_len, "making a checkpoint");
-	mf_arena_save(mm->arena, cp->arena);
+	mf_arena_save(mm->arena, &cp->arena);
 	save_frames(cp, mm->m);
 }
 
@@ -275,7 +272,7 @@ static void restore_image(struct mf_machine *mm, const struct mf_checkpoint *cp,
 	mm->prev_current = keep.prev_current;
 	mm->prev_oom = keep.prev_oom;
 	memcpy(mm->oom_jmp, keep.oom_jmp, sizeof(mm->oom_jmp));
-	mf_arena_load(mm->arena, cp->arena, cp->arena_len);
+	mf_arena_load(mm->arena, &cp->arena);
 	m->sparse_next = sparse_next;
 	m->ck = ck;
 	load_frames(m, cp, now);
@@ -307,7 +304,7 @@ void mf_checkpoint_free(struct mf_checkpoint *cp)
 	if (!cp)
 		return;
 	sys_records_free(cp->rec, cp->nr_rec);
-	free(cp->arena);
+	mf_arena_image_free(&cp->arena);
 	free(cp->sections);
 	free(cp->frames);
 	free(cp);

@@ -14,9 +14,11 @@
  * overflow of a machine's object is still reported, and re-poisons the
  * region from its chunk headers after copying it out or back.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "memfail/arena.h"
 #include "memfail/array.h"
@@ -95,11 +97,22 @@ static struct chunk_hdr hdr_get(void *p)
 /* Record p's state; under ASan only [p, p + size) of an allocated chunk stays addressable. */
 static void hdr_set(void *p, uint64_t cls, uint64_t size)
 {
+	size_t chunk = (size_t)1 << cls;
+
 	UNPOISON(hdr_of(p), sizeof(struct chunk_hdr));
 	*hdr_of(p) = (struct chunk_hdr){ cls, size };
-	POISON(hdr_of(p), sizeof(struct chunk_hdr) + ((size_t)1 << cls));
-	if (size != CHUNK_FREE)
+	POISON(hdr_of(p), sizeof(struct chunk_hdr));
+	/*
+	 * The object and its slack apart: poisoning a chunk whole would write the
+	 * shadow of gigabytes (an 8T swap device's arrays). A free chunk is poisoned
+	 * in its first MiB: a use after free of a huge array further in goes unseen.
+	 */
+	if (size == CHUNK_FREE) {
+		POISON(p, chunk < (1UL << 20) ? chunk : (1UL << 20));
+	} else {
 		UNPOISON(p, size);
+		POISON((char *)p + size, chunk - size);
+	}
 }
 
 /* The spare as a fresh arena: empty, every byte it used addressable again (as fresh memory is). */
@@ -191,22 +204,123 @@ static void repoison(struct mf_arena *a)
 static void repoison(struct mf_arena *a) { (void)a; }
 #endif
 
-void mf_arena_save(struct mf_arena *a, void *dst)
+static void *arena_zero(void *p, size_t n);
+
+#define PM_HAS_PAGE (3ULL << 62)	/* pagemap: present or swapped */
+
+/* pagemap has an entry per host page, madvise works on whole ones */
+static size_t host_page(void)
 {
-	UNPOISON(a->base, mf_arena_used(a));
-	memcpy(dst, a->base, mf_arena_used(a));
+	static size_t bytes;
+
+	if (!bytes) {
+		long psz = sysconf(_SC_PAGESIZE);
+		bytes = psz > 0 ? (size_t)psz : 4096;
+	}
+	return bytes;
+}
+
+/* An image is the caller's, in the C library's heap (this file's x* are the arenas'). */
+static void *img_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		mf_oom("making a checkpoint");
+	return p;
+}
+
+/* Append [off, off + len) to the image's runs, merging with the last one. */
+static void run_add(struct mf_arena_image *img, size_t *cap, size_t off, size_t len)
+{
+	struct mf_arena_run *last = img->nr_runs ? &img->runs[img->nr_runs - 1] : NULL;
+
+	if (last && last->off + last->len == off) {
+		last->len += len;
+		return;
+	}
+	if (img->nr_runs == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		img->runs = img_realloc(img->runs, *cap * sizeof(*img->runs));
+	}
+	img->runs[img->nr_runs++] = (struct mf_arena_run){ off, len };
+}
+
+/* The runs of [0, top) whose host pages hold something; all of it if pagemap cannot say. */
+static void find_runs(const struct mf_arena *a, size_t top, struct mf_arena_image *img)
+{
+	size_t cap = 0, pg = host_page(), pages = (top + pg - 1) / pg, i = 0, j, n;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint64_t ent[512];
+	ssize_t got;
+
+	for (; fd >= 0 && i < pages; i += n) {
+		n = pages - i < 512 ? pages - i : 512;
+		got = pread(fd, ent, n * sizeof(ent[0]),
+			    (off_t)(((uintptr_t)a->base / pg + i) * sizeof(ent[0])));
+		if (got != (ssize_t)(n * sizeof(ent[0])))
+			break;
+		for (j = 0; j < n; j++)
+			if (ent[j] & PM_HAS_PAGE)
+				run_add(img, &cap, (i + j) * pg, pg);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (i < pages) {	/* no pagemap (or a short read): the rest, whole */
+		run_add(img, &cap, i * pg, (pages - i) * pg);
+	}
+	if (img->nr_runs) {	/* the last page is cut at top */
+		struct mf_arena_run *last = &img->runs[img->nr_runs - 1];
+
+		if (last->off + last->len > top)
+			last->len = top - last->off;
+	}
+}
+
+void mf_arena_save(struct mf_arena *a, struct mf_arena_image *img)
+{
+	size_t i, total = 0, top = mf_arena_used(a);
+	char *p;
+
+	*img = (struct mf_arena_image){ .len = top };
+	find_runs(a, top, img);
+	for (i = 0; i < img->nr_runs; i++)
+		total += img->runs[i].len;
+	p = img->data = img_realloc(NULL, total);
+	UNPOISON(a->base, top);
+	for (i = 0; i < img->nr_runs; i++) {
+		memcpy(p, a->base + img->runs[i].off, img->runs[i].len);
+		p += img->runs[i].len;
+	}
 	repoison(a);
 }
 
-void mf_arena_load(struct mf_arena *a, const void *src, size_t len)
+/* Back to the image: its runs copied, the gaps between them zero again. */
+void mf_arena_load(struct mf_arena *a, const struct mf_arena_image *img)
 {
-	size_t old = mf_arena_used(a);
+	size_t i, pos = 0, old = mf_arena_used(a);
+	const char *p = img->data;
 
-	UNPOISON(a->base, old > len ? old : len);
-	memcpy(a->base, src, len);
-	if (old > len)
-		POISON(a->base + len, old - len);
+	UNPOISON(a->base, old > img->len ? old : img->len);
+	for (i = 0; i < img->nr_runs; p += img->runs[i++].len) {
+		const struct mf_arena_run *r = &img->runs[i];
+
+		if (r->off > pos)
+			arena_zero(a->base + pos, r->off - pos);
+		memcpy(a->base + r->off, p, r->len);
+		pos = r->off + r->len;
+	}
+	if (img->len > pos)
+		arena_zero(a->base + pos, img->len - pos);
+	if (old > img->len)
+		POISON(a->base + img->len, old - img->len);
 	repoison(a);
+}
+
+void mf_arena_image_free(struct mf_arena_image *img)
+{
+	free(img->runs);
+	free(img->data);
+	*img = (struct mf_arena_image){ 0 };
 }
 
 static struct mf_arena *arena_of(const void *p)
@@ -284,6 +398,24 @@ void *mf_malloc(size_t size)
 	return current ? arena_alloc(current, size) : malloc(size);
 }
 
+/*
+ * A chunk may hold old bytes (a free list's, or a restore's above top). A big
+ * one's whole host pages are dropped instead of written, so an array of
+ * gigabytes that stays mostly zero (a swap device's slots) costs what is used.
+ */
+#define ZERO_BY_DROP (1UL << 20)
+static void *arena_zero(void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p, e = a + n, pg = host_page();
+	uintptr_t a_up = (a + pg - 1) & ~(pg - 1), e_down = e & ~(pg - 1);
+
+	if (n < ZERO_BY_DROP || madvise((void *)a_up, e_down - a_up, MADV_DONTNEED))
+		return memset(p, 0, n);
+	memset(p, 0, a_up - a);
+	memset((void *)e_down, 0, e - e_down);
+	return p;
+}
+
 void *mf_calloc(size_t nmemb, size_t size)
 {
 	void *p;
@@ -293,7 +425,7 @@ void *mf_calloc(size_t nmemb, size_t size)
 	if (size && nmemb > SIZE_MAX / size)
 		return NULL;
 	p = arena_alloc(current, nmemb * size);
-	return p ? memset(p, 0, nmemb * size) : NULL;	/* a restore leaves old bytes above top */
+	return p ? arena_zero(p, nmemb * size) : NULL;
 }
 
 void *mf_realloc(void *p, size_t size)

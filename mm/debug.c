@@ -366,7 +366,7 @@ static void check_frame(struct ck *c, uint64_t pfn)
 	    !(p->head_delta && p->head_delta <= pfn && p[-(int64_t)p->head_delta]._refcount > 0))
 		fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
 	if (PageFlag(p, PG_swapcache) &&
-	    (!m->swap || p->private >= m->swap->nr_slots || m->swap->cache[p->private] != pfn))
+	    (!m->swap || p->private >= m->swap->nr_slots || swap_cache_pfn(m->swap, p->private) != pfn))
 		fail(c, "pfn %#llx: PG_swapcache but the swap cache does not hold it", (unsigned long long)pfn);
 }
 

@@ -20,8 +20,6 @@ struct ck_state {
 	uint64_t *prev_seen, *prev_mapped;
 	uint64_t *lru, *huge, *ksm;	/* PG_lru; a hugetlb head; a KSM page */
 	uint64_t *todo;			/* a bit per 64 pfns: to check this time */
-	uint32_t *swap_cache;		/* the swap cache (slot -> pfn) at the last check */
-	uint64_t swap_nr;
 };
 
 struct ck {

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "memfail/array.h"
 #include "memfail/ksm.h"
@@ -25,9 +26,8 @@ static void ck_state_release(struct ck_state *st)
 {
 	if (!st)
 		return;
-	free(st->maps);
+	munmap(st->maps, 4 * st->nr * sizeof(int32_t));
 	free(st->seen);
-	free(st->swap_cache);
 	free(st);
 }
 
@@ -46,9 +46,6 @@ static struct ck_state *ck_spare_take(uint64_t nr)
 	}
 	memset(st->prev_seen, 0, 5 * st->words * sizeof(uint64_t));	/* prev_*, lru, huge, ksm */
 	st->nr_lru = st->nr_huge = st->nr_ksm = st->since_full = 0;
-	free(st->swap_cache);
-	st->swap_cache = NULL;
-	st->swap_nr = 0;
 	return st;
 }
 
@@ -76,7 +73,12 @@ static struct ck_state *ck_state_alloc(uint64_t nr)
 
 	st->nr = nr;
 	st->words = words;
-	st->maps = xcalloc(4 * nr, sizeof(int32_t), "the invariant checker");
+	/* 16 bytes a frame, touched only where pages are mapped: an 8T machine's 32 GiB
+	 * must not count against the host's overcommit heuristic */
+	st->maps = mmap(NULL, 4 * nr * sizeof(int32_t), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (st->maps == MAP_FAILED)
+		mf_oom("the invariant checker");
 	st->pmd_slots = st->maps + nr;
 	st->prev_maps = st->maps + 2 * nr;
 	st->prev_pmd_slots = st->maps + 3 * nr;
@@ -152,32 +154,20 @@ static void todo_pfn(struct ck *c, uint64_t pfn)
 		set_pfn(c->st->todo, pfn / 64);
 }
 
-/* Swap-cache slots that changed: a PG_swapcache frame's check reads its slot. */
+/* Frames whose swap-cache slot changed (mm/swapfile.c's log): a PG_swapcache frame's check reads its slot. */
 static void changed_swap_slots(struct ck *c)
 {
 	struct swap_info *si = c->m->swap;
-	struct ck_state *st = c->st;
-	uint64_t slot;
 
-	if (!si)
-		return;
-	if (st->swap_nr != si->nr_slots) {
-		struct mf_arena *arena = mf_arena_enter(NULL);	/* the host's, as st (ck_state_new) */
+	for (size_t i = 0; si && i < si->ck_nr; i++)
+		todo_pfn(c, si->ck_pfns[i]);
+}
 
-		st->swap_cache = xrealloc_array(st->swap_cache, si->nr_slots, sizeof(uint32_t),
-						"the invariant checker");
-		mf_arena_enter(arena);
-		memset(st->swap_cache, 0xff, si->nr_slots * sizeof(uint32_t));	/* NO_PFN */
-		st->swap_nr = si->nr_slots;
-	}
-	for (slot = 0; slot < si->nr_slots; slot++) {
-		if (si->cache[slot] == st->swap_cache[slot])
-			continue;
-		if (st->swap_cache[slot] != NO_PFN)
-			todo_pfn(c, st->swap_cache[slot]);
-		if (si->cache[slot] != NO_PFN)
-			todo_pfn(c, si->cache[slot]);
-		st->swap_cache[slot] = si->cache[slot];
+static void swap_log_clear(struct machine *m)
+{
+	if (m->swap) {
+		m->swap->ck_nr = 0;
+		m->swap->ck_lost = false;
 	}
 }
 
@@ -288,7 +278,6 @@ static int run_checks(struct machine *m, FILE *report, bool full)
 	check_page_tables(&c);
 	if (full) {
 		check_pages(&c);
-		changed_swap_slots(&c);	/* brings the copy up to date */
 		memset(c.st->todo, 0, (c.st->words + 63) / 64 * sizeof(uint64_t));
 	} else {
 		check_changed_pages(&c);
@@ -298,6 +287,7 @@ static int run_checks(struct machine *m, FILE *report, bool full)
 	check_page_cache(&c);
 	c.bad += ksm_check(m, report, c.st->nr_ksm);
 	ck_state_put(&c);
+	swap_log_clear(m);
 	return c.bad;
 }
 
@@ -308,7 +298,8 @@ int check_invariants(struct machine *m, FILE *report)
 
 int check_invariants_changed(struct machine *m, FILE *report)
 {
-	bool full = !m->wp_on || m->wp_lost || !m->ck || ++m->ck->since_full >= CK_FULL_EVERY;
+	bool full = !m->wp_on || m->wp_lost || !m->ck || ++m->ck->since_full >= CK_FULL_EVERY ||
+		    (m->swap && m->swap->ck_lost);
 	int bad;
 
 	sparse_track_collect(m);

@@ -78,7 +78,7 @@ static void move_to_new_page(struct machine *m, struct page *page, struct page *
 			SetPageFlag(np, PG_dirty);
 	} else if (PageFlag(page, PG_swapcache)) {
 		np->private = page->private;
-		m->swap->cache[page->private] = (uint32_t)page_to_pfn(m, np);
+		swap_cache_set(m, page->private, (uint32_t)page_to_pfn(m, np));
 		get_page(np);
 		ClearPageFlag(page, PG_swapcache);
 		page->private = 0;

@@ -18,6 +18,7 @@
 
 #define MIN_MEMORY (1ULL << 20)
 #define MAX_MEMORY (8ULL << 40) /* pfns fit the 32-bit list links, pmem after RAM too */
+#define MAX_SWAP (8ULL << 40)	/* 14 bytes of address space a slot, in the machine's 64 GiB arena */
 #define DMA32_END_PFN (1ULL << (32 - PAGE_SHIFT))
 
 static void zone_init(struct zone *z, enum zone_type type, uint64_t start, uint64_t end, const char *name)
@@ -48,6 +49,11 @@ int machine_create(const struct machine_config *cfg, struct machine **out, char 
 	if (cfg->memory > MAX_MEMORY) {
 		snprintf(err, errlen, "memory=%llu: more than the 8T the model supports",
 			 (unsigned long long)cfg->memory);
+		return -EINVAL;
+	}
+	if (cfg->swap > MAX_SWAP) {
+		snprintf(err, errlen, "swap=%llu: more than the 8T the model supports",
+			 (unsigned long long)cfg->swap);
 		return -EINVAL;
 	}
 	if (cfg->nodes < 1 || cfg->nodes > MF_MAX_NUMNODES) {

@@ -16,39 +16,66 @@
 void swap_init(struct machine *m, uint64_t bytes)
 {
 	struct swap_info *si = xcalloc(1, sizeof(*si), "adding a swap device");
-	uint64_t i;
 
 	si->nr_slots = bytes >> PAGE_SHIFT;
 	si->swap_map = xcalloc(si->nr_slots, sizeof(*si->swap_map), "adding a swap device");
 	si->slot_data = xcalloc(si->nr_slots, sizeof(*si->slot_data), "adding a swap device");
-	si->cache = xrealloc_array(NULL, si->nr_slots, sizeof(*si->cache), "adding a swap device");
-	for (i = 0; i < si->nr_slots; i++)
-		si->cache[i] = NO_PFN;
+	si->cache = xcalloc(si->nr_slots, sizeof(*si->cache), "adding a swap device");
 	si->swap_map[0] = 1;	/* slot 0 holds the swap header, as on Linux */
+	si->lowest_free = 1;
 	m->swap = si;
+}
+
+/* A bounded log: past it the checker walks everything once (check_invariants_changed). */
+#define SWAP_CK_LOG_MAX 4096
+
+static void swap_ck_log(struct swap_info *si, uint32_t pfn)
+{
+	if (pfn == NO_PFN || si->ck_lost)
+		return;
+	if (si->ck_nr == SWAP_CK_LOG_MAX) {
+		si->ck_lost = true;
+		return;
+	}
+	ARRAY_PUSH(si->ck_pfns, si->ck_nr, si->ck_cap, pfn, "logging a swap-cache change");
+}
+
+void swap_cache_set(struct machine *m, uint64_t slot, uint32_t pfn)
+{
+	struct swap_info *si = m->swap;
+
+	swap_ck_log(si, swap_cache_pfn(si, slot));
+	si->cache[slot] = pfn == NO_PFN ? 0 : pfn + 1;
+	swap_ck_log(si, pfn);
 }
 
 void swap_free_all(struct machine *m)
 {
 	struct swap_info *si = m->swap;
-	uint64_t i;
+	uint64_t i, left;
 
 	if (!si)
 		return;
-	for (i = 0; i < si->nr_slots; i++)
-		free(si->slot_data[i]);
+	/* only a slot in use has data; stop after the last (a device of terabytes) */
+	for (i = 1, left = si->inuse; left && i < si->nr_slots; i++) {
+		if (si->swap_map[i]) {
+			free(si->slot_data[i]);
+			left--;
+		}
+	}
 	free(si->slot_data);
 	free(si->swap_map);
 	free(si->cache);
+	free(si->ck_pfns);
 	free(si);
 	m->swap = NULL;
 }
 
 struct page *lookup_swap_cache(struct machine *m, uint64_t slot)
 {
-	if (!m->swap || slot >= m->swap->nr_slots || m->swap->cache[slot] == NO_PFN)
+	if (!m->swap || slot >= m->swap->nr_slots || swap_cache_pfn(m->swap, slot) == NO_PFN)
 		return NULL;
-	return pfn_to_page(m, m->swap->cache[slot]);
+	return pfn_to_page(m, swap_cache_pfn(m->swap, slot));
 }
 
 void swap_duplicate(struct machine *m, uint64_t slot)
@@ -63,6 +90,8 @@ static void swap_slot_release(struct machine *m, uint64_t slot)
 	free(si->slot_data[slot]);
 	si->slot_data[slot] = NULL;
 	si->inuse--;
+	if (slot < si->lowest_free)
+		si->lowest_free = slot;
 }
 
 /* One user of the slot is gone; the swap cache holds a use of its own. */
@@ -74,9 +103,9 @@ void swap_entry_free(struct machine *m, uint64_t slot)
 		return;
 	if (--si->swap_map[slot] == 0)
 		swap_slot_release(m, slot);
-	else if (si->swap_map[slot] == 1 && si->cache[slot] != NO_PFN) {
+	else if (si->swap_map[slot] == 1 && swap_cache_pfn(si, slot) != NO_PFN) {
 		/* only the swap cache is left: a clean cached page can go now */
-		struct page *page = pfn_to_page(m, si->cache[slot]);
+		struct page *page = pfn_to_page(m, swap_cache_pfn(si, slot));
 		if (!page_mapped(page) && !PageFlag(page, PG_dirty) && page->_refcount == 1 &&
 		    !PageFlag(page, PG_hwpoison))
 			delete_from_swap_cache(m, page);
@@ -90,14 +119,17 @@ static int add_to_swap(struct machine *m, struct page *page)
 
 	if (!si)
 		return -ENOSPC;
-	for (slot = 1; slot < si->nr_slots; slot++)
+	/* the lowest free slot, as the kernel's lowest_bit hint finds it */
+	for (slot = si->lowest_free; slot < si->nr_slots; slot++)
 		if (!si->swap_map[slot])
 			break;
+	si->lowest_free = slot;
 	if (slot == si->nr_slots)
 		return -ENOSPC;
 	si->swap_map[slot] = 1;	/* the swap cache's use */
 	si->inuse++;
-	si->cache[slot] = (uint32_t)page_to_pfn(m, page);
+	si->lowest_free = slot + 1;
+	swap_cache_set(m, slot, (uint32_t)page_to_pfn(m, page));
 	page->private = slot;
 	SetPageFlag(page, PG_swapcache);
 	SetPageFlag(page, PG_dirty);	/* must be written before it can be dropped */
@@ -109,7 +141,7 @@ void delete_from_swap_cache(struct machine *m, struct page *page)
 {
 	uint64_t slot = page->private;
 
-	m->swap->cache[slot] = NO_PFN;
+	swap_cache_set(m, slot, NO_PFN);
 	ClearPageFlag(page, PG_swapcache);
 	page->private = 0;
 	swap_entry_free(m, slot);
@@ -201,7 +233,7 @@ static struct page *swap_read_page(struct vm_area_struct *vma, uint64_t addr, ui
 	if (m->swap->slot_data[slot])
 		memcpy(page_data_w(m, page), m->swap->slot_data[slot], PAGE_SIZE);
 	/* the swap cache takes the allocation's reference */
-	m->swap->cache[slot] = (uint32_t)page_to_pfn(m, page);
+	swap_cache_set(m, slot, (uint32_t)page_to_pfn(m, page));
 	page->private = slot;
 	SetPageFlag(page, PG_swapcache);
 	m->swap->swap_map[slot]++;
@@ -286,7 +318,7 @@ static int unuse_pte(struct vm_area_struct *vma, uint64_t addr, uint64_t slot)
 int swapoff(struct machine *m)
 {
 	struct task_struct *t;
-	uint64_t slot;
+	uint64_t slot, left;
 
 	if (!m->swap)
 		return -EINVAL;
@@ -303,9 +335,14 @@ int swapoff(struct machine *m)
 			}
 		}
 	}
-	for (slot = 1; slot < m->swap->nr_slots; slot++) {
-		struct page *page = lookup_swap_cache(m, slot);
+	/* the slots in use, counted as met: the loop ends at the last one */
+	for (slot = 1, left = m->swap->inuse; left && slot < m->swap->nr_slots; slot++) {
+		struct page *page;
 
+		if (!m->swap->swap_map[slot])
+			continue;
+		left--;
+		page = lookup_swap_cache(m, slot);
 		if (!page)
 			continue;
 		if (page_mapped(page))

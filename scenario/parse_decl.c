@@ -71,6 +71,8 @@ int p_machine(struct pctx *p)
 				return p_err(p, t, "%s=SIZE, a multiple of 4K", key);
 			if (key[0] == 'm' && v < (16ull << 20))
 				return p_err(p, t, "memory= of at least 16M");
+			if (v > (8ull << 40))
+				return p_err(p, t, "%s= of at most 8T", key);
 			if (key[0] == 'm')
 				m->memory = v;
 			else

@@ -29,10 +29,27 @@ void mf_arena_destroy(struct mf_arena *a);
 /* Make a the arena of new allocations (NULL: the C library); returns the previous one. */
 struct mf_arena *mf_arena_enter(struct mf_arena *a);
 
-/* Bytes in use from the start of the region: what a checkpoint copies. */
+/* Bytes in use from the start of the region. */
 size_t mf_arena_used(const struct mf_arena *a);
-void mf_arena_save(struct mf_arena *a, void *dst);
-void mf_arena_load(struct mf_arena *a, const void *src, size_t len);
+
+/*
+ * A copy of the bytes in use, as runs of the host pages that hold something
+ * (present or swapped out, from /proc/self/pagemap): a page never touched is
+ * zero and is not copied, so a machine with gigabytes of zero arrays (an 8T
+ * swap device's slots) checkpoints in what it uses.
+ */
+struct mf_arena_run {
+	size_t off, len;
+};
+struct mf_arena_image {
+	size_t len;			/* mf_arena_used() when saved */
+	struct mf_arena_run *runs;
+	size_t nr_runs;
+	char *data;			/* the runs' bytes, one after another */
+};
+void mf_arena_save(struct mf_arena *a, struct mf_arena_image *img);
+void mf_arena_load(struct mf_arena *a, const struct mf_arena_image *img);
+void mf_arena_image_free(struct mf_arena_image *img);
 
 void *mf_malloc(size_t size);
 void *mf_calloc(size_t nmemb, size_t size);

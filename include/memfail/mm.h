@@ -93,13 +93,27 @@ struct mm_struct {
 };
 
 /* ---- swap (mm/swapfile.c, mm/swap_state.c) --------------------------------------- */
+/*
+ * The per-slot arrays are zero for a free slot, so a device of terabytes
+ * costs the host only the slots used (the arena's calloc does not touch them).
+ */
 struct swap_info {
 	uint64_t nr_slots;
+	uint64_t lowest_free;		/* every slot in [1, lowest_free) is in use */
 	uint16_t *swap_map;		/* references per slot; 0 = free */
 	uint8_t **slot_data;		/* what was written to the slot */
-	uint32_t *cache;		/* swap cache: slot -> pfn, NO_PFN if none */
+	uint32_t *cache;		/* swap cache: slot -> pfn + 1, 0 if none (swap_cache_set) */
 	uint64_t inuse;
+	/* for the invariant checker: the frames whose slot changed since its last check */
+	uint32_t *ck_pfns;
+	size_t ck_nr, ck_cap;
+	bool ck_lost;			/* more than the log holds: the next check walks all */
 };
+
+static inline uint32_t swap_cache_pfn(const struct swap_info *si, uint64_t slot)
+{
+	return si->cache[slot] ? si->cache[slot] - 1 : NO_PFN;
+}
 
 /* pfns are unsigned long, as in the kernel (the model is LP64, like x86-64). */
 _Static_assert(sizeof(unsigned long) == sizeof(uint64_t), "memfail models an LP64 kernel");
@@ -264,6 +278,8 @@ void swap_init(struct machine *m, uint64_t bytes);
 void swap_free_all(struct machine *m);
 int reclaim_page(struct machine *m, struct page *page);	/* 0 or -EAGAIN */
 struct page *lookup_swap_cache(struct machine *m, uint64_t slot);
+/* slot's swap-cache page is now pfn (NO_PFN: none); logged for the invariant checker */
+void swap_cache_set(struct machine *m, uint64_t slot, uint32_t pfn);
 void delete_from_swap_cache(struct machine *m, struct page *page);
 void swap_entry_free(struct machine *m, uint64_t slot);
 void swap_duplicate(struct machine *m, uint64_t slot);

@@ -249,9 +249,9 @@ static void test_changed_outside_frames(void **state)
 	slot = q->private;
 	ok(m);
 	ok(m);	/* the second is a check of what changed: tracking is on */
-	m->swap->cache[slot] = NO_PFN;
+	swap_cache_set(m, slot, NO_PFN);	/* a bug: the page keeps PG_swapcache */
 	bad(m, "PG_swapcache but the swap cache does not hold it");
-	m->swap->cache[slot] = (uint32_t)page_to_pfn(m, q);
+	swap_cache_set(m, slot, (uint32_t)page_to_pfn(m, q));
 	ok(m);
 	/* the PTE moves to a free frame: the frame it left is not written, but was mapped */
 	pte = pte_lookup(t->mm, addr);

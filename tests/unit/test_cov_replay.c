@@ -29,6 +29,8 @@ static struct {
 	char *file;	/* the scenario running */
 } R;
 
+#define FINGERPRINT_PFNS (4ULL << (30 - 12))	/* pfns, and pages of a region */
+
 /* Everything the API observes of machine m, with the model's names for it. */
 static char *fingerprint(struct mf_machine *m, const struct model *mo)
 {
@@ -40,7 +42,8 @@ static char *fingerprint(struct mf_machine *m, const struct model *mo)
 
 	assert_non_null(f);
 	mf_dump_state(m, f);
-	for (pfn = 0; mf_kpageflags(m, pfn, &v) == 0; pfn++) {
+	/* the first 4 GiB of pfns: all of a terabyte machine's (dax/pmem-4t-device) would back it all */
+	for (pfn = 0; pfn < FINGERPRINT_PFNS && mf_kpageflags(m, pfn, &v) == 0; pfn++) {
 		mf_kpagecount(m, pfn, &c);
 		fprintf(f, "%llx %llx %llu\n", (unsigned long long)pfn, (unsigned long long)v,
 			(unsigned long long)c);
@@ -51,9 +54,9 @@ static char *fingerprint(struct mf_machine *m, const struct model *mo)
 		val = 0;
 		st = mf_proc_state(m, p->pid, &val);
 		fprintf(f, "%s pid %d state %d %d\n", p->name, p->pid, st, st >= 0 ? val : 0);
-		for (j = 0; j < p->nreg; j++)
-			for (addr = p->reg[j].addr; addr < p->reg[j].addr + p->reg[j].len;
-			     addr += MF_PAGE_SIZE) {
+		for (j = 0; j < p->nreg; j++)	/* at most 4 GiB of a region (edge-errnos maps 64G) */
+			for (addr = p->reg[j].addr; addr < p->reg[j].addr + p->reg[j].len &&
+			     addr - p->reg[j].addr < FINGERPRINT_PFNS * MF_PAGE_SIZE; addr += MF_PAGE_SIZE) {
 				v = 0;
 				mf_pagemap(m, p->pid, addr, &v);
 				fprintf(f, "%s %llx %llx\n", p->reg[j].name, (unsigned long long)addr,
