@@ -375,7 +375,7 @@ static void check_frame(struct ck *c, uint64_t pfn)
 void check_untouched_section(struct ck *c, uint64_t pfn, uint64_t end)
 {
 	enum section_state st = sparse_section_state(c->m, pfn);
-	uint64_t free_word = st == SECTION_RESERVED ? 0 : ~0ULL;
+	uint64_t free_word = st == SECTION_RESERVED || st == SECTION_DEVICE ? 0 : ~0ULL;
 
 	for (; pfn < end; pfn += 64) {
 		uint64_t i;

@@ -40,11 +40,34 @@ int dax_holder_notify_failure(struct dax_device *dax_dev, uint64_t off, uint64_t
 	return dax_dev->holder_ops->notify_failure(dax_dev, off, len, mf_flags);
 }
 
+/*
+ * The frames [from, to) above RAM as memremap leaves them: the hole up to
+ * the aligned start reserved by firmware, the device's frames with their
+ * pagemap. Boot writes the section RAM shares; the others, SECTION_DEVICE,
+ * on first touch (mm/sparse.c).
+ */
+void pmem_init_frames(struct machine *m, uint64_t from, uint64_t to)
+{
+	struct pmem_device *pmem = m->pmem;
+	uint64_t pfn, end = pmem->start_pfn + pmem->nr_pages;
+
+	for (pfn = from > m->nr_ram_pages ? from : m->nr_ram_pages; pfn < to && pfn < end; pfn++) {
+		struct page *p = &m->pages[pfn];
+
+		p->lru_prev = p->lru_next = NO_PFN;
+		p->lru_list = LRU_NONE;
+		p->_refcount = 1;
+		if (pfn < pmem->start_pfn)
+			p->flags = (uint32_t)PGF(PG_reserved);
+		else
+			p->pgmap = &pmem->pgmap;
+	}
+}
+
 int pmem_create(struct machine *m, uint64_t bytes, char *err, size_t errlen)
 {
-	uint64_t nr = bytes >> PAGE_SHIFT, start, total, pfn;
+	uint64_t nr = bytes >> PAGE_SHIFT, start, total, sec, o;
 	struct pmem_device *pmem;
-	struct page *pages;
 	struct zone *z;
 
 	if (!bytes)
@@ -56,32 +79,22 @@ int pmem_create(struct machine *m, uint64_t bytes, char *err, size_t errlen)
 	/* Section-like alignment keeps 2 MiB extents 2 MiB aligned in pfns too. */
 	start = (m->nr_pages + SZ_2M_PAGES - 1) & ~(uint64_t)(SZ_2M_PAGES - 1);
 	total = start + nr;
+	if (total >= NO_PFN) {	/* pfns fit the 32-bit list links */
+		snprintf(err, errlen, "pmem=%llu: memory= and pmem= together must stay below 16T",
+			 (unsigned long long)bytes);
+		return -EINVAL;
+	}
 	pmem = xcalloc(1, sizeof(*pmem), "allocating a pmem device");
 	/* Nothing points into m->pages at boot but pfns, so moving it is safe. */
 	sparse_resize(m, total);
-	pages = m->pages;
 	z = &m->zones[m->nr_zones];
 	memset(z, 0, sizeof(*z));
 	z->type = ZONE_DEVICE;
 	z->start_pfn = start;
 	z->end_pfn = total;
 	z->name = "Device";
-	for (pfn = 0; pfn < MAX_ORDER; pfn++)	/* no buddy lists: nothing is ever free here */
-		z->free_area[pfn].free_list.head = z->free_area[pfn].free_list.tail = NO_PFN;
-	for (pfn = m->nr_pages; pfn < total; pfn++) {
-		struct page *p = &pages[pfn];
-
-		p->lru_prev = p->lru_next = NO_PFN;
-		p->lru_list = LRU_NONE;
-		p->_refcount = 1;
-		if (pfn < start) {	/* the hole up to the aligned start: firmware-reserved */
-			p->flags = (uint32_t)PGF(PG_reserved);
-			continue;
-		}
-		p->pgmap = &pmem->pgmap;
-	}
-	m->nr_zones++;
-	m->nr_pages = total;
+	for (o = 0; o < MAX_ORDER; o++)	/* no buddy lists: nothing is ever free here */
+		z->free_area[o].free_list.head = z->free_area[o].free_list.tail = NO_PFN;
 	pmem->m = m;
 	pmem->start_pfn = start;
 	pmem->nr_pages = nr;
@@ -89,6 +102,12 @@ int pmem_create(struct machine *m, uint64_t bytes, char *err, size_t errlen)
 					    &fsdax_pagemap_ops, pmem };
 	pmem->dax_dev.alive = true;
 	m->pmem = pmem;
+	sec = (m->nr_pages + PAGES_PER_SECTION - 1) / PAGES_PER_SECTION;	/* the first past RAM's */
+	pmem_init_frames(m, m->nr_pages, sec * PAGES_PER_SECTION);
+	for (; sec * PAGES_PER_SECTION < total; sec++)
+		m->sections[sec] = SECTION_DEVICE;
+	m->nr_zones++;
+	m->nr_pages = total;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  *   SECTION_ZERO      all-zero frames (inside free blocks, or not yet used)
  *   SECTION_RESERVED  every frame reserved by boot (refcount 1, LRU_NONE)
  *   SECTION_FREE      order-(MAX_ORDER-1) free blocks, linked as boot links them
+ *   SECTION_DEVICE    ZONE_DEVICE pmem frames as memremap leaves them
  *
  * The first access to such a section, by any code (a free-list walk, a
  * kpageflags read, memory_failure on a pfn there), faults; the handler backs
@@ -105,6 +106,8 @@ static void section_populate(struct machine *m, uint64_t sec)
 		}
 	} else if (m->sections[sec] == SECTION_FREE) {
 		section_write_free(m, sec);
+	} else if (m->sections[sec] == SECTION_DEVICE) {
+		pmem_init_frames(m, sec * PAGES_PER_SECTION, (sec + 1) * PAGES_PER_SECTION);
 	}
 	m->sections[sec] = SECTION_PRESENT;
 	/* tracked: what boot would have written is what the checker assumed; later writes fault */

@@ -59,6 +59,8 @@ int p_machine(struct pctx *p)
 				return p_err(p, t, "pmem=SIZE (%s)", p_number_problem(rc, val));
 			if (!v || v % (2ull << 20))
 				return p_err(p, t, "pmem=SIZE, a multiple of 2M");
+			if (v > (8ull << 40))
+				return p_err(p, t, "pmem= of at most 8T");
 			m->pmem = v;
 			continue;
 		}

@@ -164,11 +164,14 @@ void machine_forget(struct machine *m);
 #define SECTION_SHIFT 27
 #define PAGES_PER_SECTION (1ULL << (SECTION_SHIFT - PAGE_SHIFT))
 #define SECTION_BYTES (PAGES_PER_SECTION * sizeof(struct page))
-enum section_state { SECTION_ZERO, SECTION_RESERVED, SECTION_FREE, SECTION_PRESENT };
+/* SECTION_PRESENT last: mm/dump.c counts the others by state */
+enum section_state { SECTION_ZERO, SECTION_RESERVED, SECTION_FREE, SECTION_DEVICE, SECTION_PRESENT };
 void sparse_init(struct machine *m, uint64_t nr);
 void sparse_resize(struct machine *m, uint64_t nr);
 void sparse_destroy(struct machine *m);
 void sparse_reserve(struct machine *m, uint64_t end);
+/* pmem frames [from, to) as memremap leaves them (mm/memremap.c); SECTION_DEVICE's */
+void pmem_init_frames(struct machine *m, uint64_t from, uint64_t to);
 void sparse_free_blocks(struct machine *m, struct zone *z);
 uint32_t sparse_boot_next(struct machine *m, uint64_t pfn);
 /*

@@ -427,6 +427,7 @@ static const struct {
 	{ "scenario \"x\"\nmachine memory=5000\n", "t.mf:2:9: error: found 'memory=5000', expected memory=SIZE, a multiple of 4K" },
 	{ "scenario \"x\"\nmachine nodes=0\n", "t.mf:2:9: error: found 'nodes=0', expected nodes=N with N from 1 to 64" },
 	{ "scenario \"x\"\nmachine memory=9T\n", "t.mf:2:9: error: found 'memory=9T', expected memory= of at most 8T" },
+	{ "scenario \"x\"\nmachine pmem=8194G\n", "t.mf:2:9: error: found 'pmem=8194G', expected pmem= of at most 8T" },
 	{ "scenario \"x\"\nmachine swap=8193G\n", "t.mf:2:9: error: found 'swap=8193G', expected swap= of at most 8T" },
 	{ "scenario \"x\"\nmachine nodes=65\n", "t.mf:2:9: error: found 'nodes=65', expected nodes=N with N from 1 to 64" },
 	{ "scenario \"x\"\ntask A\nexpect memory-failure-stats node=64 total=+0\n", "t.mf:3:29: error: found 'node=64', expected node=N, N from 0 to 63" },
