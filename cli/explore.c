@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* memfail explore FILE [--preemptions K] [--max-states N] [--json] [-o PREFIX] (docs/explore.md) */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "memfail/driver.h"
@@ -14,12 +16,17 @@ static int explore_usage(void)
 	return MF_EXIT_USAGE;
 }
 
-static int number(const char *s, long *v)
+/* A count for OPT from 0 to max, or a message saying what is wrong with it. */
+static int number(const char *opt, const char *s, long max, long *v)
 {
 	char *end;
 
+	errno = 0;
 	*v = strtol(s, &end, 0);
-	return *s && !*end && *v >= 0 ? 0 : -1;
+	if (*s && !*end && !errno && *v >= 0 && *v <= max)
+		return 0;
+	fprintf(stderr, "memfail explore: --%s '%s': expected a number from 0 to %ld\n", opt, s, max);
+	return -1;
 }
 
 int memfail_cmd_explore(int argc, char **argv)
@@ -40,12 +47,12 @@ int memfail_cmd_explore(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (number(optarg, &v) || v > 16)
+			if (number("preemptions", optarg, 16, &v))
 				return explore_usage();
 			o.preemptions = (int)v;
 			break;
 		case 'm':
-			if (number(optarg, &v))
+			if (number("max-states", optarg, LONG_MAX - 1, &v))
 				return explore_usage();
 			o.max_states = v;
 			break;
