@@ -86,8 +86,13 @@ size_t cp_draw_faults(const struct cp_errmodel *em, const struct cp_dram *d, dou
 	for (int m = 0; m < CP_NR_MODES; m++)
 		for (int k = 0; k < 2; k++) {
 			double mean = em->fit[m][k] * em->fit_scale * 1e-9 * devices * hours;
-			long nr = cp_rng_poisson(r, mean);
+			long nr = mean > CP_MAX_FAULTS ? CP_MAX_FAULTS + 1 : cp_rng_poisson(r, mean);
 
+			if (n + (size_t)nr > CP_MAX_FAULTS) {
+				free(f);
+				*out = NULL;
+				return SIZE_MAX;
+			}
 			while (nr-- > 0) {
 				ARRAY_GROW(f, n, cap, "campaign faults");
 				f[n].mode = m;

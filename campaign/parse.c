@@ -5,6 +5,7 @@
  * "FILE:LINE: error: ..." and nothing runs.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -49,20 +50,28 @@ int cpp_integer(struct pctx *p, const char *what, const char *s, long lo, long *
 	return 0;
 }
 
-/* 4K, 64M, 4G: multiples of 4 KiB. */
+/* 4K, 64M, 4G, 1T: multiples of 4 KiB. */
 int cpp_size(struct pctx *p, const char *what, const char *s, uint64_t *out)
 {
+	static const char units[] = "KMGT";
+	const char *u;
 	char *end;
 	unsigned long long v;
+	unsigned shift = 0;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (*end == 'K' || *end == 'M' || *end == 'G') {
-		v <<= *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+	if (*end && (u = strchr(units, *end)) != NULL) {
+		shift = 10 * (unsigned)(u - units + 1);
 		end++;
 	}
-	if (!*s || *s == '-' || *end || errno || v % MF_PAGE_SIZE)
-		return cpp_fail(p, "%s wants a size in 4K multiples (e.g. 64M), not '%s'", what, s);
+	if (!*s || *s == '-' || *end || errno)
+		return cpp_fail(p, "%s wants a size (a number, then K, M, G or T), not '%s'", what, s);
+	if (shift && v > (ULLONG_MAX >> shift))
+		return cpp_fail(p, "%s: '%s' is too large", what, s);
+	v <<= shift;
+	if (v % MF_PAGE_SIZE)
+		return cpp_fail(p, "%s wants a multiple of 4K, not '%s'", what, s);
 	*out = v;
 	return 0;
 }
@@ -466,6 +475,9 @@ static int finish(struct pctx *p)
 		return cpp_fail(p, "no policy statement");
 	if (!c->horizon || !c->trials)
 		return cpp_fail(p, "horizon and trials are required");
+	if (c->horizon / (double)c->trials > CP_MAX_TRIAL_YEARS)
+		return cpp_fail(p, "horizon/trials is %g years of one machine: at most %d (raise trials)",
+				c->horizon / (double)c->trials, CP_MAX_TRIAL_YEARS);
 	for (size_t i = 0; i < c->nmachines; i++)
 		w += c->machines[i].weight;
 	if (w <= 0)

@@ -73,8 +73,9 @@ void cp_rmap_free(struct cp_rmap *r)
 	do {                                                                         \
 		long ret_ = (expr);                                                  \
 		if (ret_ < 0) {                                                      \
-			snprintf(err, errlen, "machine %s: %s: error %ld %s", mc->name, \
-				 (what), ret_, mf_errmsg(m));                        \
+			snprintf(err, errlen, "machine %s: %s: %s%s%s", mc->name,   \
+				 (what), strerror((int)-ret_), *mf_errmsg(m) ? ": " : "", \
+				 mf_errmsg(m));                                      \
 			return -1;                                                   \
 		}                                                                    \
 	} while (0)
@@ -110,9 +111,11 @@ static int map_region(struct mf_machine *m, struct cp_built *b, int pid, uint64_
 
 	const struct cp_machine *mc = b->mc;
 	struct mf_fill fill = { .kind = MF_FILL_BYTE, .byte = (uint8_t)(pid | 1) };
+	char what[64];
 
+	snprintf(what, sizeof(what), "mmap of %llu bytes", (unsigned long long)len);
 	TRY(mf_mmap(m, pid, len, MF_PROT_READ | MF_PROT_WRITE, flags | MF_MAP_POPULATE, fd, 0,
-		    addr), "mmap");
+		    addr), what);
 	if (fd < 0)
 		TRY(mf_fill(m, pid, *addr, len, &fill, NULL), "fill");
 	r.addr = *addr;
@@ -161,6 +164,24 @@ static int one_proc(struct mf_machine *m, struct cp_built *b, const struct cp_pr
 	return 0;
 }
 
+/*
+ * A process the OOM killer took while the machine was built: the recipe needs
+ * more memory than the machine has, and trials on what is left would answer
+ * for another machine. Checked after each process: a recipe of 100,000 that
+ * do not fit stops at the first death, not after 100,000 OOM kills.
+ */
+static int no_deaths(struct mf_machine *m, const struct cp_machine *mc, char *err, size_t errlen)
+{
+	struct mf_death d;
+
+	if (mf_death_next(m, &d) != 1)
+		return 0;
+	snprintf(err, errlen, "machine %s: a process (pid %d) was killed (signal %d) while the machine "
+		 "was built: its processes need more than memory=%lluM", mc->name, d.pid, d.signo,
+		 (unsigned long long)(mc->ram >> 20));
+	return -1;
+}
+
 static int build_machine(struct mf_machine *m, struct cp_built *b, char *err, size_t errlen)
 {
 	const struct cp_machine *mc = b->mc;
@@ -178,6 +199,7 @@ static int build_machine(struct mf_machine *m, struct cp_built *b, char *err, si
 	for (size_t i = 0; i < mc->nprocs && !ret; i++)
 		for (int k = 0; k < mc->procs[i].count && !ret; k++) {
 			ret = one_proc(m, b, &mc->procs[i], &rs, err, errlen);
+			ret = ret ? ret : no_deaths(m, mc, err, errlen);
 			ksm |= mc->procs[i].ksm;
 		}
 	if (!ret && ksm)

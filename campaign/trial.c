@@ -264,6 +264,11 @@ static int trial_loop(struct tctx *x, struct pstate *st, size_t np, struct cp_rn
 	size_t nf = cp_draw_faults(&x->c->em, d, hours, r, &f);
 	int ret = 0;
 
+	if (nf == SIZE_MAX) {
+		snprintf(x->err, x->errlen, "trial %ld: more than %d DRAM faults in %g hours (lower fit-scale, "
+			 "or the horizon a trial)", x->t, CP_MAX_FAULTS, hours);
+		return -1;
+	}
 	dr->faults = (int64_t)nf;
 	for (size_t i = 0; i < nf; i++)
 		dr->permanent += f[i].permanent;
@@ -272,7 +277,12 @@ static int trial_loop(struct tctx *x, struct pstate *st, size_t np, struct cp_rn
 
 		if (e.pfn >= x->b->pages)
 			continue;	/* above the OS's RAM (a snapshot machine's firmware, holes) */
-		dr->errors++;
+		if (++dr->errors > CP_MAX_ERRORS) {
+			snprintf(x->err, x->errlen, "trial %ld: more than %d memory errors (lower fit-scale, "
+				 "or the horizon a trial)", x->t, CP_MAX_ERRORS);
+			ret = -1;
+			break;
+		}
 		for (size_t p = 0; p < np && !ret; p++) {
 			if ((cp_rmap_get(&st[p].offlined, e.pfn) && !e.ue) ||
 			    e.onset_h < st[p].replaced_h)

@@ -170,8 +170,10 @@ int cp_main(int argc, char **argv)
 	cp_results_init(&res, c.trials, c.npolicies);
 	ret = cp_run_range(&c, rank, size, &res, !rank && o.progress && isatty(2) ? progress : NULL,
 			   &b, err, sizeof(err));
-	if (ret)
+	if (ret) {
 		fprintf(stderr, "memfail campaign: rank %d: %s\n", rank, err);
+		ret = 1;	/* a run-time error (docs/campaign.md) */
+	}
 	secs = cp_mpi_max(now() - b.start);
 	cp_mpi_merge(&res, rank, size);
 	if (!ret && !rank)

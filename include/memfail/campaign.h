@@ -89,7 +89,16 @@ struct cp_error {
 	int fault;
 	double onset_h;			/* of its fault */
 };
-/* Draw the faults of one machine over hours; returns how many (array malloc'd). */
+/*
+ * Bounds that keep a campaign's memory finite whatever its figures: a trial is
+ * one machine's life, and a trial's faults and errors are counted (an error
+ * model scaled up a million times gives more than a machine could live with).
+ */
+#define CP_MAX_TRIAL_YEARS 100
+#define CP_MAX_FAULTS 1000000
+#define CP_MAX_ERRORS 10000000
+/* Draw the faults of one machine over hours; returns how many (array malloc'd), or
+ * SIZE_MAX (nothing allocated) when that would be more than CP_MAX_FAULTS. */
 size_t cp_draw_faults(const struct cp_errmodel *em, const struct cp_dram *d, double hours,
 		      struct cp_rng *r, struct cp_fault **out);
 /* The next error of faults[0..n) in time order; false when none is left. */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Campaign checks for make check: every errors/*.mfc fails with exit 2 and the
-# stderr of its .err; small.mfc, snapshot.mfc (a machine from a snapshot
+# stderr of its .err; too-many-faults.mfc and recipe-too-big.mfc fail with exit 1;
+# small.mfc, snapshot.mfc (a machine from a snapshot
 # file) and the bundled examples/campaign/fleet.mfc run and each give the same
 # results digest with one rank and, when the build has MPI and mpirun exists,
 # with two.
@@ -30,6 +31,16 @@ snap=$("$MEMFAIL" campaign --quiet --digest --no-progress --db "$tmp/snap.db" \
 	"$dir/snapshot.mfc" 2>"$tmp/snap.err") || { echo "FAIL snapshot.mfc: $(cat "$tmp/snap.err")"; exit 1; }
 grep -q ' [1-9][0-9]* machine checks' "$tmp/snap.err" ||
 	{ echo "FAIL snapshot.mfc: no machine checks: $(cat "$tmp/snap.err")"; status=1; }
+# run-time errors: exit 1 and what to change, no results written
+for f in "too-many-faults.mfc:trial 0: more than 1000000 DRAM faults" \
+	"recipe-too-big.mfc:was killed (signal 9) while the machine was built"; do
+	"$MEMFAIL" campaign --quiet --no-progress --db "$tmp/err.db" "$dir/${f%%:*}" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -ne 1 ] || ! grep -qF "${f#*:}" "$tmp/err" || [ -e "$tmp/err.db" ]; then
+		echo "FAIL ${f%%:*}: exit $rc: $(cat "$tmp/err")"
+		status=1
+	fi
+done
 # the bundled example (10,000 machine-years, three policies)
 fleet=$("$MEMFAIL" campaign --quiet --digest --no-progress --db "$tmp/fleet.db" \
 	examples/campaign/fleet.mfc 2>/dev/null) || { echo "FAIL fleet.mfc: $fleet"; exit 1; }
