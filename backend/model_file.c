@@ -53,8 +53,7 @@ static void fd_del(struct mb_proc *p, const char *name)
 
 static void read_step(struct mf_machine *m, int tid, int fd, const struct mf_stmt *st, struct mf_result *res)
 {
-	uint8_t *buf = xmalloc(st->size < MF_MAX_RW_COUNT ? st->size : MF_MAX_RW_COUNT,
-			       "reading a file");
+	uint8_t *buf = xmalloc(mf_rw_count(st->size), "reading a file");
 	long ret = mf_pread(m, tid, fd, buf, st->size, st->offset);
 
 	if (ret < 0) {
@@ -113,7 +112,7 @@ static uint8_t *write_map(const struct mf_stmt *st, size_t len)
 
 static void write_step(struct mf_machine *m, int tid, int fd, const struct mf_stmt *st, struct mf_result *res)
 {
-	uint64_t size = st->size < MF_MAX_RW_COUNT ? st->size : MF_MAX_RW_COUNT;
+	uint64_t size = mf_rw_count(st->size);
 	size_t len = (size + PERIOD - 1) / PERIOD * PERIOD;
 	uint8_t *map = size >= 2 * PERIOD ? write_map(st, len) : NULL;
 	uint8_t *buf = map;

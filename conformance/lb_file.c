@@ -91,7 +91,7 @@ static uint8_t *io_buffer(uint64_t len, size_t *maplen, struct mf_result *res)
 {
 	uint8_t *buf;
 
-	*maplen = len < MF_MAX_RW_COUNT ? (len ? len : 1) : MF_MAX_RW_COUNT;
+	*maplen = len ? mf_rw_count(len) : 1;
 	buf = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		   -1, 0);
 	if (buf != MAP_FAILED)

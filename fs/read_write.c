@@ -14,9 +14,6 @@
 #include "internal.h"
 
 #define MAX_LFS_FILESIZE ((uint64_t)INT64_MAX)
-#define MAX_RW_COUNT MF_MAX_RW_COUNT	/* vfs_read/vfs_write cut a longer count to this */
-/* 4-level paging, as the model's mmap (kernel/sys_mm.c): no buffer ends above it */
-#define TASK_SIZE_MAX ((1ULL << 47) - PAGE_SIZE)
 
 static uint64_t round_up_page(uint64_t x)
 {
@@ -60,8 +57,7 @@ long fs_pread(struct file *f, void *buf, uint64_t len, uint64_t off)
 		return -EFAULT;	/* vfs_read's access_ok, before rw_verify_area */
 	if (len > MAX_LFS_FILESIZE - off)
 		return -EINVAL;	/* rw_verify_area: pos + count overflows loff_t */
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
+	len = mf_rw_count(len);	/* vfs_read: at most MAX_RW_COUNT */
 	if (IS_DAX(inode))
 		return daxfs_read(f, buf, len, off);
 	if (off >= inode->i_size || !len)
@@ -144,8 +140,7 @@ static long pwrite_locked(struct file *f, const void *buf, uint64_t len, uint64_
 		return -EINVAL;	/* rw_verify_area: pos + count overflows loff_t */
 	if (!len)
 		return 0;
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
+	len = mf_rw_count(len);	/* vfs_write: at most MAX_RW_COUNT */
 	if (IS_DAX(inode))
 		return daxfs_write(f, buf, len, off);	/* straight to pmem */
 	while (done < len) {

@@ -241,7 +241,7 @@ struct fd_args {
  */
 static long do_pread(struct file *f, const struct fd_args *a)
 {
-	size_t n = a->len < MF_MAX_RW_COUNT ? a->len : MF_MAX_RW_COUNT;
+	size_t n = mf_rw_count(a->len);
 	void *buf = a->buf;
 	long ret;
 
@@ -296,7 +296,7 @@ static long fd_rec(struct mf_machine *mm, int op, int tid, int fd, const struct 
 		return sys_leave(mm, -EFAULT);
 	sys_record(mm, replay_fd, (int64_t[]){ op, tid, fd, (int64_t)a->len, (int64_t)a->off, a->mode },
 		   6, NULL, NULL, op == F_PWRITE && a->buf ? a->buf : NULL,
-		   op != F_PWRITE ? 0 : a->len < MF_MAX_RW_COUNT ? a->len : MF_MAX_RW_COUNT);
+		   op == F_PWRITE ? mf_rw_count(a->len) : 0);
 	return sys_leave(mm, fd_call(mm, op, tid, fd, a));
 }
 

@@ -8,9 +8,6 @@
 #include "memfail/huge_mm.h"
 #include "sys-internal.h"
 
-/* The x86-64 user address space: ranges beyond it are refused before any work. */
-#define TASK_SIZE (1ULL << 47)
-
 #define MAP_KNOWN (MF_MAP_SHARED | MF_MAP_PRIVATE | MF_MAP_ANONYMOUS | MF_MAP_LOCKED | \
 		   MF_MAP_POPULATE | MF_MAP_HUGETLB | MF_MAP_THP)
 

@@ -208,8 +208,7 @@ static void *arena_zero(void *p, size_t n);
 
 #define PM_HAS_PAGE (3ULL << 62)	/* pagemap: present or swapped */
 
-/* pagemap has an entry per host page, madvise works on whole ones */
-static size_t host_page(void)
+size_t mf_host_page_size(void)
 {
 	static size_t bytes;
 
@@ -248,7 +247,7 @@ static void run_add(struct mf_arena_image *img, size_t *cap, size_t off, size_t 
 /* The runs of [0, top) whose host pages hold something; all of it if pagemap cannot say. */
 static void find_runs(const struct mf_arena *a, size_t top, struct mf_arena_image *img)
 {
-	size_t cap = 0, pg = host_page(), pages = (top + pg - 1) / pg, i = 0, j, n;
+	size_t cap = 0, pg = mf_host_page_size(), pages = (top + pg - 1) / pg, i = 0, j, n;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	uint64_t ent[512];
 	ssize_t got;
@@ -406,7 +405,7 @@ void *mf_malloc(size_t size)
 #define ZERO_BY_DROP (1UL << 20)
 static void *arena_zero(void *p, size_t n)
 {
-	uintptr_t a = (uintptr_t)p, e = a + n, pg = host_page();
+	uintptr_t a = (uintptr_t)p, e = a + n, pg = mf_host_page_size();
 	uintptr_t a_up = (a + pg - 1) & ~(pg - 1), e_down = e & ~(pg - 1);
 
 	if (n < ZERO_BY_DROP || madvise((void *)a_up, e_down - a_up, MADV_DONTNEED))

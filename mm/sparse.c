@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
+#include "memfail/arena.h"
 #include "memfail/array.h"
 #include "memfail/mm.h"
 /* after the model's headers: <signal.h> makes si_addr a macro, a field name in sched.h */
@@ -184,18 +184,7 @@ static struct page *frames_reserve(uint64_t nr_sections)
 
 uint64_t sparse_host_page_frames(void)
 {
-	static uint64_t bytes;
-
-	if (!bytes) {
-		long psz = sysconf(_SC_PAGESIZE);
-		bytes = psz > 0 ? (uint64_t)psz : 4096;
-	}
-	return bytes / sizeof(struct page);
-}
-
-static uint64_t host_page_bytes(void)
-{
-	return sparse_host_page_frames() * sizeof(struct page);
+	return mf_host_page_size() / sizeof(struct page);
 }
 
 /*
@@ -224,7 +213,7 @@ static bool bytes_zero(const char *p, size_t n)
 /* Zero what a section's host pages hold (mincore: only those the host backed). */
 static bool section_scrub(struct page *f)
 {
-	uint64_t hpb = host_page_bytes(), n = SECTION_BYTES / hpb, i;
+	uint64_t hpb = mf_host_page_size(), n = SECTION_BYTES / hpb, i;
 	unsigned char *vec = xmalloc(n, "reusing a frame array");
 	bool ok = !mprotect(f, SECTION_BYTES, PROT_READ | PROT_WRITE) && !mincore(f, SECTION_BYTES, vec);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "memfail/arena.h"
 #include "memfail/array.h"
 #include "memfail/mm.h"
 
@@ -29,19 +30,14 @@ struct wp_hot {
 	uint8_t *copy;	/* its bytes at the last check */
 };
 
-static uint64_t host_page_bytes(void)
-{
-	return sparse_host_page_frames() * sizeof(struct page);
-}
-
 static uint64_t track_bits(const struct machine *m)
 {
-	return m->nr_sections * SECTION_BYTES / host_page_bytes();
+	return m->nr_sections * SECTION_BYTES / mf_host_page_size();
 }
 
 static char *host_page(struct machine *m, uint64_t hp)
 {
-	return (char *)m->pages + hp * host_page_bytes();
+	return (char *)m->pages + hp * mf_host_page_size();
 }
 
 static bool test_bit64(const uint64_t *bm, uint64_t i) { return bm[i / 64] >> (i % 64) & 1; }
@@ -67,7 +63,7 @@ void sparse_track_lose(struct machine *m)
 /* A write to a protected host page of a present section: note it, let it through. */
 bool sparse_track_fault(struct machine *m, uint64_t off)
 {
-	uint64_t hp = off / host_page_bytes(), first = hp - hp % TRACK_CHUNK, i;
+	uint64_t hp = off / mf_host_page_size(), first = hp - hp % TRACK_CHUNK, i;
 
 	if (!m->wp_on || test_bit64(m->wp_rw, hp))
 		return false;	/* writable already: a real fault */
@@ -75,7 +71,7 @@ bool sparse_track_fault(struct machine *m, uint64_t off)
 		set_bit64(m->wp_dirty, i);
 		set_bit64(m->wp_rw, i);
 	}
-	if (mprotect(host_page(m, first), TRACK_CHUNK * host_page_bytes(), PROT_READ | PROT_WRITE))
+	if (mprotect(host_page(m, first), TRACK_CHUNK * mf_host_page_size(), PROT_READ | PROT_WRITE))
 		sparse_track_lose(m);	/* the host's map count: stop tracking rather than fail */
 	else if (m->nr_wp_hot < HOT_MAX) {
 		struct wp_hot *w = &m->wp_hot[m->nr_wp_hot++];	/* its copy: taken after the check */
@@ -87,7 +83,7 @@ bool sparse_track_fault(struct machine *m, uint64_t off)
 
 void sparse_track_collect(struct machine *m)
 {
-	uint64_t hpb = host_page_bytes(), i;
+	uint64_t hpb = mf_host_page_size(), i;
 	int h;
 
 	for (h = 0; m->wp_on && h < m->nr_wp_hot; h++) {
@@ -106,7 +102,7 @@ static bool track_protect(struct machine *m, uint64_t from, uint64_t to)
 
 	for (i = from; i < to; i++)
 		clear_bit64(m->wp_rw, i);
-	return !mprotect(host_page(m, from), (to - from) * host_page_bytes(), PROT_READ);
+	return !mprotect(host_page(m, from), (to - from) * mf_host_page_size(), PROT_READ);
 }
 
 /*
@@ -116,7 +112,7 @@ static bool track_protect(struct machine *m, uint64_t from, uint64_t to)
  */
 static bool track_hot(struct machine *m)
 {
-	uint64_t hpb = host_page_bytes(), i;
+	uint64_t hpb = mf_host_page_size(), i;
 	bool ok = true;
 	int h = 0;
 
@@ -154,7 +150,7 @@ static void track_alloc(struct machine *m, uint64_t n)
 
 void sparse_track_start(struct machine *m)
 {
-	uint64_t n = track_bits(m), hp, sec, per = SECTION_BYTES / host_page_bytes();
+	uint64_t n = track_bits(m), hp, sec, per = SECTION_BYTES / mf_host_page_size();
 	bool ok = true;
 
 	if (!m->wp_dirty)

@@ -29,6 +29,9 @@ void mf_arena_destroy(struct mf_arena *a);
 /* Make a the arena of new allocations (NULL: the C library); returns the previous one. */
 struct mf_arena *mf_arena_enter(struct mf_arena *a);
 
+/* The host's page size (sysconf, once): pagemap, madvise and mprotect work in it. */
+size_t mf_host_page_size(void);
+
 /* Bytes in use from the start of the region. */
 size_t mf_arena_used(const struct mf_arena *a);
 

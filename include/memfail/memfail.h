@@ -333,6 +333,11 @@ int mf_close(struct mf_machine *m, int tid, int fd);
  * buf need be no longer than that.
  */
 #define MF_MAX_RW_COUNT (0x7fffffffu & ~(MF_PAGE_SIZE - 1))
+/* The bytes one pread/pwrite of len can move: the buffer it needs. */
+static inline uint64_t mf_rw_count(uint64_t len)
+{
+	return len < MF_MAX_RW_COUNT ? len : MF_MAX_RW_COUNT;
+}
 long mf_pread(struct mf_machine *m, int tid, int fd, void *buf, uint64_t len, uint64_t off);
 long mf_pwrite(struct mf_machine *m, int tid, int fd, const void *buf, uint64_t len, uint64_t off);
 int mf_fsync(struct mf_machine *m, int tid, int fd);

@@ -13,6 +13,10 @@
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
+/* x86-64's user address space with 4-level paging: mmap refuses ranges beyond
+ * it, and no user buffer ends above TASK_SIZE_MAX (read/write's access_ok) */
+#define TASK_SIZE (1ULL << 47)
+#define TASK_SIZE_MAX (TASK_SIZE - PAGE_SIZE)
 #define MAX_ORDER 11 /* 6.1: orders 0..MAX_ORDER-1 */
 #define HPAGE_PMD_ORDER 9
 #define HPAGE_PMD_NR (1UL << HPAGE_PMD_ORDER)
