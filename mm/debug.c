@@ -20,8 +20,7 @@
 #include "../fs/internal.h"
 #include "debug.h"
 
-static void fail(struct ck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(struct ck *c, const char *fmt, ...)
+void ck_fail(struct ck *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -49,7 +48,7 @@ static void mark_free(struct ck *c, uint64_t pfn, uint64_t n)
 	}
 	for (i = 0; i < n; i++) {
 		if (test_pfn(c->seen, pfn + i))
-			fail(c, "pfn %#llx is in two free blocks", (unsigned long long)(pfn + i));
+			ck_fail(c, "pfn %#llx is in two free blocks", (unsigned long long)(pfn + i));
 		set_pfn(c->seen, pfn + i);
 	}
 }
@@ -100,23 +99,23 @@ void check_free_lists(struct ck *c)
 				}
 				p = &m->pages[pfn];
 				if (pfn & ((1U << o) - 1))
-					fail(c, "free block %#x of order %u is not aligned", pfn, o);
+					ck_fail(c, "free block %#x of order %u is not aligned", pfn, o);
 				if (!PageFlag(p, PG_buddy) || p->private != o)
-					fail(c, "pfn %#x on the order-%u free list is not a buddy of that order", pfn, o);
+					ck_fail(c, "pfn %#x on the order-%u free list is not a buddy of that order", pfn, o);
 				/* the frames themselves are checked in check_pages' one pass */
 				mark_free(c, pfn, pfn + (1ULL << o) <= m->nr_pages ? 1ULL << o : m->nr_pages - pfn);
 				nfree += 1ULL << o;
 				/* a block freed twice links the list into a cycle: report it, never loop */
 				if (nfree > m->nr_pages) {
-					fail(c, "order-%u free list of zone %s loops (a block freed twice)", o,
-					     z->name);
+					ck_fail(c, "order-%u free list of zone %s loops (a block freed twice)", o,
+					        z->name);
 					return;
 				}
 			}
 		}
 		if (nfree != z->nr_free)
-			fail(c, "zone %s counts %llu free pages, its lists hold %llu", z->name,
-			     (unsigned long long)z->nr_free, (unsigned long long)nfree);
+			ck_fail(c, "zone %s counts %llu free pages, its lists hold %llu", z->name,
+			        (unsigned long long)z->nr_free, (unsigned long long)nfree);
 	}
 }
 
@@ -130,103 +129,13 @@ void check_lru(struct ck *c, uint64_t flagged)
 		uint32_t p;
 		for (p = m->lruvec.lists[l].head; p != NO_PFN; p = m->pages[p].lru_next) {
 			if (!PageFlag(&m->pages[p], PG_lru) || m->pages[p].lru_list != l)
-				fail(c, "pfn %#x on LRU list %d without PG_lru", p, l);
+				ck_fail(c, "pfn %#x on LRU list %d without PG_lru", p, l);
 			on_lists++;
 		}
 	}
 	if (on_lists != flagged)
-		fail(c, "%llu pages have PG_lru but the LRU lists hold %llu", (unsigned long long)flagged,
-		     (unsigned long long)on_lists);
-}
-
-/* Every present PTE maps a live frame whose mapcount counts it. */
-void check_page_tables(struct ck *c)
-{
-	int32_t *maps = c->maps, *pmd_slots = c->pmd_slots;
-	struct machine *m = c->m;
-	struct task_struct *t;
-
-	for (t = m->tasks; t; t = t->next_all) {
-		struct mm_struct *mm = t->mm;
-		struct vm_area_struct *vma = NULL;	/* a table's entries come in order: often the last one's */
-		struct pt_iter it = { 0 };
-		uint64_t key;
-		pte_t *ptep;
-		if (!mm)
-			continue;
-		while (pt_next(&mm->pt, &it, &key, &ptep)) {
-			pte_t pte = *ptep;
-			uint64_t addr = key << PAGE_SHIFT;
-			if (!vma || addr < vma->vm_start || addr >= vma->vm_end)
-				vma = find_vma(mm, addr);
-			if (!vma)
-				fail(c, "%s: PTE at %#llx outside every VMA", t->comm, (unsigned long long)(key << PAGE_SHIFT));
-			if (pte_present(pte)) {
-				uint64_t pfn = pte_pfn(pte);
-				struct page *p;
-				if (!pfn_valid(m, pfn)) {
-					fail(c, "%s: PTE maps invalid pfn %#llx", t->comm, (unsigned long long)pfn);
-					continue;
-				}
-				if (pfn == m->zero_pfn)
-					continue;
-				if (pte & PTE_DEVMAP) {
-					/* fsdax: no mapcount, and a poisoned pfn may be mapped again */
-					if (page_zone(m, &m->pages[pfn])->type != ZONE_DEVICE)
-						fail(c, "%s: DAX PTE maps RAM pfn %#llx", t->comm,
-						     (unsigned long long)pfn);
-					continue;
-				}
-				p = &m->pages[pfn];
-				if (pte & PTE_HUGE) {
-					/* one of the 512 slots of a PMD mapping: counted on the folio */
-					struct page *head = compound_head_page(p);
-					pmd_slots[page_to_pfn(m, head)]++;
-					set_pfn(c->mapped, page_to_pfn(m, head));
-					if (!PageFlag(head, PG_head) || head->_refcount <= 0)
-						fail(c, "%s: PMD slot maps pfn %#llx outside a live compound page",
-						     t->comm, (unsigned long long)pfn);
-					if (PageFlag(p, PG_hwpoison) && PageFlag(&head[1], PG_has_hwpoisoned))
-						continue;	/* 6.1 unsplit THP: stays mapped */
-					if (PageFlag(head, PG_hwpoison) && PageFlag(head, PG_hugetlb))
-						fail(c, "%s: maps poisoned hugetlb pfn %#llx", t->comm,
-						     (unsigned long long)pfn);
-					if (PageFlag(p, PG_hwpoison))
-						fail(c, "%s: can read hwpoison pfn %#llx without being told",
-						     t->comm, (unsigned long long)pfn);
-					continue;
-				}
-				maps[pfn]++;
-				set_pfn(c->mapped, pfn);
-				if (compound_head_page(p)->_refcount <= 0 || PageFlag(p, PG_buddy))
-					fail(c, "%s: PTE maps free pfn %#llx", t->comm, (unsigned long long)pfn);
-				/*
-				 * 6.1 leaves a THP that could not be split mapped, and a later
-				 * PMD split (munmap, COW) PTE-maps every subpage, the poisoned
-				 * one too, as a split of a PMD-mapped one does (MAGIC_HWPOISON_REMAPPED).
-				 */
-				/*
-				 * 6.1 hwpoison_user_mappings gives up on a KSM page; a page
-				 * memory_failure found off the LRU, or failed to unmap, stays
-				 * mapped (hwpoison_mapped).
-				 */
-				if (PageFlag(p, PG_hwpoison) && !PageKsm(p) && p->private != MAGIC_HWPOISON_REMAPPED &&
-				    !u64map_slot(&m->hwpoison_mapped, pfn) &&
-				    !(PageCompound(p) &&
-				    PageFlag(&compound_head_page(p)[1], PG_has_hwpoisoned)))
-					fail(c, "%s: can read hwpoison pfn %#llx without being told", t->comm,
-					     (unsigned long long)pfn);
-			} else if (pte_is_swp(pte) && swp_type(pte) == SWP_SWAPFILE) {
-				uint64_t slot = swp_offset(pte);
-				if (!m->swap || slot >= m->swap->nr_slots || !m->swap->swap_map[slot])
-					fail(c, "%s: swap entry %#llx names a free slot", t->comm, (unsigned long long)slot);
-			} else if (!is_hwpoison_pte(pte) && swp_type(pte) != SWP_SWAPIN_ERROR) {
-				fail(c, "%s: unknown PTE %#llx", t->comm, (unsigned long long)pte);
-			} else if (!pfn_valid(m, swp_offset(pte))) {
-				fail(c, "%s: hwpoison entry for invalid pfn", t->comm);
-			}
-		}
-	}
+		ck_fail(c, "%llu pages have PG_lru but the LRU lists hold %llu", (unsigned long long)flagged,
+		        (unsigned long long)on_lists);
 }
 
 /*
@@ -241,24 +150,24 @@ static void check_compound_page(struct ck *c, uint64_t pfn, const int32_t *pmd_s
 
 	if (PageFlag(p, PG_tail)) {
 		if (p->_refcount)
-			fail(c, "tail pfn %#llx has refcount %d", (unsigned long long)pfn, p->_refcount);
+			ck_fail(c, "tail pfn %#llx has refcount %d", (unsigned long long)pfn, p->_refcount);
 		if (p - p->head_delta != compound_head_page(p))
-			fail(c, "tail pfn %#llx: head pfn and offset disagree", (unsigned long long)pfn);
+			ck_fail(c, "tail pfn %#llx: head pfn and offset disagree", (unsigned long long)pfn);
 		return;
 	}
 	if (!PageFlag(p, PG_head))
 		return;
 	cm = *compound_mapcount_ptr(p);
 	if (pmd_slots[pfn] != cm * (int64_t)HPAGE_PMD_NR)
-		fail(c, "compound pfn %#llx: PMD mapcount %lld but %d PMD slots map it",
-		     (unsigned long long)pfn, (long long)cm, pmd_slots[pfn]);
+		ck_fail(c, "compound pfn %#llx: PMD mapcount %lld but %d PMD slots map it",
+		        (unsigned long long)pfn, (long long)cm, pmd_slots[pfn]);
 	if (p->_refcount < total_mapcount(p))
-		fail(c, "compound pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
-		     p->_refcount, total_mapcount(p));
+		ck_fail(c, "compound pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
+		        p->_refcount, total_mapcount(p));
 	if (PageFlag(p, PG_hugetlb))
 		c->g_huge |= 1ULL << (pfn % 64);
 	if (PageFlag(p, PG_hugetlb) && !p->_refcount && PageFlag(p, PG_lru))
-		fail(c, "free hugetlb pfn %#llx is on an LRU list", (unsigned long long)pfn);
+		ck_fail(c, "free hugetlb pfn %#llx is on an LRU list", (unsigned long long)pfn);
 }
 
 /* The hugetlb pool's counters match its folios (counted by the frame pass) and free list. */
@@ -271,25 +180,25 @@ void check_hstate(struct ck *c, uint64_t nr_huge)
 
 	for (f = h->freelist.head; f != NO_PFN; f = m->pages[f].lru_next, nr_free++)
 		if (!PageFlag(&m->pages[f], PG_hugetlb) || m->pages[f]._refcount)
-			fail(c, "hugetlb free list holds pfn %#x in use or not hugetlb", f);
+			ck_fail(c, "hugetlb free list holds pfn %#x in use or not hugetlb", f);
 	if (nr_huge != h->nr_huge_pages || nr_free != h->free_huge_pages || nr_free != h->freelist.nr)
-		fail(c, "hugetlb pool counts %llu pages, %llu free, but holds %llu, %llu free",
-		     (unsigned long long)h->nr_huge_pages, (unsigned long long)h->free_huge_pages,
-		     (unsigned long long)nr_huge, (unsigned long long)nr_free);
+		ck_fail(c, "hugetlb pool counts %llu pages, %llu free, but holds %llu, %llu free",
+		        (unsigned long long)h->nr_huge_pages, (unsigned long long)h->free_huge_pages,
+		        (unsigned long long)nr_huge, (unsigned long long)nr_free);
 	if (h->resv_huge_pages > h->free_huge_pages || h->surplus_huge_pages > h->nr_huge_pages)
-		fail(c, "hugetlb pool: %llu reserved of %llu free, %llu surplus of %llu",
-		     (unsigned long long)h->resv_huge_pages, (unsigned long long)h->free_huge_pages,
-		     (unsigned long long)h->surplus_huge_pages, (unsigned long long)h->nr_huge_pages);
+		ck_fail(c, "hugetlb pool: %llu reserved of %llu free, %llu surplus of %llu",
+		        (unsigned long long)h->resv_huge_pages, (unsigned long long)h->free_huge_pages,
+		        (unsigned long long)h->surplus_huge_pages, (unsigned long long)h->nr_huge_pages);
 }
 
 /* Free frames: what check_free_lists found on the lists. */
 static void check_free_page(struct ck *c, uint64_t pfn, const struct page *q)
 {
 	if (PageFlag(q, PG_hwpoison))
-		fail(c, "free list holds hwpoison pfn %#llx", (unsigned long long)pfn);
+		ck_fail(c, "free list holds hwpoison pfn %#llx", (unsigned long long)pfn);
 	if (q->_refcount || q->_mapcount)
-		fail(c, "free pfn %#llx has refcount %d mapcount %d", (unsigned long long)pfn, q->_refcount,
-		     q->_mapcount);
+		ck_fail(c, "free pfn %#llx has refcount %d mapcount %d", (unsigned long long)pfn, q->_refcount,
+		        q->_mapcount);
 }
 
 /* The 64 pfns of word w are checked: keep their lru, huge and ksm bits and the counts. */
@@ -299,6 +208,7 @@ static void group_done(struct ck *c, uint64_t w)
 
 	if (!(c->g_lru | c->g_huge | c->g_ksm | st->lru[w] | st->huge[w] | st->ksm[w]))
 		return;	/* the usual case: none before, none now */
+	c->lru_touched |= (c->g_lru | st->lru[w]) != 0;
 	st->nr_lru += (uint64_t)__builtin_popcountll(c->g_lru) - (uint64_t)__builtin_popcountll(st->lru[w]);
 	st->nr_huge += (uint64_t)__builtin_popcountll(c->g_huge) - (uint64_t)__builtin_popcountll(st->huge[w]);
 	st->nr_ksm += (uint64_t)__builtin_popcountll(c->g_ksm) - (uint64_t)__builtin_popcountll(st->ksm[w]);
@@ -317,10 +227,11 @@ static void check_zero_frames(struct ck *c, uint64_t pfn, uint64_t n)
 	if (!(pfn % 64) && n == 64 && c->seen[pfn / 64] == ~0ULL && !c->mapped[pfn / 64])
 		return;	/* free and unmapped: the usual case, a word each */
 	for (; n--; pfn++) {
+		c->suspect |= c->maps[pfn] != 0;
 		if (c->maps[pfn])
-			fail(c, "pfn %#llx: mapcount 0 but %d PTEs map it", (unsigned long long)pfn, c->maps[pfn]);
+			ck_fail(c, "pfn %#llx: mapcount 0 but %d PTEs map it", (unsigned long long)pfn, c->maps[pfn]);
 		if (!test_pfn(c->seen, pfn))
-			fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
+			ck_fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
 	}
 }
 
@@ -332,6 +243,8 @@ static void check_frame(struct ck *c, uint64_t pfn)
 	struct page *p = &m->pages[pfn];
 	struct page *head = compound_head_page(p);
 
+	if (!c->suspect && !c->ptes_all)
+		c->suspect = frame_suspect(c, pfn);
 	if (PageFlag(p, PG_lru))
 		c->g_lru |= 1ULL << (pfn % 64);
 	if (page_stable_node(p))
@@ -342,32 +255,32 @@ static void check_frame(struct ck *c, uint64_t pfn)
 	if (PageCompound(p)) {
 		/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
 		if (p->_mapcount < 0 || p->_mapcount != maps[pfn])
-			fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn,
-			     p->_mapcount, maps[pfn]);
+			ck_fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn,
+			        p->_mapcount, maps[pfn]);
 		if (!head->_refcount && !PageFlag(head, PG_hugetlb))
-			fail(c, "compound pfn %#llx: refcount 0 but not free (leaked)",
-			     (unsigned long long)pfn);
+			ck_fail(c, "compound pfn %#llx: refcount 0 but not free (leaked)",
+			        (unsigned long long)pfn);
 		return;
 	}
 	if (p->_refcount < 0 || p->_mapcount < 0)
-		fail(c, "pfn %#llx: refcount %d mapcount %d", (unsigned long long)pfn, p->_refcount, p->_mapcount);
+		ck_fail(c, "pfn %#llx: refcount %d mapcount %d", (unsigned long long)pfn, p->_refcount, p->_mapcount);
 	if (p->_mapcount != maps[pfn])
-		fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn, p->_mapcount,
-		     maps[pfn]);
+		ck_fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn, p->_mapcount,
+		        maps[pfn]);
 	if (p->_refcount < p->_mapcount)
-		fail(c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn, p->_refcount,
-		     p->_mapcount);
+		ck_fail(c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn, p->_refcount,
+		        p->_mapcount);
 	if (PageFlag(p, PG_buddy) && !seen)
-		fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
+		ck_fail(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
 	/* tails of a live high-order block have refcount 0: the head holds the block */
 	/* MAGIC_UNPOISON_LEAKED: 6.1's unpoison of an unreferenced page loses it (known) */
 	if (!seen && p->_refcount == 0 && !PageFlag(p, PG_hwpoison) &&
 	    p->private != MAGIC_UNPOISON_LEAKED &&
 	    !(p->head_delta && p->head_delta <= pfn && p[-(int64_t)p->head_delta]._refcount > 0))
-		fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
+		ck_fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
 	if (PageFlag(p, PG_swapcache) &&
 	    (!m->swap || p->private >= m->swap->nr_slots || swap_cache_pfn(m->swap, p->private) != pfn))
-		fail(c, "pfn %#llx: PG_swapcache but the swap cache does not hold it", (unsigned long long)pfn);
+		ck_fail(c, "pfn %#llx: PG_swapcache but the swap cache does not hold it", (unsigned long long)pfn);
 }
 
 
@@ -500,13 +413,13 @@ static void check_cache_folio(struct ck *c, struct inode *inode, struct page *he
 	uint64_t i, nr = cache_page_nr(head);
 
 	if (head->_refcount < cache_refs(&inode->i_data, head) + total_mapcount(head))
-		fail(c, "%s: page-cache THP pfn %#llx has refcount %d, below %d (cache) + %d (mapcount)",
-		     inode->name, (unsigned long long)page_to_pfn(m, head), head->_refcount,
-		     cache_refs(&inode->i_data, head), total_mapcount(head));
+		ck_fail(c, "%s: page-cache THP pfn %#llx has refcount %d, below %d (cache) + %d (mapcount)",
+		        inode->name, (unsigned long long)page_to_pfn(m, head), head->_refcount,
+		        cache_refs(&inode->i_data, head), total_mapcount(head));
 	for (i = 1; i < nr; i++)
 		if (page_mapping_file(&head[i]) != &inode->i_data || head[i].index != index + i)
-			fail(c, "%s: page %llu of the THP at entry %lu names another file/index",
-			     inode->name, (unsigned long long)i, index);
+			ck_fail(c, "%s: page %llu of the THP at entry %lu names another file/index",
+			        inode->name, (unsigned long long)i, index);
 }
 
 void check_page_cache(struct ck *c)
@@ -523,19 +436,19 @@ void check_page_cache(struct ck *c)
 			if (xa_is_value(p))
 				continue;
 			if (page_mapping_file(p) != mapping || p->index != index)
-				fail(c, "%s: page-cache entry %lu is pfn %#llx of another file/index",
-				     m->inodes[i]->name, index, (unsigned long long)page_to_pfn(m, p));
+				ck_fail(c, "%s: page-cache entry %lu is pfn %#llx of another file/index",
+				        m->inodes[i]->name, index, (unsigned long long)page_to_pfn(m, p));
 			if (p->_refcount < 1)
-				fail(c, "%s: page-cache pfn %#llx has no reference", m->inodes[i]->name,
-				     (unsigned long long)page_to_pfn(m, p));
+				ck_fail(c, "%s: page-cache pfn %#llx has no reference", m->inodes[i]->name,
+				        (unsigned long long)page_to_pfn(m, p));
 			if (PageTransHuge(p))
 				check_cache_folio(c, m->inodes[i], p, index);
 			else if (PageFlag(p, PG_tail))
-				fail(c, "%s: page-cache entry %lu is a tail page", m->inodes[i]->name, index);
+				ck_fail(c, "%s: page-cache entry %lu is a tail page", m->inodes[i]->name, index);
 			n += cache_page_nr(p);	/* a folio counts its pages */
 		}
 		if (n != mapping->nrpages)
-			fail(c, "%s: nrpages %llu but %llu pages cached", m->inodes[i]->name,
-			     (unsigned long long)mapping->nrpages, (unsigned long long)n);
+			ck_fail(c, "%s: nrpages %llu but %llu pages cached", m->inodes[i]->name,
+			        (unsigned long long)mapping->nrpages, (unsigned long long)n);
 	}
 }

@@ -12,14 +12,25 @@ struct ck_state {
 	uint64_t nr, words;		/* pfns covered; 64-bit words of each per-pfn bitmap */
 	uint64_t nr_lru, nr_huge, nr_ksm;	/* bits set in lru, huge, ksm */
 	uint64_t since_full;		/* checks of what changed since the last full walk */
-	/* per pfn, all zero between checks: this check's counts */
+	/* per pfn, kept up to date by the page-table pass (mm/debug_pte.c) */
 	int32_t *maps, *pmd_slots;	/* PTEs mapping it; PMD slots mapping it (heads) */
-	uint64_t *seen, *mapped;	/* bitmaps: on a free list; maps or pmd_slots non-zero */
-	/* per pfn, what the last check found */
-	int32_t *prev_maps, *prev_pmd_slots;
-	uint64_t *prev_seen, *prev_mapped;
+	uint64_t *mapped;		/* bitmap: maps or pmd_slots non-zero */
+	/* per pfn */
+	uint64_t *seen, *prev_seen;	/* on a free list: this check (zero between checks); the last */
 	uint64_t *lru, *huge, *ksm;	/* PG_lru; a hugetlb head; a KSM page */
 	uint64_t *todo;			/* a bit per 64 pfns: to check this time */
+	/* what each page-table entry was counted as, per block (pte_block.ck_id) */
+	uint32_t gen;			/* of the full check that counted every entry */
+	uint64_t (*shadow)[PTES_PER_BLOCK];
+	size_t nr_shadow, cap_shadow;
+	uint32_t *free_ids;		/* shadows of blocks freed since */
+	size_t nr_free_ids, cap_free_ids;
+	uint64_t poisoned, swap_inuse;	/* at the last check */
+	/* what the free-list and LRU walks read outside the frames, at the last walk */
+	struct zone *zones;
+	uint8_t *sections;
+	uint64_t nr_zones, nr_sections;
+	struct lruvec lruvec;
 };
 
 struct ck {
@@ -30,13 +41,22 @@ struct ck {
 	uint64_t g_lru, g_huge, g_ksm;	/* the 64 pfns being checked: their lru, huge, ksm bits */
 	int32_t *maps, *pmd_slots;	/* st's */
 	uint64_t *seen, *mapped;
+	bool ptes_all;			/* the page-table pass read every block */
+	bool suspect;			/* the frame pass found a frame an entry's check would refuse */
+	bool lru_touched;		/* the frame pass checked a frame with PG_lru, then or now */
 };
+
+void ck_fail(struct ck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static inline bool test_pfn(const uint64_t *bm, uint64_t pfn) { return bm[pfn / 64] >> (pfn % 64) & 1; }
 static inline void set_pfn(uint64_t *bm, uint64_t pfn) { bm[pfn / 64] |= 1ULL << (pfn % 64); }
 
 void check_free_lists(struct ck *c);
-void check_page_tables(struct ck *c);
+/* mm/debug_pte.c: the page-table pass; check_page_tables_rest reads the blocks it did not */
+void check_page_tables(struct ck *c, bool full);
+void check_page_tables_rest(struct ck *c);
+void check_page_tables_done(struct ck *c);
+bool frame_suspect(struct ck *c, uint64_t pfn);
 void check_pages(struct ck *c);		/* every frame */
 void check_frames(struct ck *c, uint64_t pfn, uint64_t end);	/* of a present section */
 void check_untouched_section(struct ck *c, uint64_t pfn, uint64_t end);

@@ -26,8 +26,12 @@ static void ck_state_release(struct ck_state *st)
 {
 	if (!st)
 		return;
-	munmap(st->maps, 4 * st->nr * sizeof(int32_t));
+	munmap(st->maps, 2 * st->nr * sizeof(int32_t));
 	free(st->seen);
+	free(st->shadow);
+	free(st->free_ids);
+	free(st->zones);
+	free(st->sections);
 	free(st);
 }
 
@@ -39,13 +43,16 @@ static struct ck_state *ck_spare_take(uint64_t nr)
 		return NULL;
 	ck_spare = NULL;
 	for (uint64_t w = 0; w < st->words; w++) {
-		for (uint64_t bits = st->prev_mapped[w]; bits; bits &= bits - 1) {
+		for (uint64_t bits = st->mapped[w]; bits; bits &= bits - 1) {
 			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
-			st->prev_maps[pfn] = st->prev_pmd_slots[pfn] = 0;
+			st->maps[pfn] = st->pmd_slots[pfn] = 0;
 		}
 	}
-	memset(st->prev_seen, 0, 5 * st->words * sizeof(uint64_t));	/* prev_*, lru, huge, ksm */
+	memset(st->mapped, 0, 5 * st->words * sizeof(uint64_t));	/* mapped, prev_seen, lru, huge, ksm */
 	st->nr_lru = st->nr_huge = st->nr_ksm = st->since_full = 0;
+	st->nr_shadow = st->nr_free_ids = 0;
+	st->gen = 0;	/* no block has a shadow: the first check is full */
+	st->poisoned = st->swap_inuse = 0;
 	return st;
 }
 
@@ -73,31 +80,28 @@ static struct ck_state *ck_state_alloc(uint64_t nr)
 
 	st->nr = nr;
 	st->words = words;
-	/* 16 bytes a frame, touched only where pages are mapped: an 8T machine's 32 GiB
+	/* 8 bytes a frame, touched only where pages are mapped: an 8T machine's 16 GiB
 	 * must not count against the host's overcommit heuristic */
-	st->maps = mmap(NULL, 4 * nr * sizeof(int32_t), PROT_READ | PROT_WRITE,
+	st->maps = mmap(NULL, 2 * nr * sizeof(int32_t), PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (st->maps == MAP_FAILED)
 		mf_oom("the invariant checker");
 	st->pmd_slots = st->maps + nr;
-	st->prev_maps = st->maps + 2 * nr;
-	st->prev_pmd_slots = st->maps + 3 * nr;
-	bm = xcalloc(7 * words + todo, sizeof(uint64_t), "the invariant checker");
-	st->seen = bm;
+	bm = xcalloc(6 * words + todo, sizeof(uint64_t), "the invariant checker");
+	st->seen = bm;	/* the order ck_spare_take's memset relies on: mapped .. ksm */
 	st->mapped = bm + words;
 	st->prev_seen = bm + 2 * words;
-	st->prev_mapped = bm + 3 * words;
-	st->lru = bm + 4 * words;
-	st->huge = bm + 5 * words;
-	st->ksm = bm + 6 * words;
-	st->todo = bm + 7 * words;
+	st->lru = bm + 3 * words;
+	st->huge = bm + 4 * words;
+	st->ksm = bm + 5 * words;
+	st->todo = bm + 6 * words;
 	return st;
 }
 
 /*
- * The per-pfn counters and bitmaps live on the machine and are all zero
- * between checks: a fresh calloc per step cost a host mmap and its faults,
- * and clearing only what a check set keeps a large machine's check cheap.
+ * The per-pfn counters and bitmaps live on the machine between checks: a
+ * fresh calloc per step cost a host mmap and its faults, and the counts are
+ * kept up to date rather than made again (mm/debug_pte.c).
  * Returns true when the state is new: nothing to compare with, walk it all.
  */
 static bool ck_state_get(struct ck *c)
@@ -122,21 +126,9 @@ static bool ck_state_get(struct ck *c)
 static void ck_state_put(struct ck *c)
 {
 	struct ck_state *st = c->st;
-	const uint64_t *mapped = c->mapped, *prev_mapped = st->prev_mapped;
-	uint64_t w;
 
-	/* this check's counts become the last check's; prev_* is zero where nothing maps */
-	for (w = 0; w < st->words; w++) {
-		for (uint64_t bits = mapped[w] | prev_mapped[w]; bits; bits &= bits - 1) {
-			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
-			st->prev_maps[pfn] = c->maps[pfn];
-			st->prev_pmd_slots[pfn] = c->pmd_slots[pfn];
-			c->maps[pfn] = c->pmd_slots[pfn] = 0;
-		}
-	}
 	memcpy(st->prev_seen, st->seen, st->words * sizeof(uint64_t));
-	memcpy(st->prev_mapped, st->mapped, st->words * sizeof(uint64_t));
-	memset(st->seen, 0, 2 * st->words * sizeof(uint64_t));
+	memset(st->seen, 0, st->words * sizeof(uint64_t));
 }
 
 void ck_state_free(struct machine *m)
@@ -209,23 +201,12 @@ static void todo_blocks(struct ck *c)
 	}
 }
 
-/* The PTEs or PMD slots mapping a pfn of group w are not those the last check counted. */
-static bool maps_changed(const struct ck_state *st, uint64_t w)
-{
-	uint64_t lo = w * 64, n = st->nr - lo < 64 ? st->nr - lo : 64;
-
-	if (!(st->mapped[w] | st->prev_mapped[w]))
-		return false;
-	return memcmp(st->maps + lo, st->prev_maps + lo, n * sizeof(int32_t)) ||
-	       memcmp(st->pmd_slots + lo, st->prev_pmd_slots + lo, n * sizeof(int32_t));
-}
-
 /*
  * The frame pass of a check of what changed: a group of 64 pfns is checked
  * when a host page of its frames was written (wp_dirty), when the PTEs or PMD
- * slots mapping its pfns are not those of the last check, when its free-list
- * bits changed, when a swap slot naming it changed, or when it shares a block
- * with such a group. The others would give what the last check found: a
+ * slots mapping its pfns changed (the page-table pass marks it), when its
+ * free-list bits changed, when a swap slot naming it changed, or when it
+ * shares a block with such a group. The others would give what the last check found: a
  * frame's checks read only its bytes, those counts, the free lists, its swap
  * slot and its block's other frames.
  */
@@ -240,20 +221,13 @@ static void check_todo_group(struct ck *c, uint64_t w)
 		check_untouched_section(c, w * 64, end);
 }
 
-static void check_changed_pages(struct ck *c)
+/* Before the page-table pass: the groups of frames written since the last check. */
+static void todo_written(struct ck *c)
 {
 	struct machine *m = c->m;
-	struct ck_state *st = c->st;
 	uint64_t w, hp, groups = sparse_host_page_frames() / 64;
 	uint64_t hps = m->nr_sections * PAGES_PER_SECTION / sparse_host_page_frames();
 
-	const uint64_t *seen = st->seen, *prev_seen = st->prev_seen;
-	const uint64_t *mapped = st->mapped, *prev_mapped = st->prev_mapped;
-
-	/* local pointers: the stores to todo cannot alias them, so the loop runs from registers */
-	for (w = 0; w < st->words; w++)
-		if (seen[w] != prev_seen[w] || ((mapped[w] | prev_mapped[w]) && maps_changed(st, w)))
-			set_pfn(st->todo, w);
 	for (hp = 0; hp < hps; hp += 64) {
 		for (uint64_t bits = m->wp_dirty[hp / 64]; bits; bits &= bits - 1) {
 			uint64_t page = hp + (uint64_t)__builtin_ctzll(bits);
@@ -262,10 +236,96 @@ static void check_changed_pages(struct ck *c)
 		}
 	}
 	changed_swap_slots(c);
+}
+
+static void check_todo(struct ck *c);
+
+static void check_changed_pages(struct ck *c)
+{
+	struct ck_state *st = c->st;
+	const uint64_t *seen = st->seen, *prev_seen = st->prev_seen;
+	uint64_t w;
+
+	/* local pointers: the stores to todo cannot alias them, so the loop runs from registers */
+	for (w = 0; w < st->words; w++)
+		if (seen[w] != prev_seen[w])
+			set_pfn(st->todo, w);
+	check_todo(c);
+}
+
+/* The groups in todo, and those that share a block with them. */
+static void check_todo(struct ck *c)
+{
+	struct ck_state *st = c->st;
+	uint64_t w;
+
 	todo_blocks(c);
 	for (w = next_set(st->todo, 0, st->words); w < st->words; w = next_set(st->todo, w + 1, st->words))
 		check_todo_group(c, w);
 	memset(st->todo, 0, (st->words + 63) / 64 * sizeof(uint64_t));
+}
+
+/*
+ * The free lists are what the zones' list heads and the frames on them
+ * (prev_seen) say, and the sections' states (a section nothing touched is
+ * walked from boot's order): when none of those changed since the last walk,
+ * it would find what it found then.
+ */
+static bool free_lists_changed(struct ck *c)
+{
+	struct machine *m = c->m;
+	struct ck_state *st = c->st;
+	uint64_t w;
+
+	if (!st->zones || st->nr_zones != (uint64_t)m->nr_zones || st->nr_sections != m->nr_sections ||
+	    memcmp(st->zones, m->zones, m->nr_zones * sizeof(*m->zones)) ||
+	    memcmp(st->sections, m->sections, m->nr_sections))
+		return true;
+	for (w = next_set(st->todo, 0, st->words); w < st->words; w = next_set(st->todo, w + 1, st->words))
+		if (st->prev_seen[w])
+			return true;
+	return false;
+}
+
+static void free_lists_seen(struct ck *c)
+{
+	struct machine *m = c->m;
+	struct ck_state *st = c->st;
+
+	if (!st->zones || st->nr_zones != (uint64_t)m->nr_zones || st->nr_sections != m->nr_sections) {
+		struct mf_arena *arena = mf_arena_enter(NULL);	/* the checker's state is the host's */
+		free(st->zones);
+		free(st->sections);
+		st->zones = xmalloc(m->nr_zones * sizeof(*m->zones), "the invariant checker");
+		st->sections = xmalloc(m->nr_sections, "the invariant checker");
+		st->nr_zones = (uint64_t)m->nr_zones;
+		st->nr_sections = m->nr_sections;
+		mf_arena_enter(arena);
+	}
+	memcpy(st->zones, m->zones, m->nr_zones * sizeof(*m->zones));
+	memcpy(st->sections, m->sections, m->nr_sections);
+}
+
+/* The free lists: walked, or as the last walk found them (todo must hold what was written). */
+static void check_free(struct ck *c, bool full)
+{
+	if (full || free_lists_changed(c)) {
+		check_free_lists(c);
+		free_lists_seen(c);
+	} else {
+		memcpy(c->seen, c->st->prev_seen, c->st->words * sizeof(uint64_t));
+	}
+}
+
+/* The LRU lists: walked, unless no frame on them changed and neither did their heads. */
+static void check_lru_lists(struct ck *c, bool full)
+{
+	struct ck_state *st = c->st;
+
+	if (!full && !c->lru_touched && !memcmp(&st->lruvec, &c->m->lruvec, sizeof(st->lruvec)))
+		return;
+	check_lru(c, st->nr_lru);
+	st->lruvec = c->m->lruvec;
 }
 
 static int run_checks(struct machine *m, FILE *report, bool full)
@@ -274,15 +334,23 @@ static int run_checks(struct machine *m, FILE *report, bool full)
 
 	if (ck_state_get(&c))
 		full = true;
-	check_free_lists(&c);
-	check_page_tables(&c);
+	if (!full)
+		todo_written(&c);
+	check_free(&c, full);
+	check_page_tables(&c, full);
 	if (full) {
 		check_pages(&c);
 		memset(c.st->todo, 0, (c.st->words + 63) / 64 * sizeof(uint64_t));
 	} else {
 		check_changed_pages(&c);
 	}
-	check_lru(&c, c.st->nr_lru);
+	if (c.suspect && !c.ptes_all) {
+		/* an entry that did not change may map a frame that did: read them all */
+		check_page_tables_rest(&c);
+		check_todo(&c);
+	}
+	check_page_tables_done(&c);
+	check_lru_lists(&c, full);
 	check_hstate(&c, c.st->nr_huge);
 	check_page_cache(&c);
 	c.bad += ksm_check(m, report, c.st->nr_ksm);

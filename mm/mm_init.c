@@ -142,6 +142,7 @@ void machine_destroy(struct machine *m)
 	for (i = 0; i < ARRAY_SIZE(m->uniform); i++)
 		free(m->uniform[i]);
 	free(m->free_slots);
+	free(m->ck_dead);
 	free(m->sigs);
 	free(m->slab_pfns);
 	free(m->trace);

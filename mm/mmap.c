@@ -262,7 +262,6 @@ void mmput(struct machine *m, struct mm_struct *mm)
 {
 	struct vm_area_struct *v;
 
-	(void)m;
 	if (--mm->users > 0)
 		return;
 	ksm_exit(m, mm);
@@ -271,6 +270,7 @@ void mmput(struct machine *m, struct mm_struct *mm)
 		mm->mmap = v->vm_next;
 		vma_free(v);
 	}
+	ck_pt_release(m, &mm->pt);
 	pt_free(&mm->pt);
 	free(mm);
 }

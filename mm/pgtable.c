@@ -4,7 +4,8 @@
  * address space, made by the first entry set in it and kept, empty or not,
  * until the address space goes (as the kernel keeps its tables until
  * free_pgtables), so a pointer to an entry stays valid while others are set
- * or cleared.
+ * or cleared. A block handed out writable is marked for the invariant
+ * checker, which then reads only the marked blocks (mm/debug_pte.c).
  */
 #include <stdlib.h>
 
@@ -13,9 +14,8 @@
 
 void pt_init(struct page_table *pt)
 {
+	*pt = (struct page_table){ 0 };
 	u64map_init(&pt->blocks);
-	pt->nr = 0;
-	pt->last = NULL;
 }
 
 void pt_free(struct page_table *pt)
@@ -27,7 +27,24 @@ void pt_free(struct page_table *pt)
 	while ((b = pt_next_block(pt, &it, &vpn)))
 		free(b);
 	u64map_free(&pt->blocks);
+	free(pt->dirty);
 	pt_init(pt);
+}
+
+static void pt_mark(struct page_table *pt, struct pte_block *b, uint64_t idx)
+{
+	if (b->ck_dirty)
+		return;
+	b->ck_dirty = true;
+	ARRAY_PUSH(pt->dirty, pt->nr_dirty, pt->cap_dirty,
+		   ((struct pt_dirty){ b, idx * PTES_PER_BLOCK }), "marking a page table");
+}
+
+void pt_dirty_clear(struct page_table *pt)
+{
+	for (size_t i = 0; i < pt->nr_dirty; i++)
+		pt->dirty[i].b->ck_dirty = false;
+	pt->nr_dirty = 0;
 }
 
 struct pte_block *pt_block(struct page_table *pt, uint64_t vpn)
@@ -69,7 +86,10 @@ pte_t *pt_lookup(struct page_table *pt, uint64_t vpn)
 	struct pte_block *b = pt_block(pt, vpn);
 	pte_t *p = b ? &b->pte[vpn % PTES_PER_BLOCK] : NULL;
 
-	return p && *p ? p : NULL;
+	if (!p || !*p)
+		return NULL;
+	pt_mark(pt, b, vpn / PTES_PER_BLOCK);
+	return p;
 }
 
 void pt_set(struct page_table *pt, uint64_t vpn, pte_t pte)
@@ -86,6 +106,8 @@ void pt_set(struct page_table *pt, uint64_t vpn, pte_t pte)
 		pt->last = b;
 	}
 	p = &b->pte[vpn % PTES_PER_BLOCK];
+	if (*p != pte)
+		pt_mark(pt, b, vpn / PTES_PER_BLOCK);
 	pt->nr += (uint64_t)(pte != 0) - (*p != 0);
 	*p = pte;
 }

@@ -135,6 +135,8 @@ struct machine {
 	struct thp_state thp;		/* mm/huge_memory.c */
 
 	struct ck_state *ck;		/* mm/debug.c: the checker's per-pfn state, kept across steps */
+	uint64_t *ck_dead;		/* page-table blocks freed since its last check (mm/debug_pte.c) */
+	size_t ck_nr_dead, ck_cap_dead;
 
 	struct printk_ring log;
 	const struct kernel_profile *profile;	/* the kernel version followed (kernel/profile.c) */
@@ -202,13 +204,17 @@ int check_invariants(struct machine *m, FILE *report);
  * The same checks of what changed since the previous check_invariants_changed():
  * frames on host pages written since (sparse_track_*), on free lists or mapped
  * then or now, and the compound pages and swap-cache slots they belong to;
- * page tables, free lists, the LRU, the page cache, the hugetlb pool and KSM
- * are walked whole (they are as big as what is in use, not as the machine).
+ * the page-table blocks marked since (mm/debug_pte.c says when it reads
+ * more); the free lists and the LRU when a frame on them or their heads
+ * changed; the page cache, the hugetlb pool and KSM whole (they are as big as
+ * what is in use, not as the machine).
  * Every CK_FULL_EVERY-th check, the first, and any after a lost write are full.
  */
 #define CK_FULL_EVERY 64
 int check_invariants_changed(struct machine *m, FILE *report);
 void ck_state_free(struct machine *m);
+struct page_table;
+void ck_pt_release(struct machine *m, struct page_table *pt);	/* an address space goes */
 void machine_dump_state(struct machine *m, FILE *out);	/* counters and a page-types-like summary */
 
 #endif

@@ -90,6 +90,8 @@ struct mm_struct {
 	struct task_struct *owner;	/* the thread group leader */
 	uint64_t mmap_base;		/* next address handed out by get_unmapped_area */
 	int users;
+	uint64_t ck_vma_sig;		/* its VMAs at the invariant checker's last check (mm/debug_pte.c) */
+	bool ck_read_all;		/* this check read all its blocks */
 };
 
 /* ---- swap (mm/swapfile.c, mm/swap_state.c) --------------------------------------- */
