@@ -85,7 +85,6 @@ static int fill_check(struct mf_machine *mm, int tid, uint64_t addr, uint64_t le
 		      const struct mf_fill *pat, bool *match, struct mf_sig *sig)
 {
 	struct task_struct *t = sys_task(mm, tid);
-	uint8_t want[PAGE_SIZE], buf[PAGE_SIZE];
 	uint64_t done, n;
 
 	if (!t)
@@ -102,11 +101,8 @@ static int fill_check(struct mf_machine *mm, int tid, uint64_t addr, uint64_t le
 		if (n > len - done)
 			n = len - done;
 		/* the pattern is one byte per page: the whole chunk wants the same one */
-		memset(want, pattern_byte(pat, a), n);
-		if (access_user_page(t, a, match ? buf : want, n, !match))
+		if (access_user_byte(t, a, pattern_byte(pat, a), n, match))
 			return signal_outcome(mm, t, sig);
-		if (match && memcmp(buf, want, n))
-			*match = false;
 	}
 	return 0;
 }

@@ -7,14 +7,19 @@
 
 #include "memfail/mm.h"
 
+/* What maps a pfn: PTEs; PMD slots (counted on a folio's head). Side by side: one cache line. */
+struct ck_count {
+	int32_t maps, pmd_slots;
+};
+
 /* Kept on the machine (m->ck) between checks. */
 struct ck_state {
 	uint64_t nr, words;		/* pfns covered; 64-bit words of each per-pfn bitmap */
 	uint64_t nr_lru, nr_huge, nr_ksm;	/* bits set in lru, huge, ksm */
 	uint64_t since_full;		/* checks of what changed since the last full walk */
 	/* per pfn, kept up to date by the page-table pass (mm/debug_pte.c) */
-	int32_t *maps, *pmd_slots;	/* PTEs mapping it; PMD slots mapping it (heads) */
-	uint64_t *mapped;		/* bitmap: maps or pmd_slots non-zero */
+	struct ck_count *cnt;
+	uint64_t *mapped;		/* bitmap: a count non-zero */
 	/* per pfn */
 	uint64_t *seen, *prev_seen;	/* on a free list: this check (zero between checks); the last */
 	uint64_t *lru, *huge, *ksm;	/* PG_lru; a hugetlb head; a KSM page */
@@ -39,7 +44,7 @@ struct ck {
 	FILE *out;
 	int bad;
 	uint64_t g_lru, g_huge, g_ksm;	/* the 64 pfns being checked: their lru, huge, ksm bits */
-	int32_t *maps, *pmd_slots;	/* st's */
+	struct ck_count *cnt;		/* st's */
 	uint64_t *seen, *mapped;
 	bool ptes_all;			/* the page-table pass read every block */
 	bool suspect;			/* the frame pass found a frame an entry's check would refuse */

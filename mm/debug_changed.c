@@ -26,7 +26,7 @@ static void ck_state_release(struct ck_state *st)
 {
 	if (!st)
 		return;
-	munmap(st->maps, 2 * st->nr * sizeof(int32_t));
+	munmap(st->cnt, st->nr * sizeof(*st->cnt));
 	free(st->seen);
 	free(st->shadow);
 	free(st->free_ids);
@@ -45,7 +45,7 @@ static struct ck_state *ck_spare_take(uint64_t nr)
 	for (uint64_t w = 0; w < st->words; w++) {
 		for (uint64_t bits = st->mapped[w]; bits; bits &= bits - 1) {
 			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
-			st->maps[pfn] = st->pmd_slots[pfn] = 0;
+			st->cnt[pfn] = (struct ck_count){ 0 };
 		}
 	}
 	memset(st->mapped, 0, 5 * st->words * sizeof(uint64_t));	/* mapped, prev_seen, lru, huge, ksm */
@@ -82,11 +82,10 @@ static struct ck_state *ck_state_alloc(uint64_t nr)
 	st->words = words;
 	/* 8 bytes a frame, touched only where pages are mapped: an 8T machine's 16 GiB
 	 * must not count against the host's overcommit heuristic */
-	st->maps = mmap(NULL, 2 * nr * sizeof(int32_t), PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (st->maps == MAP_FAILED)
+	st->cnt = mmap(NULL, nr * sizeof(*st->cnt), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (st->cnt == MAP_FAILED)
 		mf_oom("the invariant checker");
-	st->pmd_slots = st->maps + nr;
 	bm = xcalloc(6 * words + todo, sizeof(uint64_t), "the invariant checker");
 	st->seen = bm;	/* the order ck_spare_take's memset relies on: mapped .. ksm */
 	st->mapped = bm + words;
@@ -118,8 +117,7 @@ static bool ck_state_get(struct ck *c)
 	c->st = st;
 	c->seen = st->seen;
 	c->mapped = st->mapped;
-	c->maps = st->maps;
-	c->pmd_slots = st->pmd_slots;
+	c->cnt = st->cnt;
 	return fresh;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The invariant checker's page-table pass: every entry is checked, and the
- * PTEs and PMD slots mapping each pfn are counted (maps, pmd_slots) for the
+ * PTEs and PMD slots mapping each pfn are counted (ck_count) for the
  * frame pass to compare with the mapcounts.
  *
  * The counts are kept from check to check. What each entry of a block was
@@ -37,12 +37,13 @@ static uint32_t ck_gen_last;
 static void count(struct ck *c, uint64_t key, int32_t d)
 {
 	uint64_t pfn = (key & ~CK_PMD) - 1;
+	struct ck_count *n = &c->cnt[pfn];
 
 	if (key & CK_PMD)
-		c->pmd_slots[pfn] += d;
+		n->pmd_slots += d;
 	else
-		c->maps[pfn] += d;
-	if (c->maps[pfn] || c->pmd_slots[pfn])
+		n->maps += d;
+	if (n->maps || n->pmd_slots)
 		set_pfn(c->mapped, pfn);
 	else
 		c->mapped[pfn / 64] &= ~(1ULL << (pfn % 64));
@@ -240,7 +241,7 @@ static void counts_reset(struct ck *c)
 	for (uint64_t w = 0; w < st->words; w++) {
 		for (uint64_t bits = st->mapped[w]; bits; bits &= bits - 1) {
 			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
-			st->maps[pfn] = st->pmd_slots[pfn] = 0;
+			st->cnt[pfn] = (struct ck_count){ 0 };
 		}
 		st->mapped[w] = 0;
 	}
@@ -260,9 +261,9 @@ bool frame_suspect(struct ck *c, uint64_t pfn)
 
 	if (PageFlag(p, PG_hwpoison) || (PageFlag(p, PG_head) && p->_refcount <= 0))
 		return true;
-	if (c->maps[pfn] && (compound_head_page(p)->_refcount <= 0 || PageFlag(p, PG_buddy)))
+	if (c->cnt[pfn].maps && (compound_head_page(p)->_refcount <= 0 || PageFlag(p, PG_buddy)))
 		return true;
-	return c->pmd_slots[pfn] && (!PageFlag(p, PG_head) || p->_refcount <= 0);
+	return c->cnt[pfn].pmd_slots && (!PageFlag(p, PG_head) || p->_refcount <= 0);
 }
 
 /*

@@ -38,13 +38,34 @@ static void hwpoison_fault_kill(struct task_struct *t, uint64_t addr, int lsb)
 	force_sig_mceerr(4 /* BUS_MCEERR_AR */, addr, lsb, t);
 }
 
+/* What an access does with the bytes: copies buf in or out, or writes or compares one value. */
+struct uaccess {
+	uint8_t *buf;		/* NULL: byte */
+	uint8_t byte;
+	bool write;
+	bool *match;		/* a compare of byte: false when one differs */
+};
+
+static void access_bytes(struct machine *m, struct page *page, uint64_t off, size_t len, const struct uaccess *ua)
+{
+	if (ua->buf && ua->write)
+		page_data_set(m, page, off, ua->buf, len);
+	else if (ua->buf)
+		page_data_get(m, page, off, ua->buf, len);
+	else if (ua->write)
+		page_data_set_byte(m, page, off, ua->byte, len);
+	else if (!page_data_is_byte(m, page, off, ua->byte, len))
+		*ua->match = false;
+}
+
 /*
  * A CPU access of len bytes inside one page: the first byte takes any fault
  * or signal, the rest go through the PTE it left present. A write of a whole
  * page of one byte value stores no buffer (page_data_set).
  */
-static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t len, bool write)
+static int access_locked(struct task_struct *t, uint64_t addr, size_t len, const struct uaccess *ua)
 {
+	bool write = ua->write;
 	struct machine *m = t->m;
 	struct vm_area_struct *vma = t->mm ? find_vma(t->mm, addr) : NULL;
 	struct kernel_siginfo si = { 0 };
@@ -59,15 +80,8 @@ static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *buf, siz
 		pte_t *p = pte_lookup(t->mm, addr & ~(PAGE_SIZE - 1));
 		int ret;
 		if (p && pte_present(*p) && (!write || (*p & PTE_WRITE))) {
-			struct page *page = pfn_to_page(m, pte_pfn(*p));
-			uint64_t off = addr & (PAGE_SIZE - 1);
-			if (write) {
-				page_data_set(m, page, off, buf, len);
-				*p |= PTE_DIRTY | PTE_YOUNG;
-			} else {
-				page_data_get(m, page, off, buf, len);
-				*p |= PTE_YOUNG;
-			}
+			access_bytes(m, pfn_to_page(m, pte_pfn(*p)), addr & (PAGE_SIZE - 1), len, ua);
+			*p |= write ? PTE_DIRTY | PTE_YOUNG : PTE_YOUNG;
 			return 0;
 		}
 		ret = handle_mm_fault(vma, addr, write ? FAULT_FLAG_WRITE : 0);
@@ -96,17 +110,27 @@ static int access_locked(struct task_struct *t, uint64_t addr, uint8_t *buf, siz
 }
 
 /* A CPU access: a fault runs under the mm's mmap_lock (taken for the whole access here). */
-int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t len, bool write)
+static int access_user_locked(struct task_struct *t, uint64_t addr, size_t len, const struct uaccess *ua)
 {
 	void *lock = t->mm;
 	int ret;
 
 	mf_lock_obj(t->m, lock, "mmap_lock");
-	ret = access_locked(t, addr, buf, len, write);
+	ret = access_locked(t, addr, len, ua);
 	mf_unlock_obj(t->m, lock);
 	if (ret)
 		deliver_fatal_signals(t->m);	/* back to user space: a default action kills */
 	return ret;
+}
+
+int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t len, bool write)
+{
+	return access_user_locked(t, addr, len, &(struct uaccess){ .buf = buf, .write = write });
+}
+
+int access_user_byte(struct task_struct *t, uint64_t addr, uint8_t b, size_t len, bool *match)
+{
+	return access_user_locked(t, addr, len, &(struct uaccess){ .byte = b, .write = !match, .match = match });
 }
 
 int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write)

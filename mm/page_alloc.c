@@ -208,6 +208,8 @@ static struct page *rmqueue(struct machine *m, struct zone *z, unsigned order)
 		if (l->head == NO_PFN)
 			continue;
 		pfn = l->tail;	/* oldest first: allocations are deterministic */
+		if (o > order && o >= 6)	/* a split writes its halves' heads, allocations the rest */
+			sparse_track_open(m, pfn, 1ULL << o);
 		del_from_free_list(m, z, &m->pages[pfn], o);
 		break_down_buddy_pages(m, z, pfn, pfn, order, o);
 		return &m->pages[pfn];

@@ -110,6 +110,33 @@ void page_data_set(struct machine *m, struct page *page, size_t off, const uint8
 		set_uniform(m, page, d[0]);
 }
 
+/* page_data_set of len bytes of value b (a fill pattern): no buffer to build or scan. */
+void page_data_set_byte(struct machine *m, struct page *page, size_t off, uint8_t b, size_t len)
+{
+	uint8_t *d;
+
+	if (len == PAGE_SIZE) {
+		set_uniform(m, page, b);
+		return;
+	}
+	if (!len || page_byte(page) == b)
+		return;	/* no byte changes */
+	d = page_data_w(m, page);
+	memset(d + off, b, len);
+	if (bytes_uniform(d, PAGE_SIZE))
+		set_uniform(m, page, d[0]);
+}
+
+/* Every byte of [off, off + len) is b. */
+bool page_data_is_byte(struct machine *m, struct page *page, size_t off, uint8_t b, size_t len)
+{
+	int pb = page_byte(page);
+
+	if (pb >= 0)
+		return pb == b;
+	return !memcmp(m->data[page->data_slot] + off, uniform_image(m, b), len);
+}
+
 void page_data_release(struct machine *m, struct page *page)
 {
 	if (page_byte(page) < 0) {

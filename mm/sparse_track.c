@@ -81,6 +81,31 @@ bool sparse_track_fault(struct machine *m, uint64_t off)
 	return true;
 }
 
+/*
+ * Frames [pfn, pfn + n) of a present section are about to be written (a free
+ * block being split): their chunks are marked and made writable with one
+ * protection change, instead of a fault and a change per chunk.
+ */
+void sparse_track_open(struct machine *m, uint64_t pfn, uint64_t n)
+{
+	uint64_t per = sparse_host_page_frames(), first = pfn / per, end = (pfn + n + per - 1) / per, i;
+
+	if (!m->wp_on || sparse_section_state(m, pfn) != SECTION_PRESENT)
+		return;	/* a section not backed yet is backed by the fault its first write takes */
+	first -= first % TRACK_CHUNK;
+	end = (end + TRACK_CHUNK - 1) / TRACK_CHUNK * TRACK_CHUNK;
+	for (i = first; i < end && test_bit64(m->wp_rw, i); i++)
+		;
+	if (i == end)
+		return;
+	for (i = first; i < end; i++) {
+		set_bit64(m->wp_dirty, i);
+		set_bit64(m->wp_rw, i);
+	}
+	if (mprotect(host_page(m, first), (end - first) * mf_host_page_size(), PROT_READ | PROT_WRITE))
+		sparse_track_lose(m);
+}
+
 void sparse_track_collect(struct machine *m)
 {
 	uint64_t hpb = mf_host_page_size(), i;

@@ -190,6 +190,7 @@ void sparse_track_start(struct machine *m);
 /* Before a check: mark in wp_dirty the hot chunks' host pages that changed. */
 void sparse_track_collect(struct machine *m);
 bool sparse_track_fault(struct machine *m, uint64_t off);	/* the fault handler's: ours? */
+void sparse_track_open(struct machine *m, uint64_t pfn, uint64_t n);	/* about to be written */
 void sparse_track_lose(struct machine *m);
 void sparse_track_free(struct machine *m);
 uint64_t sparse_host_page_frames(void);	/* frames in a host page */

@@ -175,6 +175,8 @@ const uint8_t *page_data(struct machine *m, struct page *page);	/* NULL = all ze
 uint8_t *page_data_w(struct machine *m, struct page *page);
 /* write len bytes at off (keeps uniform pages bufferless) */
 void page_data_set(struct machine *m, struct page *page, size_t off, const uint8_t *buf, size_t len);
+void page_data_set_byte(struct machine *m, struct page *page, size_t off, uint8_t b, size_t len);
+bool page_data_is_byte(struct machine *m, struct page *page, size_t off, uint8_t b, size_t len);
 /* every byte of the page b (no buffer) */
 void page_data_fill(struct machine *m, struct page *page, uint8_t b);
 /* read len bytes at off */
@@ -247,6 +249,8 @@ struct page *follow_page(struct vm_area_struct *vma, uint64_t addr, bool *hwpois
 int access_user(struct task_struct *t, uint64_t addr, uint8_t *byte, bool write);
 /* The same for len bytes that lie in one page (a memcpy through the PTE). */
 int access_user_page(struct task_struct *t, uint64_t addr, uint8_t *buf, size_t len, bool write);
+/* The same access of len bytes of value b: written, or compared (*match false when one differs). */
+int access_user_byte(struct task_struct *t, uint64_t addr, uint8_t b, size_t len, bool *match);
 /* mm/gup.c: a reference on each page, faulting in; pages taken, or -errno if none */
 int get_user_pages_fast(struct task_struct *t, uint64_t start, int nr_pages, bool write,
 			struct page **pages);
