@@ -8,24 +8,32 @@
 
 #include "model.h"
 
+/* Every one of the n bytes at p is b (memcmp against itself shifted: vector compares). */
+static bool all_byte(const uint8_t *p, size_t n, uint8_t b)
+{
+	return !n || (p[0] == b && !memcmp(p, p + 1, n - 1));
+}
+
 static void classify_read(const uint8_t *buf, long n, uint64_t off, struct mf_result *res)
 {
-	long i;
-	bool idx = true, same = true;
+	bool idx = true;
+	size_t i, seg;
 
 	res->kind = MF_RES_READ;
 	if (n == 0) {
 		res->read_kind = MF_READ_EOF;
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (buf[i] != (uint8_t)(((off + (uint64_t)i) / MF_PAGE_SIZE) + 1))
-			idx = false;
-		if (buf[i] != buf[0])
-			same = false;
+	/* an index file's byte is its page number + 1, page by page */
+	for (i = 0; idx && i < (size_t)n; i += seg) {
+		uint64_t o = off + i;
+		seg = MF_PAGE_SIZE - o % MF_PAGE_SIZE;
+		if (seg > (size_t)n - i)
+			seg = (size_t)n - i;
+		idx = all_byte(buf + i, seg, (uint8_t)(o / MF_PAGE_SIZE + 1));
 	}
 	/* a read inside page 0 of an index file is "index", not 0x01 */
-	res->read_kind = idx ? MF_READ_INDEX : same ? MF_READ_BYTE : MF_READ_DATA;
+	res->read_kind = idx ? MF_READ_INDEX : all_byte(buf, (size_t)n, buf[0]) ? MF_READ_BYTE : MF_READ_DATA;
 	res->read_byte = buf[0];
 }
 
