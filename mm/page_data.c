@@ -47,7 +47,7 @@ static bool bytes_uniform(const uint8_t *buf, size_t len)
 }
 
 /* What every byte of the page is, or -1 when they differ. */
-static int page_byte(const struct page *page)
+int page_data_byte(const struct page *page)
 {
 	if (!page->data_slot)
 		return 0;
@@ -67,7 +67,7 @@ void page_data_fill(struct machine *m, struct page *page, uint8_t b)
 
 uint8_t *page_data_w(struct machine *m, struct page *page)
 {
-	int b = page_byte(page);
+	int b = page_data_byte(page);
 	uint32_t slot;
 	uint8_t *buf;
 
@@ -93,7 +93,7 @@ uint8_t *page_data_w(struct machine *m, struct page *page)
 /* Store len bytes at off; a page that ends up uniform gives its buffer back. */
 void page_data_set(struct machine *m, struct page *page, size_t off, const uint8_t *buf, size_t len)
 {
-	int b = page_byte(page);
+	int b = page_data_byte(page);
 	uint8_t *d;
 
 	if (!len)
@@ -119,7 +119,7 @@ void page_data_set_byte(struct machine *m, struct page *page, size_t off, uint8_
 		set_uniform(m, page, b);
 		return;
 	}
-	if (!len || page_byte(page) == b)
+	if (!len || page_data_byte(page) == b)
 		return;	/* no byte changes */
 	d = page_data_w(m, page);
 	memset(d + off, b, len);
@@ -130,7 +130,7 @@ void page_data_set_byte(struct machine *m, struct page *page, size_t off, uint8_
 /* Every byte of [off, off + len) is b. */
 bool page_data_is_byte(struct machine *m, struct page *page, size_t off, uint8_t b, size_t len)
 {
-	int pb = page_byte(page);
+	int pb = page_data_byte(page);
 
 	if (pb >= 0)
 		return pb == b;
@@ -139,7 +139,7 @@ bool page_data_is_byte(struct machine *m, struct page *page, size_t off, uint8_t
 
 void page_data_release(struct machine *m, struct page *page)
 {
-	if (page_byte(page) < 0) {
+	if (page_data_byte(page) < 0) {
 		free(m->data[page->data_slot]);
 		m->data[page->data_slot] = NULL;
 		m->free_slots[m->nr_free_slots++] = page->data_slot;
@@ -149,7 +149,7 @@ void page_data_release(struct machine *m, struct page *page)
 
 void page_data_copy(struct machine *m, struct page *dst, struct page *src)
 {
-	int b = page_byte(src);
+	int b = page_data_byte(src);
 
 	if (b >= 0) {
 		set_uniform(m, dst, (uint8_t)b);

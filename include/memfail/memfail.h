@@ -577,7 +577,10 @@ const char *mf_sp_name(enum mf_sp what);
 /* The task making the running context's system call: saved and restored at each switch. */
 void *mf_ctx_save(struct mf_machine *mm);
 void mf_ctx_restore(struct mf_machine *mm, void *saved);
-/* A hash of the machine state: frames, page tables, every file's XArray, poisoned count. */
+/*
+ * A hash of the machine state (docs/explore.md): frames and page contents,
+ * processes (VMAs, page tables, files, signals), files, swap, the LRU batch.
+ */
 uint64_t mf_state_hash(struct mf_machine *mm);
 /*
  * The first failure of the checks valid at every scheduling point (a PTE or

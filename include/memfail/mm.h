@@ -177,6 +177,7 @@ uint8_t *page_data_w(struct machine *m, struct page *page);
 void page_data_set(struct machine *m, struct page *page, size_t off, const uint8_t *buf, size_t len);
 void page_data_set_byte(struct machine *m, struct page *page, size_t off, uint8_t b, size_t len);
 bool page_data_is_byte(struct machine *m, struct page *page, size_t off, uint8_t b, size_t len);
+int page_data_byte(const struct page *page);	/* what every byte is, -1 when they differ */
 /* every byte of the page b (no buffer) */
 void page_data_fill(struct machine *m, struct page *page, uint8_t b);
 /* read len bytes at off */

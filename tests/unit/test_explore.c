@@ -17,6 +17,7 @@
 
 #include "memfail/driver.h"
 #include "memfail/explore.h"
+#include "memfail/memfail.h"
 
 static const char *parse_err(const char *text)
 {
@@ -210,6 +211,42 @@ static void test_more_61(void **state)
 	explore("soft-offline-vs-reclaim-thp", 0, NULL, 2, 0);
 }
 
+/* A machine whose task A mapped 8K and stored byte b at its start; *addr is the mapping. */
+static struct mf_machine *hashed(uint8_t b, uint64_t *addr, int *tid)
+{
+	struct mf_machine_desc d = { .kernel = MF_KERNEL_6_1, .memory = 16 << 20, .nodes = 1 };
+	struct mf_machine *m = NULL;
+	struct mf_sig sig;
+
+	assert_int_equal(mf_machine_create(&d, &m, NULL, 0), 0);
+	*tid = mf_task_create(m, "A", 0);
+	assert_true(*tid > 0);
+	assert_int_equal(mf_mmap(m, *tid, 8192, MF_PROT_READ | MF_PROT_WRITE, MF_MAP_PRIVATE | MF_MAP_ANONYMOUS,
+				 -1, 0, addr), 0);
+	assert_int_equal(mf_store(m, *tid, *addr, b, &sig), 0);
+	return m;
+}
+
+/*
+ * The state hash prunes only states that behave alike: equal machines hash
+ * equal; a page's bytes and a VMA nothing touched make them differ.
+ */
+static void test_state_hash(void **state)
+{
+	uint64_t a1, a2, a3;
+	int t1, t2, t3;
+	struct mf_machine *m1 = hashed(0x11, &a1, &t1), *m2 = hashed(0x11, &a2, &t2), *m3 = hashed(0x22, &a3, &t3);
+
+	(void)state;
+	assert_int_equal(mf_state_hash(m1), mf_state_hash(m2));
+	assert_int_not_equal(mf_state_hash(m1), mf_state_hash(m3));	/* the stored byte */
+	assert_int_equal(mf_mmap(m2, t2, 4096, MF_PROT_READ, MF_MAP_PRIVATE | MF_MAP_ANONYMOUS, -1, 0, &a2), 0);
+	assert_int_not_equal(mf_state_hash(m1), mf_state_hash(m2));	/* a VMA, no page */
+	mf_machine_destroy(m1);
+	mf_machine_destroy(m2);
+	mf_machine_destroy(m3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_seed003_conflict),
 		cmocka_unit_test(test_more_61),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_state_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
