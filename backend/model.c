@@ -103,8 +103,9 @@ static int pmem_fs(const struct mf_scenario *sc)
 static int model_start(struct mf_backend *be, const struct mf_scenario *sc, struct mf_result *res)
 {
 	struct model *mo = MO(be);
+	enum mf_kernel kernel = MF_KERNEL_6_1;	/* the parser took only releases memfail has */
 	struct mf_machine_desc d = {
-		.kernel = strcmp(sc->kernel, "6.12") ? MF_KERNEL_6_1 : MF_KERNEL_6_12,
+		.kernel = mf_kernel_from_release(sc->kernel, &kernel) ? MF_KERNEL_6_1 : kernel,
 		.memory = sc->machine.memory, .swap = sc->machine.swap,
 		.nodes = sc->machine.nodes, .hugepages = sc->machine.hugepages,
 		.overcommit_hugepages = sc->machine.overcommit, .thp = sc->machine.thp,

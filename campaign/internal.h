@@ -30,6 +30,7 @@ struct cp_slot {
 
 struct cp_built {
 	const struct cp_machine *mc;
+	enum mf_kernel kernel;
 	struct mf_checkpoint *cp;
 	struct cp_rmap rmap;		/* at checkpoint time */
 	uint64_t pages;

@@ -391,7 +391,7 @@ static int st_scalar(struct pctx *p)
 	if (cpp_want_args(p, 1, 1))
 		return -1;
 	if (!strcmp(k, "kernel"))
-		return strcmp(v, "6.1") ? cpp_fail(p, "kernel: only 6.1 is modelled, not '%s'", v) : 0;
+		return mf_kernel_from_release(v, &c->kernel) ? cpp_fail(p, "kernel: 6.1 or 6.12, not '%s'", v) : 0;
 	if (!strcmp(k, "seed")) {
 		char *end;
 

@@ -212,7 +212,8 @@ static int build_machine(struct mf_machine *m, struct cp_built *b, char *err, si
 	return ret;
 }
 
-int cp_build(const struct cp_machine *mc, struct cp_built **out, char *err, size_t errlen)
+int cp_build(const struct cp_machine *mc, enum mf_kernel kernel, struct cp_built **out, char *err,
+	     size_t errlen)
 {
 	struct cp_built *b = xcalloc(1, sizeof(*b), "campaign machine");
 	struct mf_machine_desc d;
@@ -220,8 +221,10 @@ int cp_build(const struct cp_machine *mc, struct cp_built **out, char *err, size
 	int ret;
 
 	b->mc = mc;
+	b->kernel = kernel;
 	b->pages = mc->ram / MF_PAGE_SIZE;
 	mf_machine_desc_default(&d);
+	d.kernel = kernel;
 	d.memory = mc->ram;
 	if (mc->snapshot[0])
 		ret = cp_build_snapshot(b, &m, err, errlen);

@@ -103,8 +103,8 @@ void cp_report(const struct cp_campaign *c, const struct cp_results *res, FILE *
 		perm += res->draws[t].permanent;
 		errors += res->draws[t].errors;
 	}
-	fprintf(f, "campaign \"%s\": %ld trials, %.6g machine-years, seed %llu\n", c->title,
-		c->trials, c->horizon, (unsigned long long)c->seed);
+	fprintf(f, "campaign \"%s\": Linux %s, %ld trials, %.6g machine-years, seed %llu\n", c->title,
+		mf_kernel_name(c->kernel), c->trials, c->horizon, (unsigned long long)c->seed);
 	fprintf(f, "faults drawn: %lld (%lld permanent), errors: %lld\n", (long long)faults,
 		(long long)perm, (long long)errors);
 	fprintf(f, "\nper 1,000 machine-years, mean [95%% interval]:\n");

@@ -49,11 +49,11 @@ static int schema(sqlite3 *db, char **msg)
 static int meta(sqlite3 *db, const struct cp_campaign *c, char **msg)
 {
 	char *sql = sqlite3_mprintf(
-		"INSERT INTO campaign VALUES('title', %Q), ('kernel', '6.1'),"
+		"INSERT INTO campaign VALUES('title', %Q), ('kernel', %Q),"
 		" ('seed', '%lld'), ('horizon_years', '%.17g'), ('trials', '%ld'),"
 		" ('fit_scale', '%.17g'), ('scrub_first', '%.17g'), ('cluster_p', '%.17g'),"
 		" ('pareto_alpha', '%.17g'), ('pareto_max', '%.17g');",
-		c->title, (long long)c->seed, c->horizon, c->trials, c->em.fit_scale,
+		c->title, mf_kernel_name(c->kernel), (long long)c->seed, c->horizon, c->trials, c->em.fit_scale,
 		c->em.scrub_first, c->em.cluster_p, c->em.pareto_alpha, c->em.pareto_max);
 	int ret = sqlite3_exec(db, sql, NULL, NULL, msg);
 

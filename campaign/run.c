@@ -44,7 +44,7 @@ int cp_run_range(const struct cp_campaign *c, int rank, int nranks, struct cp_re
 	int ret = 0;
 
 	for (size_t i = 0; i < c->nmachines && !ret; i++)
-		ret = cp_build(&c->machines[i], &built[i], err, errlen);
+		ret = cp_build(&c->machines[i], c->kernel, &built[i], err, errlen);
 	for (long t = rank; t < c->trials && !ret; t += nranks) {
 		ret = cp_run_trial(c, built, t, res, err, errlen);
 		if (progress)

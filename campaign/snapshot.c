@@ -59,7 +59,7 @@ int cp_build_snapshot(struct cp_built *b, struct mf_machine **out, char *err, si
 		snprintf(err, errlen, "machine %s: %s", mc->name, why);
 		return -1;
 	}
-	if (exposure_build(&e, &s, MF_KERNEL_6_1, why, sizeof(why)))	/* the campaign's only profile */
+	if (exposure_build(&e, &s, b->kernel, why, sizeof(why)))
 		goto out_snap;
 	if (!whatif_build(&w, &s, &e, WI_MCE_AO, 0, NULL, 0, why, sizeof(why))) {
 		l.m = w.m;

@@ -165,9 +165,14 @@ const char *const cp_kind_name[CP_NR_KINDS] = {
 	"anon", "thp", "shmem", "file", "hugetlb", "ksm", "other",
 };
 
-static enum cp_kind classify(uint64_t f)
+/*
+ * 6.12's kpageflags sets KSM on every anonymous page (snapshot/classify.c
+ * says why), and 6.12 recovers a KSM page as an anonymous one: there a KSM
+ * page counts as anonymous memory.
+ */
+static enum cp_kind classify(uint64_t f, enum mf_kernel k)
 {
-	if (CP_BIT(f, KPF_KSM))
+	if (CP_BIT(f, KPF_KSM) && k == MF_KERNEL_6_1)
 		return CP_KIND_KSM;
 	if (CP_BIT(f, KPF_HUGE))
 		return CP_KIND_HUGETLB;
@@ -248,7 +253,7 @@ static int uncorrectable(struct tctx *x, struct pstate *s, const struct cp_error
 	event(x, s, e->t_h, CP_EV_UE, e->pfn, ret);
 	if (loses_data(flags))
 		s->o->data_loss++;
-	deaths(x, s, e->t_h, classify(flags));
+	deaths(x, s, e->t_h, classify(flags, x->c->kernel));
 	if (mf_machine_panicked(s->m))
 		crash(x, s, e->t_h, e->pfn);
 	return 0;

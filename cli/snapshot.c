@@ -78,16 +78,10 @@ struct exp_opts {
 
 int exp_parse_kernel(const char *cmd, const char *arg, enum mf_kernel *k)
 {
-	if (!strcmp(arg, "6.1"))
-		*k = MF_KERNEL_6_1;
-	else if (!strcmp(arg, "6.12"))
-		*k = MF_KERNEL_6_12;
-	else {
-		fprintf(stderr, "memfail %s: no '%s' profile; --kernel takes 6.1 or 6.12\n", cmd,
-			arg);
-		return -1;
-	}
-	return 0;
+	if (!mf_kernel_from_release(arg, k))
+		return 0;
+	fprintf(stderr, "memfail %s: no '%s' profile; --kernel takes 6.1 or 6.12\n", cmd, arg);
+	return -1;
 }
 
 static int exposure_run(const struct exp_opts *o)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Kernel profiles: one per modelled kernel version (include/memfail/profile.h). */
+#include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "memfail/array.h"
 #include "memfail/memfail.h"
@@ -47,4 +49,21 @@ const struct kernel_profile *kernel_profile_get(int id)
 		if (profiles[i].id == id)
 			return &profiles[i];
 	return NULL;
+}
+
+const char *mf_kernel_name(enum mf_kernel k)
+{
+	const struct kernel_profile *p = kernel_profile_get((int)k);
+
+	return p ? p->release : NULL;
+}
+
+int mf_kernel_from_release(const char *release, enum mf_kernel *k)
+{
+	for (size_t i = 0; release && i < ARRAY_SIZE(profiles); i++)
+		if (!strcmp(profiles[i].release, release)) {
+			*k = (enum mf_kernel)profiles[i].id;
+			return 0;
+		}
+	return -EINVAL;
 }

@@ -138,7 +138,7 @@ int exposure_build(struct exposure *e, const struct snapshot *s, enum mf_kernel 
 
 	memset(e, 0, sizeof(*e));
 	e->kernel_id = kid;
-	e->kernel = kid == MF_KERNEL_6_12 ? "6.12" : "6.1";
+	e->kernel = mf_kernel_name(kid);
 	if (s->kpagecount && !s->kpageflags) {
 		snprintf(err, errlen, "snapshot has map counts but no page flags");
 		return -1;

@@ -153,6 +153,7 @@ bool cp_policy_ce(struct cp_policy_state *s, const struct cp_error *e);
 struct cp_campaign {
 	char title[128];
 	char path[256];
+	enum mf_kernel kernel;		/* the behaviour profile every machine follows (`kernel`) */
 	uint64_t seed;
 	double horizon;			/* machine-years over all trials */
 	long trials;
@@ -216,7 +217,8 @@ struct cp_results {
 
 /* A machine recipe built once: its checkpoint and who maps which pfn. */
 struct cp_built;
-int cp_build(const struct cp_machine *mc, struct cp_built **out, char *err, size_t errlen);
+int cp_build(const struct cp_machine *mc, enum mf_kernel kernel, struct cp_built **out, char *err,
+	     size_t errlen);
 void cp_built_free(struct cp_built *b);
 uint64_t cp_built_pages(const struct cp_built *b);
 

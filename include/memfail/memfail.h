@@ -111,6 +111,10 @@ const char *mf_machine_oops(const struct mf_machine *m);
 
 /* The kernel version the machine follows, as "6.1". */
 const char *mf_kernel_release(const struct mf_machine *m);
+/* A profile's release ("6.1", "6.12"); NULL for none. */
+const char *mf_kernel_name(enum mf_kernel k);
+/* The profile of a release: 0, or -EINVAL when memfail has none for it. */
+int mf_kernel_from_release(const char *release, enum mf_kernel *k);
 
 /*
  * Write a sysctl. Keys: vm.memory_failure_early_kill and
