@@ -158,9 +158,9 @@ static void check_compound_page(struct ck *c, uint64_t pfn)
 	if (!PageFlag(p, PG_head))
 		return;
 	cm = *compound_mapcount_ptr(p);
-	if (c->cnt[pfn].pmd_slots != cm * (int64_t)HPAGE_PMD_NR)
+	if (ck_count_of(c, pfn).pmd_slots != cm * (int64_t)HPAGE_PMD_NR)
 		ck_fail(c, "compound pfn %#llx: PMD mapcount %lld but %d PMD slots map it",
-		        (unsigned long long)pfn, (long long)cm, c->cnt[pfn].pmd_slots);
+		        (unsigned long long)pfn, (long long)cm, ck_count_of(c, pfn).pmd_slots);
 	if (p->_refcount < total_mapcount(p))
 		ck_fail(c, "compound pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn,
 		        p->_refcount, total_mapcount(p));
@@ -227,9 +227,10 @@ static void check_zero_frames(struct ck *c, uint64_t pfn, uint64_t n)
 	if (!(pfn % 64) && n == 64 && c->seen[pfn / 64] == ~0ULL && !c->mapped[pfn / 64])
 		return;	/* free and unmapped: the usual case, a word each */
 	for (; n--; pfn++) {
-		c->suspect |= c->cnt[pfn].maps != 0;
-		if (c->cnt[pfn].maps)
-			ck_fail(c, "pfn %#llx: mapcount 0 but %d PTEs map it", (unsigned long long)pfn, c->cnt[pfn].maps);
+		int32_t maps = ck_count_of(c, pfn).maps;
+		c->suspect |= maps != 0;
+		if (maps)
+			ck_fail(c, "pfn %#llx: mapcount 0 but %d PTEs map it", (unsigned long long)pfn, maps);
 		if (!test_pfn(c->seen, pfn))
 			ck_fail(c, "pfn %#llx: refcount 0 but not free (leaked)", (unsigned long long)pfn);
 	}
@@ -241,6 +242,7 @@ static void check_frame(struct ck *c, uint64_t pfn)
 	bool seen = test_pfn(c->seen, pfn);
 	struct page *p = &m->pages[pfn];
 	struct page *head = compound_head_page(p);
+	int32_t maps = ck_count_of(c, pfn).maps;
 
 	if (!c->suspect && !c->ptes_all)
 		c->suspect = frame_suspect(c, pfn);
@@ -253,9 +255,9 @@ static void check_frame(struct ck *c, uint64_t pfn)
 	check_compound_page(c, pfn);
 	if (PageCompound(p)) {
 		/* refcounts are the folio's: check_compound; a free pool folio is not leaked */
-		if (p->_mapcount < 0 || p->_mapcount != c->cnt[pfn].maps)
+		if (p->_mapcount < 0 || p->_mapcount != maps)
 			ck_fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn,
-			        p->_mapcount, c->cnt[pfn].maps);
+			        p->_mapcount, maps);
 		if (!head->_refcount && !PageFlag(head, PG_hugetlb))
 			ck_fail(c, "compound pfn %#llx: refcount 0 but not free (leaked)",
 			        (unsigned long long)pfn);
@@ -263,9 +265,9 @@ static void check_frame(struct ck *c, uint64_t pfn)
 	}
 	if (p->_refcount < 0 || p->_mapcount < 0)
 		ck_fail(c, "pfn %#llx: refcount %d mapcount %d", (unsigned long long)pfn, p->_refcount, p->_mapcount);
-	if (p->_mapcount != c->cnt[pfn].maps)
+	if (p->_mapcount != maps)
 		ck_fail(c, "pfn %#llx: mapcount %d but %d PTEs map it", (unsigned long long)pfn, p->_mapcount,
-		        c->cnt[pfn].maps);
+		        maps);
 	if (p->_refcount < p->_mapcount)
 		ck_fail(c, "pfn %#llx: refcount %d below mapcount %d", (unsigned long long)pfn, p->_refcount,
 		        p->_mapcount);

@@ -56,6 +56,12 @@ void ck_fail(struct ck *c, const char *fmt, ...) __attribute__((format(printf, 2
 static inline bool test_pfn(const uint64_t *bm, uint64_t pfn) { return bm[pfn / 64] >> (pfn % 64) & 1; }
 static inline void set_pfn(uint64_t *bm, uint64_t pfn) { bm[pfn / 64] |= 1ULL << (pfn % 64); }
 
+/* What maps pfn: the mapped bit first, so an unmapped pfn's page of counts is never read (faulted in). */
+static inline struct ck_count ck_count_of(const struct ck *c, uint64_t pfn)
+{
+	return test_pfn(c->mapped, pfn) ? c->cnt[pfn] : (struct ck_count){ 0 };
+}
+
 void check_free_lists(struct ck *c);
 /* mm/debug_pte.c: the page-table pass; check_page_tables_rest reads the blocks it did not */
 void check_page_tables(struct ck *c, bool full);

@@ -261,9 +261,11 @@ bool frame_suspect(struct ck *c, uint64_t pfn)
 
 	if (PageFlag(p, PG_hwpoison) || (PageFlag(p, PG_head) && p->_refcount <= 0))
 		return true;
-	if (c->cnt[pfn].maps && (compound_head_page(p)->_refcount <= 0 || PageFlag(p, PG_buddy)))
+	struct ck_count n = ck_count_of(c, pfn);
+
+	if (n.maps && (compound_head_page(p)->_refcount <= 0 || PageFlag(p, PG_buddy)))
 		return true;
-	return c->cnt[pfn].pmd_slots && (!PageFlag(p, PG_head) || p->_refcount <= 0);
+	return n.pmd_slots && (!PageFlag(p, PG_head) || p->_refcount <= 0);
 }
 
 /*
