@@ -100,6 +100,20 @@ static int pmem_fs(const struct mf_scenario *sc)
 	return MF_PMEM_FS_NONE;
 }
 
+/* The checks of what changed start from the machine as boot left it (its frames are walked at the end). */
+static int check_begin(struct model *mo, struct mf_result *res)
+{
+	char *report = NULL;
+	int bad = mf_check_invariants_mode(mo->m, MF_CHECK_BEGIN, &report);
+
+	if (bad) {
+		res->kind = MF_RES_ERROR;
+		snprintf(res->msg, sizeof(res->msg), "invariant violated at boot: %s", report ? report : "?");
+	}
+	free(report);
+	return bad ? -1 : 0;
+}
+
 static int model_start(struct mf_backend *be, const struct mf_scenario *sc, struct mf_result *res)
 {
 	struct model *mo = MO(be);
@@ -118,6 +132,8 @@ static int model_start(struct mf_backend *be, const struct mf_scenario *sc, stru
 		res->kind = MF_RES_ERROR;
 		return -1;
 	}
+	if (mo->check && !be->check_full && check_begin(mo, res))
+		return -1;
 	for (i = 0; i < sc->nsysctl; i++) {
 		err = mf_sysctl_set(mo->m, sc->sysctl[i].key, sc->sysctl[i].val);
 		if (err) {

@@ -282,7 +282,8 @@ static int invariants(struct mf_machine *mm, enum mf_check_mode mode, char **rep
 
 	if (!f)
 		mf_oom("opening the invariant report");
-	bad = mode == MF_CHECK_CHANGED ? check_invariants_changed(mm->m, f) : check_invariants(mm->m, f);
+	bad = mode == MF_CHECK_CHANGED ? check_invariants_changed(mm->m, f) :
+	      mode == MF_CHECK_BEGIN ? check_invariants_begin(mm->m, f) : check_invariants(mm->m, f);
 	fclose(f);
 	if (bad && report)
 		*report = buf;
@@ -301,7 +302,7 @@ int mf_check_invariants_mode(struct mf_machine *mm, enum mf_check_mode mode, cha
 	SYS_ENTER(mm);
 	if (report)
 		*report = NULL;
-	if (mode != MF_CHECK_FULL && mode != MF_CHECK_CHANGED)
+	if (mode != MF_CHECK_FULL && mode != MF_CHECK_CHANGED && mode != MF_CHECK_BEGIN)
 		return (int)sys_leave(mm, -EINVAL);
 	return (int)sys_leave(mm, invariants(mm, mode, report));
 }

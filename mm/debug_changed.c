@@ -362,6 +362,48 @@ int check_invariants(struct machine *m, FILE *report)
 	return run_checks(m, report, true);
 }
 
+/*
+ * The bits a frame pass would keep for a machine no process, file or KSM has
+ * used: PG_lru frames are those on the LRU lists, hugetlb heads those in the
+ * pool's free list (every pool folio is free), and nothing is KSM or mapped.
+ */
+static void baseline_bits(struct ck *c)
+{
+	struct machine *m = c->m;
+	struct ck_state *st = c->st;
+	uint64_t n = 0;
+
+	for (int l = 0; l < NR_LRU_LISTS; l++)
+		for (uint32_t p = m->lruvec.lists[l].head; p != NO_PFN && n < st->nr; p = m->pages[p].lru_next, n++)
+			set_pfn(st->lru, p);
+	st->nr_lru = n;
+	n = 0;
+	for (uint32_t f = m->hstate.freelist.head; f != NO_PFN && n < st->nr; f = m->pages[f].lru_next, n++)
+		set_pfn(st->huge, f);
+	st->nr_huge = n;
+}
+
+int check_invariants_begin(struct machine *m, FILE *report)
+{
+	struct ck c = { .m = m, .out = report };
+
+	if (m->ck || m->tasks || m->nr_inodes || m->ksm)
+		return check_invariants_changed(m, report);
+	ck_state_get(&c);
+	check_free_lists(&c);
+	free_lists_seen(&c);
+	check_page_tables(&c, true);	/* no process: the counts start at zero */
+	check_page_tables_done(&c);
+	baseline_bits(&c);
+	check_lru(&c, c.st->nr_lru);	/* the lists hold PG_lru frames only */
+	c.st->lruvec = m->lruvec;
+	check_hstate(&c, c.st->nr_huge);
+	ck_state_put(&c);
+	swap_log_clear(m);
+	sparse_track_start(m);
+	return c.bad;
+}
+
 int check_invariants_changed(struct machine *m, FILE *report)
 {
 	bool full = !m->wp_on || m->wp_lost || !m->ck || ++m->ck->since_full >= CK_FULL_EVERY ||

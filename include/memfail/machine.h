@@ -209,10 +209,12 @@ int check_invariants(struct machine *m, FILE *report);
  * more); the free lists and the LRU when a frame on them or their heads
  * changed; the page cache, the hugetlb pool and KSM whole (they are as big as
  * what is in use, not as the machine).
- * Every CK_FULL_EVERY-th check, the first, and any after a lost write are full.
+ * Every CK_FULL_EVERY-th check, the first (unless check_invariants_begin
+ * started them), and any after a lost write are full.
  */
 #define CK_FULL_EVERY 64
 int check_invariants_changed(struct machine *m, FILE *report);
+int check_invariants_begin(struct machine *m, FILE *report);	/* MF_CHECK_BEGIN */
 void ck_state_free(struct machine *m);
 struct page_table;
 void ck_pt_release(struct machine *m, struct page_table *pt);	/* an address space goes */

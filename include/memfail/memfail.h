@@ -505,16 +505,22 @@ int mf_check_invariants(struct mf_machine *m, char **report);
 /*
  * What mf_check_invariants_mode walks. MF_CHECK_FULL: everything, as
  * mf_check_invariants. MF_CHECK_CHANGED: the same checks, but of the frames
- * that changed since the machine's previous MF_CHECK_CHANGED check (known
- * from the host's write protection of the frame array, and from what that
- * check found on the free lists, in page tables and in the swap cache); page
- * tables, free lists, the LRU, the page cache, the hugetlb pool and KSM are
+ * that changed since the machine's previous MF_CHECK_CHANGED (or
+ * MF_CHECK_BEGIN) check (known from the host's write protection of the frame
+ * array, and from what that check found on the free lists, in page tables and
+ * in the swap cache), the page-table blocks written since, and the free lists
+ * and the LRU when they changed; the page cache, the hugetlb pool and KSM are
  * walked whole. The first check, every 64th, and any after the host refused
- * to change a protection are full walks. While a machine is checked this way
- * its frame array is write-protected between checks: the first write to each
- * host page after a check costs a fault. -EINVAL for another mode.
+ * to change a protection are full walks. MF_CHECK_BEGIN, on a machine as
+ * mf_machine_create left it (no process, file or KSM yet): takes it as boot
+ * left it, reading its free lists, LRU and hugetlb pool but not its frames,
+ * and starts the checks of what changed from there (a full walk later checks
+ * boot's work too); on any other machine it is MF_CHECK_CHANGED. While a
+ * machine is checked this way its frame array is write-protected between
+ * checks: the first write to each host page after a check costs a fault.
+ * -EINVAL for another mode.
  */
-enum mf_check_mode { MF_CHECK_FULL, MF_CHECK_CHANGED };
+enum mf_check_mode { MF_CHECK_FULL, MF_CHECK_CHANGED, MF_CHECK_BEGIN };
 int mf_check_invariants_mode(struct mf_machine *m, enum mf_check_mode mode, char **report);
 /* Counters and a page-types-like summary of the whole machine, to f. */
 int mf_dump_state(struct mf_machine *m, FILE *f);
