@@ -23,7 +23,7 @@ struct ck_state {
 	/* per pfn */
 	uint64_t *seen, *prev_seen;	/* on a free list: this check (zero between checks); the last */
 	uint64_t *lru, *huge, *ksm;	/* PG_lru; a hugetlb head; a KSM page */
-	uint64_t *todo;			/* a bit per 64 pfns: to check this time */
+	uint64_t *todo, *done;		/* a bit per 64 pfns: to check this time; checked */
 	/* what each page-table entry was counted as, per block (pte_block.ck_id) */
 	uint32_t gen;			/* of the full check that counted every entry */
 	uint64_t (*shadow)[PTES_PER_BLOCK];

@@ -86,7 +86,7 @@ static struct ck_state *ck_state_alloc(uint64_t nr)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (st->cnt == MAP_FAILED)
 		mf_oom("the invariant checker");
-	bm = xcalloc(6 * words + todo, sizeof(uint64_t), "the invariant checker");
+	bm = xcalloc(6 * words + 2 * todo, sizeof(uint64_t), "the invariant checker");
 	st->seen = bm;	/* the order ck_spare_take's memset relies on: mapped .. ksm */
 	st->mapped = bm + words;
 	st->prev_seen = bm + 2 * words;
@@ -94,6 +94,7 @@ static struct ck_state *ck_state_alloc(uint64_t nr)
 	st->huge = bm + 4 * words;
 	st->ksm = bm + 5 * words;
 	st->todo = bm + 6 * words;
+	st->done = st->todo + todo;
 	return st;
 }
 
@@ -161,12 +162,6 @@ static void swap_log_clear(struct machine *m)
 	}
 }
 
-/*
- * A frame's check reads its block's head (refcount) and a head's reads its
- * tails (mapcounts): with a group to check go its tails' heads and, while the
- * next group starts with a tail (of a block that began before it: the same
- * block), that group.
- */
 /* The first bit set in bm at or after i, or n (a walk of a sparse bitmap a word at a time). */
 static uint64_t next_set(const uint64_t *bm, uint64_t i, uint64_t n)
 {
@@ -179,25 +174,6 @@ static uint64_t next_set(const uint64_t *bm, uint64_t i, uint64_t n)
 	return n;
 }
 
-static void todo_blocks(struct ck *c)
-{
-	struct machine *m = c->m;
-	struct ck_state *st = c->st;
-	uint64_t w;
-
-	/* ascending, and the bitmap is read again at each step: a group may add the next one */
-	for (w = next_set(st->todo, 0, st->words); w < st->words; w = next_set(st->todo, w + 1, st->words)) {
-		uint64_t pfn, end = (w + 1) * 64 < m->nr_pages ? (w + 1) * 64 : m->nr_pages;
-		if (sparse_section_state(m, w * 64) != SECTION_PRESENT)
-			continue;
-		for (pfn = w * 64; pfn < end; pfn++)
-			if (m->pages[pfn].head_delta && m->pages[pfn].head_delta <= pfn)
-				todo_pfn(c, pfn - m->pages[pfn].head_delta);
-		if (end < m->nr_pages && sparse_section_state(m, end) == SECTION_PRESENT &&
-		    m->pages[end].head_delta && m->pages[end].head_delta <= end)
-			todo_pfn(c, end);
-	}
-}
 
 /*
  * The frame pass of a check of what changed: a group of 64 pfns is checked
@@ -251,16 +227,46 @@ static void check_changed_pages(struct ck *c)
 	check_todo(c);
 }
 
-/* The groups in todo, and those that share a block with them. */
+/*
+ * Group w and what shares a block with it: a frame's check reads its block's
+ * head (refcount) and a head's reads its tails (mapcounts), so a tail's head
+ * group is checked first (out of turn) and, when the next group starts with a
+ * tail of the same block, that group goes to todo. The frames' head offsets
+ * are read just before their checks: one pass over them, not two.
+ */
+static void check_closed(struct ck *c, uint64_t w)
+{
+	struct machine *m = c->m;
+	struct ck_state *st = c->st;
+	uint64_t pfn, end = (w + 1) * 64 < m->nr_pages ? (w + 1) * 64 : m->nr_pages;
+
+	if (test_pfn(st->done, w))
+		return;
+	set_pfn(st->done, w);
+	if (sparse_section_state(m, w * 64) == SECTION_PRESENT) {
+		for (pfn = w * 64; pfn < end; pfn++) {
+			uint32_t d = m->pages[pfn].head_delta;
+			/* a head in an earlier group: the block is aligned, it starts that group */
+			if (d && d <= pfn && (pfn - d) / 64 < w)
+				check_closed(c, (pfn - d) / 64);
+		}
+		if (end < m->nr_pages && sparse_section_state(m, end) == SECTION_PRESENT &&
+		    m->pages[end].head_delta && m->pages[end].head_delta <= end)
+			todo_pfn(c, end);
+	}
+	check_todo_group(c, w);
+}
+
+/* The groups in todo, ascending (a group may add the next one), and those they share blocks with. */
 static void check_todo(struct ck *c)
 {
 	struct ck_state *st = c->st;
-	uint64_t w;
+	size_t n = (st->words + 63) / 64 * sizeof(uint64_t);
 
-	todo_blocks(c);
-	for (w = next_set(st->todo, 0, st->words); w < st->words; w = next_set(st->todo, w + 1, st->words))
-		check_todo_group(c, w);
-	memset(st->todo, 0, (st->words + 63) / 64 * sizeof(uint64_t));
+	for (uint64_t w = next_set(st->todo, 0, st->words); w < st->words; w = next_set(st->todo, w + 1, st->words))
+		check_closed(c, w);
+	memset(st->todo, 0, n);
+	memset(st->done, 0, n);
 }
 
 /*
