@@ -326,6 +326,31 @@ static void test_unknown_pid_addr(void **state)
 	free(out);
 }
 
+/*
+ * A failed soft offline's flags: lru (its putback's batch drained or not) is
+ * timing, left out wherever it stands in the list; elsewhere it is kept.
+ */
+static void test_putback_lru(void **state)
+{
+	static const struct script s[] = {
+		{ .line = 7, .res = { .kind = MF_RES_OK },
+		  .logs = { "soft offline: 0x1000: page migration failed 1, type 0x17ffffc0080038(uptodate|dirty|lru|swapbacked|node=0|zone=1)",
+			    "soft offline: 0x1000: page migration failed 1, type 0x17ffffc0080038(uptodate|lru)",
+			    "Memory failure: 0x1000: type 0x17ffffc0080038(uptodate|lru)",
+			    "soft offline: 0x1000: page migration failed 1, type 0x17ffffc0080038(mlocked|unevictable)" } },
+	};
+	char *out;
+
+	(void)state;
+	run("sync\n", s, 1, false, &out);
+	assert_non_null(strstr(out, "step 7 sync = ok\n"
+				    "  log soft offline: pfn?: page migration failed 1, type flags?(uptodate|dirty|swapbacked|node=0|zone=1)\n"
+				    "  log soft offline: pfn?: page migration failed 1, type flags?(uptodate)\n"
+				    "  log Memory failure: pfn?: type flags?(uptodate|lru)\n"
+				    "  log soft offline: pfn?: page migration failed 1, type flags?(mlocked|unevictable)\n"));
+	free(out);
+}
+
 static void test_expect_fail(void **state)
 {
 	char *out;
@@ -568,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_madvise_pfns),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_unknown_pid_addr),
+		cmocka_unit_test(test_putback_lru),
 		cmocka_unit_test(test_expect_fail),
 		cmocka_unit_test(test_signal_cursors),
 		cmocka_unit_test(test_log_windows),
