@@ -38,6 +38,7 @@ static void mark_free(struct ck *c, uint64_t pfn, uint64_t n)
 {
 	uint64_t i;
 
+	c->st->seen_hi = max_u64(c->st->seen_hi, (pfn + n + 63) / 64);
 	if (!(pfn % 64) && !(n % 64)) {
 		for (i = 0; i < n / 64 && !c->seen[pfn / 64 + i]; i++)
 			;
@@ -209,6 +210,8 @@ static void group_done(struct ck *c, uint64_t w)
 	if (!(c->g_lru | c->g_huge | c->g_ksm | st->lru[w] | st->huge[w] | st->ksm[w]))
 		return;	/* the usual case: none before, none now */
 	c->lru_touched |= (c->g_lru | st->lru[w]) != 0;
+	if (c->g_lru | c->g_huge | c->g_ksm)
+		st->bits_hi = max_u64(st->bits_hi, w + 1);
 	st->nr_lru += (uint64_t)__builtin_popcountll(c->g_lru) - (uint64_t)__builtin_popcountll(st->lru[w]);
 	st->nr_huge += (uint64_t)__builtin_popcountll(c->g_huge) - (uint64_t)__builtin_popcountll(st->huge[w]);
 	st->nr_ksm += (uint64_t)__builtin_popcountll(c->g_ksm) - (uint64_t)__builtin_popcountll(st->ksm[w]);
@@ -400,10 +403,13 @@ void check_pages(struct ck *c)
 
 	for (pfn = 0; pfn < m->nr_pages; pfn += PAGES_PER_SECTION) {
 		uint64_t end = m->nr_pages - pfn < PAGES_PER_SECTION ? m->nr_pages : pfn + PAGES_PER_SECTION;
-		if (sparse_section_state(m, pfn) == SECTION_PRESENT)
+		enum section_state s = sparse_section_state(m, pfn);
+		if (s == SECTION_PRESENT)
 			check_section(c, pfn, end, per);
-		else
+		else if ((s != SECTION_DEVICE && s != SECTION_RESERVED) ||
+			 pfn / 64 < max_u64(max_u64(c->st->seen_hi, c->st->mapped_hi), c->st->bits_hi))
 			check_untouched_section(c, pfn, end);
+		/* else: no bit set there, and none expected: nothing to read */
 	}
 }
 

@@ -24,6 +24,12 @@ struct ck_state {
 	uint64_t *seen, *prev_seen;	/* on a free list: this check (zero between checks); the last */
 	uint64_t *lru, *huge, *ksm;	/* PG_lru; a hugetlb head; a KSM page */
 	uint64_t *todo, *done;		/* a bit per 64 pfns: to check this time; checked */
+	/*
+	 * Words of each bitmap below which a bit may be set (todo_hi: groups): a
+	 * machine of terabytes of pmem has bitmaps of gigabytes, nearly all zero,
+	 * that no check must copy or scan whole.
+	 */
+	uint64_t seen_hi, prev_hi, mapped_hi, bits_hi, todo_hi;
 	/* what each page-table entry was counted as, per block (pte_block.ck_id) */
 	uint32_t gen;			/* of the full check that counted every entry */
 	uint64_t (*shadow)[PTES_PER_BLOCK];
@@ -55,6 +61,15 @@ void ck_fail(struct ck *c, const char *fmt, ...) __attribute__((format(printf, 2
 
 static inline bool test_pfn(const uint64_t *bm, uint64_t pfn) { return bm[pfn / 64] >> (pfn % 64) & 1; }
 static inline void set_pfn(uint64_t *bm, uint64_t pfn) { bm[pfn / 64] |= 1ULL << (pfn % 64); }
+
+static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* Group w goes to todo. */
+static inline void todo_set(struct ck_state *st, uint64_t w)
+{
+	set_pfn(st->todo, w);
+	st->todo_hi = max_u64(st->todo_hi, w + 1);
+}
 
 /* What maps pfn: the mapped bit first, so an unmapped pfn's page of counts is never read (faulted in). */
 static inline struct ck_count ck_count_of(const struct ck *c, uint64_t pfn)

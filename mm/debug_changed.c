@@ -42,13 +42,19 @@ static struct ck_state *ck_spare_take(uint64_t nr)
 	if (!st || st->nr != nr)
 		return NULL;
 	ck_spare = NULL;
-	for (uint64_t w = 0; w < st->words; w++) {
+	for (uint64_t w = 0; w < st->mapped_hi; w++) {
 		for (uint64_t bits = st->mapped[w]; bits; bits &= bits - 1) {
 			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
 			st->cnt[pfn] = (struct ck_count){ 0 };
 		}
 	}
-	memset(st->mapped, 0, 5 * st->words * sizeof(uint64_t));	/* mapped, prev_seen, lru, huge, ksm */
+	/* what may be set: seen and todo are clear between checks already */
+	memset(st->mapped, 0, st->mapped_hi * sizeof(uint64_t));
+	memset(st->prev_seen, 0, st->prev_hi * sizeof(uint64_t));
+	memset(st->lru, 0, st->bits_hi * sizeof(uint64_t));
+	memset(st->huge, 0, st->bits_hi * sizeof(uint64_t));
+	memset(st->ksm, 0, st->bits_hi * sizeof(uint64_t));
+	st->mapped_hi = st->prev_hi = st->bits_hi = 0;
 	st->nr_lru = st->nr_huge = st->nr_ksm = st->since_full = 0;
 	st->nr_shadow = st->nr_free_ids = 0;
 	st->gen = 0;	/* no block has a shadow: the first check is full */
@@ -87,7 +93,7 @@ static struct ck_state *ck_state_alloc(uint64_t nr)
 	if (st->cnt == MAP_FAILED)
 		mf_oom("the invariant checker");
 	bm = xcalloc(6 * words + 2 * todo, sizeof(uint64_t), "the invariant checker");
-	st->seen = bm;	/* the order ck_spare_take's memset relies on: mapped .. ksm */
+	st->seen = bm;
 	st->mapped = bm + words;
 	st->prev_seen = bm + 2 * words;
 	st->lru = bm + 3 * words;
@@ -126,8 +132,10 @@ static void ck_state_put(struct ck *c)
 {
 	struct ck_state *st = c->st;
 
-	memcpy(st->prev_seen, st->seen, st->words * sizeof(uint64_t));
-	memset(st->seen, 0, st->words * sizeof(uint64_t));
+	memcpy(st->prev_seen, st->seen, max_u64(st->seen_hi, st->prev_hi) * sizeof(uint64_t));
+	memset(st->seen, 0, st->seen_hi * sizeof(uint64_t));
+	st->prev_hi = st->seen_hi;
+	st->seen_hi = 0;
 }
 
 void ck_state_free(struct machine *m)
@@ -142,7 +150,7 @@ void ck_state_free(struct machine *m)
 static void todo_pfn(struct ck *c, uint64_t pfn)
 {
 	if (pfn < c->m->nr_pages)
-		set_pfn(c->st->todo, pfn / 64);
+		todo_set(c->st, pfn / 64);
 }
 
 /* Frames whose swap-cache slot changed (mm/swapfile.c's log): a PG_swapcache frame's check reads its slot. */
@@ -202,7 +210,7 @@ static void todo_written(struct ck *c)
 	uint64_t w, hp, groups = sparse_host_page_frames() / 64;
 	uint64_t hps = m->nr_sections * PAGES_PER_SECTION / sparse_host_page_frames();
 
-	for (hp = 0; hp < hps; hp += 64) {
+	for (hp = 0; hp < hps && hp < m->wp_dirty_hi; hp += 64) {
 		for (uint64_t bits = m->wp_dirty[hp / 64]; bits; bits &= bits - 1) {
 			uint64_t page = hp + (uint64_t)__builtin_ctzll(bits);
 			for (w = page * groups; w < (page + 1) * groups; w++)
@@ -220,10 +228,12 @@ static void check_changed_pages(struct ck *c)
 	const uint64_t *seen = st->seen, *prev_seen = st->prev_seen;
 	uint64_t w;
 
+	uint64_t n = max_u64(st->seen_hi, st->prev_hi);
+
 	/* local pointers: the stores to todo cannot alias them, so the loop runs from registers */
-	for (w = 0; w < st->words; w++)
+	for (w = 0; w < n; w++)
 		if (seen[w] != prev_seen[w])
-			set_pfn(st->todo, w);
+			todo_set(st, w);
 	check_todo(c);
 }
 
@@ -261,12 +271,16 @@ static void check_closed(struct ck *c, uint64_t w)
 static void check_todo(struct ck *c)
 {
 	struct ck_state *st = c->st;
-	size_t n = (st->words + 63) / 64 * sizeof(uint64_t);
+	size_t n;
 
-	for (uint64_t w = next_set(st->todo, 0, st->words); w < st->words; w = next_set(st->todo, w + 1, st->words))
+	/* todo_hi is read again at each step: a group may add the next one */
+	for (uint64_t w = next_set(st->todo, 0, st->todo_hi); w < st->todo_hi;
+	     w = next_set(st->todo, w + 1, st->todo_hi))
 		check_closed(c, w);
+	n = (st->todo_hi + 63) / 64 * sizeof(uint64_t);
 	memset(st->todo, 0, n);
 	memset(st->done, 0, n);
+	st->todo_hi = 0;
 }
 
 /*
@@ -285,7 +299,7 @@ static bool free_lists_changed(struct ck *c)
 	    memcmp(st->zones, m->zones, m->nr_zones * sizeof(*m->zones)) ||
 	    memcmp(st->sections, m->sections, m->nr_sections))
 		return true;
-	for (w = next_set(st->todo, 0, st->words); w < st->words; w = next_set(st->todo, w + 1, st->words))
+	for (w = next_set(st->todo, 0, st->todo_hi); w < st->todo_hi; w = next_set(st->todo, w + 1, st->todo_hi))
 		if (st->prev_seen[w])
 			return true;
 	return false;
@@ -317,7 +331,8 @@ static void check_free(struct ck *c, bool full)
 		check_free_lists(c);
 		free_lists_seen(c);
 	} else {
-		memcpy(c->seen, c->st->prev_seen, c->st->words * sizeof(uint64_t));
+		memcpy(c->seen, c->st->prev_seen, c->st->prev_hi * sizeof(uint64_t));
+		c->st->seen_hi = c->st->prev_hi;
 	}
 }
 
@@ -344,7 +359,8 @@ static int run_checks(struct machine *m, FILE *report, bool full)
 	check_page_tables(&c, full);
 	if (full) {
 		check_pages(&c);
-		memset(c.st->todo, 0, (c.st->words + 63) / 64 * sizeof(uint64_t));
+		memset(c.st->todo, 0, (c.st->todo_hi + 63) / 64 * sizeof(uint64_t));
+		c.st->todo_hi = 0;
 	} else {
 		check_changed_pages(&c);
 	}
@@ -380,12 +396,16 @@ static void baseline_bits(struct ck *c)
 	uint64_t n = 0;
 
 	for (int l = 0; l < NR_LRU_LISTS; l++)
-		for (uint32_t p = m->lruvec.lists[l].head; p != NO_PFN && n < st->nr; p = m->pages[p].lru_next, n++)
+		for (uint32_t p = m->lruvec.lists[l].head; p != NO_PFN && n < st->nr; p = m->pages[p].lru_next, n++) {
 			set_pfn(st->lru, p);
+			st->bits_hi = max_u64(st->bits_hi, p / 64 + 1);
+		}
 	st->nr_lru = n;
 	n = 0;
-	for (uint32_t f = m->hstate.freelist.head; f != NO_PFN && n < st->nr; f = m->pages[f].lru_next, n++)
+	for (uint32_t f = m->hstate.freelist.head; f != NO_PFN && n < st->nr; f = m->pages[f].lru_next, n++) {
 		set_pfn(st->huge, f);
+		st->bits_hi = max_u64(st->bits_hi, f / 64 + 1);
+	}
 	st->nr_huge = n;
 }
 

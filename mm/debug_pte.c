@@ -43,11 +43,13 @@ static void count(struct ck *c, uint64_t key, int32_t d)
 		n->pmd_slots += d;
 	else
 		n->maps += d;
-	if (n->maps || n->pmd_slots)
+	if (n->maps || n->pmd_slots) {
 		set_pfn(c->mapped, pfn);
-	else
+		c->st->mapped_hi = max_u64(c->st->mapped_hi, pfn / 64 + 1);
+	} else {
 		c->mapped[pfn / 64] &= ~(1ULL << (pfn % 64));
-	set_pfn(c->st->todo, pfn / 64);	/* the frame pass compares it with its mapcount */
+	}
+	todo_set(c->st, pfn / 64);	/* the frame pass compares it with its mapcount */
 }
 
 /* Every entry's check: what it counts (0: nothing; pfn + 1, with CK_PMD for a PMD slot). */
@@ -238,13 +240,14 @@ static void counts_reset(struct ck *c)
 {
 	struct ck_state *st = c->st;
 
-	for (uint64_t w = 0; w < st->words; w++) {
+	for (uint64_t w = 0; w < st->mapped_hi; w++) {
 		for (uint64_t bits = st->mapped[w]; bits; bits &= bits - 1) {
 			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
 			st->cnt[pfn] = (struct ck_count){ 0 };
 		}
 		st->mapped[w] = 0;
 	}
+	st->mapped_hi = 0;
 	st->nr_shadow = st->nr_free_ids = 0;
 	st->gen = ++ck_gen_last;
 	c->m->ck_nr_dead = 0;

@@ -44,6 +44,14 @@ static bool test_bit64(const uint64_t *bm, uint64_t i) { return bm[i / 64] >> (i
 static void set_bit64(uint64_t *bm, uint64_t i) { bm[i / 64] |= 1ULL << (i % 64); }
 static void clear_bit64(uint64_t *bm, uint64_t i) { bm[i / 64] &= ~(1ULL << (i % 64)); }
 
+/* A written host page (terabytes of pmem make wp_dirty megabytes: only its low end is scanned). */
+static void mark_dirty(struct machine *m, uint64_t hp)
+{
+	set_bit64(m->wp_dirty, hp);
+	if (hp >= m->wp_dirty_hi)
+		m->wp_dirty_hi = hp + 1;
+}
+
 /* Stop tracking: every present section writable again; the next check walks everything. */
 void sparse_track_lose(struct machine *m)
 {
@@ -68,7 +76,7 @@ bool sparse_track_fault(struct machine *m, uint64_t off)
 	if (!m->wp_on || test_bit64(m->wp_rw, hp))
 		return false;	/* writable already: a real fault */
 	for (i = first; i < first + TRACK_CHUNK; i++) {
-		set_bit64(m->wp_dirty, i);
+		mark_dirty(m, i);
 		set_bit64(m->wp_rw, i);
 	}
 	if (mprotect(host_page(m, first), TRACK_CHUNK * mf_host_page_size(), PROT_READ | PROT_WRITE))
@@ -99,7 +107,7 @@ void sparse_track_open(struct machine *m, uint64_t pfn, uint64_t n)
 	if (i == end)
 		return;
 	for (i = first; i < end; i++) {
-		set_bit64(m->wp_dirty, i);
+		mark_dirty(m, i);
 		set_bit64(m->wp_rw, i);
 	}
 	if (mprotect(host_page(m, first), (end - first) * mf_host_page_size(), PROT_READ | PROT_WRITE))
@@ -116,7 +124,7 @@ void sparse_track_collect(struct machine *m)
 		for (i = 0; i < TRACK_CHUNK; i++)
 			if (!test_bit64(m->wp_dirty, w->hp + i) &&
 			    memcmp(host_page(m, w->hp + i), w->copy + i * hpb, hpb))
-				set_bit64(m->wp_dirty, w->hp + i);
+				mark_dirty(m, w->hp + i);
 	}
 }
 
@@ -176,7 +184,7 @@ static void track_alloc(struct machine *m, uint64_t n)
 void sparse_track_start(struct machine *m)
 {
 	uint64_t n = track_bits(m), hp, sec, per = SECTION_BYTES / mf_host_page_size();
-	bool ok = true;
+	bool ok = true, was_on = m->wp_on;
 
 	if (!m->wp_dirty)
 		track_alloc(m, n);
@@ -187,7 +195,7 @@ void sparse_track_start(struct machine *m)
 				ok = track_protect(m, sec * per, (sec + 1) * per);
 	} else {
 		ok = track_hot(m);
-		for (hp = 0; hp < n && ok; hp++) {
+		for (hp = 0; hp < n && hp < m->wp_dirty_hi && ok; hp++) {
 			uint64_t end = hp;
 			if (!m->wp_dirty[hp / 64]) {	/* a word at a time where nothing was written */
 				hp = hp / 64 * 64 + 63;
@@ -201,7 +209,10 @@ void sparse_track_start(struct machine *m)
 			hp = end;
 		}
 	}
-	memset(m->wp_dirty, 0, (n + 63) / 64 * sizeof(uint64_t));
+	/* a start from scratch clears it all: a restore brings back an older wp_dirty_hi */
+	memset(m->wp_dirty, 0, (was_on && m->wp_dirty_hi < n ? m->wp_dirty_hi + 63 : n + 63) / 64 *
+				  sizeof(uint64_t));
+	m->wp_dirty_hi = 0;
 	m->wp_on = true;
 	m->wp_lost = false;
 	if (!ok)
@@ -219,5 +230,6 @@ void sparse_track_free(struct machine *m)
 	free(m->wp_dirty);
 	m->wp_hot = NULL;
 	m->wp_rw = m->wp_dirty = NULL;
+	m->wp_dirty_hi = 0;
 	m->nr_wp_hot = 0;
 }

@@ -49,6 +49,7 @@ struct machine {
 	struct machine *sparse_next;	/* the fault handler's list of machines */
 	/* write tracking for the invariant checker (sparse_track_*) */
 	uint64_t *wp_dirty;		/* a bit per host page of the frame array: written since */
+	uint64_t wp_dirty_hi;		/* host pages below which a wp_dirty bit may be set */
 	uint64_t *wp_rw;		/* a bit per host page: writable now (faulted, or hot) */
 	struct wp_hot *wp_hot;		/* chunks kept writable, compared with a copy (sparse_track.c) */
 	int nr_wp_hot;
