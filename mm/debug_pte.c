@@ -31,7 +31,7 @@
 
 #define CK_PMD (1ULL << 63)	/* a shadow entry counted in pmd_slots, not maps */
 
-/* Shadows are told apart from those of an earlier full check (or machine) by this. */
+/* Shadows are told apart from those of an earlier full check (or machine) by this (31 bits). */
 static uint32_t ck_gen_last;
 
 static void count(struct ck *c, uint64_t key, int32_t d)
@@ -249,7 +249,8 @@ static void counts_reset(struct ck *c)
 	}
 	st->mapped_hi = 0;
 	st->nr_shadow = st->nr_free_ids = 0;
-	st->gen = ++ck_gen_last;
+	ck_gen_last = ck_gen_last % 0x7fffffff + 1;	/* 1 .. 2^31 - 1 (pte_block.ck_gen); 0: never counted */
+	st->gen = ck_gen_last;
 	c->m->ck_nr_dead = 0;
 }
 
@@ -295,7 +296,8 @@ void check_page_tables(struct ck *c, bool full)
 		if (!mm)
 			continue;
 		sig = vma_sig(mm);
-		mm->ck_read_all = c->ptes_all || sig != mm->ck_vma_sig;
+		/* a table the checker has not read whole marks nothing (mm/pgtable.c) */
+		mm->ck_read_all = c->ptes_all || sig != mm->ck_vma_sig || !mm->pt.ck_tracked;
 		if (mm->ck_read_all)
 			check_all_blocks(c, t, false);
 		else
@@ -318,5 +320,5 @@ void check_page_tables_done(struct ck *c)
 {
 	for (struct task_struct *t = c->m->tasks; t; t = t->next_all)
 		if (t->mm)
-			pt_dirty_clear(&t->mm->pt);
+			pt_dirty_clear(&t->mm->pt, true);
 }

@@ -33,18 +33,19 @@ void pt_free(struct page_table *pt)
 
 static void pt_mark(struct page_table *pt, struct pte_block *b, uint64_t idx)
 {
-	if (b->ck_dirty)
+	if (!pt->ck_tracked || b->ck_dirty)
 		return;
 	b->ck_dirty = true;
 	ARRAY_PUSH(pt->dirty, pt->nr_dirty, pt->cap_dirty,
 		   ((struct pt_dirty){ b, idx * PTES_PER_BLOCK }), "marking a page table");
 }
 
-void pt_dirty_clear(struct page_table *pt)
+void pt_dirty_clear(struct page_table *pt, bool tracked)
 {
 	for (size_t i = 0; i < pt->nr_dirty; i++)
 		pt->dirty[i].b->ck_dirty = false;
 	pt->nr_dirty = 0;
+	pt->ck_tracked = tracked;
 }
 
 struct pte_block *pt_block(struct page_table *pt, uint64_t vpn)

@@ -24,8 +24,9 @@ typedef uint64_t pte_t;
 struct pte_block {
 	pte_t pte[PTES_PER_BLOCK];
 	/* the invariant checker's (mm/debug_pte.c): how it counted these entries */
-	uint32_t ck_id, ck_gen;
-	bool ck_dirty;			/* handed out writable since its last check */
+	uint32_t ck_id;
+	uint32_t ck_gen : 31;		/* 8 bytes in all: a block stays in a 528-byte chunk */
+	uint32_t ck_dirty : 1;		/* handed out writable since its last check */
 };
 
 struct page_table {
@@ -33,7 +34,12 @@ struct page_table {
 	uint64_t nr;			/* entries that are not none */
 	uint64_t last_idx;		/* vpn / 64 of last, when last is not NULL */
 	struct pte_block *last;
-	/* the blocks with ck_dirty, and their vpns: the checker's next check reads only these */
+	/*
+	 * Once the invariant checker has read the whole table (ck_tracked), the
+	 * blocks with ck_dirty and their vpns: its next check reads only these.
+	 * Untracked, nothing is marked: without the checker marking costs nothing.
+	 */
+	bool ck_tracked;
 	struct pt_dirty { struct pte_block *b; uint64_t vpn; } *dirty;
 	size_t nr_dirty, cap_dirty;
 };
@@ -50,8 +56,8 @@ void pt_init(struct page_table *pt);
 void pt_free(struct page_table *pt);
 /*
  * The entry for vpn, NULL when none. Writes through it must keep it not none.
- * It and pt_set mark the block for the invariant checker: every write to an
- * entry goes through one of them.
+ * It and pt_set mark the block for the invariant checker (once ck_tracked):
+ * every write to an entry goes through one of them.
  */
 pte_t *pt_lookup(struct page_table *pt, uint64_t vpn);
 void pt_set(struct page_table *pt, uint64_t vpn, pte_t pte);	/* none: clears */
@@ -63,7 +69,7 @@ bool pt_range_none(struct page_table *pt, uint64_t vpn, uint64_t n);
 bool pt_next(const struct page_table *pt, struct pt_iter *it, uint64_t *vpn, pte_t **pte);
 /* The next block (any order), the vpn of its first entry in *vpn; it.slot starts at 0. */
 struct pte_block *pt_next_block(const struct page_table *pt, struct pt_iter *it, uint64_t *vpn);
-/* Forget the marks: the checker has read every marked block. */
-void pt_dirty_clear(struct page_table *pt);
+/* Forget the marks: the checker has read every marked block (and, tracked, now every block). */
+void pt_dirty_clear(struct page_table *pt, bool tracked);
 
 #endif
