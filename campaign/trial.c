@@ -172,7 +172,7 @@ const char *const cp_kind_name[CP_NR_KINDS] = {
  */
 static enum cp_kind classify(uint64_t f, enum mf_kernel k)
 {
-	if (CP_BIT(f, KPF_KSM) && k == MF_KERNEL_6_1)
+	if (CP_BIT(f, KPF_KSM) && mf_kpf_ksm_is_ksm(k))
 		return CP_KIND_KSM;
 	if (CP_BIT(f, KPF_HUGE))
 		return CP_KIND_HUGETLB;

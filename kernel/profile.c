@@ -58,6 +58,13 @@ const char *mf_kernel_name(enum mf_kernel k)
 	return p ? p->release : NULL;
 }
 
+bool mf_kpf_ksm_is_ksm(enum mf_kernel k)
+{
+	const struct kernel_profile *p = kernel_profile_get((int)k);
+
+	return p && !p->kpf_anon_ksm;
+}
+
 int mf_kernel_from_release(const char *release, enum mf_kernel *k)
 {
 	for (size_t i = 0; release && i < ARRAY_SIZE(profiles); i++)

@@ -87,7 +87,7 @@ static uint64_t data_id(struct machine *m, const struct page *p)
 		return 0x100u | (unsigned)b;
 	d = page_data(m, (struct page *)p);	/* reads only */
 	/* a buffer written whole with one byte (fsdax writes through the buffer) */
-	if (d[0] == d[PAGE_SIZE - 1] && !memcmp(d, d + 1, PAGE_SIZE - 1))
+	if (page_data_is_byte(m, (struct page *)p, 0, d[0], PAGE_SIZE))
 		return 0x100u | d[0];
 	return hash_bytes(d, PAGE_SIZE);
 }

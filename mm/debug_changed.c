@@ -220,23 +220,6 @@ static void todo_written(struct ck *c)
 	changed_swap_slots(c);
 }
 
-static void check_todo(struct ck *c);
-
-static void check_changed_pages(struct ck *c)
-{
-	struct ck_state *st = c->st;
-	const uint64_t *seen = st->seen, *prev_seen = st->prev_seen;
-	uint64_t w;
-
-	uint64_t n = max_u64(st->seen_hi, st->prev_hi);
-
-	/* local pointers: the stores to todo cannot alias them, so the loop runs from registers */
-	for (w = 0; w < n; w++)
-		if (seen[w] != prev_seen[w])
-			todo_set(st, w);
-	check_todo(c);
-}
-
 /*
  * Group w and what shares a block with it: a frame's check reads its block's
  * head (refcount) and a head's reads its tails (mapcounts), so a tail's head
@@ -281,6 +264,19 @@ static void check_todo(struct ck *c)
 	memset(st->todo, 0, n);
 	memset(st->done, 0, n);
 	st->todo_hi = 0;
+}
+
+static void check_changed_pages(struct ck *c)
+{
+	struct ck_state *st = c->st;
+	const uint64_t *seen = st->seen, *prev_seen = st->prev_seen;
+	uint64_t w, n = max_u64(st->seen_hi, st->prev_hi);
+
+	/* local pointers: the stores to todo cannot alias them, so the loop runs from registers */
+	for (w = 0; w < n; w++)
+		if (seen[w] != prev_seen[w])
+			todo_set(st, w);
+	check_todo(c);
 }
 
 /*

@@ -15,8 +15,9 @@
  * swap map, which change without the entry changing. So a check of what
  * changed reads every block of an address space whose VMAs changed, and
  * every block of every one when the machine holds a poisoned page or a used
- * swap slot (now or at the last check), or when a frame that changed is one
- * an entry's check would now refuse (ptes_suspect).
+ * swap slot (now or at the last check), or, after the frame pass, when a
+ * frame that changed is one an entry's check would now refuse (frame_suspect,
+ * check_page_tables_rest).
  */
 #include <stdlib.h>
 #include <string.h>

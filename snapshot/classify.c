@@ -118,7 +118,7 @@ enum exp_class exp_classify(uint64_t f, bool ram, bool dax, enum mf_kernel k)
 	 * recovers a KSM page as an anonymous one (collect_procs_ksm): there
 	 * the bit tells nothing.
 	 */
-	if (f & B(KSM) && k == MF_KERNEL_6_1)
+	if (f & B(KSM) && mf_kpf_ksm_is_ksm(k))
 		return EXP_KSM;
 	if (f & (B(LRU) | B(ANON) | B(THP)) && !(f & (B(SLAB) | B(RESERVED) | B(ZERO_PAGE))))
 		return lru_kind(f);

@@ -115,6 +115,8 @@ const char *mf_kernel_release(const struct mf_machine *m);
 const char *mf_kernel_name(enum mf_kernel k);
 /* The profile of a release: 0, or -EINVAL when memfail has none for it. */
 int mf_kernel_from_release(const char *release, enum mf_kernel *k);
+/* Whether KPF_KSM in a kpageflags word of profile k names a KSM page (6.12 sets it on every anonymous page). */
+bool mf_kpf_ksm_is_ksm(enum mf_kernel k);
 
 /*
  * Write a sysctl. Keys: vm.memory_failure_early_kill and
