@@ -86,8 +86,12 @@ static uint64_t data_id(struct machine *m, const struct page *p)
 	if (b >= 0)
 		return 0x100u | (unsigned)b;
 	d = page_data(m, (struct page *)p);	/* reads only */
-	/* a buffer written whole with one byte (fsdax writes through the buffer) */
-	if (page_data_is_byte(m, (struct page *)p, 0, d[0], PAGE_SIZE))
+	/*
+	 * a buffer written whole with one byte (fsdax writes through the buffer);
+	 * not page_data_is_byte: its compare image would be allocated outside the
+	 * machine's arena here, and outlive it
+	 */
+	if (d[0] == d[PAGE_SIZE - 1] && !memcmp(d, d + 1, PAGE_SIZE - 1))
 		return 0x100u | d[0];
 	return hash_bytes(d, PAGE_SIZE);
 }
