@@ -11,6 +11,12 @@
  * flush: a hot chunk stays writable instead, with a copy of what the last
  * check saw, and a check marks its host pages that differ from the copy.
  * Once it went unchanged for a few checks it is write-protected again.
+ *
+ * Writes that run through the array (a populate's allocations, an exit's
+ * frees) would take a fault and a protection change per chunk: a range opened
+ * right after the last one opens twice as many host pages, up to a section's,
+ * as readahead grows its window. At most about as much is marked as the run
+ * wrote.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +58,22 @@ static void mark_dirty(struct machine *m, uint64_t hp)
 		m->wp_dirty_hi = hp + 1;
 }
 
+/*
+ * Host pages [first, end) are to be opened: the end to open to, grown when
+ * they follow the last range opened (to twice its length, within the section).
+ */
+static uint64_t seq_window(struct machine *m, uint64_t first, uint64_t end)
+{
+	uint64_t per = SECTION_BYTES / mf_host_page_size(), sec_end = (first / per + 1) * per;
+	uint64_t grown = first + 2 * m->wp_seq_len;
+
+	if (first == m->wp_seq_next && grown > end)
+		end = grown < sec_end ? grown : sec_end > end ? sec_end : end;
+	m->wp_seq_next = end;
+	m->wp_seq_len = end - first;
+	return end;
+}
+
 /* Stop tracking: every present section writable again; the next check walks everything. */
 void sparse_track_lose(struct machine *m)
 {
@@ -71,17 +93,18 @@ void sparse_track_lose(struct machine *m)
 /* A write to a protected host page of a present section: note it, let it through. */
 bool sparse_track_fault(struct machine *m, uint64_t off)
 {
-	uint64_t hp = off / mf_host_page_size(), first = hp - hp % TRACK_CHUNK, i;
+	uint64_t hp = off / mf_host_page_size(), first = hp - hp % TRACK_CHUNK, end, i;
 
 	if (!m->wp_on || test_bit64(m->wp_rw, hp))
 		return false;	/* writable already: a real fault */
-	for (i = first; i < first + TRACK_CHUNK; i++) {
+	end = seq_window(m, first, first + TRACK_CHUNK);
+	for (i = first; i < end; i++) {
 		mark_dirty(m, i);
 		set_bit64(m->wp_rw, i);
 	}
-	if (mprotect(host_page(m, first), TRACK_CHUNK * mf_host_page_size(), PROT_READ | PROT_WRITE))
+	if (mprotect(host_page(m, first), (end - first) * mf_host_page_size(), PROT_READ | PROT_WRITE))
 		sparse_track_lose(m);	/* the host's map count: stop tracking rather than fail */
-	else if (m->nr_wp_hot < HOT_MAX) {
+	else if (end - first == TRACK_CHUNK && m->nr_wp_hot < HOT_MAX) {
 		struct wp_hot *w = &m->wp_hot[m->nr_wp_hot++];	/* its copy: taken after the check */
 		w->hp = first;
 		w->idle = 0;
@@ -106,6 +129,7 @@ void sparse_track_open(struct machine *m, uint64_t pfn, uint64_t n)
 		;
 	if (i == end)
 		return;
+	end = seq_window(m, first, end);
 	for (i = first; i < end; i++) {
 		mark_dirty(m, i);
 		set_bit64(m->wp_rw, i);
@@ -215,6 +239,7 @@ void sparse_track_start(struct machine *m)
 	m->wp_dirty_hi = 0;
 	m->wp_on = true;
 	m->wp_lost = false;
+	m->wp_seq_next = UINT64_MAX;	/* a step's runs start small */
 	if (!ok)
 		sparse_track_lose(m);
 }
