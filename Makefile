@@ -60,8 +60,14 @@ CAMP_LIBS := -Wl,-Bstatic -lsqlite3 -Wl,-Bdynamic -lm
 MPI ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
 MPI_BIN := $(if $(filter 1,$(MPI)),$(O)/memfail-mpi)
 LIBS := $(O)/libmfcampaign.a $(O)/libmfscenario.a $(O)/libmemfail.a
-CLI_SRC := $(sort $(wildcard cli/*.c))
+CLI_SRC := $(sort $(filter-out cli/cairo_exec.c,$(wildcard cli/*.c)))
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
+# build/memfail is static: a dynamic one spent about 0.2 ms of every start
+# loading libc (conformance/run.sh starts one per scenario). A static program
+# cannot load cairo, so it draws by running the command in build/memfail-dynamic,
+# the same program linked dynamically (cli/cairo_exec.c). Not under the
+# sanitizers or coverage, which need the dynamic loader: both are dynamic then.
+STATIC  ?= $(if $(filter 1,$(SAN) $(COV) $(FUZZ)),0,1)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
@@ -72,7 +78,7 @@ SNAP_LIBS := -lzstd -lpthread -ldl
 
 .PHONY: all check unit scenarios demo bench clean deps install conformance conformance-dax \
 	fuzz fuzz-run coverage conformance-exposure
-all: $(LIBS) $(O)/memfail $(MPI_BIN)
+all: $(LIBS) $(O)/memfail $(O)/memfail-dynamic $(MPI_BIN)
 
 # Debian packages the build needs; installed when missing (root) or named (others).
 # Every compile and link waits for them (order-only: `make -j2 demo` on a fresh
@@ -113,7 +119,15 @@ $(O)/libmfscenario.a: $(LANG_OBJ)
 # json-c and zstd linked in: fewer libraries to load at each start (one process per scenario)
 MEMFAIL_LIBS = -Wl,-Bstatic $(JSON_LIBS) -lzstd -Wl,-Bdynamic $(filter-out -lzstd,$(SNAP_LIBS)) \
 	$(CAMP_LIBS)
+ifeq ($(STATIC),1)
+# ld warns that SQLite's extension loader calls dlopen: memfail loads no extension
+$(O)/memfail: $(CLI_OBJ) $(O)/cli/cairo_exec.o $(LIBS)
+	$(CC) -static $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lzstd -lsqlite3 -lm
+else
 $(O)/memfail: $(CLI_OBJ) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MEMFAIL_LIBS)
+endif
+$(O)/memfail-dynamic: $(CLI_OBJ) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(MEMFAIL_LIBS)
 
 # The same program with Open MPI: its cp_mpi_* come first, so the archive's stay out.
@@ -162,7 +176,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(O)/libmemfail.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/memfail/memfail.h $(DESTDIR)$(PREFIX)/include/memfail/
-	install -m 755 $(O)/memfail $(MPI_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(O)/memfail $(O)/memfail-dynamic $(MPI_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 docs/memfail.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed 's|@PREFIX@|$(PREFIX)|' tools/memfail.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/memfail.pc
 
@@ -203,4 +217,4 @@ clean:
 	rm -rf build build-san build-fuzz build-cov
 
 -include conformance/conformance.mk
--include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CAMP_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CAMP_OBJ:.o=.d) $(O)/cli/cairo_exec.d

@@ -163,49 +163,26 @@ void cp_mpi_finalize(void)
 	active = false;
 }
 #else
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-/* This process's whole command line (argv here may be the subcommand's). */
-static char **self_argv(void)
-{
-	FILE *f = fopen("/proc/self/cmdline", "r");
-	char **v = NULL, *line = NULL;
-	size_t n = 0, cap = 0, len = 0;
-
-	if (!f)
-		return NULL;
-	while (getdelim(&line, &len, '\0', f) > 0)
-		ARRAY_PUSH(v, n, cap, xstrdup(line, "mpi argv"), "mpi argv");
-	ARRAY_PUSH(v, n, cap, NULL, "mpi argv");
-	free(line);
-	fclose(f);
-	return v;
-}
+#include "memfail/self_exec.h"
 
 /* Becomes memfail-mpi (same directory) under a launcher; returns if there is none. */
 static void exec_mpi_build(void)
 {
-	char exe[PATH_MAX], **v;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - sizeof("-mpi"));
-	char *slash;
+	char exe[PATH_MAX];
+	const char *slash;
 
-	if (n <= 0)
+	if (mf_self_path(exe, sizeof(exe)))
 		return;
-	exe[n] = '\0';
 	slash = strrchr(exe, '/');
 	if (!slash || strcmp(slash + 1, "memfail"))
 		return;
-	strcat(exe, "-mpi");
-	if (access(exe, X_OK) || !(v = self_argv()))
-		return;
-	execv(exe, v);
-	fprintf(stderr, "memfail campaign: cannot run %s: %m; one rank\n", exe);
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
+	if (mf_exec_sibling("memfail-mpi", exe, sizeof(exe)) && errno != ENOENT)
+		fprintf(stderr, "memfail campaign: cannot run %s: %m; one rank\n", exe);
 }
 
 int cp_mpi_init(int *argc, char ***argv, int *rank, int *size)

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "memfail/cairo_dl.h"
 #include "memfail/campaign.h"
 
 struct opts {
@@ -162,6 +163,12 @@ int cp_main(int argc, char **argv)
 			ret = 2;
 		if (perr && perr != stderr)
 			fclose(perr);
+	}
+	/* before the trials: a static memfail draws in memfail-dynamic (cli/cairo_exec.c) */
+	if (!ret && o.plot && mf_cairo_load("--plot", err, sizeof(err))) {
+		fprintf(stderr, "memfail campaign: %s\n", err);
+		cp_campaign_free(&c);
+		ret = 1;
 	}
 	if (ret) {
 		cp_mpi_finalize();

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "memfail/cairo_dl.h"
 #include "memfail/driver.h"
 #include "memfail/snapshot.h"
 
@@ -130,6 +131,7 @@ int memfail_cmd_exposure(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct exp_opts o = { 0 };
+	char err[512];
 	int c;
 
 	optind = 1;
@@ -156,6 +158,11 @@ int memfail_cmd_exposure(int argc, char **argv)
 		o.snap = argv[optind++];
 	if (optind != argc || o.live == (o.snap != NULL))
 		goto usage;
+	/* before the snapshot is read: a static memfail draws in memfail-dynamic (cli/cairo_exec.c) */
+	if (o.plot && mf_cairo_load("--plot", err, sizeof(err))) {
+		fprintf(stderr, "memfail exposure: %s\n", err);
+		return 1;
+	}
 	return exposure_run(&o);
 usage:
 	fprintf(stderr, "usage: memfail exposure SNAPSHOT|--live [--kernel 6.1|6.12] [--json] "

@@ -28,7 +28,12 @@ struct mf_cairo {
 
 extern struct mf_cairo mf_cx;
 
-/* Loads cairo once; on failure writes "WHO: cannot load cairo: ..." to err. */
+/*
+ * Loads cairo once; on failure writes "WHO: cannot load cairo: ..." to err.
+ * In the static memfail (cli/cairo_exec.c) it runs the command line again in
+ * memfail-dynamic instead, and returns only on failure: a command that draws
+ * calls it before any work.
+ */
 int mf_cairo_load(const char *who, char *err, size_t errlen);
 
 #endif
