@@ -59,15 +59,18 @@ static void mark_dirty(struct machine *m, uint64_t hp)
 }
 
 /*
- * Host pages [first, end) are to be opened: the end to open to, grown when
- * they follow the last range opened (to twice its length, within the section).
+ * Host pages [first, end) are to be opened: the end to open to. A range that
+ * follows the last one opened continues a run; from the third range of a run
+ * on, twice the last one's length is opened, within the section. (The second
+ * does not grow: a block split writes the head of the block after it.)
  */
 static uint64_t seq_window(struct machine *m, uint64_t first, uint64_t end)
 {
 	uint64_t per = SECTION_BYTES / mf_host_page_size(), sec_end = (first / per + 1) * per;
 	uint64_t grown = first + 2 * m->wp_seq_len;
 
-	if (first == m->wp_seq_next && grown > end)
+	m->wp_seq_run = first == m->wp_seq_next ? m->wp_seq_run + 1 : 0;
+	if (m->wp_seq_run >= 2 && grown > end)
 		end = grown < sec_end ? grown : sec_end > end ? sec_end : end;
 	m->wp_seq_next = end;
 	m->wp_seq_len = end - first;
@@ -240,6 +243,7 @@ void sparse_track_start(struct machine *m)
 	m->wp_on = true;
 	m->wp_lost = false;
 	m->wp_seq_next = UINT64_MAX;	/* a step's runs start small */
+	m->wp_seq_run = 0;
 	if (!ok)
 		sparse_track_lose(m);
 }

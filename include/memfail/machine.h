@@ -53,7 +53,8 @@ struct machine {
 	uint64_t *wp_rw;		/* a bit per host page: writable now (faulted, or hot) */
 	struct wp_hot *wp_hot;		/* chunks kept writable, compared with a copy (sparse_track.c) */
 	int nr_wp_hot;
-	uint64_t wp_seq_next, wp_seq_len;	/* the last range opened: a write after it opens twice as much */
+	uint64_t wp_seq_next, wp_seq_len;	/* the last range opened: a run's writes open twice as much */
+	unsigned wp_seq_run;			/* ranges opened in a row, each after the last */
 	bool wp_on;			/* present sections are read-only but for wp_rw's pages */
 	bool wp_lost;			/* a write went untracked: the next check walks everything */
 	int nr_nodes;
