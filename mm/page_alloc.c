@@ -208,6 +208,8 @@ static struct page *rmqueue(struct machine *m, struct zone *z, unsigned order)
 		if (l->head == NO_PFN)
 			continue;
 		pfn = l->tail;	/* oldest first: allocations are deterministic */
+		if (o == MAX_ORDER - 1 && o > order)
+			sparse_split_hint(m, pfn);
 		if (o > order && o >= 6)	/* a split writes its halves' heads, allocations the rest */
 			sparse_track_open(m, pfn, 1ULL << o);
 		del_from_free_list(m, z, &m->pages[pfn], o);

@@ -170,14 +170,41 @@ static void sparse_install_handler(void)
 		mf_oom("installing the frame array's fault handler");
 }
 
+/* Each section's frames on a host huge page of their own (SECTION_BYTES is 2 MiB): sparse_split_hint. */
 static struct page *frames_reserve(uint64_t nr_sections)
 {
-	void *p = mmap(NULL, nr_sections * SECTION_BYTES, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	size_t len = nr_sections * SECTION_BYTES;
+	char *p = mmap(NULL, len + SECTION_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	char *a;
 
 	if (p == MAP_FAILED)
 		mf_oom("reserving the frame array");
-	return p;
+	a = (char *)(((uintptr_t)p + SECTION_BYTES - 1) & ~(uintptr_t)(SECTION_BYTES - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	munmap(a + len, (size_t)(p + SECTION_BYTES - a));
+	return (struct page *)a;
+}
+
+/*
+ * The allocator splits the top-order block at pfn. Allocations that went
+ * through SPLIT_RUN such blocks in a row (a populate, as anon/oom-kill.mf's
+ * 500M) will fill the section they enter next: when it is one nothing touched
+ * yet, the host backs its frames with one huge page, one fault instead of 512.
+ * Other sections keep small pages: a huge one costs more to clear than the
+ * few pages a small scenario writes.
+ */
+#define SPLIT_RUN 8
+void sparse_split_hint(struct machine *m, uint64_t pfn)
+{
+	uint64_t next = pfn + (1ULL << (MAX_ORDER - 1));
+
+	m->split_run = pfn == m->split_next ? m->split_run + 1 : 1;
+	m->split_next = next;
+	/* the next block's section: taking this block off the list writes that block's head */
+	if (m->split_run > SPLIT_RUN && next < m->nr_pages && sparse_section_state(m, next) == SECTION_FREE)
+		madvise(section_frames(m, next / PAGES_PER_SECTION), SECTION_BYTES, MADV_HUGEPAGE);
 }
 
 /* ---- write tracking (for the invariant checker) -------------------------------------------- */

@@ -47,6 +47,8 @@ struct machine {
 	uint8_t *sections;		/* enum section_state per section */
 	uint64_t nr_sections;
 	struct machine *sparse_next;	/* the fault handler's list of machines */
+	uint64_t split_next;		/* the top-order block after the last one split */
+	unsigned split_run;		/* top-order blocks split in a row, each after the last */
 	/* write tracking for the invariant checker (sparse_track_*) */
 	uint64_t *wp_dirty;		/* a bit per host page of the frame array: written since */
 	uint64_t wp_dirty_hi;		/* host pages below which a wp_dirty bit may be set */
@@ -179,6 +181,7 @@ void sparse_reserve(struct machine *m, uint64_t end);
 void pmem_init_frames(struct machine *m, uint64_t from, uint64_t to);
 void sparse_free_blocks(struct machine *m, struct zone *z);
 uint32_t sparse_boot_next(struct machine *m, uint64_t pfn);
+void sparse_split_hint(struct machine *m, uint64_t pfn);	/* a top-order block is being split */
 /*
  * Write tracking of the frame array, for the checker: sparse_track_start()
  * write-protects every present section (again: only what was written since)
