@@ -273,22 +273,28 @@ int mf_pmem_pfn(struct mf_machine *mm, uint64_t off, uint64_t *pfn)
 
 /* ---- whole-machine views -------------------------------------------------------------------- */
 
+/*
+ * The checker's report goes to one stream, kept and rewound for every check:
+ * nearly every check finds nothing, and a stream opened and closed for each
+ * cost more than a small scenario's checks. The C library's memory, as the
+ * report handed out (strndup), which the caller frees.
+ */
 static int invariants(struct mf_machine *mm, enum mf_check_mode mode, char **report)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	static FILE *f;
+	static char *buf;
+	static size_t len;
 	int bad;
 
-	if (!f)
+	if (!f && !(f = open_memstream(&buf, &len)))
 		mf_oom("opening the invariant report");
+	rewind(f);
 	bad = mode == MF_CHECK_CHANGED ? check_invariants_changed(mm->m, f) :
 	      mode == MF_CHECK_BEGIN ? check_invariants_begin(mm->m, f) : check_invariants(mm->m, f);
-	fclose(f);
-	if (bad && report)
-		*report = buf;
-	else
-		free(buf);
+	if (fflush(f))
+		mf_oom("writing the invariant report");
+	if (bad && report && !(*report = strndup(buf, len)))
+		mf_oom("the invariant report");
 	return bad;
 }
 
