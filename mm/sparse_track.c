@@ -26,7 +26,7 @@
 #include "memfail/array.h"
 #include "memfail/mm.h"
 
-#define TRACK_CHUNK 8	/* host pages made writable by a fault: writes come in runs */
+#define TRACK_CHUNK 4	/* host pages made writable by a fault (a run grows it: seq_window) */
 #define HOT_MAX 32	/* chunks kept writable (a copy each) */
 #define HOT_IDLE 8	/* checks a hot chunk may go unchanged before it is protected again */
 
