@@ -23,7 +23,7 @@ struct mf_cairo mf_cx;
 
 int mf_cairo_load(const char *who, char *err, size_t errlen)
 {
-	char path[PATH_MAX] = "memfail-dynamic";
+	char path[PATH_MAX];
 
 	mf_exec_sibling("memfail-dynamic", path, sizeof(path));
 	snprintf(err, errlen, "%s: cannot load cairo: this memfail is static and draws with %s: %s", who,

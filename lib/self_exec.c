@@ -47,12 +47,12 @@ int mf_exec_sibling(const char *name, char *path, size_t len)
 	int e;
 
 	if (mf_self_path(path, len))
-		return -1;
+		goto no_path;
 	slash = strrchr(path, '/');
 	slash = slash ? slash + 1 : path;
 	if (strlen(name) >= len - (size_t)(slash - path)) {
 		errno = ENAMETOOLONG;
-		return -1;
+		goto no_path;
 	}
 	strcpy(slash, name);
 	if (access(path, X_OK) || !(v = self_argv()))
@@ -63,6 +63,12 @@ int mf_exec_sibling(const char *name, char *path, size_t len)
 	for (char **p = v; *p; p++)
 		free(*p);
 	free(v);
+	errno = e;
+	return -1;
+no_path:
+	/* path names the program as well as it can for a message: its name alone */
+	e = errno;
+	snprintf(path, len, "%s", name);
 	errno = e;
 	return -1;
 }

@@ -14,8 +14,9 @@ int mf_self_path(char *buf, size_t len);
 
 /*
  * Runs the command line this process started with (/proc/self/cmdline) in
- * NAME, the program of this one's directory, whose path goes to path. Returns
- * only if it could not, -1 with errno set (ENOENT: there is no such program).
+ * NAME, the program of this one's directory, whose path goes to path (NAME
+ * alone when this program's own path cannot be read). Returns only if it
+ * could not, -1 with errno set (ENOENT: there is no such program).
  */
 int mf_exec_sibling(const char *name, char *path, size_t len);
 
