@@ -222,8 +222,6 @@ int cp_plot(const struct cp_campaign *c, const struct cp_results *res, const cha
 	snprintf(path, sizeof(path), "%s-timeline.png", prefix);
 	if (timeline(c, res, path, err, errlen))
 		return -1;
-	/* give back the font caches cairo's text filled (leak checkers see them otherwise) */
-	mf_cx.debug_reset_static_data();
-	mf_cx.FcFini();
+	mf_cairo_done();
 	return 0;
 }

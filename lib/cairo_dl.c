@@ -40,3 +40,9 @@ fail:
 	lib = fc = NULL;
 	return -1;
 }
+
+void mf_cairo_done(void)
+{
+	mf_cx.debug_reset_static_data();
+	mf_cx.FcFini();
+}

@@ -214,6 +214,7 @@ int exposure_plot(const struct exposure *e, const char *path, char *err, size_t 
 	if (st == CAIRO_STATUS_SUCCESS)
 		st = mf_cx.surface_status(sf);
 	mf_cx.surface_destroy(sf);
+	mf_cairo_done();
 	if (st != CAIRO_STATUS_SUCCESS) {
 		snprintf(err, errlen, "--plot %s: %s", path, mf_cx.status_to_string(st));
 		return -1;

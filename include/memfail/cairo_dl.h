@@ -36,4 +36,7 @@ extern struct mf_cairo mf_cx;
  */
 int mf_cairo_load(const char *who, char *err, size_t errlen);
 
+/* After drawing: give back the font caches cairo's text filled (leak checkers see them otherwise). */
+void mf_cairo_done(void);
+
 #endif
