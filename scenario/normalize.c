@@ -213,9 +213,11 @@ static void drop_putback_lru(struct sbuf *out, size_t at)
 		return;
 	for (l = f + 7; (l = strstr(l, "lru")); l += 3) {
 		if ((l[-1] == '(' || l[-1] == '|') && (l[3] == '|' || l[3] == ')')) {
-			char *from = l[3] == '|' ? l : l - 1;	/* "lru|", or "|lru" last in the list */
-			memmove(from, from + 4, strlen(from + 4) + 1);
-			out->len -= 4;
+			/* "lru|"; "|lru" last in the list; "lru" alone, its parentheses kept */
+			char *from = l[3] == '|' || l[-1] == '(' ? l : l - 1;
+			size_t n = l[3] == '|' || l[-1] == '|' ? 4 : 3;
+			memmove(from, from + n, strlen(from + n) + 1);
+			out->len -= n;
 			return;
 		}
 	}
