@@ -13,6 +13,9 @@
 #                       model only through memfail.h. It holds no model code:
 #                       the real-kernel runner links it alone (conformance.mk).
 #                       It also carries lib/array.c, the allocation helpers.
+# build/lto/            the same objects and archives compiled for link-time
+#                       optimisation: the programs link these (LTO= turns it off;
+#                       SAN, COV and FUZZ builds have none)
 
 CC      ?= cc
 SAN     ?= 0
@@ -36,7 +39,8 @@ CFLAGS  ?= -O1 -g -fno-omit-frame-pointer
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 else
-CFLAGS  ?= -O2 -g
+CFLAGS  ?= -O3 -g
+LTO     ?= -flto=auto
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
@@ -44,6 +48,7 @@ LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c snapshot/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 # the model allocates from its machine's arena (include/memfail/arena.h)
 $(O)/lib/%.o $(O)/mm/%.o $(O)/fs/%.o $(O)/kernel/%.o: ALL_CFLAGS += -include memfail/arena.h
+$(O)/lto/lib/%.o $(O)/lto/mm/%.o $(O)/lto/fs/%.o $(O)/lto/kernel/%.o: ALL_CFLAGS += -include memfail/arena.h
 # lib/array.c (allocation helpers, one out-of-memory policy) is in both archives:
 # the language needs it without the model; a link takes the first copy it meets.
 LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c) lib/array.c)
@@ -72,6 +77,13 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+# The programs are optimised at link time (the model's hot paths call small
+# functions of other files: page_zone, pt_lookup...), from objects and archives
+# of their own in $(O)/lto. Tests, benches and the installed library keep the
+# plain ones: an LTO archive would tie its users to this compiler's version.
+P := $(if $(LTO),$(O)/lto,$(O))
+PROG_LIBS := $(LIBS:$(O)/%=$(P)/%)
+PROG_CLI := $(CLI_SRC:%.c=$(P)/%.o)
 JSON_LIBS := -ljson-c
 # snapshot/: zstd compression, capture threads (cairo, for plots, is loaded with dlopen)
 SNAP_LIBS := -lzstd -lpthread -ldl
@@ -104,15 +116,18 @@ $(O)/%.o: %.c Makefile $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+$(O)/lto/%.o: %.c Makefile $(FLAGS_STAMP) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LTO) -c -o $@ $<
+
+# (ar indexes LTO objects through the compiler's plugin, /usr/lib/bfd-plugins)
 $(O)/libmemfail.a: $(LIB_OBJ)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-
 $(O)/libmfcampaign.a: $(CAMP_OBJ)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-
 $(O)/libmfscenario.a: $(LANG_OBJ)
+$(O)/lto/libmemfail.a: $(LIB_OBJ:$(O)/%=$(O)/lto/%)
+$(O)/lto/libmfcampaign.a: $(CAMP_OBJ:$(O)/%=$(O)/lto/%)
+$(O)/lto/libmfscenario.a: $(LANG_OBJ:$(O)/%=$(O)/lto/%)
+$(O)/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -121,22 +136,22 @@ MEMFAIL_LIBS = -Wl,-Bstatic $(JSON_LIBS) -lzstd -Wl,-Bdynamic $(filter-out -lzst
 	$(CAMP_LIBS)
 ifeq ($(STATIC),1)
 # ld warns that SQLite's extension loader calls dlopen: memfail loads no extension
-$(O)/memfail: $(CLI_OBJ) $(O)/cli/cairo_exec.o $(LIBS)
-	$(CC) -static $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lzstd -lsqlite3 -lm
+$(O)/memfail: $(PROG_CLI) $(P)/cli/cairo_exec.o $(PROG_LIBS)
+	$(CC) -static $(LDFLAGS) $(LTO) -o $@ $^ $(JSON_LIBS) -lzstd -lsqlite3 -lm
 else
-$(O)/memfail: $(CLI_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(MEMFAIL_LIBS)
+$(O)/memfail: $(PROG_CLI) $(PROG_LIBS)
+	$(CC) $(LDFLAGS) $(LTO) -o $@ $^ $(MEMFAIL_LIBS)
 endif
-$(O)/memfail-dynamic: $(CLI_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(MEMFAIL_LIBS)
+$(O)/memfail-dynamic: $(PROG_CLI) $(PROG_LIBS)
+	$(CC) $(LDFLAGS) $(LTO) -o $@ $^ $(MEMFAIL_LIBS)
 
 # The same program with Open MPI: its cp_mpi_* come first, so the archive's stay out.
-$(O)/campaign/mpi-ompi.o: campaign/mpi.c Makefile $(FLAGS_STAMP) | deps
+$(P)/campaign/mpi-ompi.o: campaign/mpi.c Makefile $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DHAVE_MPI $(shell pkg-config --cflags ompi-c) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(LTO) -DHAVE_MPI $(shell pkg-config --cflags ompi-c) -c -o $@ $<
 
-$(O)/memfail-mpi: $(CLI_OBJ) $(O)/campaign/mpi-ompi.o $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(MEMFAIL_LIBS) $(shell pkg-config --libs ompi-c)
+$(O)/memfail-mpi: $(PROG_CLI) $(P)/campaign/mpi-ompi.o $(PROG_LIBS)
+	$(CC) $(LDFLAGS) $(LTO) -o $@ $^ $(MEMFAIL_LIBS) $(shell pkg-config --libs ompi-c)
 
 $(O)/tests/%: tests/unit/%.c $(LIBS) | deps
 	@mkdir -p $(dir $@)
@@ -218,3 +233,4 @@ clean:
 
 -include conformance/conformance.mk
 -include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CAMP_OBJ:.o=.d) $(O)/cli/cairo_exec.d
+-include $(patsubst $(O)/%.o,$(O)/lto/%.d,$(LIB_OBJ) $(LANG_OBJ) $(CLI_OBJ) $(CAMP_OBJ)) $(O)/lto/cli/cairo_exec.d

@@ -33,7 +33,7 @@ int p_machine(struct pctx *p)
 
 	while ((t = p_next(p))) {
 		char key[32];
-		const char *val;
+		const char *val = NULL;	/* kv_split sets it (-O3 cannot tell) */
 		uint64_t v;
 
 		if (kv_split(p, t, key, sizeof(key), &val, what))
@@ -140,7 +140,7 @@ static int sysctl_known(struct pctx *p, const struct tok *t, const char *key, co
 int p_sysctl(struct pctx *p, char *key, char *val)
 {
 	struct tok *t = p_next(p);
-	const char *v;
+	const char *v = NULL;	/* kv_split sets it (-O3 cannot tell) */
 
 	if (kv_split(p, t, key, 64, &v, "KEY=VALUE, e.g. vm.memory_failure_early_kill=1"))
 		return -1;
