@@ -16,6 +16,9 @@
 # build/lto/            the same objects and archives compiled for link-time
 #                       optimisation: the programs link these (LTO= turns it off;
 #                       SAN, COV and FUZZ builds have none)
+# build/pgo/            the same, instrumented: its program's run of the scenario
+#                       catalogue writes build/pgo-data/, the profile build/lto/
+#                       is compiled with (PGO=0 turns it off)
 
 CC      ?= cc
 SAN     ?= 0
@@ -41,6 +44,7 @@ LDFLAGS += -fsanitize=address,undefined
 else
 CFLAGS  ?= -O3 -g
 LTO     ?= -flto=auto
+PGO     ?= 1
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
@@ -49,6 +53,8 @@ LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 # the model allocates from its machine's arena (include/memfail/arena.h)
 $(O)/lib/%.o $(O)/mm/%.o $(O)/fs/%.o $(O)/kernel/%.o: ALL_CFLAGS += -include memfail/arena.h
 $(O)/lto/lib/%.o $(O)/lto/mm/%.o $(O)/lto/fs/%.o $(O)/lto/kernel/%.o: ALL_CFLAGS += -include memfail/arena.h
+$(O)/pgo/$(O)/lto/lib/%.o $(O)/pgo/$(O)/lto/mm/%.o $(O)/pgo/$(O)/lto/fs/%.o $(O)/pgo/$(O)/lto/kernel/%.o: \
+	ALL_CFLAGS += -include memfail/arena.h
 # lib/array.c (allocation helpers, one out-of-memory policy) is in both archives:
 # the language needs it without the model; a link takes the first copy it meets.
 LANG_SRC := $(sort $(wildcard scenario/*.c backend/*.c) lib/array.c)
@@ -84,6 +90,25 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 P := $(if $(LTO),$(O)/lto,$(O))
 PROG_LIBS := $(LIBS:$(O)/%=$(P)/%)
 PROG_CLI := $(CLI_SRC:%.c=$(P)/%.o)
+# With LTO, profile feedback too (PGO=0: without): the same objects are first
+# compiled instrumented, that program runs the scenario catalogue under both
+# kernel profiles, and what it counted ($(O)/pgo-data) guides the compile of
+# $(O)/lto. Code the catalogue does not run keeps its usual optimisation
+# (-fprofile-partial-training). The catalogue holds the files `make
+# conformance` times: a program trained on half of them ran the other half as
+# much faster as the half it saw (README, Performance). The instrumented
+# objects are compiled in $(O)/pgo, which links to the sources, under the very
+# names $(O)/lto's have: the profile names a static function by them.
+ifneq ($(and $(LTO),$(filter 1,$(PGO))),)
+PGO_DATA := $(abspath $(O)/pgo-data)
+PGO_ROOT := $(O)/pgo
+PGO_GEN = -fprofile-generate=$(PGO_DATA) -fprofile-prefix-path=$(abspath $(PGO_ROOT)/$(O)/lto) \
+	-fprofile-update=single
+PGO_USE = -fprofile-use=$(PGO_DATA) -fprofile-prefix-path=$(abspath $(O)/lto) -fprofile-partial-training \
+	-Wno-missing-profile
+PGO_STAMP := $(O)/pgo-data/.trained
+PGO_OBJ = $(patsubst $(O)/%,$(PGO_ROOT)/$(O)/lto/%,$(1))
+endif
 JSON_LIBS := -ljson-c
 # snapshot/: zstd compression, capture threads (cairo, for plots, is loaded with dlopen)
 SNAP_LIBS := -lzstd -lpthread -ldl
@@ -109,16 +134,38 @@ FUZZ_SECONDS ?= 60
 # (say a new -include) or to CFLAGS on the command line rebuilds them, never a
 # mix of old and new objects.
 FLAGS_STAMP := $(O)/.cflags
-$(shell mkdir -p $(O) && echo '$(CFLAGS_BASE) $(CFLAGS)' | cmp -s - $(FLAGS_STAMP) || \
-	echo '$(CFLAGS_BASE) $(CFLAGS)' > $(FLAGS_STAMP))
+$(shell mkdir -p $(O) && echo '$(CFLAGS_BASE) $(CFLAGS) $(LTO) $(PGO)' | cmp -s - $(FLAGS_STAMP) || \
+	echo '$(CFLAGS_BASE) $(CFLAGS) $(LTO) $(PGO)' > $(FLAGS_STAMP))
 
 $(O)/%.o: %.c Makefile $(FLAGS_STAMP) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/lto/%.o: %.c Makefile $(FLAGS_STAMP) | deps
+$(O)/lto/%.o: %.c Makefile $(FLAGS_STAMP) $(PGO_STAMP) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LTO) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(LTO) $(PGO_USE) -c -o $@ $<
+
+$(PGO_ROOT)/.links:
+	mkdir -p $(PGO_ROOT)
+	for d in include lib mm fs kernel snapshot scenario backend campaign cli; do \
+		ln -sfn $(CURDIR)/$$d $(PGO_ROOT)/$$d; done
+	touch $@
+
+$(PGO_ROOT)/$(O)/lto/%.o: %.c Makefile $(FLAGS_STAMP) $(PGO_ROOT)/.links | deps
+	@mkdir -p $(dir $@)
+	cd $(PGO_ROOT) && $(CC) $(ALL_CFLAGS) $(PGO_GEN) -MT $@ -c -o $(@:$(PGO_ROOT)/%=%) $<
+
+$(PGO_ROOT)/memfail: $(call PGO_OBJ,$(CLI_OBJ)) $(LIBS:$(O)/%=$(PGO_ROOT)/%)
+	$(CC) $(LDFLAGS) -fprofile-generate -o $@ $^ $(MEMFAIL_LIBS)
+
+# The catalogue's exit status is its own (some scenarios expect an error): a
+# training that wrote no profile fails the build.
+$(PGO_STAMP): $(PGO_ROOT)/memfail $(wildcard tests/scenarios/*/*.mf)
+	rm -rf $(PGO_DATA)
+	-$(PGO_ROOT)/memfail run --quiet tests/scenarios/*/*.mf >/dev/null 2>&1
+	-$(PGO_ROOT)/memfail run --quiet --kernel 6.12 tests/scenarios/*/*.mf >/dev/null 2>&1
+	ls $(PGO_DATA)/*.gcda >/dev/null
+	touch $@
 
 # (ar indexes LTO objects through the compiler's plugin, /usr/lib/bfd-plugins)
 $(O)/libmemfail.a: $(LIB_OBJ)
@@ -127,6 +174,9 @@ $(O)/libmfscenario.a: $(LANG_OBJ)
 $(O)/lto/libmemfail.a: $(LIB_OBJ:$(O)/%=$(O)/lto/%)
 $(O)/lto/libmfcampaign.a: $(CAMP_OBJ:$(O)/%=$(O)/lto/%)
 $(O)/lto/libmfscenario.a: $(LANG_OBJ:$(O)/%=$(O)/lto/%)
+$(PGO_ROOT)/libmemfail.a: $(call PGO_OBJ,$(LIB_OBJ))
+$(PGO_ROOT)/libmfcampaign.a: $(call PGO_OBJ,$(CAMP_OBJ))
+$(PGO_ROOT)/libmfscenario.a: $(call PGO_OBJ,$(LANG_OBJ))
 $(O)/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -146,9 +196,9 @@ $(O)/memfail-dynamic: $(PROG_CLI) $(PROG_LIBS)
 	$(CC) $(LDFLAGS) $(LTO) -o $@ $^ $(MEMFAIL_LIBS)
 
 # The same program with Open MPI: its cp_mpi_* come first, so the archive's stay out.
-$(P)/campaign/mpi-ompi.o: campaign/mpi.c Makefile $(FLAGS_STAMP) | deps
+$(P)/campaign/mpi-ompi.o: campaign/mpi.c Makefile $(FLAGS_STAMP) $(PGO_STAMP) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LTO) -DHAVE_MPI $(shell pkg-config --cflags ompi-c) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(LTO) $(PGO_USE) -DHAVE_MPI $(shell pkg-config --cflags ompi-c) -c -o $@ $<
 
 $(O)/memfail-mpi: $(PROG_CLI) $(P)/campaign/mpi-ompi.o $(PROG_LIBS)
 	$(CC) $(LDFLAGS) $(LTO) -o $@ $^ $(MEMFAIL_LIBS) $(shell pkg-config --libs ompi-c)
@@ -234,3 +284,4 @@ clean:
 -include conformance/conformance.mk
 -include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CAMP_OBJ:.o=.d) $(O)/cli/cairo_exec.d
 -include $(patsubst $(O)/%.o,$(O)/lto/%.d,$(LIB_OBJ) $(LANG_OBJ) $(CLI_OBJ) $(CAMP_OBJ)) $(O)/lto/cli/cairo_exec.d
+-include $(patsubst %.o,%.d,$(call PGO_OBJ,$(LIB_OBJ) $(LANG_OBJ) $(CLI_OBJ) $(CAMP_OBJ)))
