@@ -145,6 +145,7 @@ $(O)/lto/%.o: %.c Makefile $(FLAGS_STAMP) $(PGO_STAMP) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LTO) $(PGO_USE) -c -o $@ $<
 
+ifneq ($(PGO_STAMP),)
 $(PGO_ROOT)/.links:
 	mkdir -p $(PGO_ROOT)
 	for d in include lib mm fs kernel snapshot scenario backend campaign cli; do \
@@ -167,6 +168,11 @@ $(PGO_STAMP): $(PGO_ROOT)/memfail $(wildcard tests/scenarios/*/*.mf)
 	ls $(PGO_DATA)/*.gcda >/dev/null
 	touch $@
 
+$(PGO_ROOT)/libmemfail.a: $(call PGO_OBJ,$(LIB_OBJ))
+$(PGO_ROOT)/libmfcampaign.a: $(call PGO_OBJ,$(CAMP_OBJ))
+$(PGO_ROOT)/libmfscenario.a: $(call PGO_OBJ,$(LANG_OBJ))
+endif
+
 # (ar indexes LTO objects through the compiler's plugin, /usr/lib/bfd-plugins)
 $(O)/libmemfail.a: $(LIB_OBJ)
 $(O)/libmfcampaign.a: $(CAMP_OBJ)
@@ -174,9 +180,6 @@ $(O)/libmfscenario.a: $(LANG_OBJ)
 $(O)/lto/libmemfail.a: $(LIB_OBJ:$(O)/%=$(O)/lto/%)
 $(O)/lto/libmfcampaign.a: $(CAMP_OBJ:$(O)/%=$(O)/lto/%)
 $(O)/lto/libmfscenario.a: $(LANG_OBJ:$(O)/%=$(O)/lto/%)
-$(PGO_ROOT)/libmemfail.a: $(call PGO_OBJ,$(LIB_OBJ))
-$(PGO_ROOT)/libmfcampaign.a: $(call PGO_OBJ,$(CAMP_OBJ))
-$(PGO_ROOT)/libmfscenario.a: $(call PGO_OBJ,$(LANG_OBJ))
 $(O)/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -284,4 +287,6 @@ clean:
 -include conformance/conformance.mk
 -include $(LIB_OBJ:.o=.d) $(LANG_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CAMP_OBJ:.o=.d) $(O)/cli/cairo_exec.d
 -include $(patsubst $(O)/%.o,$(O)/lto/%.d,$(LIB_OBJ) $(LANG_OBJ) $(CLI_OBJ) $(CAMP_OBJ)) $(O)/lto/cli/cairo_exec.d
+ifneq ($(PGO_STAMP),)
 -include $(patsubst %.o,%.d,$(call PGO_OBJ,$(LIB_OBJ) $(LANG_OBJ) $(CLI_OBJ) $(CAMP_OBJ)))
+endif
