@@ -43,8 +43,10 @@ CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 else
 CFLAGS  ?= -O3 -g
-LTO     ?= -flto=auto
-PGO     ?= 1
+# GCC's options (another compiler builds the programs from the plain objects)
+GCC     := $(shell $(CC) -v 2>&1 | grep -q '^gcc version' && echo 1)
+LTO     ?= $(if $(GCC),-flto=auto)
+PGO     ?= $(if $(GCC),1,0)
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
