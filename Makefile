@@ -52,10 +52,9 @@ ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c mm/*.c fs/*.c kernel/*.c snapshot/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
-# the model allocates from its machine's arena (include/memfail/arena.h)
-$(O)/lib/%.o $(O)/mm/%.o $(O)/fs/%.o $(O)/kernel/%.o: ALL_CFLAGS += -include memfail/arena.h
-$(O)/lto/lib/%.o $(O)/lto/mm/%.o $(O)/lto/fs/%.o $(O)/lto/kernel/%.o: ALL_CFLAGS += -include memfail/arena.h
-$(O)/pgo/$(O)/lto/lib/%.o $(O)/pgo/$(O)/lto/mm/%.o $(O)/pgo/$(O)/lto/fs/%.o $(O)/pgo/$(O)/lto/kernel/%.o: \
+# the model allocates from its machine's arena (include/memfail/arena.h), in
+# every build of its objects (plain, for LTO, instrumented: below)
+$(foreach b,$(O) $(O)/lto $(O)/pgo/$(O)/lto,$(foreach d,lib mm fs kernel,$(b)/$(d)/%.o)): \
 	ALL_CFLAGS += -include memfail/arena.h
 # lib/array.c (allocation helpers, one out-of-memory policy) is in both archives:
 # the language needs it without the model; a link takes the first copy it meets.
